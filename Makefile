@@ -1,0 +1,38 @@
+# The two entry points a newcomer needs: `make report` and `make test`.
+# Each one sets up what is missing (Debian packages, .venv) and then runs.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: setup system test test-all report bench clean
+
+# Debian packages: Graphviz's `dot` (drawings), AUTO-07p + gfortran (continuation oracle).
+system:
+	@command -v dot >/dev/null 2>&1 && [ -d /usr/lib/auto-07p ] && command -v gfortran >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz auto-07p gfortran gcc >/dev/null; }
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+setup: system $(STAMP)
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+test-all: setup
+	$(BIN)/python -m pytest -q -m ''
+
+report: setup
+	$(BIN)/dynena flipflop --bits 3 --seed 0 -o reports/flipflop3 --overwrite
+
+bench: setup
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

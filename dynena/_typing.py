@@ -1,0 +1,16 @@
+"""Type aliases used across dynena."""
+
+from __future__ import annotations
+
+from typing import Literal, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+Array: TypeAlias = npt.NDArray[np.float64]
+"""A float64 array (state vectors, Jacobians, batches)."""
+
+Kind: TypeAlias = Literal["ode", "map"]
+"""``ode``: dx/dt = f(x; p, u).  ``map``: x[n+1] = f(x[n]; p, u)."""
+
+ArrayLike: TypeAlias = npt.ArrayLike

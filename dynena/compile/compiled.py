@@ -1,0 +1,229 @@
+"""CompiledModel: numeric f, D_x f, D_p f, D_u f of a scalar-form model.
+
+``compile_model(model)`` derives the exact derivatives, generates code (see
+:mod:`dynena.compile.codegen`), caches it on disk and wraps it. Evaluation at one state uses
+numba-compiled code (backend ``"numba"``) or the same code as plain Python (``"python"``);
+batches of states always use numpy broadcasting.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array, Kind
+from ..errors import DynenaWarning, ParameterError
+from ..model.model import Model
+from . import cache
+from .codegen import CODEGEN_VERSION, canonical, derivatives, generate_module, lift_floats
+
+__all__ = ["CompiledModel", "compile_model"]
+
+# Above this many generated lines numba's compile time outweighs its gain for typical use.
+_NUMBA_MAX_LINES = 3000
+
+
+class CompiledModel:
+    r"""A model ready for numerics, at fixed parameter values.
+
+    The state map is :math:`f(x; p, u)`: the vector field of an ode or the image of a map.
+
+    Attributes
+    ----------
+    model : Model
+        The symbolic model (the source of truth).
+    kind : ``"ode"`` or ``"map"``
+    n : int
+        State dimension.
+    names : tuple of str
+        Variable names.
+    parameter_names, input_names : tuple of str
+    p : ndarray, shape (n_p,)
+        Current parameter values.
+    stats : dict
+        ``derive_s``, ``generate_s``, ``cached`` (bool), ``lines`` of generated code.
+    """
+
+    def __init__(self, model: Model, module: Any, meta: dict[str, Any], p: Array,
+                 backend: str, stats: dict[str, Any]) -> None:
+        self.model = model
+        self.kind: Kind = model.kind
+        self.n = model.n
+        self.names = model.variables
+        self.parameter_names = tuple(model.parameters)
+        self.input_names = model.inputs
+        self.p = np.ascontiguousarray(p, dtype=float)
+        self.stats = stats
+        self._module = module
+        self._meta = meta
+        self._u0 = np.zeros(len(model.inputs))
+        self.jac_rows = np.asarray(meta["jac_rows"], dtype=np.intp)
+        self.jac_cols = np.asarray(meta["jac_cols"], dtype=np.intp)
+        if backend == "auto":
+            backend = "numba" if meta["lines"] <= _NUMBA_MAX_LINES else "python"
+        if backend not in ("numba", "python"):
+            raise ParameterError(f"backend must be 'auto', 'numba' or 'python', got {backend!r}")
+        self.backend = backend
+        self._fast: dict[str, Any] = {}
+
+    # -- construction helpers -------------------------------------------------------------
+    def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any
+                        ) -> "CompiledModel":
+        """A copy at other parameter values; the generated code is shared."""
+        vals = {**(values or {}), **kw}
+        p = self.p.copy()
+        for k, v in vals.items():
+            if k not in self.parameter_names:
+                raise ParameterError(f"unknown parameter {k!r} for model {self.model.name!r}; "
+                                     f"it has: {', '.join(self.parameter_names) or 'none'}")
+            p[self.parameter_names.index(k)] = float(v)
+        new = CompiledModel.__new__(CompiledModel)
+        new.__dict__.update(self.__dict__)
+        new.p = p
+        return new
+
+    def parameter_values(self) -> dict[str, float]:
+        return dict(zip(self.parameter_names, map(float, self.p)))
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return self.names
+
+    # -- evaluation ---------------------------------------------------------------------
+    def _fn(self, name: str) -> Any:
+        fn = self._fast.get(name)
+        if fn is None:
+            fn = getattr(self._module, name)
+            if self.backend == "numba":
+                try:
+                    import numba
+
+                    jitted = numba.njit(cache=True)(fn)
+                    self._check(jitted, name)
+                    fn = jitted
+                except Exception as exc:  # unsupported function: keep the Python code
+                    warnings.warn(f"numba could not compile {name} of {self.model.name!r} "
+                                  f"({type(exc).__name__}); using plain Python",
+                                  DynenaWarning, stacklevel=3)
+                    self.backend = "python"
+            self._fast[name] = fn
+        return fn
+
+    def _check(self, fn: Any, name: str) -> None:
+        shape = {"f": (self.n,), "jac": (self.n, self.n),
+                 "dfdp": (self.n, len(self.p)), "dfdu": (self.n, len(self._u0))}[name]
+        fn(np.zeros(self.n), self.p, self._u0, np.zeros(shape))
+
+    def _u(self, u: Any) -> Array:
+        if u is None:
+            return self._u0
+        return np.ascontiguousarray(u, dtype=float).reshape(len(self._u0))
+
+    def f(self, x: Any, u: Any = None) -> Array:
+        r"""The right-hand side :math:`f(x; p, u)` at one state, shape ``(n,)``."""
+        x = np.ascontiguousarray(x, dtype=float)
+        return self._fn("f")(x, self.p, self._u(u), np.empty(self.n))
+
+    def jac(self, x: Any, u: Any = None) -> Array:
+        r"""The exact Jacobian :math:`D_x f(x; p, u)`, shape ``(n, n)``."""
+        x = np.ascontiguousarray(x, dtype=float)
+        return self._fn("jac")(x, self.p, self._u(u), np.zeros((self.n, self.n)))
+
+    def dfdp(self, x: Any, u: Any = None) -> Array:
+        r""":math:`D_p f`, shape ``(n, n_p)``, columns in :attr:`parameter_names` order."""
+        x = np.ascontiguousarray(x, dtype=float)
+        return self._fn("dfdp")(x, self.p, self._u(u), np.zeros((self.n, len(self.p))))
+
+    def dfdu(self, x: Any, u: Any = None) -> Array:
+        r""":math:`D_u f`, shape ``(n, n_u)``, columns in :attr:`input_names` order."""
+        x = np.ascontiguousarray(x, dtype=float)
+        return self._fn("dfdu")(x, self.p, self._u(u), np.zeros((self.n, len(self._u0))))
+
+    def f_batch(self, X: Any, U: Any = None) -> Array:
+        """:math:`f` at a batch of states ``X`` of shape ``(B, n)``; returns ``(B, n)``."""
+        X = np.asarray(X, dtype=float)
+        B = X.shape[0]
+        u = self._u0[:, None] if U is None else np.asarray(U, dtype=float).T
+        out = np.empty((self.n, B))
+        self._module.f(X.T, self.p, u, out)
+        return out.T
+
+    def jac_batch(self, X: Any, U: Any = None) -> Array:
+        """Jacobians at a batch of states ``X`` of shape ``(B, n)``; returns ``(B, n, n)``."""
+        X = np.asarray(X, dtype=float)
+        B = X.shape[0]
+        u = self._u0[:, None] if U is None else np.asarray(U, dtype=float).T
+        out = np.zeros((self.n, self.n, B))
+        self._module.jac(X.T, self.p, u, out)
+        return np.moveaxis(out, 2, 0)
+
+    # Equilibrium conditions: f(x) = 0 (ode) or f(x) - x = 0 (map).
+    def residual(self, x: Any) -> Array:
+        r = self.f(x)
+        return r - np.asarray(x, dtype=float) if self.kind == "map" else r
+
+    def residual_jac(self, x: Any) -> Array:
+        J = self.jac(x)
+        if self.kind == "map":
+            J = J - np.eye(self.n)
+        return J
+
+    def __repr__(self) -> str:
+        return (f"CompiledModel({self.model.name!r}, kind={self.kind!r}, n={self.n}, "
+                f"backend={self.backend!r})")
+
+
+def compile_model(model: Model, *, backend: str = "auto", use_cache: bool = True
+                  ) -> CompiledModel:
+    r"""Generate numeric code for :math:`f`, :math:`D_x f`, :math:`D_p f`, :math:`D_u f`.
+
+    Parameters
+    ----------
+    model : Model
+        A scalar-form model (vector-form models compile through their own method).
+    backend : {"auto", "numba", "python"}
+        Code for single-state evaluation. ``auto`` uses numba unless the generated code is
+        very long (then numba's compile time would dominate).
+    use_cache : bool
+        Reuse and store generated code under :func:`dynena.compile.cache.cache_dir`.
+
+    Returns
+    -------
+    CompiledModel
+    """
+    if hasattr(model, "compile") and not isinstance(model, Model):
+        return model.compile()  # vector-form model
+    p = np.array([float(v) for v in model.parameters.values()], dtype=float)
+    key = f"{model.name}_{model.digest()}_v{CODEGEN_VERSION}"
+    t0 = time.perf_counter()
+    hit = cache.load_cached(key) if use_cache else None
+    if hit is not None:
+        module, meta = hit
+        stats = {"cached": True, "derive_s": 0.0, "generate_s": time.perf_counter() - t0,
+                 "lines": meta["lines"]}
+        return CompiledModel(model, module, meta, p, backend, stats)
+
+    eqs, consts = lift_floats(list(model.equations))
+    exprs, canon = canonical(eqs, {"x": model.x, "p": model.p, "u": model.u})
+    J = derivatives(exprs, canon["x"])
+    Dp = derivatives(exprs, canon["p"])
+    Du = derivatives(exprs, canon["u"])
+    t1 = time.perf_counter()
+    groups = {
+        "f": (exprs, [str(i) for i in range(model.n)]),
+        "jac": (J.values, [f"{r}, {c}" for r, c in zip(J.rows, J.cols)]),
+        "dfdp": (Dp.values, [f"{r}, {c}" for r, c in zip(Dp.rows, Dp.cols)]),
+        "dfdu": (Du.values, [f"{r}, {c}" for r, c in zip(Du.rows, Du.cols)]),
+    }
+    sizes = {"x": model.n, "p": len(model.parameters), "u": len(model.inputs)}
+    source = generate_module(model.name, groups, sizes, consts)
+    meta = {"jac_rows": J.rows, "jac_cols": J.cols, "lines": source.count("\n"),
+            "dfdp_nnz": len(Dp.rows), "dfdu_nnz": len(Du.rows)}
+    module = cache.store(key, source, meta, persist=use_cache)
+    t2 = time.perf_counter()
+    stats = {"cached": False, "derive_s": t1 - t0, "generate_s": t2 - t1, "lines": meta["lines"]}
+    return CompiledModel(model, module, meta, p, backend, stats)

@@ -1,0 +1,301 @@
+r"""Vector-form models: recurrent networks written as a few lines over arrays.
+
+.. code-block:: yaml
+
+    arrays: esn3.npz                 # numeric arrays, beside the model file
+    variables: {x: {size: 200}}
+    inputs:    {u: {size: 3}}
+    outputs:   {z: W_out@x}          # linear read-outs
+    equations:
+      x: (1 - leak)*x + leak*tanh(W@x + W_in@u + W_fb@z + b)
+
+Each equation is an **elementwise** function :math:`g` of the vector symbols (element *i*),
+1-D arrays (element *i*), parameters and matrix products :math:`z_k = M_k v_k` (a 2-D array
+times a variable, an input, or an output, which folds into :math:`M_k W_{out}`). Hence the
+exact, structured Jacobian
+
+.. math:: D_{v_j} f_i = \mathrm{diag}\Big(\frac{\partial g_i}{\partial v_j}\Big)
+          + \sum_{k:\,v_k = v_j} \mathrm{diag}\Big(\frac{\partial g_i}{\partial z_k}\Big) M_k ,
+
+whose elementwise factors are sympy derivatives of :math:`g` — never :math:`N^2` scalar
+expressions. Products with identical factors share one matrix (:math:`W + W_{fb}W_{out}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .._typing import Kind
+from ..errors import ModelError, ParameterError
+from .model import _exact_value
+from .parse import Where, check_identifier, parse_expression
+
+__all__ = ["VectorModel", "MatrixProduct", "VectorEquation", "build_vector_model"]
+
+
+@dataclass(frozen=True, eq=False)
+class _MatRef:
+    """A 2-D array during parsing (supports ``A @ B`` and ``A @ v``)."""
+
+    name: str
+    M: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class MatrixProduct:
+    """A product :math:`z = M v` appearing in an equation; ``symbol`` stands for its element."""
+
+    symbol: sp.Symbol
+    matrix_name: str
+    M: np.ndarray
+    operand: str
+    operand_kind: str  # "variable" or "input"
+
+
+@dataclass(frozen=True, eq=False)
+class VectorEquation:
+    variable: str
+    g: sp.Expr
+    products: tuple[MatrixProduct, ...]
+    text: str
+
+
+@dataclass(frozen=True, eq=False)
+class VectorModel:
+    """A vector-form model (see module docstring). Compile it with :meth:`compile`."""
+
+    name: str
+    kind: Kind
+    blocks: tuple[tuple[str, int], ...]
+    inputs_sized: tuple[tuple[str, int], ...]
+    parameters: dict[str, sp.Expr]
+    arrays: dict[str, np.ndarray]
+    outputs: dict[str, tuple[str, np.ndarray, str]]
+    equations_v: tuple[VectorEquation, ...]
+    title: str = ""
+    source: str | None = None
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    directions: dict[str, dict[str, float]] = field(default_factory=dict)
+    states: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return sum(s for _, s in self.blocks)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(b for b, _ in self.blocks)
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        return tuple(f"{b}[{i}]" for b, s in self.blocks for i in range(s))
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(f"{b}[{i}]" for b, s in self.inputs_sized for i in range(s))
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return {e.variable: e.text for e in self.equations_v}
+
+    def parameter_values(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.parameters.items()}
+
+    def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any
+                        ) -> "VectorModel":
+        new = dict(self.parameters)
+        for k, v in {**(values or {}), **kw}.items():
+            if k not in new:
+                raise ParameterError(f"unknown parameter {k!r} for model {self.name!r}")
+            new[k] = _exact_value(v, k)
+        return replace(self, parameters=new)
+
+    def output(self, name: str, X: np.ndarray) -> np.ndarray:
+        """Evaluate a declared output (``M @ operand``) at states ``X`` (shape (n,) or (B, n))."""
+        _, M, operand = self.outputs[name]
+        sl = self._slices()[operand]
+        return np.asarray(X)[..., sl] @ M.T
+
+    def _slices(self) -> dict[str, slice]:
+        out, k = {}, 0
+        for b, s in self.blocks:
+            out[b] = slice(k, k + s)
+            k += s
+        return out
+
+    def compile(self, **_: Any) -> Any:
+        from ..compile.vector import compile_vector_model
+
+        return compile_vector_model(self)
+
+    def __repr__(self) -> str:
+        return (f"VectorModel({self.name!r}, kind={self.kind!r}, blocks={list(self.blocks)}, "
+                f"arrays={sorted(self.arrays)})")
+
+
+def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | None,
+                       kind: str) -> VectorModel:
+    """Build a :class:`VectorModel` from a validated top level (called by ``build_model``)."""
+    file = ctx.file
+    arrays: dict[str, np.ndarray] = {}
+    spec = doc.get("arrays")
+    w_arr = ctx.where("arrays")
+    if spec is None:
+        raise w_arr.error("vector-form models need 'arrays: FILE.npz' (or a mapping of arrays)")
+    if isinstance(spec, str):
+        path = (base_dir or Path(".")) / spec
+        if not path.exists():
+            raise w_arr.error(f"array file {str(path)!r} not found", name=spec)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: np.asarray(data[k], dtype=float) for k in data.files}
+        except Exception as exc:
+            raise w_arr.error(f"cannot read arrays from {str(path)!r}: {exc}", name=spec) from None
+    elif isinstance(spec, Mapping):  # inline arrays (Python use, small tests)
+        arrays = {str(k): np.asarray(v, dtype=float) for k, v in spec.items()}
+    else:
+        raise w_arr.error("'arrays:' must be a file name or a mapping of arrays")
+    for k, a in arrays.items():
+        if not np.all(np.isfinite(a)):
+            raise w_arr.error(f"array {k!r} has non-finite entries", name=k)
+
+    seen: dict[str, str] = {k: "array" for k in arrays}
+    for k in arrays:
+        check_identifier(k, w_arr, "array")
+
+    def declare(n: str, what: str, section: str) -> None:
+        w = ctx.where(section, n)
+        check_identifier(n, w, what)
+        if n in seen:
+            raise w.error(f"duplicate name {n!r}: already declared as a {seen[n]}", name=n)
+        seen[n] = what
+
+    def sized(section: str, required: bool) -> list[tuple[str, int]]:
+        out = []
+        raw = doc.get(section) or {}
+        if required and not raw:
+            raise ctx.where(section).error(f"the section '{section}:' is required")
+        for n, s in raw.items():
+            declare(n, section[:-1], section)
+            size = s.get("size") if isinstance(s, Mapping) else None
+            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+                raise ctx.where(section, n).error(
+                    f"{section[:-1]} {n!r} needs 'size: N' (a positive integer) in a "
+                    "vector-form model", name=n)
+            out.append((n, size))
+        return out
+
+    blocks = sized("variables", True)
+    inputs = sized("inputs", False)
+    sizes = dict(blocks + inputs)
+    kinds = {**{b: "variable" for b, _ in blocks}, **{i: "input" for i, _ in inputs}}
+
+    parameters: dict[str, sp.Expr] = {}
+    for pname, pv in (doc.get("parameters") or {}).items():
+        declare(pname, "parameter", "parameters")
+        value = pv.get("value") if isinstance(pv, Mapping) else pv
+        try:
+            parameters[pname] = _exact_value(value, pname)
+        except ParameterError as exc:
+            raise ctx.where("parameters", pname).error(str(exc), name=pname) from None
+
+    names: dict[str, Any] = {}
+    for k, a in arrays.items():
+        names[k] = _MatRef(k, a) if a.ndim == 2 else (
+            sp.Symbol(k, real=True) if a.ndim == 1 else sp.Float(float(a)))
+    for v in [*sizes, *parameters]:
+        names[v] = sp.Symbol(v, real=True)
+
+    outputs: dict[str, tuple[str, np.ndarray, str]] = {}
+    for oname, text in (doc.get("outputs") or {}).items():
+        declare(oname, "output", "outputs")
+        w = ctx.where("outputs", oname)
+        holder: list[Any] = []
+
+        def out_mm(a: Any, b: Any, w: Where = w, holder: list[Any] = holder) -> Any:
+            if isinstance(a, _MatRef) and isinstance(b, sp.Symbol) and b.name in kinds:
+                _check_cols(a, b.name, sizes[b.name], w)
+                holder.append((a.name, a.M, b.name))
+                return sp.Symbol(f"_out_{oname}")
+            raise w.error("an output must be a matrix times a variable, e.g. 'W_out@x'")
+
+        parse_expression(text, names, w, matmul=out_mm)
+        if len(holder) != 1:
+            raise w.error("an output must be a single product 'M@v'", name=oname)
+        outputs[oname] = holder[0]
+        names[oname] = sp.Symbol(f"_output_{oname}", real=True)
+
+    equations: list[VectorEquation] = []
+    eq_entries = doc.get("equations") or {}
+    for b, _ in blocks:
+        if b not in eq_entries:
+            raise ctx.where("equations").error(f"variable {b!r} has no equation", name=b)
+    for e in eq_entries:
+        if e not in sizes or kinds[e] != "variable":
+            raise ctx.where("equations", e).error(f"equation for {e!r}, which is not a "
+                                                  "declared variable", name=str(e))
+    for b, size in blocks:
+        w = ctx.where("equations", b)
+        products: list[MatrixProduct] = []
+
+        def mm(a: Any, v: Any, w: Where = w, products: list[MatrixProduct] = products) -> Any:
+            if isinstance(a, _MatRef) and isinstance(v, _MatRef):
+                if a.M.shape[1] != v.M.shape[0]:
+                    raise w.error(f"cannot multiply {a.name} {a.M.shape} by {v.name} "
+                                  f"{v.M.shape}", name=a.name)
+                return _MatRef(f"{a.name}@{v.name}", a.M @ v.M)
+            if isinstance(a, _MatRef) and isinstance(v, sp.Symbol):
+                nm = v.name
+                M, label = a.M, a.name
+                if nm.startswith("_output_"):
+                    oname = nm[len("_output_"):]
+                    on, oM, operand = outputs[oname]
+                    _check_cols(a, oname, oM.shape[0], w)
+                    M, label, nm = a.M @ oM, f"{a.name}@{on}", operand
+                elif nm in kinds:
+                    _check_cols(a, nm, sizes[nm], w)
+                else:
+                    raise w.error(f"'{a.name}@{nm}': the right operand of '@' must be a "
+                                  "vector variable, input or output", name=nm)
+                sym = sp.Symbol(f"_z{len(products)}", real=True)
+                products.append(MatrixProduct(sym, label, M, nm, kinds[nm]))
+                return sym
+            raise w.error("'@' needs a 2-D array on the left and a vector (variable, input "
+                          "or output) or another 2-D array on the right")
+
+        g = parse_expression(eq_entries[b], names, w, matmul=mm)
+        if isinstance(g, _MatRef):
+            raise w.error("equation is a bare matrix; multiply it by a vector", name=b)
+        g = sp.sympify(g)
+        for pr in products:
+            if pr.M.shape[0] != size:
+                raise w.error(f"'{pr.matrix_name}@{pr.operand}' has {pr.M.shape[0]} rows but "
+                              f"{b!r} has size {size}", name=pr.matrix_name)
+        for s in g.free_symbols:
+            if s.name.startswith("_output_"):
+                raise w.error(f"output {s.name[8:]!r} may only appear as 'M@{s.name[8:]}' "
+                              "in this version", name=s.name[8:])
+            if s.name in sizes and sizes[s.name] != size:
+                raise w.error(f"{s.name!r} (size {sizes[s.name]}) is used elementwise in the "
+                              f"equation of {b!r} (size {size})", name=s.name)
+            if s.name in arrays and arrays[s.name].shape != (size,):
+                raise w.error(f"array {s.name!r} has shape {arrays[s.name].shape}, expected "
+                              f"({size},) to act elementwise on {b!r}", name=s.name)
+        equations.append(VectorEquation(b, g, tuple(products), str(eq_entries[b])))
+
+    return VectorModel(name=str(doc["name"]), kind=kind, blocks=tuple(blocks),  # type: ignore
+                       inputs_sized=tuple(inputs), parameters=parameters, arrays=arrays,
+                       outputs=outputs, equations_v=tuple(equations),
+                       title=str(doc.get("title") or ""), source=file)
+
+
+def _check_cols(a: _MatRef, operand: str, size: int, w: Where) -> None:
+    if a.M.shape[1] != size:
+        raise w.error(f"array {a.name!r} has shape {a.M.shape}, so it cannot multiply "
+                      f"{operand!r} of size {size}", name=a.name)

@@ -1,0 +1,190 @@
+r"""Trajectories of compiled models.
+
+ODEs :math:`\dot x = f(x; p, u(t))` are integrated by :func:`scipy.integrate.solve_ivp` with the
+exact Jacobian (default ``LSODA``, which switches to a stiff method when needed); maps
+:math:`x_{k+1} = f(x_k; p, u_{k+1})` are iterated. Both can stop once the state has converged to
+an equilibrium (:math:`\|f(x)\| <` ``eq_tol`` for an ode, :math:`\|f(x) - x\| <` ``eq_tol`` for a
+map) and both stop, with ``status = "diverged"``, when the state leaves the ball of radius
+``max_norm`` or stops being finite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from ._typing import Array
+from .errors import ParameterError
+
+__all__ = ["Trajectory", "simulate"]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A computed trajectory and the evidence of how it was computed.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        Times (ode) or step numbers (map).
+    x : ndarray, shape (T, n)
+    names : tuple of str
+    status : ``"completed"``, ``"equilibrium"``, ``"diverged"`` or ``"failed"``
+    message : str
+    nfev, njev : int
+        Right-hand side and Jacobian evaluations.
+    """
+
+    t: Array
+    x: Array
+    names: tuple[str, ...]
+    status: str
+    message: str
+    nfev: int = 0
+    njev: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        return self.status in ("completed", "equilibrium")
+
+    @property
+    def final(self) -> Array:
+        return self.x[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"names": list(self.names), "t": self.t.tolist(), "x": self.x.tolist(),
+                "status": self.status, "message": self.message, "nfev": self.nfev,
+                "njev": self.njev, "options": self.options}
+
+    def to_csv(self, path: str) -> None:
+        header = ",".join(["t", *self.names])
+        np.savetxt(path, np.column_stack([self.t, self.x]), delimiter=",", header=header,
+                   comments="")
+
+
+def simulate(
+    model: Any,
+    x0: Any,
+    t_end: float = 100.0,
+    *,
+    u: Callable[[float], Any] | Any = None,
+    method: str = "LSODA",
+    rtol: float = 1e-8,
+    atol: float = 1e-10,
+    max_step: float = np.inf,
+    t_eval: Any = None,
+    stop_at_equilibrium: bool = False,
+    eq_tol: float = 1e-9,
+    max_norm: float = 1e8,
+) -> Trajectory:
+    r"""Simulate a compiled model from ``x0``.
+
+    Parameters
+    ----------
+    model : CompiledModel
+        From :func:`dynena.compile_model` (a :class:`~dynena.Model` is compiled on the fly).
+    x0 : array_like, shape (n,)
+    t_end : float
+        End time (ode) or number of steps (map).
+    u : callable or array_like, optional
+        Input: a constant vector, or a function of time/step returning one.
+    method, rtol, atol, max_step, t_eval
+        Passed to :func:`scipy.integrate.solve_ivp` (ode only).
+    stop_at_equilibrium : bool
+        Stop once the residual is below ``eq_tol``.
+    max_norm : float
+        Stop with status ``diverged`` once :math:`\|x\|` exceeds this.
+
+    Returns
+    -------
+    Trajectory
+    """
+    from .compile import compile_model
+
+    if not hasattr(model, "f"):
+        model = compile_model(model)
+    x0 = np.asarray(x0, dtype=float).ravel()
+    if x0.shape != (model.n,):
+        raise ParameterError(f"x0 has {x0.size} entries but model {model.model.name!r} has "
+                             f"{model.n} variables ({', '.join(model.names[:8])}"
+                             f"{', ...' if model.n > 8 else ''})")
+    if not np.all(np.isfinite(x0)):
+        raise ParameterError("x0 has non-finite entries")
+    if not (np.isfinite(t_end) and t_end > 0):
+        raise ParameterError(f"t_end must be a positive finite number, got {t_end!r}")
+    ufun: Callable[[float], Any]
+    if u is None or not callable(u):
+        const = None if u is None else np.asarray(u, dtype=float)
+        ufun = lambda t: const  # noqa: E731
+    else:
+        ufun = u
+    opts = {"method": method, "rtol": rtol, "atol": atol, "t_end": t_end, "eq_tol": eq_tol,
+            "stop_at_equilibrium": stop_at_equilibrium, "max_norm": max_norm}
+    if model.kind == "map":
+        return _iterate(model, x0, int(t_end), ufun, stop_at_equilibrium, eq_tol, max_norm, opts)
+
+    def rhs(t: float, x: Array) -> Array:
+        return model.f(x, ufun(t))
+
+    def jac(t: float, x: Array) -> Array:
+        return model.jac(x, ufun(t))
+
+    def settled(t: float, x: Array) -> float:
+        return float(np.linalg.norm(model.f(x, ufun(t))) - eq_tol)
+
+    def escaped(t: float, x: Array) -> float:
+        return float(max_norm - np.linalg.norm(x))
+
+    settled.terminal = True  # type: ignore[attr-defined]
+    settled.direction = -1  # type: ignore[attr-defined]
+    escaped.terminal = True  # type: ignore[attr-defined]
+    events = [escaped] + ([settled] if stop_at_equilibrium else [])
+    kw: dict[str, Any] = {"method": method, "rtol": rtol, "atol": atol, "events": events,
+                          "t_eval": t_eval}
+    if method in ("LSODA", "BDF", "Radau"):
+        kw["jac"] = jac
+    if np.isfinite(max_step):
+        kw["max_step"] = max_step
+    with np.errstate(over="ignore", invalid="ignore"):
+        sol = solve_ivp(rhs, (0.0, float(t_end)), x0, **kw)
+    status = "completed"
+    message = sol.message
+    if sol.status == -1:
+        status = "failed"
+    if sol.t_events is not None:
+        if len(sol.t_events[0]):
+            status, message = "diverged", f"|x| exceeded {max_norm:g} at t = {sol.t_events[0][0]:g}"
+        elif stop_at_equilibrium and len(sol.t_events[1]):
+            status, message = "equilibrium", f"settled (|f| < {eq_tol:g}) at t = {sol.t_events[1][0]:g}"
+    x = sol.y.T
+    if not np.all(np.isfinite(x)):
+        status, message = "diverged", "state became non-finite"
+    return Trajectory(sol.t, x, tuple(model.names), status, message, int(sol.nfev),
+                      int(sol.njev), opts)
+
+
+def _iterate(model: Any, x0: Array, steps: int, ufun: Callable[[float], Any], stop: bool,
+             eq_tol: float, max_norm: float, opts: dict[str, Any]) -> Trajectory:
+    xs = np.empty((steps + 1, model.n))
+    xs[0] = x0
+    x = x0
+    status, message = "completed", f"{steps} steps"
+    k = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, steps + 1):
+            xn = model.f(x, ufun(k))
+            xs[k] = xn
+            if not np.all(np.isfinite(xn)) or np.linalg.norm(xn) > max_norm:
+                status, message = "diverged", f"|x| exceeded {max_norm:g} at step {k}"
+                break
+            if stop and np.linalg.norm(xn - x) < eq_tol:
+                status, message = "equilibrium", f"settled (|f(x)-x| < {eq_tol:g}) at step {k}"
+                break
+            x = xn
+    return Trajectory(np.arange(k + 1, dtype=float), xs[: k + 1], tuple(model.names), status,
+                      message, k, 0, opts)
