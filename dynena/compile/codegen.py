@@ -29,7 +29,7 @@ import sympy as sp
 __all__ = ["SparseDerivative", "derivatives", "lift_floats", "canonical", "generate_module",
            "CODEGEN_VERSION"]
 
-CODEGEN_VERSION = "3"
+CODEGEN_VERSION = "5"
 
 
 @dataclass
@@ -43,7 +43,7 @@ class SparseDerivative:
     def to_sympy(self, shape: tuple[int, int]) -> sp.Matrix:
         m = sp.zeros(*shape)
         for r, c, v in zip(self.rows, self.cols, self.values):
-            m[r, c] = sp.sympify(v)
+            m[r, c] = _real(sp.sympify(v))  # model symbols are real; symengine forgets it
         return m
 
 
@@ -87,6 +87,11 @@ try:
     from scipy.special import erf
 except ImportError:  # pragma: no cover
     erf = None
+
+
+def Heaviside(z, h=0.5):
+    """Step function (the derivative of max/min/abs pieces); h is its value at 0."""
+    return np.where(z > 0, 1.0, np.where(z < 0, 0.0, h))
 '''
 
 
@@ -127,40 +132,62 @@ def canonical(exprs: Sequence[sp.Expr], arg_symbols: dict[str, Sequence[sp.Symbo
 
 def generate_module(
     name: str,
-    groups: dict[str, tuple[list[se.Basic], list[str]]],
+    groups: dict[str, dict[str, tuple[list[se.Basic], list[str]]]],
     sizes: dict[str, int],
     consts: dict[str, float],
+    pre: list[tuple[str, se.Basic]] | None = None,
 ) -> str:
-    """Python source of a module with one function ``fname(x, p, u, out)`` per group.
+    """Python source of a module with one function ``fname(x, p, u, <arrays>)`` per group.
 
     Parameters
     ----------
     name : str
         Model name, for the header.
     groups : dict
-        ``{fname: (expressions, targets)}``: ``expressions[k]`` (canonical symbols) is
-        written to ``out[targets[k]]``, where a target is index text such as ``"3"`` or ``"1, 2"``.
+        ``{fname: {array: (expressions, targets)}}``: ``expressions[k]`` (canonical symbols)
+        is written to ``array[targets[k]]``; a target is index text such as ``"3"`` or
+        ``"1, 2"``. The arrays are the function's arguments after ``x, p, u``, in order.
     sizes : dict
         ``{"x": n, "p": n_p, "u": n_u}``: symbol ``_x3`` reads ``x[3]``.
     consts : dict
         Named float constants from :func:`lift_floats`.
+    pre : list of (name, expression)
+        Named intermediates (model ``definitions``) computed first in every function.
     """
     unpack = {f"_{arr}{k}": f"{arr}[{k}]" for arr, n in sizes.items() for k in range(n)}
+    pre = pre or []
+    pre_names = {n for n, _ in pre}
     bodies: list[str] = []
-    for fname, (exprs, targets) in groups.items():
-        lines = [f"def {fname}(x, p, u, out):"]
+    for fname, arrays in groups.items():
+        lines = [f"def {fname}(x, p, u, {', '.join(arrays)}):"]
+        exprs = [e for ex, _ in arrays.values() for e in ex]
+        targets = [(a, t) for a, (ex, ts) in arrays.items() for t in ts]
         if exprs:
-            repl, reduced = se.cse(list(exprs))
+            repl, reduced = se.cse(exprs)
             used: set[str] = set()
             for _, e in repl:
                 used |= {str(a) for a in e.free_symbols}
             for e in reduced:
                 used |= {str(a) for a in e.free_symbols}
+            need_pre = [(n, e) for n, e in pre] if used & pre_names else []
+            for _, e in need_pre:
+                used |= {str(a) for a in e.free_symbols}
             lines += [f"    {c} = {src}" for c, src in unpack.items() if c in used]
+            if need_pre:
+                prepl, pred = se.cse([e for _, e in need_pre])
+                lines += [f"    _pre{s} = {_rename_pre(e, prepl)}" for s, e in prepl]
+                lines += [f"    {n} = {_rename_pre(e, prepl)}" for (n, _), e in zip(need_pre, pred)]
             lines += [f"    {s} = {e}" for s, e in repl]
-            lines += [f"    out[{t}] = {e}" for t, e in zip(targets, reduced)]
-        lines.append("    return out")
+            lines += [f"    {a}[{t}] = {e}" for (a, t), e in zip(targets, reduced)]
+        lines.append("    return " + ", ".join(arrays))
         bodies.append("\n".join(lines))
     const_lines = [f"{n} = {v!r}" for n, v in consts.items()]
     return (_HEADER.format(version=CODEGEN_VERSION, name=name) + "\n".join(const_lines)
             + "\n\n\n" + "\n\n\n".join(bodies) + "\n")
+
+
+def _rename_pre(e: se.Basic, repl: list[tuple[se.Basic, se.Basic]]) -> str:
+    """Print ``e`` with the cse symbols of the definitions block prefixed (no name clash)."""
+    if not repl:
+        return str(e)
+    return str(e.xreplace({s: se.Symbol(f"_pre{s}") for s, _ in repl}))

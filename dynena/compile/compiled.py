@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import symengine as se
+import sympy as sp
 
 from .._typing import Array, Kind
 from ..errors import DynenaWarning, ParameterError
@@ -61,6 +63,7 @@ class CompiledModel:
         self._module = module
         self._meta = meta
         self._u0 = np.zeros(len(model.inputs))
+        self.n_definitions = int(meta.get("n_definitions", 0))
         self.jac_rows = np.asarray(meta["jac_rows"], dtype=np.intp)
         self.jac_cols = np.asarray(meta["jac_cols"], dtype=np.intp)
         if backend == "auto":
@@ -102,7 +105,9 @@ class CompiledModel:
                 try:
                     import numba
 
-                    jitted = numba.njit(cache=True)(fn)
+                    # numba caches beside a real file only (not for in-memory modules)
+                    on_disk = bool(getattr(self._module, "__file__", None))
+                    jitted = numba.njit(cache=on_disk)(fn)
                     self._check(jitted, name)
                     fn = jitted
                 except Exception as exc:  # unsupported function: keep the Python code
@@ -114,9 +119,23 @@ class CompiledModel:
         return fn
 
     def _check(self, fn: Any, name: str) -> None:
-        shape = {"f": (self.n,), "jac": (self.n, self.n),
-                 "dfdp": (self.n, len(self.p)), "dfdu": (self.n, len(self._u0))}[name]
-        fn(np.zeros(self.n), self.p, self._u0, np.zeros(shape))
+        if name == "f":
+            fn(np.zeros(self.n), self.p, self._u0, np.zeros(self.n))
+        else:
+            cols = {"jac": self.n, "dfdp": len(self.p), "dfdu": len(self._u0)}[name]
+            fn(np.zeros(self.n), self.p, self._u0, *self._work(cols))
+
+    def _work(self, cols: int, batch: tuple[int, ...] = ()) -> tuple[Array, Array, Array]:
+        nd = self.n_definitions
+        return (np.zeros((self.n, cols) + batch), np.zeros((self.n, nd) + batch),
+                np.zeros((nd, cols) + batch))
+
+    def _deriv(self, name: str, cols: int, x: Any, u: Any) -> Array:
+        x = np.ascontiguousarray(x, dtype=float)
+        out, fd, dd = self._fn(name)(x, self.p, self._u(u), *self._work(cols))
+        if self.n_definitions:  # chain rule through the definitions
+            out += fd @ dd
+        return out
 
     def _u(self, u: Any) -> Array:
         if u is None:
@@ -130,18 +149,15 @@ class CompiledModel:
 
     def jac(self, x: Any, u: Any = None) -> Array:
         r"""The exact Jacobian :math:`D_x f(x; p, u)`, shape ``(n, n)``."""
-        x = np.ascontiguousarray(x, dtype=float)
-        return self._fn("jac")(x, self.p, self._u(u), np.zeros((self.n, self.n)))
+        return self._deriv("jac", self.n, x, u)
 
     def dfdp(self, x: Any, u: Any = None) -> Array:
         r""":math:`D_p f`, shape ``(n, n_p)``, columns in :attr:`parameter_names` order."""
-        x = np.ascontiguousarray(x, dtype=float)
-        return self._fn("dfdp")(x, self.p, self._u(u), np.zeros((self.n, len(self.p))))
+        return self._deriv("dfdp", len(self.p), x, u)
 
     def dfdu(self, x: Any, u: Any = None) -> Array:
         r""":math:`D_u f`, shape ``(n, n_u)``, columns in :attr:`input_names` order."""
-        x = np.ascontiguousarray(x, dtype=float)
-        return self._fn("dfdu")(x, self.p, self._u(u), np.zeros((self.n, len(self._u0))))
+        return self._deriv("dfdu", len(self._u0), x, u)
 
     def f_batch(self, X: Any, U: Any = None) -> Array:
         """:math:`f` at a batch of states ``X`` of shape ``(B, n)``; returns ``(B, n)``."""
@@ -157,8 +173,9 @@ class CompiledModel:
         X = np.asarray(X, dtype=float)
         B = X.shape[0]
         u = self._u0[:, None] if U is None else np.asarray(U, dtype=float).T
-        out = np.zeros((self.n, self.n, B))
-        self._module.jac(X.T, self.p, u, out)
+        out, fd, dd = self._module.jac(X.T, self.p, u, *self._work(self.n, (B,)))
+        if self.n_definitions:
+            out += np.einsum("ikb,kjb->ijb", fd, dd)
         return np.moveaxis(out, 2, 0)
 
     # Equilibrium conditions: f(x) = 0 (ode) or f(x) - x = 0 (map).
@@ -207,22 +224,39 @@ def compile_model(model: Model, *, backend: str = "auto", use_cache: bool = True
                  "lines": meta["lines"]}
         return CompiledModel(model, module, meta, p, backend, stats)
 
-    eqs, consts = lift_floats(list(model.equations))
-    exprs, canon = canonical(eqs, {"x": model.x, "p": model.p, "u": model.u})
+    nd = len(model.definitions)
+    lifted, consts = lift_floats([*model.definitions.values(), *model.equations])
+    dsyms = [sp.Symbol(k, real=True) for k in model.definitions]
+    allc, canon = canonical(lifted, {"x": model.x, "p": model.p, "u": model.u, "d": dsyms})
+    defs, exprs = allc[:nd], allc[nd:]
+    # Definitions may use earlier ones: expand them for their own derivatives (chain rule).
+    expanded: list[se.Basic] = []
+    sub: dict[se.Basic, se.Basic] = {}
+    for dsym, e in zip(canon["d"], defs):
+        ex = e.xreplace(sub) if sub else e
+        expanded.append(ex)
+        sub[dsym] = ex
     J = derivatives(exprs, canon["x"])
     Dp = derivatives(exprs, canon["p"])
     Du = derivatives(exprs, canon["u"])
+    Fd = derivatives(exprs, canon["d"])  # df/d(definitions)
+    Dx, Ddp, Ddu = (derivatives(expanded, canon[a]) for a in ("x", "p", "u"))
     t1 = time.perf_counter()
+
+    def arrays(main: Any, dd: Any) -> dict[str, tuple[list[Any], list[str]]]:
+        return {"out": (main.values, [f"{r}, {c}" for r, c in zip(main.rows, main.cols)]),
+                "fd": (Fd.values if nd else [], [f"{r}, {c}" for r, c in zip(Fd.rows, Fd.cols)]),
+                "dd": (dd.values if nd else [], [f"{r}, {c}" for r, c in zip(dd.rows, dd.cols)])}
+
     groups = {
-        "f": (exprs, [str(i) for i in range(model.n)]),
-        "jac": (J.values, [f"{r}, {c}" for r, c in zip(J.rows, J.cols)]),
-        "dfdp": (Dp.values, [f"{r}, {c}" for r, c in zip(Dp.rows, Dp.cols)]),
-        "dfdu": (Du.values, [f"{r}, {c}" for r, c in zip(Du.rows, Du.cols)]),
+        "f": {"out": (exprs, [str(i) for i in range(model.n)])},
+        "jac": arrays(J, Dx), "dfdp": arrays(Dp, Ddp), "dfdu": arrays(Du, Ddu),
     }
     sizes = {"x": model.n, "p": len(model.parameters), "u": len(model.inputs)}
-    source = generate_module(model.name, groups, sizes, consts)
+    pre = [(f"_d{k}", e) for k, e in enumerate(defs)]
+    source = generate_module(model.name, groups, sizes, consts, pre)
     meta = {"jac_rows": J.rows, "jac_cols": J.cols, "lines": source.count("\n"),
-            "dfdp_nnz": len(Dp.rows), "dfdu_nnz": len(Du.rows)}
+            "n_definitions": nd, "dfdp_nnz": len(Dp.rows), "dfdu_nnz": len(Du.rows)}
     module = cache.store(key, source, meta, persist=use_cache)
     t2 = time.perf_counter()
     stats = {"cached": False, "derive_s": t1 - t0, "generate_s": t2 - t1, "lines": meta["lines"]}

@@ -21,8 +21,8 @@ from .parse import Where, check_identifier, parse_expression
 __all__ = ["build_model", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
-_TOP_KEYS = {"dynena", "name", "title", "description", "references", "kind", "variables",
-             "parameters", "inputs", "functions", "equations", "directions", "states",
+_TOP_KEYS = {"dynena", "definitions", "name", "title", "description", "references", "kind",
+             "variables", "parameters", "inputs", "functions", "equations", "directions", "states",
              "arrays", "outputs"}
 
 
@@ -178,6 +178,16 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
         functions[fname] = sp.Lambda(tuple(argsyms), expr)
     names.update(functions)
 
+    definitions: dict[str, sp.Expr] = {}
+    for dname, body in _entries(ctx, "definitions"):
+        w = ctx.where("definitions", dname)
+        declare(dname, "definition", "definitions")
+        expr = parse_expression(body, names, w)
+        if not isinstance(expr, sp.Expr):
+            raise w.error(f"definition {dname!r} is not an expression", name=dname)
+        definitions[dname] = expr
+        names[dname] = sp.Symbol(dname, real=True)
+
     eq_entries = dict(_entries(ctx, "equations", required=True))
     equations: list[sp.Expr] = []
     texts: dict[str, str] = {}
@@ -206,7 +216,7 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
         variables=tuple(variables), equations=tuple(equations), parameters=parameters,
         ranges=ranges, parameter_ranges=pranges, inputs=tuple(inputs),
         title=str(doc.get("title") or ""), functions=functions, directions=directions,
-        states=states, source=file, texts=texts)
+        states=states, source=file, texts=texts, definitions=definitions)
 
 
 def _function_head(head: str, w: Where) -> tuple[str, list[str]]:

@@ -9,7 +9,7 @@ import yaml
 
 from ..errors import ModelError
 
-__all__ = ["LineDict", "read_yaml", "load"]
+__all__ = ["LineDict", "read_yaml", "load", "load_document"]
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -97,3 +97,13 @@ def load(path: str | Path) -> Any:
                          file=str(path)) from None
     doc = read_yaml(text, str(path))
     return build_model(doc, file=str(path), base_dir=p.parent)
+
+
+def load_document(doc: Any, *, base_dir: str | Path | None = None) -> Any:
+    """Build a model from a mapping with the model-file schema (no file involved).
+
+    Vector-form models may give ``arrays:`` as a mapping of numpy arrays.
+    """
+    from .build import build_model
+
+    return build_model(doc, base_dir=Path(base_dir) if base_dir else None)

@@ -1,4 +1,4 @@
-"""The symbolic model: what a model file declares, held as exact sympy expressions.
+r"""The symbolic model: what a model file declares, held as exact sympy expressions.
 
 A :class:`Model` is frozen and holds no numerics. ``compile_model`` turns it into a
 :class:`~dynena.compile.CompiledModel` with generated code for
@@ -48,6 +48,9 @@ class Model:
         Named perturbation directions (for thresholds restricted to them).
     states : dict of str to dict of str to float
         Named reference states; an equilibrium near one carries its name as label.
+    definitions : dict of str to sympy.Expr
+        Named intermediate expressions (in order) that equations may use; generated code
+        computes each once and the Jacobian uses the chain rule through them.
     source : str or None
         The file the model came from.
     texts : dict of str to str
@@ -68,6 +71,7 @@ class Model:
     states: dict[str, dict[str, float]] = field(default_factory=dict)
     source: str | None = None
     texts: dict[str, str] = field(default_factory=dict)
+    definitions: dict[str, sp.Expr] = field(default_factory=dict)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -104,26 +108,37 @@ class Model:
 
     @property
     def rhs(self) -> sp.Matrix:
-        """The right-hand side as a column matrix."""
-        return sp.Matrix(self.equations)
+        """The right-hand side as a column matrix, definitions substituted."""
+        return sp.Matrix(self.expanded_equations())
+
+    def expanded_equations(self) -> tuple[sp.Expr, ...]:
+        """The equations with every definition substituted (in the model's symbols)."""
+        if not self.definitions:
+            return self.equations
+        sub: dict[sp.Symbol, sp.Expr] = {}
+        for k, e in self.definitions.items():
+            sub[sp.Symbol(k, real=True)] = e.xreplace(sub)
+        return tuple(e.xreplace(sub) for e in self.equations)
 
     def jacobian(self) -> sp.Matrix:
         r"""Exact :math:`D_x f` as a sympy Matrix (derived with symengine, converted back)."""
         from ..compile.codegen import derivatives
 
-        return derivatives(self.equations, self.x).to_sympy((self.n, self.n))
+        return derivatives(self.expanded_equations(), self.x).to_sympy((self.n, self.n))
 
     def dfdp(self) -> sp.Matrix:
         r"""Exact :math:`D_p f` (columns in parameter order)."""
         from ..compile.codegen import derivatives
 
-        return derivatives(self.equations, self.p).to_sympy((self.n, len(self.parameters)))
+        return derivatives(self.expanded_equations(), self.p).to_sympy(
+            (self.n, len(self.parameters)))
 
     def dfdu(self) -> sp.Matrix:
         r"""Exact :math:`D_u f` (columns in input order)."""
         from ..compile.codegen import derivatives
 
-        return derivatives(self.equations, self.u).to_sympy((self.n, len(self.inputs)))
+        return derivatives(self.expanded_equations(), self.u).to_sympy(
+            (self.n, len(self.inputs)))
 
     # -- values -------------------------------------------------------------------------
     def parameter_values(self) -> dict[str, float]:
@@ -146,8 +161,8 @@ class Model:
         h.update(self.kind.encode())
         for part in (self.variables, tuple(self.parameters), self.inputs):
             h.update(("|".join(part) + "#").encode())
-        for e in self.equations:
-            h.update(sp.srepr(e).encode())
+        for k, e in [*self.definitions.items(), *zip(self.variables, self.equations)]:
+            h.update(f"{k}={sp.srepr(e)};".encode())
         return h.hexdigest()[:24]
 
     def __repr__(self) -> str:

@@ -28,7 +28,8 @@ KNOWN_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
 }
 KNOWN_CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 
-_RESERVED = set(KNOWN_FUNCTIONS) | set(KNOWN_CONSTANTS) | {"t", "I", "oo", "nan"}
+# A declared name may shadow the constant E (energy, coupling); pi and functions are reserved.
+_RESERVED = set(KNOWN_FUNCTIONS) | {"pi", "t"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,6 @@ _BINOPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
-    ast.BitXor: lambda a, b: a**b,  # '^' means power in model files, as in sympify
 }
 
 
@@ -96,7 +96,8 @@ def parse_expression(
         text = repr(text)
     if not isinstance(text, str):
         raise where.error(f"expected an expression, got {type(text).__name__}")
-    src = text.strip()
+    # '^' means power (as sympify's convert_xor), with power's precedence: rewrite the token.
+    src = text.strip().replace("^", "**")
     if not src:
         raise where.error("empty expression")
     try:
@@ -131,6 +132,16 @@ def parse_expression(
             if isinstance(node.op, ast.UAdd):
                 return operand
             raise where.error(f"operator {type(node.op).__name__} is not allowed in {src!r}")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            # Flatten a + b - c + ... into one Add: folding pairwise is quadratic in sympy.
+            terms: list[Any] = []
+            flatten_sum(node, 1, terms)
+            if any(isinstance(t, sp.Basic) is False for t in terms):
+                out = terms[0]
+                for t in terms[1:]:
+                    out = out + t
+                return out
+            return sp.Add(*terms)
         if isinstance(node, ast.BinOp):
             left, right = visit(node.left), visit(node.right)
             if isinstance(node.op, ast.MatMult):
@@ -167,5 +178,16 @@ def parse_expression(
                                   sorted(k for k in KNOWN_FUNCTIONS if k[0].islower())) + ")",
                               name=fname)
         raise where.error(f"construct {type(node).__name__} is not allowed in {src!r}")
+
+    def flatten_sum(node: ast.AST, sign: int, terms: list[Any]) -> None:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+            flatten_sum(node.left, sign, terms)
+            flatten_sum(node.right, sign if isinstance(node.op, ast.Add) else -sign, terms)
+        else:
+            t = visit(node)
+            try:
+                terms.append(t if sign > 0 else -t)
+            except TypeError as exc:
+                raise where.error(f"cannot combine terms in {src!r}: {exc}") from None
 
     return visit(tree)

@@ -1,0 +1,44 @@
+"""The ``dynena`` command: a thin layer over the library (one module per command)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+
+from .options import run_safely
+
+_COMMANDS = ["check", "simulate", "equilibria", "continuation", "network", "report",
+             "flipflop", "design"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="dynena",
+        description="Excitable network attractors of dynamical systems and recurrent networks.")
+    parser.add_argument("--version", action="version", version=f"dynena {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in _COMMANDS:
+        try:
+            mod = import_module(f".{name}", __package__)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.endswith(f"cli.{name}"):
+                continue  # command not built yet
+            raise
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    return run_safely(lambda: args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The installed ``dynena`` script: output, JSON, exit codes, one-paragraph errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    return subprocess.run([EXE, *args], capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=600)
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("dynena ")
+
+
+def test_check_json(models_dir):
+    r = run("check", str(models_dir / "lorenz.yaml"), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["model"] == "lorenz" and out["n"] == 3
+    assert out["parameters"]["beta"]["exact"] == "8/3"
+    assert out["jacobian"]["nonzeros"] == 8
+    assert out["jacobian"]["pattern"] == ["xx.", "xxx", "xxx"]
+
+
+def test_check_set_overrides_parameter(models_dir):
+    r = run("check", str(models_dir / "lorenz.yaml"), "--set", "rho=1/2", "--json")
+    assert json.loads(r.stdout)["parameters"]["rho"]["exact"] == "1/2"
+    r = run("check", str(models_dir / "lorenz.yaml"), "--set", "nope=1")
+    assert r.returncode == 2 and "unknown parameter 'nope'" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_simulate_csv(models_dir, tmp_path):
+    csv = tmp_path / "t.csv"
+    r = run("simulate", str(models_dir / "double_well.yaml"), "--x0", "x=0.5", "--t-end", "30",
+            "--stop-at-equilibrium", "--csv", str(csv))
+    assert r.returncode == 0, r.stderr
+    lines = csv.read_text().splitlines()
+    assert lines[0] == "t,x,y"
+    assert abs(float(lines[-1].split(",")[1]) - 1.0) < 1e-6
+
+
+def test_bad_model_one_paragraph_error(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("dynena: 1\nname: bad\nvariables: [x]\nequations:\n  x: -k*x\n")
+    r = run("check", str(p))
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert f"{p}, line 5" in r.stderr and "'k'" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
