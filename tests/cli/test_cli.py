@@ -61,3 +61,14 @@ def test_bad_model_one_paragraph_error(tmp_path):
     assert r.stdout == ""
     assert f"{p}, line 5" in r.stderr and "'k'" in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_equilibria_json(models_dir):
+    r = run("equilibria", str(models_dir / "toggle.yaml"), "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert [e["stability"] for e in d["equilibria"]] == ["stable", "stable", "saddle"]
+    saddle = d["equilibria"][2]
+    assert saddle["state"]["u"] == pytest.approx(saddle["state"]["v"], abs=1e-10)
+    # at a = 3, n = 2 the symmetric state solves u^3 + u - 3 = 0
+    assert saddle["state"]["u"] ** 3 + saddle["state"]["u"] - 3 == pytest.approx(0, abs=1e-9)

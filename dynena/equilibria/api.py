@@ -1,0 +1,400 @@
+r"""``find_equilibria``: all equilibria in a box, classified, with saddles' eigenspaces.
+
+Solves :math:`f(x; p) = 0` (ode) or :math:`f(x; p) = x` (map).
+
+Method (``"auto"``), all steps batched over starts:
+
+1. starts: a scrambled Sobol sequence in the box (seeded, so deterministic), the box centre,
+   the model's named ``states``, and any user ``seeds`` (e.g. points of a trajectory);
+2. Newton with the exact Jacobian from every start, and pseudo-transient continuation (which
+   follows the flow, so it finds the stable states) from every start;
+3. deflation rounds: Newton again from every start with all roots found so far deflated, until a
+   round finds nothing new;
+4. images of every root under the model's detected sign symmetries, polished by Newton;
+5. for small polynomial systems, an exact sympy solve that confirms the count.
+
+The result states which guarantee applies.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+
+from .._typing import Array
+from ..errors import NonHyperbolicWarning, ParameterError
+from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
+from .classify import classify, eigen_sorted, real_basis
+from .newton import batched_newton, batched_ptc, residual_batch
+from .symbolic import symbolic_equilibria
+from .symmetry import apply_generators, detect_symmetries
+
+__all__ = ["find_equilibria", "default_box"]
+
+DEFAULT_HALF_WIDTH = 10.0
+
+
+def default_box(model: Any, box: Any = None) -> tuple[Array, Array]:
+    """Lower and upper corners: ``box`` if given, else the variables' ranges.
+
+    Variables without a range get [-10, 10] (scalar models) or [-1, 1] (vector-form models,
+    whose tanh units live there).
+    """
+    m = getattr(model, "model", model)
+    n = model.n
+    names = model.names
+    hw = 1.0 if hasattr(m, "blocks") else DEFAULT_HALF_WIDTH
+    lo, hi = np.full(n, -hw), np.full(n, hw)
+    ranges = dict(getattr(m, "ranges", {}) or {})
+    if box is not None:
+        if isinstance(box, dict):
+            ranges.update(box)
+        else:
+            b = np.asarray(box, float)
+            if b.shape != (n, 2):
+                raise ParameterError(f"box must be a dict of ranges or an array of shape "
+                                     f"({n}, 2), got shape {b.shape}")
+            return b[:, 0].copy(), b[:, 1].copy()
+    for k, name in enumerate(names):
+        if name in ranges:
+            lo[k], hi[k] = ranges[name]
+    if np.any(hi <= lo):
+        raise ParameterError("every box range needs low < high")
+    return lo, hi
+
+
+def _dedup(X: Array, tol: float) -> Array:
+    """One point per cluster of points closer than ``tol * (1 + max|x|)`` (first kept)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    if len(X) < 2:
+        return X.reshape(-1, X.shape[1]) if X.ndim == 2 else X
+    r = tol * (1.0 + float(np.max(np.linalg.norm(X, axis=1))))
+    # Converged copies of one root agree far below r: collapse them on a grid first, so the
+    # tree sees one representative per root rather than quadratically many pairs.
+    _, first = np.unique(np.round(X / (0.25 * r)), axis=0, return_index=True)
+    X = X[np.sort(first)]
+    pairs = cKDTree(X).query_pairs(r, output_type="ndarray")
+    if not len(pairs):
+        return X
+    g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(X), len(X)))
+    _, lab = connected_components(g, directed=False)
+    _, first = np.unique(lab, return_index=True)
+    return X[np.sort(first)]
+
+
+def _new_roots(found: Array, cand: Array, tol: float) -> Array:
+    """Distinct points of ``cand`` not already in ``found``."""
+    from scipy.spatial import cKDTree
+
+    if not len(cand):
+        return cand
+    cand = _dedup(cand, tol)
+    if not len(found):
+        return cand
+    d, _ = cKDTree(found).query(cand)
+    return cand[d > tol * (1.0 + np.linalg.norm(cand, axis=1))]
+
+
+def find_equilibria(
+    model: Any,
+    *,
+    box: Any = None,
+    n_starts: int | None = None,
+    seeds: Any = None,
+    method: str = "auto",
+    tol: float = 1e-10,
+    dedup_tol: float = 1e-6,
+    deflation_rounds: int = 4,
+    symbolic: bool | str = "auto",
+    symmetry: bool = True,
+    slow_points: bool = True,
+    max_time: float = 120.0,
+    max_equilibria: int = 2000,
+    seed: int = 0,
+    stable_only: bool = False,
+) -> EquilibriumSet:
+    r"""Find and classify the equilibria of a model inside a box.
+
+    Parameters
+    ----------
+    model : Model, VectorModel or CompiledModel
+    box : dict or array of shape (n, 2), optional
+        Search box; defaults to the variables' ``range`` (see :func:`default_box`).
+    n_starts : int, optional
+        Sobol starts (default ``min(1024, 64 + 16 n)``; none when ``seeds`` are given for a
+        model of more than 50 variables, since a box there is hopeless and seeds are better).
+    seeds : array_like, shape (k, n), optional
+        Extra starts, such as states along a trajectory.
+    method : {"auto", "newton", "ptc"}
+        ``auto`` runs Newton, pseudo-transient continuation and deflation.
+    tol : float
+        Accept a root when :math:`\|F\|_\infty <` ``tol``.
+    dedup_tol : float
+        Roots closer than ``dedup_tol * (1 + |x|)`` are one.
+    deflation_rounds : int
+        Maximum rounds of deflated Newton (0 disables deflation).
+    symbolic : bool or "auto"
+        Confirm the count by an exact polynomial solve where the system is small enough.
+    symmetry : bool
+        Detect sign symmetries, complete orbits and pair equilibria (``pair``).
+    slow_points : bool
+        Report local minima of :math:`q = \tfrac12\|F\|^2` with :math:`q > 0` separately.
+    max_time : float
+        Time budget in seconds; when reached, the result has ``status = "budget"``.
+    max_equilibria : int
+        More distinct roots than this means a continuum (``status = "continuum"``).
+    seed : int
+        Seed of the Sobol scrambling (results are deterministic for a given seed).
+    stable_only : bool
+        Only the stable equilibria: pseudo-transient continuation and symmetry orbits, no
+        Newton or deflation (much cheaper when saddles are not needed).
+
+    Returns
+    -------
+    EquilibriumSet
+        Equilibria sorted stable first, then by unstable dimension; each with eigenvalues,
+        eigenspace bases, residual; plus ``method``, ``guarantee``, ``stats``, ``status``.
+    """
+    from ..compile import compile_model
+
+    t0 = time.perf_counter()
+    c = model if hasattr(model, "f_batch") else compile_model(model)
+    m = c.model
+    n = c.n
+    if method not in ("auto", "newton", "ptc"):
+        raise ParameterError(f"method must be 'auto', 'newton' or 'ptc', got {method!r}")
+    lo, hi = default_box(c, box)
+    starts = []
+    seeds_arr = None
+    if seeds is not None:
+        seeds_arr = np.asarray(seeds, float).reshape(-1, n)
+        if not np.all(np.isfinite(seeds_arr)):
+            raise ParameterError("seeds contain non-finite values")
+        starts.append(seeds_arr)
+    if n_starts is None:
+        n_starts = 0 if (seeds_arr is not None and n > 50) else min(1024, 64 + 16 * n)
+    if n_starts > 0:
+        sob = qmc.Sobol(d=n, scramble=True, seed=seed)
+        k = int(np.ceil(np.log2(max(n_starts, 2))))
+        U = sob.random_base2(k)[:n_starts]
+        starts.append(lo + (hi - lo) * U)
+        starts.append(((lo + hi) / 2)[None])
+    named = getattr(m, "states", {}) or {}
+    if named:
+        S = np.zeros((len(named), n))
+        for i, vec in enumerate(named.values()):
+            for name, v in vec.items():
+                S[i, c.names.index(name)] = v
+        starts.append(S)
+    X0 = np.concatenate(starts) if starts else ((lo + hi) / 2)[None]
+    stats: dict[str, Any] = {"starts": len(X0), "newton_iterations": 0, "ptc_iterations": 0,
+                             "f_evals": 0, "jac_evals": 0, "deflation_rounds": 0,
+                             "singular_solves": 0}
+
+    def add(counts: dict[str, int], key: str) -> None:
+        stats[key] += counts["iterations"]
+        stats["f_evals"] += counts["f_evals"]
+        stats["jac_evals"] += counts["jac_evals"]
+        stats["singular_solves"] += counts["singular"]
+
+    roots = np.zeros((0, n))
+    ptc_end = None
+    ptc_conv = None
+    status, message = "ok", ""
+    if stable_only:
+        method = "ptc"
+    if method in ("auto", "newton"):
+        X, res, conv, cnt = batched_newton(c, X0, tol=tol)
+        add(cnt, "newton_iterations")
+        roots = _new_roots(roots, X[conv], dedup_tol)
+    if method in ("auto", "ptc"):
+        X, res, conv, cnt = batched_ptc(c, X0, tol=tol)
+        add(cnt, "ptc_iterations")
+        ptc_end, ptc_conv = X, conv
+        roots = np.concatenate([roots, _new_roots(roots, X[conv], dedup_tol)])
+    gens = detect_symmetries(c, lo, hi) if symmetry else []
+    if method == "auto":
+        for _ in range(deflation_rounds):
+            if time.perf_counter() - t0 > max_time or len(roots) > max_equilibria:
+                break
+            stats["deflation_rounds"] += 1
+            X, res, conv, cnt = batched_newton(c, X0, tol=tol, roots=roots)
+            add(cnt, "newton_iterations")
+            new = _new_roots(roots, X[conv], dedup_tol)
+            if not len(new):
+                break
+            roots = np.concatenate([roots, new])
+    # complete symmetry orbits (a few passes: generators may need composing)
+    for _ in range(4 if gens else 0):
+        if time.perf_counter() - t0 > max_time or len(roots) > max_equilibria:
+            break
+        imgs = _new_roots(roots, apply_generators(roots, gens), dedup_tol)
+        if not len(imgs):
+            break
+        X, res, conv, cnt = batched_newton(c, imgs, tol=tol)
+        add(cnt, "newton_iterations")
+        new = _new_roots(roots, X[conv], dedup_tol)
+        if not len(new):
+            break
+        roots = np.concatenate([roots, new])
+    if time.perf_counter() - t0 > max_time:
+        status, message = "budget", (f"time budget of {max_time:g} s reached; the list may be "
+                                     "incomplete (raise max_time)")
+    inside = np.all((roots >= lo - 1e-9 * (1 + np.abs(lo))) &
+                    (roots <= hi + 1e-9 * (1 + np.abs(hi))), axis=1) if len(roots) else \
+        np.zeros(0, bool)
+    outside = int((~inside).sum())
+    roots = roots[inside]
+    stats["outside_box"] = outside
+
+    # exact confirmation for small polynomial systems
+    guarantee = ("multistart Newton + pseudo-transient continuation + deflation: no guarantee "
+                 "of completeness; more starts or a smaller box raise confidence")
+    sym_roots = None
+    if (symbolic and seeds_arr is None or symbolic is True) and not stable_only:
+        sym_roots = symbolic_equilibria(c, lo, hi) if symbolic else None
+    if sym_roots is not None:
+        extra = _new_roots(roots, sym_roots, 1e-6)
+        if len(extra):  # polish roots found only by the exact solve
+            X, res, conv, cnt = batched_newton(c, extra, tol=tol)
+            roots = np.concatenate([roots, _new_roots(roots, X[conv], dedup_tol)])
+        if len(sym_roots) == len(roots):
+            guarantee = (f"complete: an exact polynomial solve (sympy) finds {len(sym_roots)} real "
+                         "equilibria in the box, the same as the numerical search")
+        else:
+            guarantee = (f"exact polynomial solve finds {len(sym_roots)} real equilibria in the "
+                         f"box; the numerical search {len(roots)} (see message)")
+            message = (message + " " if message else "") + "numerical and exact counts differ"
+        stats["symbolic_count"] = len(sym_roots)
+
+    if len(roots) > max_equilibria:
+        status = "continuum"
+        message = (f"more than {max_equilibria} distinct roots: the equilibria are probably not "
+                   "isolated (a curve or surface of equilibria)")
+    if stable_only:
+        keep = [i for i, x in enumerate(roots) if _is_stable(c, x)]
+        roots = roots[keep]
+        guarantee = ("stable equilibria only: pseudo-transient continuation from every start "
+                     "and symmetry orbits; saddles were not searched")
+    eqs = _classify_all(c, roots, tol)
+    if any(not e.isolated for e in eqs) and status == "ok":
+        status = "continuum"
+        message = ("some equilibria are not isolated (singular Jacobian of the equilibrium "
+                   "condition): the model has a continuum of equilibria there; only samples "
+                   "of it are listed")
+    nonhyp = [e.id for e in eqs if e.stability == "nonhyperbolic"]
+    if nonhyp:
+        warnings.warn(f"non-hyperbolic equilibria {', '.join(nonhyp[:5])}: their stability is "
+                      "not decided by linearisation", NonHyperbolicWarning, stacklevel=2)
+    eqs = _pair_and_label(c, eqs, gens, dedup_tol)
+    slow: list[SlowPoint] = []
+    if slow_points and ptc_end is not None and ptc_conv is not None:
+        slow = _slow_points(c, ptc_end[~ptc_conv], np.array([e.state for e in eqs]), tol)
+    stats["seconds"] = time.perf_counter() - t0
+    return EquilibriumSet(
+        model=m.name, kind=c.kind, parameters=c.parameter_values(), names=tuple(c.names),
+        equilibria=tuple(eqs), slow_points=tuple(slow),
+        method=method if method != "auto" else "newton+ptc+deflation",
+        guarantee=guarantee, symmetry=tuple(d for d, _ in gens), stats=stats, status=status,
+        message=message or f"{len(eqs)} equilibria found",
+        box={nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)} if n <= 50 else {},
+        tolerances={"residual": tol, "dedup": dedup_tol})
+
+
+def _is_stable(c: Any, x: Array) -> bool:
+    w = np.linalg.eigvals(c.jac(x))
+    return bool(np.all(np.real(w) < 0) if c.kind == "ode" else np.all(np.abs(w) < 1))
+
+
+def _classify_all(c: Any, roots: Array, tol: float) -> list[Equilibrium]:
+    items = []
+    for x in roots:
+        J = c.jac(x)
+        F = c.residual(x)
+        w, V = eigen_sorted(J, c.kind)
+        stability, typ, udim = classify(w, c.kind, J=J)
+        Jr = J - np.eye(c.n) if c.kind == "map" else J
+        sv = np.linalg.svd(Jr, compute_uv=False)
+        isolated = bool(sv[-1] > 1e-9 * max(sv[0], 1.0))
+        g = np.real(w) if c.kind == "ode" else np.abs(w) - 1
+        scale = max(1.0, float(np.max(np.abs(w))))
+        items.append((x, w, V, stability, typ, udim, float(np.max(np.abs(F))), isolated,
+                      g > 1e-9 * scale, g < -1e-9 * scale))
+    rank = {"stable": 0, "saddle": 1, "nonhyperbolic": 2, "unstable": 3}
+    items.sort(key=lambda it: (rank[it[3]], it[5], tuple(np.round(-it[0], 6))))
+    out = []
+    for k, (x, w, V, stability, typ, udim, res, iso, um, sm) in enumerate(items):
+        out.append(Equilibrium(
+            id=f"E{k}", state=x, names=tuple(c.names), eigenvalues=w, stability=stability,
+            type=typ, unstable_dim=udim, residual=res,
+            unstable_vectors=real_basis(V, w, um), stable_vectors=real_basis(V, w, sm)
+            if c.n <= 60 else np.zeros((0, c.n)), isolated=iso))
+    return out
+
+
+def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]],
+                    tol: float) -> list[Equilibrium]:
+    from dataclasses import replace
+
+    if not eqs:
+        return eqs
+    states = np.array([e.state for e in eqs])
+    glob = next((S for d, S in gens if d == "x -> -x"), None)
+    named = getattr(c.model, "states", {}) or {}
+    refs = []
+    for name, vec in named.items():
+        v = np.zeros(c.n)
+        for k, val in vec.items():
+            v[c.names.index(k)] = val
+        refs.append((name, v))
+    out = []
+    for e in eqs:
+        pair = None
+        if glob is not None:
+            img = e.state * glob
+            d = np.linalg.norm(states - img, axis=1)
+            j = int(np.argmin(d))
+            if d[j] <= tol * (1 + np.linalg.norm(img)) and eqs[j].id != e.id:
+                pair = eqs[j].id
+        label = None
+        for name, v in refs:
+            s = max(1.0, float(np.linalg.norm(v)))
+            if np.linalg.norm(e.state - v) <= 0.1 * s or (
+                    glob is not None and np.linalg.norm(e.state + v) <= 0.1 * s):
+                label = name
+                break
+        out.append(replace(e, pair=pair, label=label))
+    return out
+
+
+def _slow_points(c: Any, ends: Array, eq_states: Array, tol: float, max_points: int = 32
+                 ) -> list[SlowPoint]:
+    """Minimise q = |F|^2/2 from stalled starts; a minimum with q > 0 is a slow point."""
+    from scipy.optimize import least_squares
+
+    if not len(ends):
+        return []
+    with np.errstate(all="ignore"):
+        r = np.max(np.abs(residual_batch(c, ends)), axis=1)
+    cand = ends[np.isfinite(r) & (r < 1e-2)]
+    cand = _dedup(cand, 1e-3)[:max_points]
+    out: list[SlowPoint] = []
+    for x0 in cand:
+        sol = least_squares(c.residual, x0, jac=c.residual_jac, method="lm", xtol=1e-15,
+                            ftol=1e-15, gtol=1e-15, max_nfev=200 * c.n)
+        q = 0.5 * float(sol.fun @ sol.fun)
+        if q <= 0.5 * (tol * np.sqrt(c.n)) ** 2:
+            continue  # it converged to an equilibrium after all
+        if len(eq_states) and np.min(np.linalg.norm(eq_states - sol.x, axis=1)) < 1e-6:
+            continue
+        if any(np.linalg.norm(s.state - sol.x) < 1e-5 for s in out):
+            continue
+        out.append(SlowPoint(sol.x, q, tuple(c.names)))
+    return out

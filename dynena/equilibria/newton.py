@@ -1,0 +1,162 @@
+r"""Batched Newton, deflated Newton and pseudo-transient continuation on :math:`F(x) = 0`.
+
+:math:`F = f` (ode) or :math:`F = f - \mathrm{id}` (map). All starts advance together: one
+batched evaluation of the generated code and one batched linear solve per iteration.
+
+**Deflation** (Farrell, Birkisson & Funke, SIAM J. Sci. Comput. 37, 2015): with known roots
+:math:`r_i`, Newton is applied to :math:`M(x)F(x)`,
+:math:`M(x) = \prod_i (\|x - r_i\|^{-2} + 1)`, so the known roots repel. The deflated step is
+the Newton step :math:`d` rescaled, :math:`d / (1 - \nabla\log M \cdot d)` (Sherman–Morrison),
+so it costs nothing extra.
+
+**Pseudo-transient continuation** (Kelley & Keyes 1998) follows the flow with implicit Euler
+steps :math:`(I/\Delta t - J)\,d = F` whose step grows as the residual falls (SER rule); it
+converges to stable equilibria where plain Newton may land on saddles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+
+__all__ = ["batched_newton", "batched_ptc", "residual_batch", "jacobian_batch"]
+
+
+def residual_batch(model: Any, X: Array) -> Array:
+    F = model.f_batch(X)
+    return F - X if model.kind == "map" else F
+
+
+def jacobian_batch(model: Any, X: Array) -> Array:
+    J = model.jac_batch(X)
+    if model.kind == "map":
+        J = J - np.eye(model.n)[None]
+    return J
+
+
+def _solve(A: Array, b: Array) -> tuple[Array, Array]:
+    """Solve A[k] d[k] = b[k]; singular systems fall back to least squares (flag returned)."""
+    with np.errstate(all="ignore"):
+        try:
+            d = np.linalg.solve(A, b[..., None])[..., 0]
+            bad = ~np.all(np.isfinite(d), axis=1)
+        except np.linalg.LinAlgError:
+            d = np.empty_like(b)
+            bad = np.zeros(len(b), bool)
+            for k in range(len(b)):
+                try:
+                    d[k] = np.linalg.solve(A[k], b[k])
+                except np.linalg.LinAlgError:
+                    bad[k] = True
+        for k in np.flatnonzero(bad):
+            d[k] = np.linalg.lstsq(A[k], b[k], rcond=None)[0]
+    return d, bad
+
+
+def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 50,
+                   roots: Array | None = None, max_norm: float = 1e6
+                   ) -> tuple[Array, Array, Array, dict[str, int]]:
+    """Damped (deflated) Newton from every row of ``X0``.
+
+    Returns ``(X, residual_inf_norm, converged, counters)``.
+    """
+    X = np.array(X0, dtype=float)
+    active = np.ones(len(X), bool)
+    conv = np.zeros(len(X), bool)
+    res = np.full(len(X), np.inf)
+    counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
+    R = None if roots is None or len(roots) == 0 else np.asarray(roots, float)
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if not len(idx):
+            break
+        counts["iterations"] += 1
+        Xa = X[idx]
+        with np.errstate(all="ignore"):
+            F = residual_batch(model, Xa)
+        counts["f_evals"] += len(idx)
+        r = np.max(np.abs(F), axis=1)
+        res[idx] = r
+        ok = r < tol
+        conv[idx[ok]] = True
+        bad = ~np.isfinite(r) | (np.linalg.norm(Xa, axis=1) > max_norm)
+        active[idx[ok | bad]] = False
+        keep = ~(ok | bad)
+        idx, Xa, F = idx[keep], Xa[keep], F[keep]
+        if not len(idx):
+            break
+        J = jacobian_batch(model, Xa)
+        counts["jac_evals"] += len(idx)
+        d, sing = _solve(J, -F)
+        counts["singular"] += int(sing.sum())
+        if R is not None:
+            diff = Xa[:, None, :] - R[None, :, :]
+            n2 = np.maximum(np.sum(diff**2, axis=2), 1e-300)
+            # grad log M = sum_i -2 (x - r_i) n2^-2 / (n2^-1 + 1)
+            w = (-2.0 / n2**2) / (1.0 / n2 + 1.0)
+            glog = np.einsum("br,brn->bn", w, diff)
+            denom = 1.0 - np.sum(glog * d, axis=1)
+            denom = np.where(np.abs(denom) < 1e-12, 1e-12, denom)
+            d = d / denom[:, None]
+        # Damping: limit a step to a multiple of the state scale (keeps far starts sane).
+        step = np.linalg.norm(d, axis=1)
+        cap = 10.0 * (1.0 + np.linalg.norm(Xa, axis=1))
+        d *= np.minimum(1.0, cap / np.maximum(step, 1e-300))[:, None]
+        X[idx] = Xa + d
+    # final residual for the still-active ones
+    idx = np.flatnonzero(active & ~conv)
+    if len(idx):
+        with np.errstate(all="ignore"):
+            r = np.max(np.abs(residual_batch(model, X[idx])), axis=1)
+        res[idx] = r
+        conv[idx] = r < tol
+    return X, res, conv, counts
+
+
+def batched_ptc(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 200,
+                dt0: float = 0.1, max_norm: float = 1e6
+                ) -> tuple[Array, Array, Array, dict[str, int]]:
+    """Pseudo-transient continuation from every row of ``X0`` (towards stable equilibria)."""
+    X = np.array(X0, dtype=float)
+    n = X.shape[1]
+    dt = np.full(len(X), dt0)
+    prev = np.full(len(X), np.nan)
+    active = np.ones(len(X), bool)
+    conv = np.zeros(len(X), bool)
+    res = np.full(len(X), np.inf)
+    counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
+    eye = np.eye(n)[None]
+    for _ in range(max_iter):
+        idx = np.flatnonzero(active)
+        if not len(idx):
+            break
+        counts["iterations"] += 1
+        Xa = X[idx]
+        with np.errstate(all="ignore"):
+            F = residual_batch(model, Xa)
+        counts["f_evals"] += len(idx)
+        r = np.max(np.abs(F), axis=1)
+        res[idx] = r
+        ok = r < tol
+        conv[idx[ok]] = True
+        bad = ~np.isfinite(r) | (np.linalg.norm(Xa, axis=1) > max_norm)
+        active[idx[ok | bad]] = False
+        keep = ~(ok | bad)
+        idx, Xa, F, r = idx[keep], Xa[keep], F[keep], r[keep]
+        if not len(idx):
+            break
+        # switched evolution relaxation: dt grows as the residual shrinks
+        p = prev[idx]
+        grow = np.where(np.isfinite(p), np.clip(p / np.maximum(r, 1e-300), 0.5, 10.0), 1.0)
+        dt[idx] = np.minimum(dt[idx] * grow, 1e12)
+        prev[idx] = r
+        J = jacobian_batch(model, Xa)
+        counts["jac_evals"] += len(idx)
+        A = eye / dt[idx][:, None, None] - J
+        d, sing = _solve(A, F)
+        counts["singular"] += int(sing.sum())
+        X[idx] = Xa + d
+    return X, res, conv, counts

@@ -1,0 +1,1 @@
+"""Plain, JSON-serialisable result objects. They import no analysis."""

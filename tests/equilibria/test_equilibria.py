@@ -1,0 +1,134 @@
+"""Equilibria against analytic values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dynena
+from dynena.equilibria import find_equilibria, unstable_manifold
+from dynena.equilibria.classify import classify
+
+
+def test_three_bistable_units_27_with_morse_indices(models_dir):
+    r = find_equilibria(dynena.load(models_dir / "cube3.yaml"))
+    assert len(r) == 27
+    assert r.index_counts() == {0: 8, 1: 12, 2: 6, 3: 1}
+    assert r.guarantee.startswith("complete")
+    for e in r.stable:
+        assert np.allclose(np.abs(e.state), 1, atol=1e-12)
+        assert np.allclose(np.sort(e.eigenvalues.real), [-2, -2, -2])
+        assert e.pair is not None  # x -> -x pairs them
+    origin = [e for e in r if e.unstable_dim == 3][0]
+    assert np.allclose(origin.state, 0) and origin.stability == "unstable"
+
+
+def test_lorenz_textbook_eigenvalues(models_dir):
+    r = find_equilibria(dynena.load(models_dir / "lorenz.yaml"))
+    assert len(r) == 3
+    s, b, rho = 10.0, 8 / 3, 28.0
+    origin = min(r, key=lambda e: np.linalg.norm(e.state))
+    lam = sorted(origin.eigenvalues.real)
+    expect = sorted([-b, (-(s + 1) - np.sqrt((s + 1) ** 2 + 4 * s * (rho - 1))) / 2,
+                     (-(s + 1) + np.sqrt((s + 1) ** 2 + 4 * s * (rho - 1))) / 2])
+    assert np.allclose(lam, expect, rtol=1e-10)
+    assert origin.stability == "saddle" and origin.unstable_dim == 1
+    c = np.sqrt(b * (rho - 1))
+    others = [e for e in r if e is not origin]
+    for e in others:
+        assert np.allclose(np.abs(e.state), [c, c, rho - 1], rtol=1e-12)
+        # characteristic polynomial l^3 + (s+b+1) l^2 + b(s+rho) l + 2 s b (rho-1)
+        roots = np.roots([1, s + b + 1, b * (s + rho), 2 * s * b * (rho - 1)])
+        assert np.allclose(np.sort_complex(e.eigenvalues), np.sort_complex(roots), rtol=1e-9)
+        assert e.type == "saddle-focus (index 2)"
+
+
+def test_logistic_fixed_points_and_multipliers(models_dir):
+    r = find_equilibria(dynena.load(models_dir / "logistic.yaml"))
+    assert len(r) == 2
+    rr = 2.8
+    byx = {round(float(e.state[0]), 9): e for e in r}
+    assert byx[0.0].eigenvalues[0].real == pytest.approx(rr)
+    assert byx[0.0].stability == "unstable"
+    xs = 1 - 1 / rr
+    e = byx[round(xs, 9)]
+    assert e.eigenvalues[0].real == pytest.approx(2 - rr)
+    assert e.stability == "stable" and "flip" in e.type  # negative multiplier
+    r2 = find_equilibria(dynena.load(models_dir / "logistic.yaml").with_parameters(r="13/4"))
+    assert {e.stability for e in r2} == {"unstable"}
+
+
+def test_ashwin_postlethwaite_design_all_vertex_states(models_dir):
+    m = dynena.load(models_dir / "ap_cube3.yaml")
+    r = find_equilibria(m, stable_only=True)
+    assert len(r.stable) == 16
+    labels = sorted({e.label for e in r.stable})
+    assert labels == sorted(m.states)  # the 8 vertices, each as a ± pair
+    for e in r.stable:
+        p = e.state[:8]
+        assert np.isclose(np.max(np.abs(p)), 1.0, atol=1e-9)
+        assert np.allclose(e.state[8:], 0, atol=1e-9)
+        # y-cells of the edges leaving the vertex: eigenvalue -(1 + A - B) = -0.01
+        assert np.isclose(e.eigenvalues[0].real, -0.01, atol=1e-9)
+
+
+def test_classification_names_2d_types():
+    assert classify(np.array([-1.0, -2.0]), "ode")[:2] == ("stable", "stable node")
+    assert classify(np.array([-1 + 2j, -1 - 2j]), "ode")[:2] == ("stable", "stable focus")
+    assert classify(np.array([1.0, -2.0]), "ode")[:2] == ("saddle", "saddle")
+    assert classify(np.array([1 + 1j, 1 - 1j]), "ode")[:2] == ("unstable", "unstable focus")
+    assert classify(np.array([2j, -2j]), "ode")[:2] == ("nonhyperbolic", "centre")
+    assert classify(np.array([-1.0, -1.0]), "ode", J=-np.eye(2))[1] == "stable star"
+    assert classify(np.array([0.5, 1.5]), "map")[:2] == ("saddle", "saddle")
+
+
+def test_saddle_unstable_manifold_reaches_both_wells(models_dir):
+    m = dynena.load(models_dir / "double_well.yaml")
+    r = find_equilibria(m)
+    saddle = r.saddles[0]
+    assert np.allclose(saddle.state, 0, atol=1e-12)
+    assert np.allclose(np.abs(saddle.unstable_vectors[0]), [1, 0])
+    assert np.allclose(np.abs(saddle.stable_vectors[0]), [0, 1])
+    b1, b2 = unstable_manifold(m, r, saddle.id)
+    targets = {b1.target, b2.target}
+    assert targets == {e.id for e in r.stable}
+
+
+def test_continuum_is_reported_not_hung(write_model):
+    m = dynena.load(write_model(
+        "dynena: 1\nname: line\nvariables:\n  x: {range: [-1, 1]}\n  y: {range: [-1, 1]}\n"
+        "equations:\n  x: -x\n  y: 0*y\n"))
+    with pytest.warns(dynena.errors.NonHyperbolicWarning):
+        r = find_equilibria(m, max_time=20)
+    assert r.status == "continuum"
+    assert all(not e.isolated for e in r)
+    assert all(np.isclose(e.state[0], 0) for e in r)
+
+
+def test_no_equilibrium_and_divergent_starts(write_model):
+    m = dynena.load(write_model("dynena: 1\nname: drift\nvariables:\n  x: {range: [-5, 5]}\n"
+                                "equations:\n  x: 1 + x**2\n"))
+    r = find_equilibria(m)
+    assert len(r) == 0 and r.status == "ok"
+
+
+def test_slow_point_is_not_an_equilibrium(write_model):
+    # x' = x^2 + 1e-4 has no equilibrium but a slow point at x = 0 with q = 5e-9.
+    m = dynena.load(write_model("dynena: 1\nname: ghost\nvariables:\n  x: {range: [-1, 1]}\n"
+                                "equations:\n  x: x**2 + 1/10000\n"))
+    r = find_equilibria(m)
+    assert len(r) == 0
+    assert len(r.slow_points) == 1
+    assert abs(r.slow_points[0].state[0]) < 1e-6
+    assert r.slow_points[0].q == pytest.approx(0.5e-8, rel=1e-6)
+
+
+def test_json_contract(models_dir):
+    d = find_equilibria(dynena.load(models_dir / "toggle.yaml")).to_dict()
+    assert d["model"] == "toggle" and d["parameters"] == {"a": 3.0, "n": 2.0}
+    e = d["equilibria"][0]
+    assert set(e) >= {"id", "state", "stability", "type", "unstable_dim", "eigenvalues",
+                      "residual"}
+    assert set(e["state"]) == {"u", "v"}
+    assert all(len(p) == 2 for p in e["eigenvalues"])
+    assert [x["stability"] for x in d["equilibria"]] == ["stable", "stable", "saddle"]
