@@ -354,8 +354,17 @@ def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]
         for k, val in vec.items():
             v[c.names.index(k)] = val
         refs.append((name, v))
+    # each named state (and its mirror image) labels the one equilibrium nearest to it
+    labels: dict[int, str] = {}
+    for name, v in refs:
+        scale = max(1.0, float(np.linalg.norm(v)))
+        for ref in ([v, -v] if glob is not None else [v]):
+            d = np.linalg.norm(states - ref, axis=1)
+            j = int(np.argmin(d))
+            if d[j] <= 0.1 * scale and j not in labels:
+                labels[j] = name
     out = []
-    for e in eqs:
+    for k, e in enumerate(eqs):
         pair = None
         if glob is not None:
             img = e.state * glob
@@ -363,14 +372,7 @@ def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]
             j = int(np.argmin(d))
             if d[j] <= tol * (1 + np.linalg.norm(img)) and eqs[j].id != e.id:
                 pair = eqs[j].id
-        label = None
-        for name, v in refs:
-            s = max(1.0, float(np.linalg.norm(v)))
-            if np.linalg.norm(e.state - v) <= 0.1 * s or (
-                    glob is not None and np.linalg.norm(e.state + v) <= 0.1 * s):
-                label = name
-                break
-        out.append(replace(e, pair=pair, label=label))
+        out.append(replace(e, pair=pair, label=labels.get(k)))
     return out
 
 

@@ -1,0 +1,567 @@
+r"""``excitable_network``: stable states, the connections between them and their thresholds.
+
+For stable equilibria :math:`\xi_i \ne \xi_j` and admissible perturbations :math:`\mathcal P`,
+
+.. math:: \delta_{ij} = \inf\{a \ge 0 : \exists v \in \mathcal P,\ \|v\| = 1,\
+          \xi_i + a v \text{ (or the pulse } a v) \text{ leads to } \xi_j\}.
+
+Algorithm for state-space kicks (deterministic, geometric):
+
+1. **Candidates from saddles.** For each saddle :math:`s` near :math:`\xi_i`: the normal
+   :math:`n_s` of its stable manifold (left unstable eigenvector; for an index-1 saddle on the
+   basin boundary the nearest boundary point of the linearised manifold is
+   :math:`\xi_i + ((s-\xi_i)\cdot n_s)\,n_s`), and the straight line to :math:`s` (which is how a
+   perturbation jumps past a third basin at a higher-index saddle).
+2. **Scan and bisect** the amplitude along every candidate (lock step, batched) to relative
+   ``rtol``: each switch of outcome gives a candidate connection and its bracket.
+3. **Refine** on the basin boundary: at the boundary point, the normal (pulled back from the
+   saddle by the adjoint flow) is the new direction — the minimiser is where the direction is
+   normal to the boundary — and bisect again, while the threshold decreases.
+4. **Verify**: random directions (near the optimum and anywhere) at ``0.999 δ`` must not reach
+   the target; a violation starts a new search along it.
+5. **Via**: the saddle the trajectory from just past the threshold passes closest to.
+
+With the odd symmetry :math:`f(-x) = -f(x)` only one node of each ± pair is computed; the other
+is its mirror image. Input pulses (recurrent networks) bisect the pulse amplitude for every
+node, channel and sign.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from ..errors import ParameterError
+from ..results.equilibria import EquilibriumSet
+from ..results.network import Connection, ExcitableNetwork, node_target_name
+from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
+from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
+from .via import boundary_normal, closest_saddle, left_unstable_vector
+
+__all__ = ["InputPulses", "excitable_network"]
+
+
+@dataclass(frozen=True)
+class InputPulses:
+    """Admissible perturbations as input pulses :math:`u = a\\,s\\,e_c` of ``width`` steps.
+
+    ``channels`` (indices, default all), ``signs`` (default both), ``max_amplitude`` (the
+    largest amplitude scanned).
+    """
+
+    channels: tuple[int, ...] | None = None
+    signs: tuple[int, ...] = (1, -1)
+    width: int = 1
+    max_amplitude: float = 2.0
+
+
+def _say(progress: Callable[[str], None] | None, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def excitable_network(
+    model: Any,
+    *,
+    equilibria: EquilibriumSet | None = None,
+    perturbations: str | Sequence[str] | InputPulses = "state",
+    max_threshold: float | None = None,
+    weights: Sequence[float] | None = None,
+    rtol: float = 1e-6,
+    n_verify: int = 8,
+    max_candidates: int = 24,
+    refine: bool = True,
+    symmetry: bool = True,
+    t_max: float | None = None,
+    nodes: str = "auto",
+    seed: int = 0,
+    jobs: int = 1,
+    progress: Callable[[str], None] | None = None,
+) -> ExcitableNetwork:
+    r"""Compute the excitable network of a model.
+
+    Parameters
+    ----------
+    model : Model, VectorModel or CompiledModel
+    equilibria : EquilibriumSet, optional
+        From :func:`dynena.find_equilibria` (computed when not given).
+    perturbations : "state", list of direction names, or InputPulses
+        All of state space (default), the model's named ``directions`` (both signs), or input
+        pulses.
+    max_threshold : float, optional
+        Connections above it are left out of the graph (they stay in ``connections``); also
+        bounds the amplitudes searched. Default: search up to twice each candidate's distance.
+    weights : sequence of float, optional
+        Weighted norm :math:`\|v\|_W^2 = \sum_k w_k v_k^2` for state-space kicks.
+    rtol : float
+        Relative tolerance of every threshold (bisection).
+    n_verify : int
+        Random directions checked at 0.999 δ per connection.
+    max_candidates : int
+        Saddles considered per node (nearest first).
+    refine : bool
+        Refine directions on the basin boundary (adjoint normal iteration).
+    symmetry : bool
+        Compute one node of each ± pair and mirror it (odd models only).
+    t_max : float, optional
+        Time (ode) or steps (map) allowed to reach a node; default from the slowest eigenvalue.
+    nodes : {"auto", "stable", "labelled"}
+        ``auto``: stable equilibria plus equilibria carrying a model label (heteroclinic
+        designs, whose vertices are saddles).
+    seed : int
+        Seed of the verification directions.
+    jobs : int
+        Local worker processes (nodes are shared out among them).
+    progress : callable, optional
+        Receives progress messages.
+
+    Returns
+    -------
+    ExcitableNetwork
+    """
+    from ..compile import compile_model
+    from ..equilibria import find_equilibria
+
+    t0 = time.perf_counter()
+    c = model if hasattr(model, "f_batch") else compile_model(model)
+    if equilibria is None:
+        _say(progress, "finding equilibria")
+        equilibria = find_equilibria(c)
+    eqs = list(equilibria.equilibria)
+    if nodes not in ("auto", "stable", "labelled"):
+        raise ParameterError("nodes must be 'auto', 'stable' or 'labelled'")
+    # Labelled non-stable equilibria are nodes only where the label has no stable state
+    # (the vertices of a heteroclinic design are saddles).
+    stable_labels = {e.label for e in eqs if e.stability == "stable" and e.label}
+    node_eqs = [e for e in eqs if (e.stability == "stable" and nodes != "labelled")
+                or (e.label is not None and nodes != "stable"
+                    and (e.stability == "stable" or e.label not in stable_labels))]
+    saddle_eqs = [e for e in eqs if e.stability in ("saddle", "unstable", "nonhyperbolic")
+                  and e not in node_eqs]
+    space = "input" if isinstance(perturbations, InputPulses) else "state"
+    base = dict(model=c.model.name, kind=c.kind, parameters=c.parameter_values(),
+                names=tuple(c.names), equilibria=equilibria, space=space,
+                max_threshold=max_threshold,
+                norm="l2" if weights is None else "weighted-l2")
+    if not node_eqs:
+        return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
+                                node_stability=(), connections=(), **base,  # type: ignore
+                                message="the model has no stable equilibrium in the box: "
+                                        "there is no excitable network to compute")
+    ids = [e.id for e in node_eqs]
+    N = np.array([e.state for e in node_eqs])
+    allstates = np.array([e.state for e in eqs])
+    oracle = OutcomeOracle.build(c, N, allstates, t_max=t_max,
+                                 eigenvalues=[e.eigenvalues for e in node_eqs])
+    S = np.array([e.state for e in saddle_eqs]).reshape(-1, c.n)
+    s_reach = np.array([0.2 * max(1e-12, float(np.min(np.linalg.norm(N - s, axis=1))))
+                        for s in S]) if len(S) else np.zeros(0)
+    W = None if weights is None else np.asarray(weights, float)
+    if W is not None and (W.shape != (c.n,) or np.any(W <= 0)):
+        raise ParameterError(f"weights must be {c.n} positive numbers")
+    ctx = _Ctx(c, oracle, N, ids, S, [e.id for e in saddle_eqs], s_reach, W, rtol, seed,
+               progress)
+
+    # symmetry: compute one node per ± pair
+    pair_of = {e.id: e.pair for e in eqs}
+    mirror = symmetry and "x -> -x" in equilibria.symmetry and all(
+        pair_of.get(i) in ids for i in ids)
+    todo = []
+    for i, nid in enumerate(ids):
+        p = pair_of.get(nid)
+        if mirror and p is not None and p in ids and ids.index(p) < i:
+            continue
+        todo.append(i)
+
+    dirs = None
+    if space == "state" and not isinstance(perturbations, str):
+        dirs = _named_directions(c, perturbations)  # type: ignore[arg-type]
+    elif space == "state" and perturbations != "state":
+        raise ParameterError("perturbations must be 'state', a list of direction names, "
+                             "or InputPulses")
+    work = _NodeWork(ctx, node_eqs, space, perturbations, dirs, max_threshold, max_candidates,
+                     refine, n_verify)
+    conns: list[Connection] = []
+    self_loops: list[Connection] = []
+    jobs = max(1, min(int(jobs), len(todo)))
+    if jobs > 1:
+        results = _run_parallel(work, todo, jobs, progress, ids)
+    else:
+        results = []
+        for count, i in enumerate(todo):
+            _say(progress, f"node {ids[i]} ({count + 1}/{len(todo)}): searching connections")
+            results.append(work(i))
+    for i, (found, loops, ntraj) in zip(todo, results):
+        if jobs > 1:
+            oracle.trajectories += ntraj
+        conns += found
+        self_loops += loops
+        if mirror and pair_of.get(ids[i]) in ids:
+            conns += [_mirror(cn, pair_of, ids) for cn in found]
+            self_loops += [_mirror(cn, pair_of, ids) for cn in loops]
+    conns.sort(key=lambda cn: (ids.index(cn.source), cn.threshold))
+    stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
+             "nodes_computed": len(todo), "mirrored": bool(mirror), "t_max": oracle.t_max,
+             "capture_radii": oracle.radii.tolist()}
+    msg = f"{len(ids)} nodes, {len(conns)} connections"
+    if len(ids) == 1:
+        msg = ("one stable state only: the network has no edges between states "
+               "(connections listed lead to unknown or diverging behaviour, if any)")
+    options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
+               "refine": refine, "perturbations": perturbations if isinstance(perturbations, str)
+               else (list(perturbations) if not isinstance(perturbations, InputPulses) else
+                     {"channels": perturbations.channels, "signs": perturbations.signs,
+                      "width": perturbations.width,
+                      "max_amplitude": perturbations.max_amplitude}),
+               "weights": None if W is None else W.tolist()}
+    return ExcitableNetwork(node_ids=tuple(ids), node_states=N,
+                            node_labels=tuple(e.label for e in node_eqs),
+                            node_stability=tuple(e.stability for e in node_eqs),
+                            connections=tuple(conns), self_loops=tuple(self_loops),
+                            stats=stats, options=options, message=msg, **base)  # type: ignore
+
+
+@dataclass
+class _NodeWork:
+    """All connections of one node (what a worker process runs)."""
+
+    ctx: "_Ctx"
+    node_eqs: list[Any]
+    space: str
+    perturbations: Any
+    dirs: list[Array] | None
+    max_threshold: float | None
+    max_candidates: int
+    refine: bool
+    n_verify: int
+
+    def __call__(self, i: int) -> tuple[list[Connection], list[Connection], int]:
+        n0 = self.ctx.oracle.trajectories
+        e = self.node_eqs[i]
+        loops: list[Connection] = []
+        if e.stability != "stable":
+            found = _heteroclinic(self.ctx, i, e)
+        elif self.space == "input":
+            found, loops = _input_connections(self.ctx, i, self.perturbations,
+                                              self.max_threshold)
+        else:
+            found = _state_connections(self.ctx, i, self.dirs, self.max_threshold,
+                                       self.max_candidates, self.refine, self.n_verify)
+        return found, loops, self.ctx.oracle.trajectories - n0
+
+
+_WORK: _NodeWork | None = None
+
+
+def _work_in_child(i: int) -> tuple[list[Connection], list[Connection], int]:
+    assert _WORK is not None
+    return _WORK(i)
+
+
+def _run_parallel(work: _NodeWork, todo: list[int], jobs: int, progress: Any,
+                  ids: list[str]) -> list[tuple[list[Connection], list[Connection], int]]:
+    """Share nodes among forked worker processes (they inherit the compiled model)."""
+    import multiprocessing as mp
+    import os
+
+    global _WORK
+    _WORK = work
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    try:
+        with mp.get_context("fork").Pool(jobs) as pool:
+            out = []
+            for count, res in enumerate(pool.imap(_work_in_child, todo)):
+                _say(progress, f"node {ids[todo[count]]} done ({count + 1}/{len(todo)})")
+                out.append(res)
+        return out
+    finally:
+        _WORK = None
+
+
+@dataclass
+class _Ctx:
+    c: Any
+    oracle: OutcomeOracle
+    N: Array
+    ids: list[str]
+    S: Array
+    sids: list[str]
+    s_reach: Array
+    W: Array | None
+    rtol: float
+    seed: int
+    progress: Any
+
+    def unit(self, v: Array) -> Array:
+        nrm = np.sqrt(np.sum(self.W * v * v)) if self.W is not None else np.linalg.norm(v)
+        return v / nrm
+
+    def name(self, code: int) -> str:
+        return node_target_name(code, self.ids)
+
+    def via(self, x_start: Array) -> tuple[str | None, int]:
+        if not len(self.S):
+            return None, -1
+        _, X = self.oracle.trajectory(x_start)
+        k, _, _ = closest_saddle(X, self.S, self.s_reach)
+        return (self.sids[k], k) if k is not None else (None, -1)
+
+
+def _mirror(cn: Connection, pair_of: dict[str, str | None], ids: list[str]) -> Connection:
+    def p(x: str | None) -> str | None:
+        return pair_of.get(x) or x if x is not None else None
+
+    return replace(cn, source=p(cn.source) or cn.source,
+                   target=p(cn.target) if cn.target in ids else cn.target,
+                   direction=None if cn.direction is None else -cn.direction,
+                   kick=None if cn.kick is None else -cn.kick,
+                   via=p(cn.via), sign=None if cn.sign is None else cn.sign)
+
+
+def _named_directions(c: Any, names: Sequence[str]) -> list[Array]:
+    avail = getattr(c.model, "directions", {}) or {}
+    out = []
+    for nm in names:
+        if nm not in avail:
+            raise ParameterError(f"unknown direction {nm!r}; the model names: "
+                                 + (", ".join(avail) or "none (add a directions: section)"))
+        v = np.zeros(c.n)
+        for var, val in avail[nm].items():
+            v[c.names.index(var)] = val
+        out += [v, -v]
+    return out
+
+
+def _candidates(ctx: _Ctx, i: int, max_threshold: float | None, k_max: int
+                ) -> list[tuple[Array, float, int | None]]:
+    """(unit direction, amplitude hint, saddle index) from the geometry of the saddles."""
+    xi = ctx.N[i]
+    out: list[tuple[Array, float, int | None]] = []
+    if not len(ctx.S):
+        return out
+    d = np.linalg.norm(ctx.S - xi, axis=1)
+    order = np.argsort(d)
+    for k in order[:k_max]:
+        s = ctx.S[k]
+        J = ctx.c.jac(s)
+        n_s = left_unstable_vector(J, ctx.c.kind)
+        proj = float((s - xi) @ n_s)
+        v1 = ctx.unit(np.sign(proj or 1.0) * n_s)
+        # With a bound on the threshold only saddles whose manifold is within reach matter:
+        # the boundary through s is no nearer than its tangent plane allows (to first order).
+        if max_threshold is None or abs(proj) <= 1.2 * max_threshold:
+            out.append((v1, abs(proj) if abs(proj) > 0 else d[k], int(k)))
+        if max_threshold is None or d[k] <= 1.2 * max_threshold:
+            out.append((ctx.unit(s - xi), float(d[k]), int(k)))
+    return out
+
+
+def _best_switches(switches: list[Switch]) -> dict[int, Switch]:
+    best: dict[int, Switch] = {}
+    for s in switches:
+        if s.target == s.ray.source:
+            continue
+        if s.target not in best or s.hi < best[s.target].hi:
+            best[s.target] = s
+    return best
+
+
+def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
+                       max_threshold: float | None, k_max: int, refine: bool,
+                       n_verify: int) -> list[Connection]:
+    c, oracle = ctx.c, ctx.oracle
+    xi = ctx.N[i]
+    n_before = oracle.trajectories
+    if dirs is not None:
+        cands = [(ctx.unit(v), max_threshold or 2.0, None) for v in dirs]
+        refine = False
+    else:
+        cands = _candidates(ctx, i, max_threshold, k_max)
+        if not cands:  # no saddles known: fall back to the coordinate directions
+            scale = max_threshold or 1.0 + float(np.max(np.abs(ctx.N)))
+            cands = [(ctx.unit(s * e), scale, None) for e in np.eye(c.n) for s in (1, -1)]
+    # merge candidates with the same direction (normal and straight line often coincide)
+    merged: list[tuple[Array, float, int | None]] = []
+    for v, h, sk in cands:
+        for k, (v2, h2, _) in enumerate(merged):
+            if np.linalg.norm(v - v2) < 1e-9:
+                merged[k] = (v2, max(h, h2), merged[k][2])
+                break
+        else:
+            merged.append((v, h, sk))
+    cands = merged
+    rays = [Ray(i, xi, v, tag=sk) for v, _, sk in cands]
+    a_hi = [min(2.0 * h, max_threshold) if max_threshold else 2.0 * h for _, h, _ in cands]
+    a_hi = [max(a, 1e-9) for a in a_hi]
+    sw = scan_rays(oracle, rays, a_hi, n_grid=8)
+    # coarse brackets first (1e-3): only the best per target is refined to rtol
+    coarse = max(ctx.rtol, 1e-3)
+    bisect_switches(oracle, sw, coarse, prune=True)
+    best = _best_switches(sw)
+    rng = np.random.default_rng(ctx.seed + i)
+    out: list[Connection] = []
+    for j, s in sorted(best.items(), key=lambda kv: kv[1].hi):
+        nref = 0
+        if refine and j >= 0:
+            s, nref = _refine(ctx, s, coarse)
+        bisect_switches(oracle, [s], ctx.rtol)
+        s, verified = _verify(ctx, s, rng, n_verify, max_threshold)
+        via, _ = ctx.via(s.ray.start(s.hi)[0]) if j >= 0 else (None, -1)
+        out.append(Connection(
+            source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (s.lo + s.hi), space="state",
+            kind="excitable", direction=s.ray.direction, via=via, bracket=(s.lo, s.hi),
+            trajectories=0, verified=verified, refinements=nref))
+    # cost per connection: the node's trajectories shared among its connections
+    if out:
+        per = (oracle.trajectories - n_before) // len(out)
+        out = [replace(cn, trajectories=per) for cn in out]
+    return out
+
+
+def _refine(ctx: _Ctx, s: Switch, rtol: float, max_iter: int = 6) -> tuple[Switch, int]:
+    """Turn the direction towards the boundary normal while the threshold decreases."""
+    c, oracle = ctx.c, ctx.oracle
+    xi = s.ray.x0
+    best = s
+    nref = 0
+    for _ in range(max_iter):
+        x_out = xi + best.hi * best.ray.direction
+        _, X = oracle.trajectory(x_out)
+        k, _, _ = closest_saddle(X, ctx.S, ctx.s_reach)
+        if k is None:
+            break
+        n_s = left_unstable_vector(c.jac(ctx.S[k]), c.kind)
+        nu = boundary_normal(c, best.ray.x0 + best.lo * best.ray.direction, ctx.S[k], n_s,
+                             oracle.t_max)
+        if nu is None:
+            break
+        if ctx.W is not None:
+            nu = nu / ctx.W
+        v_new = ctx.unit(nu * np.sign(nu @ best.ray.direction or 1.0))
+        if np.linalg.norm(v_new - best.ray.direction) < 1e-7:
+            break
+        a0 = best.hi * float(v_new @ best.ray.direction) if ctx.W is None else best.hi
+        ray = Ray(best.ray.source, xi, v_new, tag=best.ray.tag)
+        lo, hi = 0.97 * a0, best.hi
+        o = evaluate(oracle, [ray, ray], [lo, hi])
+        if o[0] == best.target:  # the new direction is much better: widen the bracket
+            lo = 0.5 * a0
+            o[0] = evaluate(oracle, [ray], [lo])[0]
+        if o[1] != best.target or o[0] == best.target:
+            break
+        cand = Switch(ray, best.target, lo, hi, int(o[0]))
+        bisect_switches(oracle, [cand], rtol)
+        nref += 1
+        if cand.hi < best.hi * (1 - 1e-9):
+            best = cand
+        else:
+            break
+    return best, nref
+
+
+def _verify(ctx: _Ctx, s: Switch, rng: np.random.Generator, n: int,
+            max_threshold: float | None) -> tuple[Switch, int]:
+    """Random directions at 0.999 δ must not reach the target; a violation is searched."""
+    if n <= 0 or s.target < 0:
+        return s, 0
+    c = ctx.c
+    v = s.ray.direction
+    R = rng.standard_normal((n, c.n))
+    dirs = [ctx.unit(v + 0.3 * r / np.linalg.norm(r)) if k < n // 2 else ctx.unit(r)
+            for k, r in enumerate(R)]
+    a = 0.999 * s.hi
+    rays = [Ray(s.ray.source, s.ray.x0, d) for d in dirs]
+    outs = evaluate(ctx.oracle, rays, [a] * n)
+    bad = [r for r, o in zip(rays, outs) if o == s.target]
+    if not bad:
+        return s, n
+    # a smaller perturbation exists along bad[0]: bisect along it from 0
+    cand = Switch(bad[0], s.target, 0.0, a, s.ray.source)
+    bisect_switches(ctx.oracle, [cand], ctx.rtol)
+    return (cand if cand.hi < s.hi else s), n - len(bad)
+
+
+def _heteroclinic(ctx: _Ctx, i: int, e: Any) -> list[Connection]:
+    """Zero-threshold connections of a saddle node: follow its unstable directions."""
+    xi = ctx.N[i]
+    r = ctx.oracle.radii[i]
+    out: list[Connection] = []
+    seen: set[int] = set()
+    for u in e.unstable_vectors:
+        for sgn in (1, -1):
+            x0 = xi + sgn * 3.0 * r * u / np.linalg.norm(u)
+            o = int(ctx.oracle(x0[None])[0])
+            if o == i or o in seen:
+                continue
+            seen.add(o)
+            out.append(Connection(source=ctx.ids[i], target=ctx.name(o), threshold=0.0,
+                                  kind="heteroclinic", direction=sgn * u, via=None,
+                                  bracket=(0.0, 0.0), trajectories=1, verified=0))
+    return out
+
+
+def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
+                       max_threshold: float | None) -> tuple[list[Connection], list[Connection]]:
+    """Bisect the pulse amplitude for every channel and sign from node ``i``."""
+    c, oracle = ctx.c, ctx.oracle
+    m = len(c.input_names)
+    if m == 0:
+        raise ParameterError(f"model {c.model.name!r} has no inputs; input pulses need them")
+    channels = pulses.channels if pulses.channels is not None else tuple(range(m))
+    for ch in channels:
+        if not 0 <= ch < m:
+            raise ParameterError(f"input channel {ch} does not exist (0..{m - 1})")
+    a_max = max_threshold or pulses.max_amplitude
+    rays = []
+    for ch in channels:
+        for sg in pulses.signs:
+            e = np.zeros(m)
+            e[ch] = sg
+            rays.append(Ray(i, ctx.N[i], None, pulse=e, width=pulses.width, tag=(ch, sg)))
+    n0 = oracle.trajectories
+    sw = scan_rays(oracle, rays, [a_max] * len(rays), n_grid=8)
+    first: dict[int, Switch] = {}
+    for s in sw:  # the first switch along each ray is the pulse's threshold
+        k = rays.index(s.ray)
+        if k not in first:
+            first[k] = s
+    bisect_switches(oracle, list(first.values()), ctx.rtol)
+    per = (oracle.trajectories - n0) // max(1, len(rays))
+    out, loops = [], []
+    for k, ray in enumerate(rays):
+        ch, sg = ray.tag
+        s = first.get(k)
+        if s is None:
+            loops.append(Connection(source=ctx.ids[i], target=ctx.ids[i], threshold=a_max,
+                                    space="input", channel=ch, sign=sg, width=pulses.width,
+                                    bracket=(a_max, np.inf), trajectories=per))
+            continue
+        kick = _pulse_kick(c, ray, s.hi)
+        via, _ = ctx.via(ray.x0 + kick) if s.target >= 0 else (None, -1)
+        out.append(Connection(source=ctx.ids[i], target=ctx.name(s.target),
+                              threshold=0.5 * (s.lo + s.hi), space="input", channel=ch, sign=sg, width=pulses.width,
+                              kick=kick, via=via, bracket=(s.lo, s.hi), trajectories=per))
+    return out, loops
+
+
+def _pulse_kick(c: Any, ray: Ray, a: float) -> Array:
+    """State displacement produced by the pulse (the state-space picture of an input)."""
+    x = ray.x0.copy()
+    u = a * ray.pulse
+    if c.kind == "map":
+        for _ in range(ray.width):
+            x = c.f(x, u)
+        return x - ray.x0
+    from scipy.integrate import solve_ivp
+
+    sol = solve_ivp(lambda t, y: c.f(y, u), (0, ray.width), x, method="LSODA",
+                    jac=lambda t, y: c.jac(y, u), rtol=1e-9, atol=1e-11)
+    return sol.y[:, -1] - ray.x0
+
+
+_ = (UNKNOWN, DIVERGED)

@@ -1,0 +1,118 @@
+r"""Via-saddles and boundary geometry.
+
+* :func:`closest_saddle` — the saddle a transition passes closest to;
+* :func:`boundary_normal` — the normal of a basin boundary at a point on it, by pulling the
+  saddle's normal :math:`n_s` (left unstable eigenvector of :math:`Df(s)`) back along the flow
+  with the adjoint equation :math:`\dot\lambda = -Df(x(t))^\top \lambda` (ode) or
+  :math:`\lambda_k = Df(x_k)^\top \lambda_{k+1}` (map);
+* :func:`edge_track` — the edge state between two basins (bisect, step, re-bisect), then
+  Newton-polished into a saddle when the trajectory settles on one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .._typing import Array
+from .outcome import OutcomeOracle
+
+__all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "edge_track"]
+
+
+def closest_saddle(X: Array, saddles: Array, reach: Array) -> tuple[int | None, float, int]:
+    """Index of the saddle nearest to the trajectory ``X`` if within its ``reach``; also the
+    distance and the trajectory index of closest approach."""
+    if not len(saddles) or not len(X):
+        return None, np.inf, 0
+    best, bd, bk = None, np.inf, 0
+    for s, (z, r) in enumerate(zip(saddles, reach)):
+        d = np.linalg.norm(X - z, axis=1)
+        k = int(np.argmin(d))
+        if d[k] < r and d[k] / r < bd:
+            best, bd, bk = s, d[k] / r, k
+    if best is None:
+        return None, np.inf, 0
+    return best, float(np.linalg.norm(X[bk] - saddles[best])), bk
+
+
+def left_unstable_vector(J: Array, kind: str) -> Array:
+    """Left eigenvector of the most unstable eigenvalue (the normal of the stable manifold)."""
+    w, V = np.linalg.eig(J.T)
+    k = int(np.argmax(np.real(w) if kind == "ode" else np.abs(w)))
+    v = np.real(V[:, k])
+    return v / np.linalg.norm(v)
+
+
+def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max: float
+                    ) -> Array | None:
+    """Normal of the stable manifold of ``saddle`` at ``x_start`` (unit), or None."""
+    if model.kind == "map":
+        X = [np.asarray(x_start, float)]
+        best, bd = 0, np.inf
+        for k in range(int(t_max)):
+            X.append(model.f(X[-1]))
+            d = np.linalg.norm(X[-1] - saddle)
+            if d < bd:
+                best, bd = k + 1, d
+            elif d > 10 * bd and k > best + 50:
+                break
+        lam = n_s.copy()
+        for k in range(best - 1, -1, -1):
+            lam = model.jac(X[k]).T @ lam
+            lam /= np.linalg.norm(lam)
+        return lam
+    with np.errstate(all="ignore"):
+        sol = solve_ivp(lambda t, x: model.f(x), (0.0, t_max), x_start, method="LSODA",
+                        jac=lambda t, x: model.jac(x), rtol=1e-9, atol=1e-11,
+                        dense_output=True)
+    d = np.linalg.norm(sol.y.T - saddle, axis=1)
+    t_star = float(sol.t[int(np.argmin(d))])
+    if t_star <= 0:
+        return None
+    # adjoint, backward in time; rescale-free since only the direction matters
+    with np.errstate(all="ignore"):
+        adj = solve_ivp(lambda t, lam: -model.jac(sol.sol(t)).T @ lam, (t_star, 0.0), n_s,
+                        method="LSODA", rtol=1e-8, atol=1e-12)
+    lam = adj.y[:, -1]
+    if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
+        return None
+    return lam / np.linalg.norm(lam)
+
+
+def edge_track(oracle: OutcomeOracle, x_in: Array, x_out: Array, target_in: int,
+               *, steps: int = 40, dt: float | None = None, tol: float = 1e-8
+               ) -> Array:
+    """Follow the edge between the basin of ``target_in`` and the rest; return its end state.
+
+    Bisect the segment [x_in, x_out] to ``tol``, advance both sides for ``dt`` (ode) or one
+    step (map), and repeat. The edge trajectory converges to the saddle on the boundary
+    (the edge state), whose location is returned for Newton polishing.
+    """
+    m = oracle.model
+    a, b = np.asarray(x_in, float), np.asarray(x_out, float)
+    if dt is None:
+        dt = 1.0 if m.kind == "ode" else 1
+    for _ in range(steps):
+        for _ in range(60):
+            if np.linalg.norm(b - a) <= tol * (1 + np.linalg.norm(a)):
+                break
+            mid = 0.5 * (a + b)
+            if oracle(mid[None])[0] == target_in:
+                a = mid
+            else:
+                b = mid
+        if m.kind == "map":
+            a, b = m.f(a), m.f(b)
+        else:
+            with np.errstate(all="ignore"):
+                sa = solve_ivp(lambda t, x: m.f(x), (0, dt), a, method="LSODA",
+                               jac=lambda t, x: m.jac(x), rtol=1e-10, atol=1e-12)
+                sb = solve_ivp(lambda t, x: m.f(x), (0, dt), b, method="LSODA",
+                               jac=lambda t, x: m.jac(x), rtol=1e-10, atol=1e-12)
+            a, b = sa.y[:, -1], sb.y[:, -1]
+        if np.linalg.norm(m.residual(0.5 * (a + b))) < 1e-8:
+            break
+    return 0.5 * (a + b)

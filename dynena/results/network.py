@@ -1,0 +1,168 @@
+"""Result objects of the excitable-network analysis (plain, JSON-serialisable)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from .equilibria import EquilibriumSet
+
+__all__ = ["Connection", "ExcitableNetwork", "node_target_name"]
+
+
+def node_target_name(code: int, node_ids: list[str]) -> str:
+    return node_ids[code] if code >= 0 else ("unknown" if code == -1 else "diverged")
+
+
+@dataclass(frozen=True)
+class Connection:
+    r"""One connection :math:`\xi_i \to \xi_j` with its threshold and evidence.
+
+    Attributes
+    ----------
+    source, target : str
+        Node ids; ``target`` may be ``"unknown"`` (no node reached) or ``"diverged"``.
+    threshold : float
+        :math:`\delta_{ij}`: state-space kick norm, or input-pulse amplitude (see ``space``).
+    space : ``"state"`` or ``"input"``
+    kind : ``"excitable"`` (δ > 0) or ``"heteroclinic"`` (δ = 0, spontaneous)
+    direction : ndarray or None
+        Unit perturbation attaining δ (state space).
+    channel, sign, width : int or None
+        Input pulse (input space).
+    kick : ndarray or None
+        The state-space displacement the threshold pulse induces (input space).
+    via : str or None
+        The saddle the transition passes closest to.
+    bracket : (float, float)
+        Last amplitudes that stayed / switched: δ lies between them.
+    trajectories : int
+        Trajectories computed for this connection (candidates, bisection, refinement).
+    verified : int
+        Random directions (or pulses) checked at 0.999 δ that did not reach the target.
+    """
+
+    source: str
+    target: str
+    threshold: float
+    space: str = "state"
+    kind: str = "excitable"
+    direction: Array | None = None
+    channel: int | None = None
+    sign: int | None = None
+    width: int | None = None
+    kick: Array | None = None
+    via: str | None = None
+    bracket: tuple[float, float] = (0.0, 0.0)
+    trajectories: int = 0
+    verified: int = 0
+    refinements: int = 0
+
+
+@dataclass(frozen=True)
+class ExcitableNetwork:
+    """The excitable network of a model: nodes, connections, thresholds and provenance."""
+
+    model: str
+    kind: str
+    parameters: dict[str, float]
+    names: tuple[str, ...]
+    node_ids: tuple[str, ...]
+    node_states: Array
+    node_labels: tuple[str | None, ...]
+    node_stability: tuple[str, ...]
+    connections: tuple[Connection, ...]
+    equilibria: EquilibriumSet
+    norm: str = "l2"
+    space: str = "state"
+    max_threshold: float | None = None
+    self_loops: tuple[Connection, ...] = ()
+    stats: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+    readout: dict[str, Array] = field(default_factory=dict)
+
+    @property
+    def edges(self) -> tuple[Connection, ...]:
+        """Connections between nodes with threshold within ``max_threshold``."""
+        return tuple(c for c in self.connections if c.target in self.node_ids and
+                     (self.max_threshold is None or c.threshold <= self.max_threshold))
+
+    def graph(self, amplitude: float | None = None) -> Any:
+        """The network at amplitude δ as a ``networkx.MultiDiGraph`` (edges with δ_ij ≤ δ)."""
+        import networkx as nx
+
+        G = nx.MultiDiGraph() if self.space == "input" else nx.DiGraph()
+        for i, nid in enumerate(self.node_ids):
+            G.add_node(nid, state=self.node_states[i], label=self.node_labels[i],
+                       stability=self.node_stability[i])
+        amp = self.max_threshold if amplitude is None else amplitude
+        for c in self.connections:
+            if c.target not in self.node_ids or (amp is not None and c.threshold > amp):
+                continue
+            attrs = {"threshold": c.threshold, "via": c.via, "kind": c.kind,
+                     "channel": c.channel, "sign": c.sign}
+            G.add_edge(c.source, c.target, **attrs)
+        return G
+
+    def staircase(self) -> list[tuple[float, int]]:
+        """(δ, number of edges with δ_ij ≤ δ) at every distinct threshold."""
+        ts = sorted(c.threshold for c in self.connections if c.target in self.node_ids)
+        out: list[tuple[float, int]] = []
+        for k, t in enumerate(ts):
+            if out and out[-1][0] == t:
+                out[-1] = (t, k + 1)
+            else:
+                out.append((t, k + 1))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        def vec(v: Array | None) -> Any:
+            if v is None:
+                return None
+            if len(v) <= 64:
+                return dict(zip(self.names, map(float, v)))
+            return {"norm": float(np.linalg.norm(v))}
+
+        def conn(c: Connection) -> dict[str, Any]:
+            d: dict[str, Any] = {"source": c.source, "target": c.target,
+                                 "threshold": float(c.threshold), "space": c.space,
+                                 "kind": c.kind, "via": c.via,
+                                 "bracket": [float(c.bracket[0]), float(c.bracket[1])],
+                                 "trajectories": c.trajectories, "verified": c.verified}
+            if c.space == "state":
+                d["direction"] = vec(c.direction)
+                d["refinements"] = c.refinements
+            else:
+                d.update({"channel": c.channel, "sign": c.sign, "width": c.width,
+                          "kick_norm": None if c.kick is None else float(np.linalg.norm(c.kick))})
+            return d
+
+        eq = {e.id: e for e in self.equilibria.equilibria}
+        nodes = []
+        for i, nid in enumerate(self.node_ids):
+            e = eq.get(nid)
+            nd: dict[str, Any] = {"id": nid, "state": vec(self.node_states[i]),
+                                  "label": self.node_labels[i],
+                                  "stability": self.node_stability[i]}
+            if e is not None:
+                nd["max_abs_eig"] = float(np.max(np.abs(e.eigenvalues)))
+                nd["pair"] = e.pair
+            if nid in self.readout:
+                nd["readout"] = [float(v) for v in self.readout[nid]]
+            nodes.append(nd)
+        return {
+            "model": self.model, "norm": self.norm, "space": self.space,
+            "max_threshold": self.max_threshold, "parameters": self.parameters,
+            "nodes": nodes,
+            "edges": [conn(c) for c in self.edges],
+            "other_connections": [conn(c) for c in self.connections if c not in self.edges],
+            "self_loops": [conn(c) for c in self.self_loops],
+            "staircase": [{"amplitude": t, "edges": k} for t, k in self.staircase()],
+            "saddles": [{"id": e.id, "unstable_dim": e.unstable_dim, "type": e.type}
+                        for e in self.equilibria.equilibria if e.stability == "saddle"],
+            "stats": self.stats, "options": self.options, "message": self.message,
+        }
