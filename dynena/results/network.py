@@ -108,6 +108,22 @@ class ExcitableNetwork:
             G.add_edge(c.source, c.target, **attrs)
         return G
 
+    def labelled_graph(self, amplitude: float | None = None) -> Any:
+        """The network on node labels (± symmetric states sharing a label become one node)."""
+        import networkx as nx
+
+        G = nx.DiGraph()
+        lab = {nid: (self.node_labels[k] or nid) for k, nid in enumerate(self.node_ids)}
+        G.add_nodes_from(set(lab.values()))
+        amp = self.max_threshold if amplitude is None else amplitude
+        for c in self.connections:
+            if c.target in lab and (amp is None or c.threshold <= amp):
+                a, b = lab[c.source], lab[c.target]
+                if a != b:
+                    old = G.get_edge_data(a, b, {}).get("threshold", np.inf)
+                    G.add_edge(a, b, threshold=min(old, c.threshold))
+        return G
+
     def staircase(self) -> list[tuple[float, int]]:
         """(δ, number of edges with δ_ij ≤ δ) at every distinct threshold."""
         ts = sorted(c.threshold for c in self.connections if c.target in self.node_ids)

@@ -72,3 +72,27 @@ def test_equilibria_json(models_dir):
     assert saddle["state"]["u"] == pytest.approx(saddle["state"]["v"], abs=1e-10)
     # at a = 3, n = 2 the symmetric state solves u^3 + u - 3 = 0
     assert saddle["state"]["u"] ** 3 + saddle["state"]["u"] - 3 == pytest.approx(0, abs=1e-9)
+
+
+def test_network_json(models_dir):
+    r = run("network", str(models_dir / "tristable.yaml"), "--json", "--max-threshold", "2")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["max_threshold"] == 2.0
+    assert len(d["edges"]) == 4  # the two jumps at 3 are left out
+    assert all(e["threshold"] == pytest.approx(1.0, rel=2e-6) for e in d["edges"])
+    assert "dynena:" in r.stderr  # progress goes to stderr, never stdout
+
+
+def test_report_writes_files_and_refuses_to_overwrite(models_dir, tmp_path):
+    out = tmp_path / "rep"
+    r = run("report", str(models_dir / "double_well.yaml"), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    for f in ("results.json", "network.svg", "network.pdf", "report.pdf"):
+        assert (out / f).stat().st_size > 0
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    d = json.loads((out / "results.json").read_text())
+    assert d["network"]["edges"][0]["threshold"] == pytest.approx(1.0, rel=2e-6)
+    assert len(d["equilibria"]["equilibria"]) == 3
+    again = run("report", str(models_dir / "double_well.yaml"), "-o", str(out))
+    assert again.returncode == 2 and "--overwrite" in again.stderr

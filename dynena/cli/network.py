@@ -1,0 +1,66 @@
+"""``dynena network MODEL``: the excitable network (JSON as in the spec)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .options import add_model_args, emit_json, load_model_from_args, progress
+
+
+def add_network_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-threshold", type=float, default=None,
+                   help="leave out connections above this amplitude (also bounds the search)")
+    p.add_argument("--directions", default=None,
+                   help="comma-separated named directions from the model (default: all of "
+                        "state space)")
+    p.add_argument("--inputs", action="store_true",
+                   help="perturb with input pulses on the model's input channels")
+    p.add_argument("--pulse-width", type=int, default=1, help="input pulse width")
+    p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance of thresholds")
+    p.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    p.add_argument("--stable-only", action="store_true",
+                   help="search only stable equilibria first (faster; no via-saddles)")
+
+
+def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
+    from ..equilibria import find_equilibria
+    from ..network import InputPulses, excitable_network
+
+    progress(f"equilibria of {model.name}")
+    eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False))
+    progress(f"{len(eq)} equilibria ({len(eq.stable)} stable); computing thresholds")
+    pert: Any = "state"
+    if args.inputs:
+        pert = InputPulses(width=args.pulse_width)
+    elif args.directions:
+        pert = [d.strip() for d in args.directions.split(",") if d.strip()]
+    net = excitable_network(model, equilibria=eq, perturbations=pert,
+                            max_threshold=args.max_threshold, rtol=args.rtol, jobs=args.jobs,
+                            progress=progress)
+    return eq, net
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("network", help="compute the excitable network")
+    add_model_args(p)
+    add_network_args(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    model = load_model_from_args(args)
+    _, net = network_from_args(args, model)
+    if args.json:
+        emit_json(net.to_dict())
+        return 0
+    print(f"{net.model}: {net.message}; {net.stats['trajectories']} trajectories, "
+          f"{net.stats['seconds']:.1f} s")
+    for k, nid in enumerate(net.node_ids):
+        lab = f" [{net.node_labels[k]}]" if net.node_labels[k] else ""
+        print(f"  node {nid}{lab}: {net.node_stability[k]}")
+    for c in net.connections:
+        what = (f"channel {c.channel} sign {c.sign:+d}" if c.space == "input" else "")
+        print(f"  {c.source} -> {c.target}: threshold {c.threshold:.7g} via {c.via or '-'} "
+              f"{what} ({c.trajectories} trajectories, verified {c.verified})")
+    return 0

@@ -1,0 +1,48 @@
+"""``dynena report MODEL -o DIR``: results.json, network.svg/pdf and report.pdf."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .network import add_network_args, network_from_args
+from .options import add_model_args, load_model_from_args, progress
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("report", help="write the full report of a model")
+    add_model_args(p, json_flag=False)
+    add_network_args(p)
+    p.add_argument("-o", "--output", default=None, help="output folder (default: report-NAME)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the report's files in an existing folder")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..portrait import phase_portrait
+    from ..report import write_report
+
+    model = load_model_from_args(args)
+    out = args.output or f"report-{model.name}"
+    from pathlib import Path
+
+    d = Path(out)
+    if d.exists() and any(d.iterdir()) and not args.overwrite:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"output folder {out!r} exists and is not empty; pass "
+                             "--overwrite to replace the report's files, or choose another -o")
+    eq, net = network_from_args(args, model)
+    progress("phase portrait")
+    portrait = phase_portrait(model, eq)
+    progress(f"writing {out}/")
+    files = write_report(out, model=model, equilibria=eq, network=net, portrait=portrait,
+                         overwrite=args.overwrite,
+                         provenance={"command": "dynena report", "rtol": args.rtol,
+                                     "trajectories": net.stats["trajectories"],
+                                     "network_seconds": round(net.stats["seconds"], 2),
+                                     "equilibria_seconds": round(eq.stats["seconds"], 2)})
+    for k, p in sorted(files.items()):
+        print(p)
+    return 0

@@ -1,0 +1,98 @@
+"""Matplotlib figures of results (never recomputes: draws what the results hold)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["staircase_figure", "portrait_figure", "save_figure", "equation_image"]
+
+_STAB = {"stable": ("o", "#1f77b4"), "saddle": ("X", "#d62728"), "unstable": ("s", "#9467bd"),
+         "nonhyperbolic": ("D", "#7f7f7f")}
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, outdir: str | Path, stem: str, formats: tuple[str, ...] = ("svg", "pdf", "png")
+                ) -> dict[str, Path]:
+    out = {}
+    for fmt in formats:
+        p = Path(outdir) / f"{stem}.{fmt}"
+        fig.savefig(p, dpi=150, bbox_inches="tight")
+        out[fmt] = p
+    _plt().close(fig)
+    return out
+
+
+def staircase_figure(net: Any) -> Any:
+    """Number of edges with threshold ≤ δ, against δ."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    st = net.staircase()
+    if st:
+        xs = [0.0] + [t for t, _ in st]
+        ys = [0] + [k for _, k in st]
+        ax.step(xs + [xs[-1] * 1.15 + 1e-12], ys + [ys[-1]], where="post", color="#1f77b4")
+        for t, k in st:
+            ax.plot([t], [k], "o", ms=3, color="#1f77b4")
+    ax.set_xlabel("amplitude δ (" + ("input pulse" if net.space == "input" else
+                                     "state-space kick norm") + ")")
+    ax.set_ylabel("edges with δ_ij ≤ δ")
+    ax.set_title(f"{net.model}: the network as a function of amplitude", fontsize=10)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def portrait_figure(portrait: Any, title: str = "") -> Any:
+    """Phase plane (2-D) or projection (PCA) with equilibria and manifolds."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.0, 4.4))
+    if portrait.kind == "plane" and portrait.grid_x.size:
+        speed = np.hypot(portrait.u, portrait.v)
+        ax.streamplot(portrait.grid_x, portrait.grid_y, portrait.u, portrait.v,
+                      color=np.log10(speed + 1e-12), cmap="Greys", density=1.0, linewidth=0.6,
+                      arrowsize=0.7)
+    for style, pts in portrait.curves:
+        if len(pts) < 2:
+            continue
+        ax.plot(pts[:, 0], pts[:, 1], "-" if style == "unstable" else "--",
+                color="#d62728" if style == "unstable" else "#2ca02c", lw=1.4,
+                label=f"{style} manifold")
+    for eid, stab, xy in portrait.points:
+        mk, col = _STAB.get(stab, ("o", "k"))
+        ax.plot(xy[0], xy[1], mk, color=col, ms=8, mec="k")
+        ax.annotate(eid, xy[:2], textcoords="offset points", xytext=(5, 5), fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        uniq = dict(zip(labels, handles))
+        ax.legend(uniq.values(), uniq.keys(), fontsize=8, loc="best")
+    ax.set_xlabel(portrait.axes[0] + (f" ({100 * portrait.explained[0]:.0f}% var.)"
+                                      if portrait.explained else ""))
+    ax.set_ylabel(portrait.axes[1] + (f" ({100 * portrait.explained[1]:.0f}% var.)"
+                                      if len(portrait.explained) > 1 else ""))
+    ax.set_title(title or ("phase portrait" if portrait.kind == "plane" else
+                           "projection on principal components"), fontsize=10)
+    return fig
+
+
+def equation_image(latex: str, path: str | Path, fontsize: int = 12) -> bool:
+    """Typeset one equation with matplotlib's mathtext into a PNG; False if it cannot."""
+    plt = _plt()
+    fig = plt.figure(figsize=(0.01, 0.01))
+    try:
+        fig.text(0, 0, f"${latex}$", fontsize=fontsize)
+        fig.savefig(path, dpi=200, bbox_inches="tight", pad_inches=0.02, transparent=True)
+        return True
+    except Exception:  # mathtext does not know every LaTeX construct
+        return False
+    finally:
+        plt.close(fig)
