@@ -16,11 +16,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def exact_text(v: Any) -> str:
-    """An exact value as written (``8/3``, ``sqrt(2)``); floats without trailing digits."""
-    import sympy as sp
-
-    return repr(float(v)) if isinstance(v, sp.Float) else str(v)
+from ..model.model import format_value as exact_text
 
 
 def summary(model: Any) -> dict[str, Any]:

@@ -170,6 +170,13 @@ class Model:
                 f"parameters={ {k: str(v) for k, v in self.parameters.items()} })")
 
 
+def format_value(v: Any) -> str:
+    """An exact value as the user would write it (``8/3``, ``sqrt(2)``, ``1.5``)."""
+    if isinstance(v, sp.Float):
+        return repr(float(v))
+    return str(v)
+
+
 def _exact_value(v: Any, name: str) -> sp.Expr:
     """A parameter value as an exact sympy number; refuses non-finite or symbolic values."""
     from .parse import Where, parse_expression

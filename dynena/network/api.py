@@ -169,8 +169,10 @@ def excitable_network(
 
     # symmetry: compute one node per ± pair
     pair_of = {e.id: e.pair for e in eqs}
+    # Mirror images: f(-x) = -f(x) maps node i's kicks v to its pair's kicks -v; for input
+    # pulses the model must also be odd in the inputs, f(-x, -u) = -f(x, u).
     mirror = symmetry and "x -> -x" in equilibria.symmetry and all(
-        pair_of.get(i) in ids for i in ids)
+        pair_of.get(i) in ids for i in ids) and (space == "state" or _odd_in_inputs(c))
     todo = []
     for i, nid in enumerate(ids):
         p = pair_of.get(nid)
@@ -312,6 +314,20 @@ class _Ctx:
         return (self.sids[k], k) if k is not None else (None, -1)
 
 
+def _odd_in_inputs(c: Any) -> bool:
+    """Check f(-x, -u) = -f(x, u) at generic points."""
+    m = len(c.input_names)
+    if m == 0:
+        return True
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x, u = rng.standard_normal(c.n) * 0.5, rng.standard_normal(m)
+        a, b = c.f(-x, -u), -c.f(x, u)
+        if not np.allclose(a, b, rtol=1e-12, atol=1e-12 * (1 + np.max(np.abs(b)))):
+            return False
+    return True
+
+
 def _mirror(cn: Connection, pair_of: dict[str, str | None], ids: list[str]) -> Connection:
     def p(x: str | None) -> str | None:
         return pair_of.get(x) or x if x is not None else None
@@ -320,7 +336,7 @@ def _mirror(cn: Connection, pair_of: dict[str, str | None], ids: list[str]) -> C
                    target=p(cn.target) if cn.target in ids else cn.target,
                    direction=None if cn.direction is None else -cn.direction,
                    kick=None if cn.kick is None else -cn.kick,
-                   via=p(cn.via), sign=None if cn.sign is None else cn.sign)
+                   via=p(cn.via), sign=None if cn.sign is None else -cn.sign)
 
 
 def _named_directions(c: Any, names: Sequence[str]) -> list[Array]:
@@ -527,7 +543,7 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
     sw = scan_rays(oracle, rays, [a_max] * len(rays), n_grid=8)
     first: dict[int, Switch] = {}
     for s in sw:  # the first switch along each ray is the pulse's threshold
-        k = rays.index(s.ray)
+        k = next(n for n, r in enumerate(rays) if r is s.ray)
         if k not in first:
             first[k] = s
     bisect_switches(oracle, list(first.values()), ctx.rtol)

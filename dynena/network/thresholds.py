@@ -20,7 +20,7 @@ from .outcome import OutcomeOracle
 __all__ = ["Ray", "Switch", "evaluate", "scan_rays", "bisect_switches"]
 
 
-@dataclass
+@dataclass(eq=False)
 class Ray:
     """Perturbations of node ``source`` (index) along a state direction or an input pulse."""
 

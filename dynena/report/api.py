@@ -38,7 +38,7 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
     files: dict[str, Path] = {}
     figs: dict[str, Path] = {}
     if network is not None:
-        r = render_network(network, out, stem="network")
+        r = render_network(network, out, stem="network", amplitude=network.max_threshold)
         files.update({f"network_{k}": v for k, v in r.items()})
         figs["network_png"] = r["png"]
         s = save_figure(staircase_figure(network), out, "staircase")

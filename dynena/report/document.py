@@ -30,7 +30,9 @@ def _latex_equations(model: Any) -> list[tuple[str, str]]:
     if hasattr(model, "equations_v"):
         for e in model.equations_v:
             lhs = f"{e.variable}_{{k+1}}" if model.kind == "map" else f"\\dot{{{e.variable}}}"
-            out.append((lhs, e.text.replace("@", " ")))
+            out.append((lhs, _vector_latex(e.text)))
+        for name, (mname, _, operand) in getattr(model, "outputs", {}).items():
+            out.append((name, _vector_latex(f"{mname}@{operand}")))
         return out
     defs = getattr(model, "definitions", {}) or {}
     for name, expr in list(defs.items())[:6]:
@@ -40,6 +42,16 @@ def _latex_equations(model: Any) -> list[tuple[str, str]]:
             f"\\dot{{{sp.latex(sp.Symbol(v))}}}"
         out.append((lhs, sp.latex(e)))
     return out
+
+
+def _vector_latex(text: str) -> str:
+    """Typeset a vector-form right-hand side: W_in -> W_{in}, products as thin spaces."""
+    import re
+
+    t = re.sub(r"\b([A-Za-z]+)_([A-Za-z0-9]+)\b", r"\1_{\2}", text)
+    t = re.sub(r"\b(tanh|exp|log|sin|cos)\b", r"\\\1", t)
+    t = re.sub(r"\bleak\b", r"\\alpha", t)
+    return t.replace("@", r"\,").replace("*", r"\,")
 
 
 def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: Any | None,
@@ -100,8 +112,12 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
                                body))
     params = getattr(model, "parameters", {})
     if params:
+        from ..model.model import format_value
+
         story.append(Paragraph("Parameters: " + ", ".join(
-            f"{k} = {v}" for k, v in params.items()), body))
+            f"{k} = {format_value(v)}" for k, v in params.items())
+            + (" (α is the leak)" if "leak" in params and hasattr(model, "equations_v") else ""),
+            body))
     # -- equilibria ----------------------------------------------------------------------
     story.append(Paragraph("2. Equilibria", h2))
     story.append(Paragraph(f"{len(equilibria)} equilibria; method: {equilibria.method}. "
@@ -144,7 +160,7 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
                 what = ""
             rows.append([c.source, c.target, f"{c.threshold:.7g}",
                          f"[{c.bracket[0]:.6g}, {c.bracket[1]:.6g}]", c.via or "-", what,
-                         str(c.trajectories), str(c.verified)])
+                         str(c.trajectories), "-" if c.space == "input" else str(c.verified)])
         story.append(table(rows, [1.3 * cm, 1.5 * cm, 2.0 * cm, 3.4 * cm, 1.2 * cm, 4.4 * cm,
                                   1.0 * cm, 1.3 * cm]))
         if "staircase_png" in figures:

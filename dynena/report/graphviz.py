@@ -40,7 +40,13 @@ def network_dot(net: Any, *, amplitude: float | None = None, show_saddles: bool 
     except ImportError as exc:  # pragma: no cover
         raise DynenaError("drawing needs the 'graphviz' Python package "
                           "(pip install graphviz)") from exc
-    g = graphviz.Digraph(net.model, engine="dot", format="svg")
+    # dot for small or sparse networks; neato (spring layout) when every node has many edges,
+    # as in a hypercube, where a layered drawing turns into a tangle
+    n_edges = sum(1 for c in net.connections if c.target in net.node_ids)
+    dense = len(net.node_ids) > 4 and n_edges >= 2 * len(net.node_ids)
+    g = graphviz.Digraph(net.model, engine="neato" if dense else "dot", format="svg")
+    if dense:
+        g.attr(overlap="false", splines="true", sep="+12", esep="+6")
     g.attr(rankdir="LR", fontname="Helvetica", fontsize="11", label=(
         f"{net.model}: excitable network "
         f"({'input-pulse amplitude' if net.space == 'input' else 'state-space kick norm'}"

@@ -1,0 +1,437 @@
+r"""The paper's extraction of an excitable network from a trained recurrent network.
+
+Science.md §4, steps 1–9, for a trained ESN (or any vector-form map model with inputs and a
+linear read-out ``z``):
+
+1. drive the network with the task, record states, outputs and
+   :math:`q_k = \tfrac12\|G(x_k) - x_k\|^2` along the trajectory;
+2. seeds: the state before each pulse, the last state, local minima of q below 1e-8;
+3. converge seeds (iteration of G, then Newton with the exact Jacobian); accept stable roots,
+   keep seeds that stay slow apart as **slow points**;
+4. label nodes by read-out (nearest code within 0.2, else spurious);
+5. count observed transitions (node before → node after each pulse);
+6. pulse thresholds by bisection for every node, channel and sign;
+7. via-saddles: bisect to the boundary, follow the edge trajectory to its slowest point and
+   Newton-polish it into a saddle;
+8. the graph at the task amplitude (connections to non-equilibrium behaviour are kept);
+9. error attribution on the test run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, replace
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from ..equilibria import find_equilibria
+from ..equilibria.classify import classify, eigen_sorted
+from ..equilibria.newton import batched_newton
+from ..network import InputPulses, excitable_network
+from ..network.outcome import OutcomeOracle
+from ..network.via import closest_saddle
+from ..results.rnn import FlipFlopAnalysis, RNNNode, RNNSaddle
+from .esn import EchoStateNetwork
+from .tasks import FlipFlopTask, flipflop, score
+
+__all__ = ["analyse_flipflop"]
+
+
+def _say(progress: Callable[[str], None] | None, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+def _q(c: Any, X: Array) -> Array:
+    F = c.f_batch(X) - X
+    return 0.5 * np.sum(F * F, axis=1)
+
+
+def _nearest(states: Array, x: Array, tol: float) -> int:
+    if not len(states):
+        return -1
+    d = np.linalg.norm(states - x, axis=1)
+    k = int(np.argmin(d))
+    return k if d[k] <= tol else -1
+
+
+def analyse_flipflop(
+    esn: EchoStateNetwork,
+    *,
+    bits: int,
+    amplitude: float = 1.0,
+    width: int = 1,
+    p: float = 0.01,
+    test_steps: int = 10_000,
+    seed: int = 0,
+    sweep: Sequence[float] = tuple(np.round(np.linspace(0.5, 1.0, 11), 3)),
+    sweep_steps: int = 3000,
+    code_tol: float = 0.2,
+    rtol: float = 1e-6,
+    jobs: int = 1,
+    progress: Callable[[str], None] | None = None,
+    name: str = "esn",
+) -> FlipFlopAnalysis:
+    """Extract the excitable network of a trained flip-flop ESN and test its predictions.
+
+    Parameters
+    ----------
+    esn : EchoStateNetwork
+        A trained network (``W_out`` set).
+    bits, amplitude, width, p : task settings of the test run (pulse amplitude and width).
+    test_steps : int
+    seed : int
+        Seed of the test sequence.
+    sweep : sequence of float
+        Pulse amplitudes at which predicted and observed flips are compared.
+    code_tol : float
+        A node's read-out within this (max-norm) of a code ±1 gets that code.
+    rtol : float
+        Relative tolerance of the pulse thresholds.
+    jobs : int
+        Local processes for the thresholds.
+
+    Returns
+    -------
+    FlipFlopAnalysis
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    model = esn.to_model(name)
+    c = model.compile()
+    W_out = esn.W_out
+    assert W_out is not None
+    # 1. drive with the task
+    task = flipflop(bits, test_steps, p=p, amplitude=amplitude, width=width, seed=seed + 2000)
+    X, Z = esn.run(task.u)
+    acc, rmse = score(Z, task.y)
+    q = _q(c, X)
+    timings["test_run"] = time.perf_counter() - t0
+    _say(progress, f"test run: accuracy {acc:.4f}, RMSE {rmse:.4f}")
+
+    # 2. seeds
+    pulse_steps = [pl.step for pl in task.pulses]
+    before = [k - 1 for k in pulse_steps if k >= 1]
+    qmin = [k for k in range(1, len(q) - 1) if q[k] < 1e-8 and q[k] <= q[k - 1] and q[k] <= q[k + 1]]
+    seed_idx = sorted(set(before + [len(X) - 1] + qmin))
+    seeds = X[seed_idx]
+    # 3. converge: iterate G (batched), then Newton inside find_equilibria
+    t1 = time.perf_counter()
+    Y = seeds.copy()
+    for _ in range(300):
+        Y = c.f_batch(Y)
+    from ..equilibria.api import _dedup
+
+    raw = _dedup(seeds, 1e-3)[:40]
+    starts = np.concatenate([_dedup(Y, 1e-8), raw])
+    eq = find_equilibria(c, seeds=starts, n_starts=0, deflation_rounds=1, symbolic=False,
+                         max_time=120)
+    timings["equilibria"] = time.perf_counter() - t1
+    _say(progress, f"{len(eq.stable)} stable equilibria, {len(eq.slow_points)} slow points")
+
+    # 4. nodes and their read-out codes
+    nodes: list[RNNNode] = []
+    for e in eq.stable:
+        z = W_out @ e.state
+        code = tuple(int(s) for s in np.sign(z))
+        ok = bool(np.max(np.abs(z - np.sign(z))) <= code_tol)
+        nodes.append(RNNNode(e.id, e.state, z, code if ok else None, not ok,
+                             float(np.max(np.abs(e.eigenvalues)))))
+    N = np.array([n.state for n in nodes]).reshape(-1, c.n)
+    scale = 1.0 + float(np.max(np.linalg.norm(X, axis=1)))
+    node_tol = 0.05 * scale
+    # slow points: held states (small q) that are no equilibrium (step 3)
+    slow_states = [s.state for s in eq.slow_points] + _slow_points_from_seeds(
+        c, raw, np.array([e.state for e in eq]).reshape(-1, c.n), node_tol)
+
+    # 5. observed transitions
+    observed: dict[tuple[str, str], int] = {}
+    bounds = pulse_steps + [len(X)]
+    for j, k in enumerate(pulse_steps):
+        if k < 1:
+            continue
+        a = _nearest(N, X[k - 1], node_tol)
+        b = _nearest(N, X[bounds[j + 1] - 1], node_tol)
+        key = (nodes[a].id if a >= 0 else "none", nodes[b].id if b >= 0 else "none")
+        observed[key] = observed.get(key, 0) + 1
+
+    # 6. pulse thresholds (the excitable network in input space)
+    t2 = time.perf_counter()
+    net = excitable_network(c, equilibria=eq, perturbations=InputPulses(
+        width=width, max_amplitude=1.5 * amplitude), rtol=rtol, nodes="stable", jobs=jobs,
+        progress=progress)
+    timings["thresholds"] = time.perf_counter() - t2
+
+    # 7. via-saddles from the threshold brackets
+    t3 = time.perf_counter()
+    oracle = OutcomeOracle.build(c, N, np.array([e.state for e in eq]).reshape(-1, c.n),
+                                 eigenvalues=[e.eigenvalues for e in eq.stable])
+    saddle_states: list[Array] = [e.state for e in eq.saddles]
+    saddle_meta: list[tuple[int, float, float]] = [
+        (e.unstable_dim, float(np.max(np.abs(e.eigenvalues))), e.residual) for e in eq.saddles]
+    conns = list(net.connections)
+    via_of: dict[int, int] = {}
+    for k, cn in enumerate(conns):
+        if cn.target not in net.node_ids:
+            continue
+        i = net.node_ids.index(cn.source)
+        x_lo = _after_pulse(c, N[i], cn.channel, cn.sign, cn.bracket[0], width)
+        x_hi = _after_pulse(c, N[i], cn.channel, cn.sign, cn.bracket[1], width)
+        S = np.array(saddle_states).reshape(-1, c.n)
+        if len(S):
+            _, Xt = oracle.trajectory(x_hi)
+            reach = np.full(len(S), 0.05 * scale)
+            s_idx, _, _ = closest_saddle(Xt, S, reach)
+            if s_idx is not None:
+                via_of[k] = s_idx
+                continue
+        found = _saddle_from_bracket(c, oracle, x_lo, x_hi, i)
+        if found is None:
+            continue
+        x_s, meta = found
+        saddle_states.append(x_s)
+        saddle_meta.append(meta)
+        via_of[k] = len(saddle_states) - 1
+        if "x -> -x" in eq.symmetry:  # the mirror image is a saddle too
+            saddle_states.append(-x_s)
+            saddle_meta.append(meta)
+    timings["saddles"] = time.perf_counter() - t3
+    saddles: list[RNNSaddle] = []
+    for k, (x_s, (udim, mx, res)) in enumerate(zip(saddle_states, saddle_meta)):
+        edges = tuple((conns[j].source, conns[j].target) for j, s in via_of.items() if s == k)
+        saddles.append(RNNSaddle(f"S{k}", x_s, W_out @ x_s, udim, mx, res, edges))
+    conns = [replace(cn, via=saddles[via_of[k]].id) if k in via_of else cn
+             for k, cn in enumerate(conns)]
+    labels = tuple("".join("+" if v > 0 else "-" for v in n.code) if n.code else "spurious"
+                   for n in nodes)
+    net = replace(net, connections=tuple(conns), readout={n.id: n.readout for n in nodes},
+                  node_labels=labels, max_threshold=amplitude)
+
+    # 8-9. predictions against the test run, and the amplitude sweep
+    thr = {(cn.source, cn.channel, cn.sign): cn for cn in net.connections}
+    errs, err_list = _attribute_errors(task, X, Z, N, nodes, thr, node_tol, amplitude, q)
+    t4 = time.perf_counter()
+    sweep_rows = []
+    for a in sweep:
+        sweep_rows.append(_sweep_point(esn, bits, float(a), width, p, sweep_steps, seed, N,
+                                       nodes, thr, node_tol))
+    timings["sweep"] = time.perf_counter() - t4
+    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out)
+    timings["total"] = time.perf_counter() - t0
+    slow = tuple({"q": float(_q(c, x[None])[0]), "readout": (W_out @ x).tolist()}
+                 for x in slow_states)
+    cfg = asdict(esn.config) if esn.config else {}
+    series = {"u": task.u[:2000], "y": task.y[:2000], "z": Z[:2000], "q": q[:2000],
+              "X": X[:2000], "pulses": np.array(pulse_steps)}
+    return FlipFlopAnalysis(
+        bits=bits, size=esn.size, amplitude=amplitude, width=width, accuracy=acc, rmse=rmse,
+        nodes=tuple(nodes), network=net, equilibria=eq, saddles=tuple(saddles),
+        slow_points=slow, observed=observed,
+        trajectory_q_p90=float(np.percentile(q[100:], 90)), sweep=tuple(sweep_rows),
+        errors=errs, error_list=tuple(err_list), diagnosis=tuple(diag),
+        config={**cfg, "bits": bits, "amplitude": amplitude, "width": width, "p": p,
+                "test_steps": test_steps, "test_seed": seed + 2000, "rtol": rtol},
+        timings=timings, series=series)
+
+
+def _slow_points_from_seeds(c: Any, seeds: Array, eq_states: Array, tol: float,
+                            max_points: int = 16) -> list[Array]:
+    """Minimise q from held states away from every equilibrium; q_min > 0 is a slow point."""
+    from scipy.optimize import least_squares
+
+    out: list[Array] = []
+    qs = _q(c, seeds)
+    for x0, q0 in sorted(zip(seeds, qs), key=lambda t: t[1]):
+        if q0 > 1e-3 or len(out) >= max_points:
+            break
+        if len(eq_states) and np.min(np.linalg.norm(eq_states - x0, axis=1)) < tol:
+            continue
+        sol = least_squares(c.residual, x0, jac=c.residual_jac, method="lm", max_nfev=50 * c.n,
+                            xtol=1e-14, ftol=1e-14, gtol=1e-14)
+        qmin = 0.5 * float(sol.fun @ sol.fun)
+        if qmin < 1e-20:
+            continue  # an equilibrium after all (unstable, or missed)
+        if len(eq_states) and np.min(np.linalg.norm(eq_states - sol.x, axis=1)) < tol:
+            continue
+        if any(np.linalg.norm(sol.x - y) < tol for y in out):
+            continue
+        out.append(sol.x)
+    return out
+
+
+def _after_pulse(c: Any, x: Array, ch: int, sign: int, a: float, width: int) -> Array:
+    u = np.zeros(len(c.input_names))
+    u[ch] = sign * a
+    for _ in range(width):
+        x = c.f(x, u)
+    return x
+
+
+def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array, src: int
+                         ) -> tuple[Array, tuple[int, float, float]] | None:
+    """Bisect [x_lo, x_hi] in state space to the boundary, follow the edge trajectory to its
+    slowest point, Newton-polish; the result is the boundary's saddle."""
+    a, b = x_lo.copy(), x_hi.copy()
+    for _ in range(45):
+        mid = 0.5 * (a + b)
+        if oracle(mid[None])[0] == src:
+            a = mid
+        else:
+            b = mid
+        if np.linalg.norm(b - a) < 1e-13 * (1 + np.linalg.norm(a)):
+            break
+    x = 0.5 * (a + b)
+    # The edge trajectory may pass other saddles first; it ends on the index-1 saddle of the
+    # boundary, so take the last slow stretch (last local minimum of q) before it leaves.
+    xs_, qs_ = [], []
+    for _ in range(int(min(oracle.t_max, 3000))):
+        F = c.f(x) - x
+        xs_.append(x)
+        qs_.append(0.5 * float(F @ F))
+        if oracle._captured(x[None])[0] >= 0:
+            break
+        x = x + F
+    qa = np.array(qs_)
+    mins = [k for k in range(1, len(qa) - 1) if qa[k] <= qa[k - 1] and qa[k] <= qa[k + 1]
+            and qa[k] < 1e-3 * max(qa.max(), 1e-300)]
+    best = xs_[mins[-1]] if mins else xs_[int(np.argmin(qa))]
+    X, res, conv, _ = batched_newton(c, best[None], tol=1e-10)
+    if not conv[0]:
+        return None
+    xs = X[0]
+    w, _ = eigen_sorted(c.jac(xs), c.kind)
+    stab, _, udim = classify(w, c.kind)
+    if stab == "stable":
+        return None
+    return xs, (udim, float(np.max(np.abs(w))), float(res[0]))
+
+
+def _attribute_errors(task: FlipFlopTask, X: Array, Z: Array, N: Array, nodes: list[RNNNode],
+                      thr: dict[tuple[str, int, int], Any], tol: float, amplitude: float,
+                      q: Array, skip: int = 100) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Trace each wrong output sign to its last pulse and say why (science.md §4.9)."""
+    wrong = np.flatnonzero(np.any(np.sign(Z[skip:]) != np.sign(task.y[skip:]), axis=1)) + skip
+    counts: dict[str, int] = {}
+    examples: list[dict[str, Any]] = []
+    steps = np.array([pl.step for pl in task.pulses])
+    done: set[int] = set()
+    for k in wrong:
+        j = int(np.searchsorted(steps, k, side="right")) - 1
+        if j in done:
+            continue
+        done.add(j)
+        if j < 0:
+            why = "before the first pulse"
+        else:
+            pl = task.pulses[j]
+            a = _nearest(N, X[pl.step - 1], tol) if pl.step >= 1 else -1
+            now = _nearest(N, X[k], tol)
+            if a < 0:
+                why = "pulse before relaxation"
+            elif now >= 0 and nodes[now].spurious:
+                why = "spurious node"
+            elif now < 0:
+                why = "drift on a slow point" if q[k] < 1e-4 else "off the network"
+            else:
+                cn = thr.get((nodes[a].id, pl.channel, pl.sign))
+                expect = np.sign(task.y[k])
+                if cn is None or cn.threshold > amplitude:
+                    why = "missing edge (a < threshold)"
+                elif nodes[now].code is not None and np.array_equal(nodes[now].code, expect):
+                    why = "transient (slow switch)"
+                else:
+                    why = "edge to the wrong node"
+        counts[why] = counts.get(why, 0) + 1
+        examples.append({"step": int(k), "pulse": j, "cause": why})
+    return counts, examples
+
+
+def _sweep_point(esn: EchoStateNetwork, bits: int, a: float, width: int, p: float, steps: int,
+                 seed: int, N: Array, nodes: list[RNNNode], thr: dict[tuple[str, int, int], Any],
+                 tol: float) -> dict[str, float]:
+    """Predicted (from thresholds) against observed transitions at pulse amplitude ``a``."""
+    task = flipflop(bits, steps, p=p, amplitude=a, width=width, seed=seed + 5000)
+    X, Z = esn.run(task.u)
+    steps_ = [pl.step for pl in task.pulses] + [len(X)]
+    agree = total = pred_flips = obs_flips = unrelaxed = 0
+    for j, pl in enumerate(task.pulses):
+        if pl.step < 1:
+            continue
+        if steps_[j + 1] - pl.step < 30:  # the next pulse comes before relaxation
+            unrelaxed += 1
+            continue
+        i = _nearest(N, X[pl.step - 1], tol)
+        if i < 0:
+            continue
+        cn = thr.get((nodes[i].id, pl.channel, pl.sign))
+        predicted = cn.target if (cn is not None and cn.threshold <= a) else nodes[i].id
+        b = _nearest(N, X[steps_[j + 1] - 1], tol)
+        observed = nodes[b].id if b >= 0 else "none"
+        total += 1
+        agree += int(predicted == observed)
+        pred_flips += int(predicted != nodes[i].id)
+        obs_flips += int(observed != nodes[i].id)
+    acc, _ = score(Z, task.y)
+    return {"amplitude": a, "pulses": total, "agreement": agree / total if total else float("nan"),
+            "predicted_flips": pred_flips, "observed_flips": obs_flips, "accuracy": acc,
+            "unrelaxed_pulses": unrelaxed}
+
+
+def _diagnose(nodes: list[RNNNode], eq: Any, bits: int, net: Any, amplitude: float, q: Array,
+              sweep: list[dict[str, float]], acc: float, slow: list[Array], W_out: Array
+              ) -> list[str]:
+    """Name the failure modes of science.md §5 when they occur."""
+    out = []
+    codes = {n.code for n in nodes if n.code is not None}
+    if len(codes) < 2**bits:
+        out.append(f"missing memory states: {len(codes)} of {2**bits} codes are held by true "
+                   f"stable equilibria ({len(slow)} slow points found)")
+    slow_codes = {tuple(int(v) for v in np.sign(W_out @ x)) for x in slow
+                  if np.max(np.abs(W_out @ x - np.sign(W_out @ x))) <= 0.3}
+    if slow_codes - codes:
+        out.append(f"memory on slow points: {len(slow_codes - codes)} codes are held near slow "
+                   "points (q > 0), not equilibria; they drift away over time")
+    if any(n.spurious for n in nodes):
+        out.append(f"spurious nodes: {sum(n.spurious for n in nodes)} stable states read out "
+                   "no code")
+    ids = set(net.node_ids)
+    code_of = {n.id: n.code for n in nodes}
+    same = flips_missing = wrong = 0
+    for cn in net.connections:
+        if cn.target not in ids or cn.threshold > amplitude:
+            continue
+        src, dst = code_of.get(cn.source), code_of.get(cn.target)
+        if src is None or dst is None:
+            continue
+        changed = [k for k in range(bits) if src[k] != dst[k]]
+        if src[cn.channel] == cn.sign:
+            same += 1  # a same-sign pulse should leave the state alone
+        elif changed != [cn.channel]:
+            wrong += 1
+    for n in nodes:
+        if n.code is None:
+            continue
+        for ch in range(bits):
+            sg = -n.code[ch]
+            cn = next((x for x in net.connections if x.source == n.id and x.channel == ch
+                       and x.sign == sg and x.target in ids), None)
+            if cn is None or cn.threshold > amplitude:
+                flips_missing += 1
+    if same:
+        out.append(f"same-sign transitions: {same} same-sign pulses switch the state")
+    if flips_missing:
+        out.append(f"missing flips: {flips_missing} opposite-sign pulses fail to switch")
+    if wrong:
+        out.append(f"wrong edges: {wrong} pulses switch to a node other than the single flip")
+    p90 = float(np.percentile(q[100:], 90))
+    if p90 > 1e-4:
+        out.append(f"trajectory leaves the network: q along the test run has 90th percentile "
+                   f"{p90:.2e} (> 1e-4): the states visited are not near equilibria")
+    if sweep and any(r["agreement"] < 0.99 for r in sweep):
+        worst = min(sweep, key=lambda r: r["agreement"])
+        out.append(f"predictions fail: at amplitude {worst['amplitude']} only "
+                   f"{100 * worst['agreement']:.1f}% of pulses do what thresholds predict")
+    return out
