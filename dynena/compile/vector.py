@@ -125,22 +125,34 @@ class VectorCompiledModel(CompiledModel):
     def jac(self, x: Any, u: Any = None) -> Array:
         r"""Structured exact Jacobian :math:`\mathrm{diag}(a) + \sum_k \mathrm{diag}(c_k) M_k`."""
         x = np.asarray(x, dtype=float)
-        J = np.zeros((self.n, self.n))
+        blocks: dict[tuple[str, str], Array] = {}
         for blk, vals in self._all(x, self._u(u)):
             rows = self._slices[blk.var]
             size = rows.stop - rows.start
-            k = 1
-            for s in blk.dvars:
-                cols = self._slices[s.name]
-                idx = np.arange(size)
-                J[rows.start + idx, cols.start + idx] += np.broadcast_to(vals[k], (size,))
-                k += 1
-            k += len(blk.dins)
+            k = 1 + len(blk.dvars) + len(blk.dins)
             for pr in blk.products:
                 if pr.operand_kind == "variable":
                     c = np.broadcast_to(vals[k], (size,))
-                    J[rows, self._slices[pr.operand]] += c[:, None] * pr.M
+                    key = (blk.var, pr.operand)
+                    # the first term is written, not added: a fresh array costs one pass
+                    term = c[:, None] * pr.M
+                    if key in blocks:
+                        blocks[key] += term
+                    else:
+                        blocks[key] = term
                 k += 1
+            for j, s in enumerate(blk.dvars):
+                key = (blk.var, s.name)
+                d = np.broadcast_to(vals[1 + j], (size,))
+                if key not in blocks:
+                    blocks[key] = np.diag(d.astype(float))
+                else:
+                    blocks[key][np.diag_indices(size)] += d
+        if len(self._slices) == 1 and len(blocks) == 1:
+            return next(iter(blocks.values()))
+        J = np.zeros((self.n, self.n))
+        for (r, cname), B in blocks.items():
+            J[self._slices[r], self._slices[cname]] = B
         return J
 
     def jac_batch(self, X: Any, U: Any = None) -> Array:

@@ -414,7 +414,25 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
     rays = [Ray(i, xi, v, tag=sk) for v, _, sk in cands]
     a_hi = [min(2.0 * h, max_threshold) if max_threshold else 2.0 * h for _, h, _ in cands]
     a_hi = [max(a, 1e-9) for a in a_hi]
-    sw = scan_rays(oracle, rays, a_hi, n_grid=8)
+    # Geometry first: the hint (distance to the saddle's tangent plane, or to the saddle) is
+    # usually within 10% of the switch, so two trajectories bracket it; rays where they do
+    # not are scanned on a grid.
+    hints = np.array([h for _, h, _ in cands])
+    if dirs is None:
+        probe = evaluate(oracle, rays + rays, list(0.9 * hints) + list(1.1 * hints))
+        lo_o, hi_o = probe[: len(rays)], probe[len(rays):]
+    else:
+        lo_o = hi_o = np.full(len(rays), i)
+    sw = []
+    grid_rays, grid_hi = [], []
+    for k, r in enumerate(rays):
+        if lo_o[k] == i and hi_o[k] != i:
+            sw.append(Switch(r, int(hi_o[k]), 0.9 * hints[k], 1.1 * hints[k], i))
+        else:
+            grid_rays.append(r)
+            grid_hi.append(a_hi[k])
+    if grid_rays:
+        sw += scan_rays(oracle, grid_rays, grid_hi, n_grid=8)
     # coarse brackets first (1e-3): only the best per target is refined to rtol
     coarse = max(ctx.rtol, 1e-3)
     bisect_switches(oracle, sw, coarse, prune=True)

@@ -1,0 +1,19 @@
+"""Run every benchmark (``make bench``). Each prints ratios measured side by side."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+here = Path(__file__).parent
+sys.path.insert(0, str(here))
+names = sys.argv[1:] or ["codegen", "equilibria", "network", "flipflop", "continuation"]
+for name in names:
+    path = here / f"bench_{name}.py"
+    if not path.exists():
+        continue
+    print(f"== bench_{name}", flush=True)
+    runpy.run_path(str(path), run_name="__main__")

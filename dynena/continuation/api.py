@@ -1,0 +1,196 @@
+r"""``continue_equilibrium``: follow equilibria in one parameter, detect and switch at
+bifurcations.
+
+By default every equilibrium found at the starting parameter value is followed in both
+directions until the parameter range ends; at each branch point (BP) the other branch is
+followed too (both sides), so a pitchfork appears complete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..results.continuation import Branch, ContinuationResult
+from .palc import Continuer
+
+__all__ = ["continue_equilibrium"]
+
+
+def _merge(a: Branch, b: Branch) -> Branch:
+    """Join the two directions of one branch into one curve (b reversed, then a)."""
+    import dataclasses
+
+    p = np.concatenate([b.p[::-1], a.p[1:]])
+    x = np.concatenate([b.x[::-1], a.x[1:]])
+    st = np.concatenate([b.stable[::-1], a.stable[1:]])
+    ud = np.concatenate([b.unstable_dim[::-1], a.unstable_dim[1:]])
+    sps = tuple(sorted(b.special_points + a.special_points, key=lambda s: s.p))
+    return dataclasses.replace(a, p=p, x=x, stable=st, unstable_dim=ud, special_points=sps,
+                               message=f"{b.message}; {a.message}",
+                               stats={k: a.stats.get(k, 0) + b.stats.get(k, 0)
+                                      for k in set(a.stats) | set(b.stats)})
+
+
+def _polyline_distance(y: np.ndarray, br: Branch) -> float:
+    """Distance from (x, p) to the branch drawn as a polyline in (x, p) space."""
+    P = np.column_stack([br.x, br.p])
+    if len(P) == 1:
+        return float(np.linalg.norm(P[0] - y))
+    a, b = P[:-1], P[1:]
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", y - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab),
+                                                               1e-300), 0, 1)
+    return float(np.min(np.linalg.norm(a + t[:, None] * ab - y, axis=1)))
+
+
+def _on_branch(x: np.ndarray, p: float, branches: list[Branch], tol: float) -> bool:
+    y = np.append(x, p)
+    return any(_polyline_distance(y, br) < tol * (1 + np.linalg.norm(y)) for br in branches)
+
+
+def _duplicate(br: Branch, branches: list[Branch], tol: float) -> bool:
+    """A branch whose interior points all lie on an existing branch is the same branch."""
+    if len(br.p) < 5:
+        return False
+    picks = [len(br.p) // 4, len(br.p) // 2, 3 * len(br.p) // 4]
+    return any(all(_polyline_distance(np.append(br.x[k], br.p[k]), old) <
+                   tol * (1 + np.linalg.norm(br.x[k])) for k in picks) for old in branches)
+
+
+def _drop_bp_at_folds(br: Branch) -> Branch:
+    """A pitchfork seen from its bifurcating branch is a fold of that branch: report it as
+    LP there (as AUTO-07p does), not also as BP."""
+    import dataclasses
+
+    keep = []
+    for sp in br.special_points:
+        if sp.type == "BP" and any(o.type == "LP" and abs(o.p - sp.p) < 1e-4 and
+                                   np.linalg.norm(o.state - sp.state) < 1e-3
+                                   for o in br.special_points):
+            continue
+        keep.append(sp)
+    return dataclasses.replace(br, special_points=tuple(keep))
+
+
+def continue_equilibrium(
+    model: Any,
+    param: str,
+    *,
+    to: float | None = None,
+    p_range: tuple[float, float] | None = None,
+    start: Any = None,
+    equilibria: Any = None,
+    ds: float = 0.01,
+    ds_max: float | None = None,
+    max_points: int = 1000,
+    switch: bool = True,
+    max_branches: int = 12,
+    tol: float = 1e-10,
+) -> ContinuationResult:
+    r"""Continue equilibria of ``model`` in the parameter ``param``.
+
+    Parameters
+    ----------
+    model : Model, VectorModel or CompiledModel
+    param : str
+        The continuation parameter.
+    to : float, optional
+        Follow until this value (the other direction to the parameter's declared range).
+    p_range : (float, float), optional
+        Stop outside this interval (default: the parameter's ``range`` in the model file,
+        extended to ``to``; else ± 10 around the start).
+    start : array_like or str, optional
+        A starting equilibrium (state vector, or an id of ``equilibria``). Default: every
+        equilibrium found at the current parameter value.
+    ds, ds_max : float
+        Initial and largest arclength step (default largest: 2% of the parameter range,
+        at least 0.1).
+    max_points : int
+        Point budget per direction.
+    switch : bool
+        Follow the other branch at every branch point.
+
+    Returns
+    -------
+    ContinuationResult
+        Branches with stability and special points (LP, H, BP for odes; LP, PD, NS, BP for
+        maps), each located by bisection to ``accuracy``.
+    """
+    from ..compile import compile_model
+    from ..equilibria import find_equilibria
+
+    c = model if hasattr(model, "f_batch") else compile_model(model)
+    if param not in c.parameter_names:
+        raise ParameterError(f"parameter {param!r} is not in model {c.model.name!r}; it has: "
+                             + (", ".join(c.parameter_names) or "no parameters"))
+    p0 = float(c.p[c.parameter_names.index(param)])
+    if p_range is None:
+        declared = getattr(c.model, "parameter_ranges", {}).get(param)
+        lo, hi = declared if declared else (p0 - 10.0, p0 + 10.0)
+        if to is not None:
+            lo, hi = min(lo, to, p0), max(hi, to, p0)
+        p_range = (lo, hi)
+    if to is not None and not (p_range[0] <= to <= p_range[1]):
+        raise ParameterError(f"--to {to} lies outside the parameter range {p_range}")
+    if start is None:
+        eq = equilibria if equilibria is not None else find_equilibria(c)
+        starts = [(e.id, e.state) for e in eq]
+        if not starts:
+            raise ParameterError(f"no equilibrium at {param} = {p0:g} to start from")
+    elif isinstance(start, str):
+        eq = equilibria if equilibria is not None else find_equilibria(c)
+        starts = [(start, eq[start].state)]
+    else:
+        x = np.asarray(start, float)
+        if x.shape != (c.n,):
+            raise ParameterError(f"start must have {c.n} entries")
+        r = c.residual(x)
+        if np.max(np.abs(r)) > 1e-6:
+            raise ParameterError(f"the start is not an equilibrium (|F| = "
+                                 f"{np.max(np.abs(r)):.2e}); give an equilibrium or omit start")
+        starts = [("start", x)]
+    if ds_max is None:
+        ds_max = max(0.1, 0.02 * (p_range[1] - p_range[0]))
+    eng = Continuer(c, param, ds=ds, ds_max=ds_max, p_range=p_range, tol=tol)
+    branches: list[Branch] = []
+    queue: list[tuple[str, np.ndarray, float, np.ndarray | None]] = [
+        (o, x, p0, None) for o, x in starts]
+    seen_bp: list[np.ndarray] = []
+    while queue and len(branches) < max_branches:
+        origin, x, p, t0 = queue.pop(0)
+        if t0 is None and _on_branch(x, p, branches, 0.05 * ds_max):
+            continue
+        fw = eng.run(x, p, direction=1, max_points=max_points, t0=t0, origin=origin)
+        bw = eng.run(x, p, direction=-1, max_points=max_points, t0=t0, origin=origin)
+        if fw.status == "failed":
+            branches.append(fw)
+            continue
+        br = _drop_bp_at_folds(_merge(fw, bw))
+        if _duplicate(br, branches, 0.05 * ds_max):
+            continue
+        branches.append(br)
+        if not switch:
+            continue
+        for sp in br.special_points:
+            if sp.type != "BP":
+                continue
+            y = np.append(sp.state, sp.p)
+            if any(np.linalg.norm(y - z) < 1e-4 for z in seen_bp):
+                continue
+            seen_bp.append(y)
+            A = eng.DF(y)
+            _, _, Vt = np.linalg.svd(A)
+            null = Vt[-2:]  # two-dimensional kernel at a simple branch point
+            t_here = eng.tangent(y, None)
+            # the new direction: kernel vector most orthogonal to the branch's tangent
+            cand = null - np.outer(null @ t_here, t_here)
+            k = int(np.argmax(np.linalg.norm(cand, axis=1)))
+            t_new = cand[k] / np.linalg.norm(cand[k])
+            queue.append((f"BP at {param}={sp.p:.6g}", sp.state, sp.p, t_new))
+    return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
+                              c.parameter_values(), tuple(branches),
+                              {"ds": ds, "ds_max": ds_max, "max_points": max_points,
+                               "p_range": list(p_range), "tol": tol})

@@ -1,0 +1,1 @@
+"""Exports of models to other tools (AUTO-07p, PyDSTool)."""

@@ -1,0 +1,49 @@
+"""Bifurcation diagrams (matplotlib): stable solid, unstable dashed, special points marked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .plots import _plt
+
+__all__ = ["bifurcation_figure"]
+
+_MARK = {"LP": ("o", "#d62728"), "H": ("s", "#9467bd"), "BP": ("^", "#2ca02c"),
+         "PD": ("D", "#ff7f0e"), "NS": ("v", "#8c564b")}
+
+
+def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
+    """Plot ``variable`` (name, index, or the state norm if None and n > 1... default: the
+    first variable) against the continuation parameter for every branch."""
+    plt = _plt()
+    if variable is None:
+        k = 0
+    elif isinstance(variable, str):
+        k = res.names.index(variable)
+    else:
+        k = int(variable)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for b in res.branches:
+        y = b.x[:, k]
+        st = b.stable
+        # split into runs of equal stability
+        start = 0
+        for i in range(1, len(st) + 1):
+            if i == len(st) or st[i] != st[start]:
+                seg = slice(start, min(i + 1, len(st)))
+                ax.plot(b.p[seg], y[seg], "-" if st[start] else "--", color="#1f77b4",
+                        lw=1.6 if st[start] else 1.0)
+                start = i
+        for sp in b.special_points:
+            mk, col = _MARK.get(sp.type, ("x", "k"))
+            ax.plot(sp.p, sp.state[k], mk, color=col, ms=7, mec="k")
+            ax.annotate(sp.type, (sp.p, sp.state[k]), textcoords="offset points",
+                        xytext=(5, 5), fontsize=8)
+    ax.set_xlabel(res.parameter)
+    ax.set_ylabel(res.names[k])
+    ax.set_title(f"{res.model}: equilibria against {res.parameter} "
+                 "(solid stable, dashed unstable)", fontsize=10)
+    ax.grid(alpha=0.3)
+    return fig

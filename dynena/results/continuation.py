@@ -1,0 +1,88 @@
+"""Result objects of continuation: branches of equilibria and their special points."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+
+__all__ = ["SpecialPoint", "Branch", "ContinuationResult"]
+
+SPECIAL_TYPES = {"LP": "fold (limit point)", "H": "Hopf", "BP": "branch point",
+                 "PD": "period doubling (flip)", "NS": "Neimark-Sacker"}
+
+
+@dataclass(frozen=True)
+class SpecialPoint:
+    """A bifurcation located on a branch: ``type`` in LP, H, BP, PD, NS.
+
+    ``accuracy`` bounds the parameter error of the location (bisection bracket).
+    """
+
+    type: str
+    p: float
+    state: Array
+    eigenvalues: Array
+    index: int  # the branch point index just before it
+    accuracy: float = 0.0
+    test_value: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """A curve of equilibria ``(p[k], x[k])`` with stability along it."""
+
+    parameter: str
+    p: Array
+    x: Array
+    stable: Array
+    unstable_dim: Array
+    special_points: tuple[SpecialPoint, ...]
+    status: str
+    message: str
+    origin: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContinuationResult:
+    model: str
+    kind: str
+    parameter: str
+    names: tuple[str, ...]
+    parameters: dict[str, float]
+    branches: tuple[Branch, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def special_points(self, type_: str | None = None) -> list[SpecialPoint]:
+        return [sp for b in self.branches for sp in b.special_points
+                if type_ is None or sp.type == type_]
+
+    def to_dict(self) -> dict[str, Any]:
+        par = self.parameter
+
+        def st(x: Array) -> dict[str, float]:
+            return dict(zip(self.names, map(float, x))) if len(x) <= 64 else \
+                {"norm": float(np.linalg.norm(x))}
+
+        return {
+            "model": self.model, "kind": self.kind, "parameter": par,
+            "parameters": self.parameters,
+            "branches": [{
+                "origin": b.origin, "status": b.status, "message": b.message,
+                "points": [{par: float(p), "state": st(x), "stable": bool(s),
+                            "unstable_dim": int(u)}
+                           for p, x, s, u in zip(b.p, b.x, b.stable, b.unstable_dim)],
+                "special_points": [{"type": sp.type, par: float(sp.p), "state": st(sp.state),
+                                    "accuracy": sp.accuracy,
+                                    "eigenvalues": [[float(z.real), float(z.imag)]
+                                                    for z in sp.eigenvalues[:6]],
+                                    **sp.extra}
+                                   for sp in b.special_points],
+                "stats": b.stats} for b in self.branches],
+            "options": self.options,
+        }

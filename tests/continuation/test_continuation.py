@@ -1,0 +1,137 @@
+"""Continuation against analytic bifurcation values and AUTO-07p."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+import dynena
+from dynena.continuation import continue_equilibrium
+from dynena.equilibria import find_equilibria
+from dynena.export.auto07p import auto_available, run_auto
+
+
+def points(res, kind):
+    return sorted(sp.p for sp in res.special_points(kind))
+
+
+def test_fold_of_the_normal_form(write_model):
+    m = dynena.load(write_model(
+        "dynena: 1\nname: fold\nvariables:\n  x: {range: [-3, 3]}\n"
+        "parameters:\n  mu: {value: 1, range: [-1, 2]}\nequations:\n  x: mu - x**2\n"))
+    r = continue_equilibrium(m, "mu")
+    lp = r.special_points("LP")
+    assert len(lp) == 1
+    assert lp[0].p == pytest.approx(0.0, abs=1e-8)
+    assert lp[0].state[0] == pytest.approx(0.0, abs=1e-4)
+    br = r.branches[0]
+    # stable on the upper half x > 0, unstable below
+    assert np.all(br.stable[br.x[:, 0] > 1e-3]) and not np.any(br.stable[br.x[:, 0] < -1e-3])
+
+
+def test_brusselator_hopf_at_1_plus_a_squared(models_dir):
+    r = continue_equilibrium(dynena.load(models_dir / "brusselator.yaml"), "b")
+    h = r.special_points("H")
+    assert len(h) == 1 and h[0].p == pytest.approx(2.0, abs=1e-8)
+    assert h[0].extra["frequency"] == pytest.approx(1.0, abs=1e-6)  # sqrt(det) = a = 1
+    m2 = dynena.load(models_dir / "brusselator.yaml").with_parameters(a="3/2")
+    r2 = continue_equilibrium(m2, "b", p_range=(1, 5))
+    assert points(r2, "H") == pytest.approx([1 + 1.5**2], abs=1e-8)
+
+
+def test_lorenz_pitchfork_and_hopf(models_dir):
+    r = continue_equilibrium(dynena.load(models_dir / "lorenz.yaml"), "rho")
+    s, b = 10.0, 8 / 3
+    assert points(r, "H") == pytest.approx([s * (s + b + 3) / (s - b - 1)] * 2, abs=1e-8)
+    bp = r.special_points("BP")
+    assert len(bp) == 1 and bp[0].p == pytest.approx(1.0, abs=1e-8)
+    assert np.allclose(bp[0].state, 0, atol=1e-8)
+    # the bifurcating branch folds in rho at the pitchfork (AUTO reports LP there too)
+    assert points(r, "LP") == pytest.approx([1.0], abs=1e-8)
+    assert len(r.branches) == 2
+
+
+def test_toggle_pitchfork_with_branch_switching(models_dir):
+    m = dynena.load(models_dir / "toggle.yaml")
+    r = continue_equilibrium(m, "a", start=np.array([1.2134116627622296] * 2))
+    assert points(r, "BP") == pytest.approx([2.0], abs=1e-8)
+    assert len(r.branches) == 2  # the symmetric branch and, switched at BP, the other one
+    other = r.branches[1]
+    assert other.origin.startswith("BP")
+    assert np.max(np.abs(other.x[:, 0] - other.x[:, 1])) > 1.0  # asymmetric states
+    assert np.all(other.stable[np.abs(other.x[:, 0] - other.x[:, 1]) > 0.1])
+
+
+def test_logistic_flip_at_3(models_dir):
+    r = continue_equilibrium(dynena.load(models_dir / "logistic.yaml"), "r")
+    assert points(r, "PD") == pytest.approx([3.0], abs=1e-8)
+
+
+def test_henon_fold_and_flip(models_dir):
+    r = continue_equilibrium(dynena.load(models_dir / "henon.yaml"), "a", p_range=(-0.5, 2))
+    b = 0.3
+    assert points(r, "LP") == pytest.approx([-(1 - b) ** 2 / 4], abs=1e-8)
+    assert points(r, "PD") == pytest.approx([3 * (1 - b) ** 2 / 4], abs=1e-8)
+
+
+def test_bad_parameter_and_bad_start(models_dir):
+    m = dynena.load(models_dir / "toggle.yaml")
+    with pytest.raises(dynena.ParameterError, match="parameter 'zz' is not in model"):
+        continue_equilibrium(m, "zz")
+    with pytest.raises(dynena.ParameterError, match="not an equilibrium"):
+        continue_equilibrium(m, "a", start=np.array([3.0, 3.0]))
+
+
+def test_singularity_keeps_the_branch_computed_so_far(write_model):
+    # x' = mu - 1/x: the branch x = 1/mu runs into the pole at mu -> 0
+    m = dynena.load(write_model(
+        "dynena: 1\nname: pole\nvariables:\n  x: {range: [0.1, 10]}\n"
+        "parameters:\n  mu: {value: 1, range: [-1, 2]}\nequations:\n  x: x*mu - 1\n"))
+    r = continue_equilibrium(m, "mu", start=np.array([1.0]), max_points=300)
+    br = r.branches[0]
+    assert len(br.p) > 20 and br.p.min() > 0  # kept, ending before the singularity
+    assert "range" in br.message or "bound" in br.message or "budget" in br.message \
+        or "stopped" in br.status
+
+
+def test_json_contract(models_dir):
+    d = continue_equilibrium(dynena.load(models_dir / "toggle.yaml"), "a").to_dict()
+    assert d["parameter"] == "a"
+    pt = d["branches"][0]["points"][0]
+    assert set(pt) >= {"a", "state", "stable"}
+    sps = [s for b in d["branches"] for s in b["special_points"]]
+    assert {s["type"] for s in sps} <= {"LP", "BP", "H"}
+    assert all("a" in s and "state" in s for s in sps)
+
+
+def _compare_with_auto(name, param, p_range):
+    m = dynena.load(f"models/{name}.yaml")
+    eq = find_equilibria(m)
+    ours = continue_equilibrium(m, param, equilibria=eq, p_range=p_range)
+    mine = [(sp.type, sp.p) for sp in ours.special_points()]
+    seen = []
+    for e in eq:
+        pts, _ = run_auto(m, param, e.state, p_range)
+        seen += [(p.type, p.p) for p in pts if p.type in ("LP", "H", "BP", "PD", "NS")]
+    assert seen, "AUTO-07p reported no special point"
+    for typ, p in seen:
+        # at a pitchfork the bifurcating branch folds: AUTO may call it BP, we call it LP
+        ok = {typ, "LP", "BP"} if typ in ("LP", "BP") else {typ}
+        assert any(t in ok and abs(q - p) < 1e-6 for t, q in mine), (typ, p, mine)
+    for typ, q in mine:
+        ok = {typ, "LP", "BP"} if typ in ("LP", "BP") else {typ}
+        assert any(t in ok and abs(q - p) < 1e-6 for t, p in seen), (typ, q, seen)
+
+
+@pytest.mark.skipif(not auto_available(), reason="AUTO-07p not installed (make setup installs it)")
+@pytest.mark.parametrize("name, param, p_range", [
+    ("brusselator", "b", (1.0, 3.0)),
+    ("toggle", "a", (0.5, 6.0)),
+    ("lorenz", "rho", (0.0, 30.0)),
+    ("logistic", "r", (2.5, 3.5)),
+])
+def test_same_special_points_as_auto07p(models_dir, monkeypatch, name, param, p_range):
+    monkeypatch.chdir(models_dir.parent)
+    _compare_with_auto(name, param, p_range)
