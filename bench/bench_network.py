@@ -70,6 +70,27 @@ def bench_design_network() -> None:
            f"{G.number_of_nodes()} vertices, {net.stats['trajectories']} trajectories")
 
 
+def bench_design_verify() -> None:
+    import networkx as nx
+
+    from dynena.design import design_model, verify_design
+    from dynena.design.roundtrip import design_parameters, expected_threshold
+
+    rng = np.random.default_rng(3)
+    G = nx.DiGraph()
+    G.add_nodes_from(f"v{k}" for k in range(10))
+    while G.number_of_edges() < 20:
+        a, b = rng.choice(10, 2, replace=False)
+        G.add_edge(f"v{a}", f"v{b}")
+    t = time.perf_counter()
+    par = design_parameters("excitable")
+    m = design_model(G, parameters=par)
+    chk = verify_design(G, m, amplitude=3 * expected_threshold(par), jobs=2)
+    budget("design + verify, 10 vertices and 20 edges (2 jobs)", time.perf_counter() - t, 60.0,
+           note=f"round trip {'equal' if chk.equal else 'DIFFERS'}, {chk.stats}")
+
+
 if __name__ == "__main__":
     bench_mcs()
     bench_design_network()
+    bench_design_verify()

@@ -9,7 +9,7 @@ from importlib import import_module
 from .options import run_safely
 
 _COMMANDS = ["check", "simulate", "equilibria", "continuation", "network", "report",
-             "flipflop", "design"]
+             "flipflop", "design", "export"]
 
 
 def build_parser() -> argparse.ArgumentParser:

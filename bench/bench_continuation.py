@@ -1,0 +1,64 @@
+"""Continuation against AUTO-07p on the same models, side by side (issue: continuation)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from _common import budget, report
+
+import dynena
+from dynena.continuation import continue_equilibrium
+from dynena.equilibria import find_equilibria
+from dynena.export.auto07p import auto_available, run_auto
+
+EXACT = {("brusselator", "H"): 2.0, ("lorenz", "H"): 470 / 19, ("lorenz", "BP"): 1.0,
+         ("toggle", "BP"): 2.0, ("logistic", "PD"): 3.0}
+
+
+def bench_against_auto() -> None:
+    for name, param, rng in (("brusselator", "b", (1.0, 3.0)), ("lorenz", "rho", (0.0, 30.0)),
+                             ("toggle", "a", (0.5, 6.0)), ("logistic", "r", (2.5, 3.5))):
+        m = dynena.load(f"../models/{name}.yaml")
+        c = dynena.compile_model(m)
+        eq = find_equilibria(c)
+        continue_equilibrium(c, param, equilibria=eq, p_range=rng)  # warm (numba)
+        t = time.perf_counter()
+        ours = continue_equilibrium(c, param, equilibria=eq, p_range=rng)
+        t_ours = time.perf_counter() - t
+        if auto_available():
+            t = time.perf_counter()
+            auto = []
+            for e in eq:
+                auto += run_auto(m, param, e.state, rng)[0]
+            t_auto = time.perf_counter() - t
+        else:
+            auto, t_auto = [], float("nan")
+        errs = []
+        for (nm, typ), exact in EXACT.items():
+            if nm != name:
+                continue
+            o = min((abs(sp.p - exact) for sp in ours.special_points(typ)), default=np.nan)
+            a = min((abs(p.p - exact) for p in auto if p.type == typ), default=np.nan)
+            errs.append(f"{typ}: dynena err {o:.1e}, AUTO err {a:.1e}")
+        report(f"{name}: all branches + special points, dynena vs AUTO-07p", t_ours, t_auto,
+               "s", "lower is better", "; ".join(errs) + " (AUTO includes compile+link)")
+
+
+def bench_500_points() -> None:
+    m = dynena.load("../models/lorenz.yaml")
+    c = dynena.compile_model(m)
+    x0 = np.array([np.sqrt(8 / 3 * 27), np.sqrt(8 / 3 * 27), 27.0])
+    continue_equilibrium(c, "rho", start=x0, max_points=10, switch=False)
+    t = time.perf_counter()
+    r = continue_equilibrium(c, "rho", start=x0, max_points=250, ds=0.05, ds_max=0.05,
+                             p_range=(-1e9, 1e9), switch=False)
+    dt = time.perf_counter() - t
+    budget("500-point branch of a 3-variable model (Lorenz C+)", dt, 0.5,
+           note=f"{len(r.branches[0].p)} points")
+
+
+if __name__ == "__main__":
+    bench_against_auto()
+    bench_500_points()

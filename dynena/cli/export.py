@@ -1,0 +1,51 @@
+"""``dynena export MODEL``: AUTO-07p input files or a PyDSTool specification."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from .options import load_model_from_args, progress
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("export", help="write AUTO-07p files (NAME.c with the exact Jacobian, "
+                                      "c.NAME) or a PyDSTool args specification")
+    p.add_argument("model")
+    p.add_argument("--set", metavar="NAME=VALUE", action="append", default=[])
+    p.add_argument("--auto", metavar="DIR", default=None, help="folder for NAME.c and c.NAME")
+    p.add_argument("--param", default=None, help="AUTO continuation parameter")
+    p.add_argument("--from", dest="start", default=None,
+                   help="equilibrium id to start from (default: the first stable one)")
+    p.add_argument("--pydstool", metavar="FILE", default=None, help="PyDSTool .py file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import ParameterError
+
+    model = load_model_from_args(args)
+    if not args.auto and not args.pydstool:
+        raise ParameterError("nothing to export: give --auto DIR and/or --pydstool FILE")
+    if args.auto:
+        from ..equilibria import find_equilibria
+        from ..export.auto07p import write_auto_files
+
+        if not args.param:
+            raise ParameterError("--auto needs --param (the continuation parameter)")
+        eq = find_equilibria(model)
+        if not len(eq):
+            raise ParameterError("no equilibrium to start AUTO-07p from")
+        e = eq[args.start] if args.start else (eq.stable[0] if eq.stable else eq[0])
+        p0 = float(model.parameters[args.param])
+        rng = getattr(model, "parameter_ranges", {}).get(args.param, (p0 - 10, p0 + 10))
+        c, k = write_auto_files(model, args.param, args.auto, p_range=rng, start=e.state)
+        progress(f"starting at {e.id}; run: gcc -c {c.name} ... (see shared/spec/auto07p.md)")
+        print(c)
+        print(k)
+    if args.pydstool:
+        from ..export.pydstool import write_pydstool
+
+        print(write_pydstool(model, Path(args.pydstool)))
+    return 0

@@ -1,0 +1,79 @@
+"""The round trip: design a system from a graph, analyse it, compare the recovered graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .graph_to_model import DESIGN_DEFAULTS, design_model
+
+__all__ = ["DesignCheck", "design_parameters", "expected_threshold", "verify_design"]
+
+
+def design_parameters(kind: str = "excitable", threshold: float | None = None) -> dict[str, float]:
+    r"""Parameters for the requested kind; ``threshold`` sets the excitable gap.
+
+    Near a vertex the edge cell obeys :math:`\tau\dot y = -y[(y^2-1)^2 + A - B p^2 + \dots]`,
+    whose saddle sits at :math:`y^2 \approx (1 + A - B)/2`; so :math:`B = 1 + A - 2\delta^2`
+    puts the threshold near δ (to first order; the exact minimal kick, which also moves p, comes
+    out up to ~10% above it). :math:`B > 1 + A` makes the edges heteroclinic (threshold 0).
+    """
+    par = dict(DESIGN_DEFAULTS[kind])
+    if threshold is not None:
+        if kind != "excitable":
+            raise ValueError("a threshold applies to excitable designs only")
+        if not 0 < threshold < 0.5:
+            raise ValueError("threshold must lie in (0, 0.5)")
+        par["B"] = 1 + par["A"] - 2 * threshold**2
+    return par
+
+
+def expected_threshold(par: dict[str, float]) -> float:
+    gap = 1 + par["A"] - par["B"]
+    return float(np.sqrt(max(gap, 0.0) / 2))
+
+
+@dataclass(frozen=True)
+class DesignCheck:
+    """Recovered against requested graph, edge by edge."""
+
+    equal: bool
+    amplitude: float
+    recovered: list[tuple[str, str, float]]
+    missing: list[tuple[str, str]]
+    extra: list[tuple[str, str, float]]
+    network: Any = None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"equal": self.equal, "amplitude": self.amplitude,
+                "edges": [{"source": a, "target": b, "threshold": t}
+                          for a, b, t in self.recovered],
+                "missing": [list(e) for e in self.missing],
+                "extra": [{"source": a, "target": b, "threshold": t} for a, b, t in self.extra],
+                "stats": self.stats}
+
+
+def verify_design(G: nx.DiGraph, model: Any = None, *, amplitude: float, jobs: int = 1,
+                  progress: Any = None) -> DesignCheck:
+    """Analyse the designed model and compare its network at ``amplitude`` with ``G``."""
+    from ..equilibria import find_equilibria
+    from ..network import excitable_network
+
+    m = model if model is not None else design_model(G)
+    eq = find_equilibria(m)
+    net = excitable_network(m, equilibria=eq, max_threshold=amplitude, jobs=jobs,
+                            progress=progress)
+    H = net.labelled_graph(amplitude)
+    want = {(str(a), str(b)) for a, b in G.edges}
+    got = {(a, b): d["threshold"] for a, b, d in H.edges(data=True)}
+    recovered = sorted((a, b, t) for (a, b), t in got.items() if (a, b) in want)
+    missing = sorted(e for e in want if e not in got)
+    extra = sorted((a, b, t) for (a, b), t in got.items() if (a, b) not in want)
+    return DesignCheck(not missing and not extra, amplitude, recovered, missing, extra, net,
+                       {"trajectories": net.stats["trajectories"],
+                        "seconds": net.stats["seconds"] + eq.stats["seconds"],
+                        "equilibria": len(eq), "stable": len(eq.stable)})
