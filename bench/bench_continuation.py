@@ -10,7 +10,7 @@ from _common import budget, report
 
 import dynena
 from dynena.continuation import continue_equilibrium
-from dynena.equilibria import find_equilibria
+from dynena.equilibrium import find_equilibria
 from dynena.export.auto07p import auto_available, run_auto
 
 EXACT = {("brusselator", "H"): 2.0, ("lorenz", "H"): 470 / 19, ("lorenz", "BP"): 1.0,

@@ -10,8 +10,8 @@ from scipy.optimize import root
 from _common import budget, report
 
 import dynena
-from dynena.equilibria import find_equilibria
-from dynena.equilibria.api import _dedup
+from dynena.equilibrium import find_equilibria
+from dynena.equilibrium.api import _dedup
 
 
 def bench_design_stable() -> None:

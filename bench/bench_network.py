@@ -9,7 +9,7 @@ import numpy as np
 from _common import budget, report
 
 import dynena
-from dynena.equilibria import find_equilibria
+from dynena.equilibrium import find_equilibria
 from dynena.network import excitable_network
 from dynena.network.outcome import OutcomeOracle
 

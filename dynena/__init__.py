@@ -1,21 +1,96 @@
-"""dynena: multistable dynamical systems and recurrent networks as excitable network attractors."""
+"""dynena: multistable dynamical systems and recurrent networks as excitable network attractors.
 
-from .compile import CompiledModel as CompiledModel
-from .compile import compile_model as compile_model
-from .errors import ConvergenceError as ConvergenceError
-from .errors import DynenaError as DynenaError
-from .errors import ModelError as ModelError
-from .errors import ParameterError as ParameterError
-from .model import Model as Model
-from .model import VectorModel as VectorModel
-from .model import load as load
-from .model import load_document as load_document
-from .simulate import Trajectory as Trajectory
-from .simulate import simulate as simulate
-from .design import design_model as design_model
+The public vocabulary, in data-flow order::
+
+    model = dynena.load("models/cube3.yaml")            # or dynena.Model.from_dict({...})
+    c = dynena.compile_model(model)                      # f, D_x f, D_p f, D_u f
+    eq = dynena.equilibria(c)                            # = find_equilibria
+    net = dynena.excitable_network(c, equilibria=eq)
+    br = dynena.continue_equilibrium(c, "a")
+    dynena.write_report("out", model=model, equilibria=eq, network=net)
+
+Names are imported on first use (PEP 562), so ``import dynena`` and ``dynena --version`` stay
+fast; sympy, scipy and numba load with the first analysis.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["CompiledModel", "ConvergenceError", "DynenaError", "Model", "ModelError",
-           "ParameterError", "Trajectory", "VectorModel", "compile_model", "design_model",
-           "load", "load_document", "simulate", "__version__"]
+_LAZY: dict[str, tuple[str, str]] = {
+    "CompiledModel": (".compile", "CompiledModel"),
+    "compile_model": (".compile", "compile_model"),
+    "continue_equilibrium": (".continuation", "continue_equilibrium"),
+    "design_model": (".design", "design_model"),
+    "verify_design": (".design", "verify_design"),
+    "find_equilibria": (".equilibrium", "find_equilibria"),
+    "equilibria": (".equilibrium", "find_equilibria"),
+    "unstable_manifold": (".equilibrium", "unstable_manifold"),
+    "ConvergenceError": (".errors", "ConvergenceError"),
+    "DynenaError": (".errors", "DynenaError"),
+    "ModelError": (".errors", "ModelError"),
+    "ParameterError": (".errors", "ParameterError"),
+    "Model": (".model", "Model"),
+    "VectorModel": (".model", "VectorModel"),
+    "load": (".model", "load"),
+    "load_document": (".model", "load_document"),
+    "InputPulses": (".network", "InputPulses"),
+    "excitable_network": (".network", "excitable_network"),
+    "phase_portrait": (".portrait", "phase_portrait"),
+    "write_report": (".report", "write_report"),
+    "ESNConfig": (".rnn.esn", "ESNConfig"),
+    "EchoStateNetwork": (".rnn.esn", "EchoStateNetwork"),
+    "train_flipflop_esn": (".rnn.esn", "train_flipflop_esn"),
+    "analyse_flipflop": (".rnn.extract", "analyse_flipflop"),
+    "flipflop": (".rnn.tasks", "flipflop"),
+    "Trajectory": (".simulate", "Trajectory"),
+    "simulate": (".simulate", "simulate"),
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        mod, attr = _LAZY[name]
+        value = getattr(importlib.import_module(mod, __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dynena' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .compile import CompiledModel as CompiledModel
+    from .compile import compile_model as compile_model
+    from .continuation import continue_equilibrium as continue_equilibrium
+    from .design import design_model as design_model
+    from .design import verify_design as verify_design
+    from .equilibrium import find_equilibria as find_equilibria
+    from .equilibrium import find_equilibria as equilibria
+    from .equilibrium import unstable_manifold as unstable_manifold
+    from .errors import ConvergenceError as ConvergenceError
+    from .errors import DynenaError as DynenaError
+    from .errors import ModelError as ModelError
+    from .errors import ParameterError as ParameterError
+    from .model import Model as Model
+    from .model import VectorModel as VectorModel
+    from .model import load as load
+    from .model import load_document as load_document
+    from .network import InputPulses as InputPulses
+    from .network import excitable_network as excitable_network
+    from .portrait import phase_portrait as phase_portrait
+    from .report import write_report as write_report
+    from .rnn.esn import ESNConfig as ESNConfig
+    from .rnn.esn import EchoStateNetwork as EchoStateNetwork
+    from .rnn.esn import train_flipflop_esn as train_flipflop_esn
+    from .rnn.extract import analyse_flipflop as analyse_flipflop
+    from .rnn.tasks import flipflop as flipflop
+    from .simulate import Trajectory as Trajectory
+    from .simulate import simulate as simulate

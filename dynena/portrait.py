@@ -41,7 +41,7 @@ def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
                    t_manifold: float = 50.0) -> Portrait:
     """Compute the portrait data for ``model`` and its equilibria."""
     from .compile import compile_model
-    from .equilibria.api import default_box
+    from .equilibrium.api import default_box
     from .simulate import simulate
 
     c = model if hasattr(model, "f_batch") else compile_model(model)

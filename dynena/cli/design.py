@@ -18,6 +18,11 @@ def register(sub: Any) -> None:
     p.add_argument("--threshold", type=float, default=None,
                    help="target edge threshold of an excitable design (sets B = 1 + A - 2δ²); "
                         "default 0.0707 (B = 1.49)")
+    p.add_argument("--threshold-scale", type=float, default=None,
+                   help="scale the default designed threshold (0.0707) by this factor")
+    p.add_argument("--report", metavar="DIR", default=None,
+                   help="also verify and write the report (network, thresholds, and how B sets "
+                        "them) into DIR")
     p.add_argument("--name", default=None, help="model name (default: the file's stem)")
     p.add_argument("--verify", action="store_true",
                    help="analyse the designed model and compare its network with the graph")
@@ -39,8 +44,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output)
     if out.exists() and not args.overwrite:
         raise ParameterError(f"{out} exists; pass --overwrite to replace it")
+    threshold = args.threshold
+    if args.threshold_scale is not None:
+        if threshold is not None:
+            raise ParameterError("give --threshold or --threshold-scale, not both")
+        threshold = args.threshold_scale * expected_threshold(design_parameters("excitable"))
     try:
-        par = design_parameters(args.kind, args.threshold)
+        par = design_parameters(args.kind, threshold)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
     name = args.name or "".join(ch if ch.isalnum() else "_" for ch in out.stem)
@@ -61,12 +71,15 @@ def run(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"model": str(out), "amplitude": amplitude,
                               "kind": args.kind, "parameters": par}
     status = 0
-    if args.verify:
+    if args.verify or args.report:
         progress("verifying: analysing the designed model")
-        chk = verify_design(G, load(out), amplitude=amplitude, jobs=args.jobs,
+        model = load(out)
+        chk = verify_design(G, model, amplitude=amplitude, jobs=args.jobs,
                             progress=progress)
         result["verify"] = chk.to_dict()
         status = 0 if chk.equal else 1
+        if args.report:
+            _design_report(args.report, model, chk, par, args.overwrite)
     if args.json:
         emit_json(result)
     else:
@@ -82,3 +95,35 @@ def run(args: argparse.Namespace) -> int:
             for e in v["extra"]:
                 print(f"  extra {e['source']} -> {e['target']}: threshold {e['threshold']:.6g}")
     return status
+
+
+def _design_report(outdir: str, model: Any, chk: Any, par: dict[str, float],
+                   overwrite: bool) -> None:
+    import numpy as np
+
+    from ..design.roundtrip import expected_threshold
+    from ..report import write_report
+    from ..report.plots import design_threshold_figure
+
+    A = par["A"]
+    B = np.linspace(1 + A - 0.12, 1 + A + 0.03, 300)
+    curve = np.array([expected_threshold({**par, "B": b}) for b in B])
+    measured = [t for _, _, t in chk.recovered]
+    fig = design_threshold_figure(B, curve, par["B"], measured, 1 + A)
+    text = (f"Ashwin–Postlethwaite construction. At a vertex the edge cell y_k has eigenvalue "
+            f"-(1 + A - B) = {-(1 + A - par['B']):.4g}: for B < 1 + A = {1 + A:g} the vertex is "
+            "stable and a kick along y_k must cross the saddle at y_k^2 ≈ (1 + A - B)/2, so the "
+            f"edge threshold is close to sqrt((1 + A - B)/2) = {expected_threshold(par):.4g}; "
+            "for B > 1 + A the vertex is a saddle and the edge is heteroclinic (threshold 0). "
+            f"Round trip at amplitude {chk.amplitude:.4g}: "
+            + ("the recovered graph equals the requested one." if chk.equal else
+               f"MISMATCH: missing {chk.missing}, extra {chk.extra}."))
+    rows = [["edge", "threshold"]] + [[f"{a} -> {b}", f"{t:.7g}"] for a, b, t in chk.recovered]
+    net = chk.network
+    write_report(outdir, model=model, equilibria=net.equilibria, network=net,
+                 extra={"design": {"parameters": par, "verify": chk.to_dict()}},
+                 extra_figures={"design_thresholds": fig},
+                 extra_sections=[("5. How the parameters set the thresholds",
+                                  [text, "design_thresholds_png", rows])],
+                 overwrite=overwrite, provenance={"command": "dynena design --report"})
+    progress(f"wrote the report to {outdir}/")

@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..equilibria import find_equilibria
+    from ..equilibrium import find_equilibria
 
     model = load_model_from_args(args)
     progress(f"searching equilibria of {model.name}")

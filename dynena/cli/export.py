@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.auto and not args.pydstool:
         raise ParameterError("nothing to export: give --auto DIR and/or --pydstool FILE")
     if args.auto:
-        from ..equilibria import find_equilibria
+        from ..equilibrium import find_equilibria
         from ..export.auto07p import write_auto_files
 
         if not args.param:

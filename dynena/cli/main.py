@@ -13,7 +13,7 @@ _COMMANDS = ["check", "simulate", "equilibria", "continuation", "network", "repo
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from .. import __version__  # the package __init__ is light: analyses load lazily
 
     parser = argparse.ArgumentParser(
         prog="dynena",

@@ -21,10 +21,12 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes")
     p.add_argument("--stable-only", action="store_true",
                    help="search only stable equilibria first (faster; no via-saddles)")
+    p.add_argument("--weights", default=None,
+                   help="weighted norm: comma-separated weight per variable (|v|^2 = sum w v^2)")
 
 
 def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
-    from ..equilibria import find_equilibria
+    from ..equilibrium import find_equilibria
     from ..network import InputPulses, excitable_network
 
     progress(f"equilibria of {model.name}")
@@ -35,9 +37,17 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
         pert = InputPulses(width=args.pulse_width)
     elif args.directions:
         pert = [d.strip() for d in args.directions.split(",") if d.strip()]
+    weights = None
+    if getattr(args, "weights", None):
+        try:
+            weights = [float(w) for w in args.weights.split(",")]
+        except ValueError:
+            from ..errors import ParameterError
+
+            raise ParameterError(f"--weights must be numbers, got {args.weights!r}") from None
     net = excitable_network(model, equilibria=eq, perturbations=pert,
                             max_threshold=args.max_threshold, rtol=args.rtol, jobs=args.jobs,
-                            progress=progress)
+                            weights=weights, progress=progress)
     return eq, net
 
 

@@ -16,6 +16,8 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", default=None, help="output folder (default: report-NAME)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the report's files in an existing folder")
+    p.add_argument("--show-saddles", action="store_true",
+                   help="draw the via-saddles as small nodes")
     p.set_defaults(func=run)
 
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     portrait = phase_portrait(model, eq)
     progress(f"writing {out}/")
     files = write_report(out, model=model, equilibria=eq, network=net, portrait=portrait,
-                         overwrite=args.overwrite,
+                         overwrite=args.overwrite, show_saddles=args.show_saddles,
                          provenance={"command": "dynena report", "rtol": args.rtol,
                                      "trajectories": net.stats["trajectories"],
                                      "network_seconds": round(net.stats["seconds"], 2),

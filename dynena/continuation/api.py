@@ -120,7 +120,7 @@ def continue_equilibrium(
         maps), each located by bisection to ``accuracy``.
     """
     from ..compile import compile_model
-    from ..equilibria import find_equilibria
+    from ..equilibrium import find_equilibria
 
     c = model if hasattr(model, "f_batch") else compile_model(model)
     if param not in c.parameter_names:

@@ -60,7 +60,7 @@ class DesignCheck:
 def verify_design(G: nx.DiGraph, model: Any = None, *, amplitude: float, jobs: int = 1,
                   progress: Any = None) -> DesignCheck:
     """Analyse the designed model and compare its network at ``amplitude`` with ``G``."""
-    from ..equilibria import find_equilibria
+    from ..equilibrium import find_equilibria
     from ..network import excitable_network
 
     m = model if model is not None else design_model(G)

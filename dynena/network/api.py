@@ -125,7 +125,7 @@ def excitable_network(
     ExcitableNetwork
     """
     from ..compile import compile_model
-    from ..equilibria import find_equilibria
+    from ..equilibrium import find_equilibria
 
     t0 = time.perf_counter()
     c = model if hasattr(model, "f_batch") else compile_model(model)

@@ -14,8 +14,8 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
                  portrait: Any | None = None, extra: dict[str, Any] | None = None,
                  extra_figures: dict[str, Any] | None = None,
                  extra_sections: list[tuple[str, list[Any]]] | None = None,
-                 provenance: dict[str, Any] | None = None, overwrite: bool = False
-                 ) -> dict[str, Path]:
+                 provenance: dict[str, Any] | None = None, overwrite: bool = False,
+                 show_saddles: bool = False) -> dict[str, Path]:
     """Write the full report of a model's analysis into ``outdir``.
 
     Files: ``results.json`` (equilibria, network, extra), ``network.svg``/``.pdf``,
@@ -38,7 +38,8 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
     files: dict[str, Path] = {}
     figs: dict[str, Path] = {}
     if network is not None:
-        r = render_network(network, out, stem="network", amplitude=network.max_threshold)
+        r = render_network(network, out, stem="network", amplitude=network.max_threshold,
+                           show_saddles=show_saddles)
         files.update({f"network_{k}": v for k, v in r.items()})
         figs["network_png"] = r["png"]
         s = save_figure(staircase_figure(network), out, "staircase")

@@ -77,12 +77,18 @@ def network_dot(net: Any, *, amplitude: float | None = None, show_saddles: bool 
             what = ""
         width = 1.0 + 3.0 * (1.0 - (c.threshold - tmin) / (tmax - tmin + 1e-300))
         style = "dashed" if c.kind == "heteroclinic" else "solid"
-        g.edge(c.source, c.target, label=f"δ={c.threshold:.4g}\n{what}",
-               penwidth=f"{width:.2f}", style=style)
+        label = f"δ={c.threshold:.4g}\n{what}"
         if show_saddles and c.via:
+            # the transition drawn through its saddle: source — saddle → target
             vias.add(c.via)
+            g.edge(c.source, c.via, label=label, penwidth=f"{width:.2f}", style=style,
+                   arrowhead="none")
+            g.edge(c.via, c.target, penwidth=f"{width:.2f}", style=style)
+        else:
+            g.edge(c.source, c.target, label=label, penwidth=f"{width:.2f}", style=style)
     for v in sorted(vias):
-        g.node(v, v, shape="point", width="0.08", color=_COLORS["saddle"])
+        g.node(v, v, shape="box", style="rounded,filled", fillcolor="#fbeaea", fontsize="8",
+               color=_COLORS["saddle"], width="0.2", height="0.2")
     return g
 
 

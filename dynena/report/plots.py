@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["staircase_figure", "portrait_figure", "save_figure", "equation_image"]
+__all__ = ["staircase_figure", "portrait_figure", "save_figure", "equation_image",
+           "design_threshold_figure"]
 
 _STAB = {"stable": ("o", "#1f77b4"), "saddle": ("X", "#d62728"), "unstable": ("s", "#9467bd"),
          "nonhyperbolic": ("D", "#7f7f7f")}
@@ -96,3 +97,21 @@ def equation_image(latex: str, path: str | Path, fontsize: int = 12) -> bool:
         return False
     finally:
         plt.close(fig)
+
+
+def design_threshold_figure(B: Any, curve: Any, B_now: float, measured: list[float],
+                            boundary: float) -> Any:
+    """Designed edge threshold against B, the excitable/heteroclinic boundary, and the
+    thresholds measured on the designed model."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    ax.plot(B, curve, color="#1f77b4", label="sqrt((1 + A - B)/2)")
+    ax.axvline(boundary, color="#d62728", ls="--", lw=1, label="B = 1 + A (heteroclinic beyond)")
+    if measured:
+        ax.plot([B_now] * len(measured), measured, "o", color="#ff7f0e", ms=5,
+                label="measured edge thresholds")
+    ax.set_xlabel("B")
+    ax.set_ylabel("edge threshold δ")
+    ax.legend(fontsize=7)
+    ax.set_title("how B sets the thresholds of a designed network", fontsize=10)
+    return fig

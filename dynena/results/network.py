@@ -91,21 +91,42 @@ class ExcitableNetwork:
         return tuple(c for c in self.connections if c.target in self.node_ids and
                      (self.max_threshold is None or c.threshold <= self.max_threshold))
 
-    def graph(self, amplitude: float | None = None) -> Any:
-        """The network at amplitude δ as a ``networkx.MultiDiGraph`` (edges with δ_ij ≤ δ)."""
+    def graph(self, amplitude: float | None = None, *, merge_pairs: bool = False) -> Any:
+        """The network at amplitude δ (edges with δ_ij ≤ δ) as a networkx graph.
+
+        A ``DiGraph`` for state-space kicks, a ``MultiDiGraph`` (one edge per channel and sign)
+        for input pulses. ``merge_pairs`` shows each ± symmetric pair of states as one node
+        (named by the first of the pair), keeping the smallest threshold between merged nodes.
+        """
         import networkx as nx
+
+        pair = {e.id: e.pair for e in self.equilibria.equilibria}
+        order = {nid: k for k, nid in enumerate(self.node_ids)}
+
+        def rep(nid: str) -> str:
+            p = pair.get(nid)
+            if merge_pairs and p in order and order[p] < order[nid]:
+                return p  # type: ignore[return-value]
+            return nid
 
         G = nx.MultiDiGraph() if self.space == "input" else nx.DiGraph()
         for i, nid in enumerate(self.node_ids):
-            G.add_node(nid, state=self.node_states[i], label=self.node_labels[i],
-                       stability=self.node_stability[i])
+            if rep(nid) == nid:
+                G.add_node(nid, state=self.node_states[i], label=self.node_labels[i],
+                           stability=self.node_stability[i],
+                           pair=pair.get(nid) if merge_pairs else None)
         amp = self.max_threshold if amplitude is None else amplitude
         for c in self.connections:
             if c.target not in self.node_ids or (amp is not None and c.threshold > amp):
                 continue
+            a, b = rep(c.source), rep(c.target)
+            if merge_pairs and a == b:
+                continue
             attrs = {"threshold": c.threshold, "via": c.via, "kind": c.kind,
                      "channel": c.channel, "sign": c.sign}
-            G.add_edge(c.source, c.target, **attrs)
+            if G.is_multigraph() or not G.has_edge(a, b) or \
+                    G[a][b]["threshold"] > c.threshold:
+                G.add_edge(a, b, **attrs)
         return G
 
     def labelled_graph(self, amplitude: float | None = None) -> Any:

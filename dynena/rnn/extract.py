@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..equilibria import find_equilibria
-from ..equilibria.classify import classify, eigen_sorted
-from ..equilibria.newton import batched_newton
+from ..equilibrium import find_equilibria
+from ..equilibrium.classify import classify, eigen_sorted
+from ..equilibrium.newton import batched_newton
 from ..network import InputPulses, excitable_network
 from ..network.outcome import OutcomeOracle
 from ..network.via import closest_saddle
@@ -123,7 +123,7 @@ def analyse_flipflop(
     Y = seeds.copy()
     for _ in range(300):
         Y = c.f_batch(Y)
-    from ..equilibria.api import _dedup
+    from ..equilibrium.api import _dedup
 
     raw = _dedup(seeds, 1e-3)[:40]
     starts = np.concatenate([_dedup(Y, 1e-8), raw])

@@ -9,7 +9,7 @@ import pytest
 
 import dynena
 from dynena.continuation import continue_equilibrium
-from dynena.equilibria import find_equilibria
+from dynena.equilibrium import find_equilibria
 from dynena.export.auto07p import auto_available, run_auto
 
 

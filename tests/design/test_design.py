@@ -109,3 +109,18 @@ def test_cli_design_json_and_labels(tmp_path):
     again = subprocess.run([exe, "design", str(tmp_path / "g.txt"), "-o", str(out)],
                            capture_output=True, text=True)
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_cli_design_report_shows_threshold_dependence(tmp_path):
+    exe = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
+    (tmp_path / "g.txt").write_text("a b\nb a\n")
+    r = subprocess.run([exe, "design", str(tmp_path / "g.txt"), "-o", str(tmp_path / "m.yaml"),
+                        "--threshold-scale", "1.5", "--report", str(tmp_path / "rep"), "--json"],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["parameters"]["B"] == pytest.approx(1.5 - 2 * (1.5 * np.sqrt(0.005)) ** 2)
+    res = json.loads((tmp_path / "rep" / "results.json").read_text())
+    assert res["design"]["verify"]["equal"]
+    assert (tmp_path / "rep" / "design_thresholds.svg").exists()
+    assert (tmp_path / "rep" / "report.pdf").read_bytes()[:4] == b"%PDF"

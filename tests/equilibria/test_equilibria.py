@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import dynena
-from dynena.equilibria import find_equilibria, unstable_manifold
-from dynena.equilibria.classify import classify
+from dynena.equilibrium import find_equilibria, unstable_manifold
+from dynena.equilibrium.classify import classify
 
 
 def test_three_bistable_units_27_with_morse_indices(models_dir):

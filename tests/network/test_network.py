@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dynena
-from dynena.equilibria import find_equilibria
+from dynena.equilibrium import find_equilibria
 from dynena.network import excitable_network
 
 
@@ -167,3 +167,29 @@ def test_json_contract(models_dir):
     assert e["threshold"] == pytest.approx(1.0, rel=2e-6)
     assert abs(e["direction"]["x"]) == pytest.approx(1.0, abs=1e-9)
     assert d["staircase"][-1]["edges"] == 2
+
+
+def test_merge_pairs_and_weighted_norm(models_dir):
+    m = dynena.load(models_dir / "cube3.yaml")
+    eq = find_equilibria(m)
+    net = excitable_network(m, equilibria=eq, max_threshold=1.1)
+    G = net.graph()
+    assert G.number_of_nodes() == 8 and G.number_of_edges() == 24
+    H = net.graph(merge_pairs=True)
+    assert H.number_of_nodes() == 4  # ± pairs shown as one node
+    assert all(d["threshold"] == pytest.approx(1.0, rel=2e-6) for *_, d in H.edges(data=True))
+    # weighted norm |v|^2 = 4 a^2 + b^2 + c^2: flipping a costs 2, b and c cost 1
+    netw = excitable_network(m, equilibria=eq, max_threshold=2.5, weights=[4, 1, 1])
+    for c in netw.edges:
+        a = net.node_states[net.node_ids.index(c.source)]
+        b = net.node_states[net.node_ids.index(c.target)]
+        flips = np.sign(a) != np.sign(b)
+        exact = np.sqrt(np.sum(np.array([4, 1, 1])[flips]))
+        assert c.threshold == pytest.approx(exact, rel=1e-5)
+
+
+def test_api_at_the_top_level(models_dir):
+    m = dynena.load(models_dir / "double_well.yaml")
+    eq = dynena.equilibria(m)
+    net = dynena.excitable_network(m, equilibria=eq)
+    assert len(eq) == 3 and len(net.edges) == 2

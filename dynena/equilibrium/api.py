@@ -23,7 +23,6 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from .._typing import Array
 from ..errors import NonHyperbolicWarning, ParameterError
@@ -181,6 +180,8 @@ def find_equilibria(
     if n_starts is None:
         n_starts = 0 if (seeds_arr is not None and n > 50) else min(1024, 64 + 16 * n)
     if n_starts > 0:
+        from scipy.stats import qmc  # scipy.stats is slow to import: only when needed
+
         sob = qmc.Sobol(d=n, scramble=True, seed=seed)
         k = int(np.ceil(np.log2(max(n_starts, 2))))
         U = sob.random_base2(k)[:n_starts]
