@@ -46,8 +46,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "train_flipflop_esn": (".rnn.esn", "train_flipflop_esn"),
     "analyse_flipflop": (".rnn.extract", "analyse_flipflop"),
     "flipflop": (".rnn.tasks", "flipflop"),
-    "Trajectory": (".simulate", "Trajectory"),
-    "simulate": (".simulate", "simulate"),
+    "Trajectory": (".simulation", "Trajectory"),
+    "simulate": (".simulation", "simulate"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -92,5 +92,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn
     from .rnn.extract import analyse_flipflop as analyse_flipflop
     from .rnn.tasks import flipflop as flipflop
-    from .simulate import Trajectory as Trajectory
-    from .simulate import simulate as simulate
+    from .simulation import Trajectory as Trajectory
+    from .simulation import simulate as simulate

@@ -42,7 +42,7 @@ def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
     """Compute the portrait data for ``model`` and its equilibria."""
     from .compile import compile_model
     from .equilibrium.api import default_box
-    from .simulate import simulate
+    from .simulation import simulate
 
     c = model if hasattr(model, "f_batch") else compile_model(model)
     eqs = list(eqset.equilibria)

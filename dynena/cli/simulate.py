@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..compile import compile_model
-    from ..simulate import simulate
+    from ..simulation import simulate
 
     model = load_model_from_args(args)
     c = compile_model(model)

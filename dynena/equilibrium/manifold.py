@@ -29,7 +29,7 @@ def unstable_manifold(model: Any, eqset: EquilibriumSet, saddle: str, *, eps: fl
                       t_end: float = 1e4) -> tuple[ManifoldBranch, ManifoldBranch]:
     """Follow both branches of the 1-D unstable manifold of ``saddle`` (an id in ``eqset``)."""
     from ..compile import compile_model
-    from ..simulate import simulate
+    from ..simulation import simulate
 
     c = model if hasattr(model, "f_batch") else compile_model(model)
     e = eqset[saddle]
