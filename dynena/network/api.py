@@ -151,6 +151,8 @@ def excitable_network(
     if not node_eqs:
         return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
                                 node_stability=(), connections=(), **base,  # type: ignore
+                                stats={"trajectories": 0, "nodes_computed": 0,
+                                       "seconds": time.perf_counter() - t0},
                                 message="the model has no stable equilibrium in the box: "
                                         "there is no excitable network to compute")
     ids = [e.id for e in node_eqs]

@@ -94,7 +94,7 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
     title = getattr(model, "title", "") or model.name
     story += [Paragraph(f"dynena report: {title}", h1),
               Paragraph(f"Model <b>{model.name}</b> ({model.kind}), {provenance.get('n', '?')} "
-                        f"state variables. Generated {provenance.get('date', '')} by dynena "
+                        f"state variable{'' if provenance.get('n') == 1 else 's'}. Generated {provenance.get('date', '')} by dynena "
                         f"{provenance.get('version', '')}.", body), Spacer(1, 6)]
     # -- model ---------------------------------------------------------------------------
     story.append(Paragraph("1. The model", h2))
@@ -180,10 +180,9 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
             else:
                 story.append(Paragraph(str(it), body))
     # -- provenance ----------------------------------------------------------------------
-    story.append(Paragraph("Provenance", h2))
     rows = [["quantity", "value"]] + [[k, json.dumps(v, default=str)[:160]]
                                       for k, v in provenance.items()]
-    story.append(table(rows, [5 * cm, 12 * cm]))
+    story.append(KeepTogether([Paragraph("Provenance", h2), table(rows, [5 * cm, 12 * cm])]))
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm,
                             topMargin=1.8 * cm, bottomMargin=1.8 * cm,
                             title=f"dynena report: {title}", author="dynena")
