@@ -73,7 +73,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .design import design_model as design_model
     from .design import verify_design as verify_design
     from .equilibrium import find_equilibria as find_equilibria
-    from .equilibrium import find_equilibria as equilibria
+    from .equilibrium import find_equilibria as equilibria  # noqa: F401  (alias)
     from .equilibrium import unstable_manifold as unstable_manifold
     from .errors import ConvergenceError as ConvergenceError
     from .errors import DynenaError as DynenaError

@@ -89,7 +89,10 @@ def run(args: argparse.Namespace) -> int:
                    f"{len(a.saddles)} saddles ({sum(s.unstable_dim == 1 for s in a.saddles)} "
                    f"of index 1); {len(a.slow_points)} slow points. Diagnosis: "
                    + ("; ".join(a.diagnosis) if a.diagnosis else "none: the extracted network "
-                      "explains the behaviour.") + f" Timings (s): "
+                      "explains the behaviour.")
+                   + " Output errors on the test run, by cause: "
+                   + (", ".join(f"{k}: {v}" for k, v in a.errors.items()) or "none") + "."
+                   + " Timings (s): "
                    + ", ".join(f"{k} {v:.2f}" for k, v in a.timings.items()))
         sections = [("5. The recurrent network on the flip-flop task",
                      [summary, "timeseries_png", "q_png"]),

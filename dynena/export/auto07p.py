@@ -158,10 +158,9 @@ def run_auto(model: Any, param: str, start: np.ndarray, p_range: tuple[float, fl
         subprocess.run(["gfortran", "-fopenmp", str(obj), "-o", str(exe), *objs, f"-L{lib}",
                         "-lauto_c"], check=True, capture_output=True)
         base = const.read_text()
-        for sign in (1, -1):
-            text = base.replace("DS = ", f"DS = {sign}*" if False else "DS = ")
-            ds = kw.get("ds", 0.01)
-            text = text.replace(f"DS = {ds},", f"DS = {sign * ds},")
+        ds = kw.get("ds", 0.01)
+        for sign in (1, -1):  # both directions from the start
+            text = base.replace(f"DS = {ds},", f"DS = {sign * ds},")
             r = subprocess.run([str(exe)], input=text, capture_output=True, text=True, cwd=d,
                                timeout=120)
             log += r.stdout + r.stderr

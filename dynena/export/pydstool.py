@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sympy as sp
-
 from ..errors import ParameterError
 
 __all__ = ["pydstool_args", "write_pydstool"]
@@ -22,8 +20,8 @@ def pydstool_args(model: Any) -> dict[str, Any]:
         raise ParameterError("PyDSTool export needs a scalar-form model")
     eqs = [e.xreplace({s: 0 for s in model.u}) for e in model.expanded_equations()]
     J = model.jacobian()
-    rows = ["[" + ", ".join(sp.pycode(J[i, j]) if False else str(J[i, j])
-                            for j in range(model.n)) + "]" for i in range(model.n)]
+    rows = ["[" + ", ".join(str(J[i, j]) for j in range(model.n)) + "]"
+            for i in range(model.n)]
     return {
         "name": model.name,
         "varspecs": {v: str(e).replace("**", "^") for v, e in zip(model.variables, eqs)},

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from ..errors import ModelError, ParameterError
@@ -251,6 +250,3 @@ def _named_vectors(ctx: _Ctx, section: str, variables: list[str]) -> dict[str, d
         out[str(key)] = vec
     return out
 
-
-def _as_array(value: Any) -> np.ndarray:
-    return np.asarray(value, dtype=float)

@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 
 from .._typing import Kind
-from ..errors import ModelError, ParameterError
+from ..errors import ParameterError
 from .model import _exact_value
 from .parse import Where, check_identifier, parse_expression
 

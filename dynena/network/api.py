@@ -39,7 +39,7 @@ from .._typing import Array
 from ..errors import ParameterError
 from ..results.equilibria import EquilibriumSet
 from ..results.network import Connection, ExcitableNetwork, node_target_name
-from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
+from .outcome import OutcomeOracle
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
 from .via import boundary_normal, closest_saddle, left_unstable_vector
 
@@ -599,5 +599,3 @@ def _pulse_kick(c: Any, ray: Ray, a: float) -> Array:
                     jac=lambda t, y: c.jac(y, u), rtol=1e-9, atol=1e-11)
     return sol.y[:, -1] - ray.x0
 
-
-_ = (UNKNOWN, DIVERGED)

@@ -96,3 +96,17 @@ def test_report_writes_files_and_refuses_to_overwrite(models_dir, tmp_path):
     assert len(d["equilibria"]["equilibria"]) == 3
     again = run("report", str(models_dir / "double_well.yaml"), "-o", str(out))
     assert again.returncode == 2 and "--overwrite" in again.stderr
+
+
+def test_flipflop_load_json(models_dir):
+    r = run("flipflop", "--load", str(models_dir / "flipflop3.yaml"), "--json",
+            "--test-steps", "4000")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["accuracy"] == 1.0
+    assert len(d["nodes"]) == 8 and len(d["edges"]) == 24 and len(d["self_loops"]) == 24
+    e = d["edges"][0]
+    assert set(e) >= {"source", "target", "channel", "sign", "threshold"}
+    assert e["channel"] in (0, 1, 2) and e["sign"] in (-1, 1)
+    assert sum(s["unstable_dim"] == 1 for s in d["saddles"]) == 12
+    assert d["trajectory_q_p90"] < 1e-4
