@@ -41,14 +41,13 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..errors import ParameterError
     from ..rnn.esn import ESNConfig, EchoStateNetwork, train_flipflop_esn
     from ..rnn.extract import analyse_flipflop
 
-    if args.output and Path(args.output).exists() and any(Path(args.output).iterdir()) \
-            and not args.overwrite:
-        raise ParameterError(f"output folder {args.output!r} exists and is not empty; pass "
-                             "--overwrite to replace the report's files")
+    if args.output:
+        from ..report.api import check_output_dir
+
+        check_output_dir(args.output, args.overwrite)  # before training, not after
     if args.load:
         from ..model import load
 

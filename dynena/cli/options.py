@@ -8,7 +8,6 @@ import math
 import os
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,7 +15,7 @@ import numpy as np
 from ..errors import DynenaError, ParameterError
 
 __all__ = ["add_model_args", "load_model_from_args", "emit_json", "progress", "run_safely",
-           "parse_state", "check_output_dir"]
+           "parse_state"]
 
 
 def add_model_args(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
@@ -96,18 +95,6 @@ def progress(msg: str) -> None:
     """A progress line on stderr (never on stdout, which may carry JSON)."""
     if not os.environ.get("DYNENA_QUIET"):
         print(f"dynena: {msg}", file=sys.stderr, flush=True)
-
-
-def check_output_dir(path: str | Path, overwrite: bool) -> Path:
-    """Refuse to write into an existing non-empty folder unless ``overwrite``."""
-    d = Path(path)
-    if d.exists() and not d.is_dir():
-        raise ParameterError(f"output {str(d)!r} exists and is not a folder")
-    if d.exists() and any(d.iterdir()) and not overwrite:
-        raise ParameterError(f"output folder {str(d)!r} already exists and is not empty; "
-                             "pass --overwrite to replace its files, or choose another -o")
-    d.mkdir(parents=True, exist_ok=True)
-    return d
 
 
 def run_safely(fn: Callable[[], int | None]) -> int:

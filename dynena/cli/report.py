@@ -26,15 +26,10 @@ def run(args: argparse.Namespace) -> int:
     from ..report import write_report
 
     model = load_model_from_args(args)
+    from ..report.api import check_output_dir
+
     out = args.output or f"report-{model.name}"
-    from pathlib import Path
-
-    d = Path(out)
-    if d.exists() and any(d.iterdir()) and not args.overwrite:
-        from ..errors import ParameterError
-
-        raise ParameterError(f"output folder {out!r} exists and is not empty; pass "
-                             "--overwrite to replace the report's files, or choose another -o")
+    check_output_dir(out, args.overwrite)  # before the work, not after it
     eq, net = network_from_args(args, model)
     progress("phase portrait")
     portrait = phase_portrait(model, eq)

@@ -56,6 +56,53 @@ def _solve(A: Array, b: Array) -> tuple[Array, Array]:
     return d, bad
 
 
+class _Batch:
+    """Bookkeeping shared by the batched iterations: which starts are still running, their
+    residuals, convergence, and the counters."""
+
+    def __init__(self, model: Any, X0: Array, tol: float, max_norm: float) -> None:
+        self.model, self.tol, self.max_norm = model, tol, max_norm
+        self.X = np.array(X0, dtype=float)
+        self.active = np.ones(len(self.X), bool)
+        self.conv = np.zeros(len(self.X), bool)
+        self.res = np.full(len(self.X), np.inf)
+        self.counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
+
+    def running(self) -> tuple[Array, Array, Array, Array] | None:
+        """Evaluate F on the running starts, retire converged or diverged ones; return
+        ``(indices, states, F, |F|_inf)`` of those that go on, or None when none do."""
+        idx = np.flatnonzero(self.active)
+        if not len(idx):
+            return None
+        self.counts["iterations"] += 1
+        Xa = self.X[idx]
+        with np.errstate(all="ignore"):
+            F = residual_batch(self.model, Xa)
+        self.counts["f_evals"] += len(idx)
+        r = np.max(np.abs(F), axis=1)
+        self.res[idx] = r
+        ok = r < self.tol
+        self.conv[idx[ok]] = True
+        bad = ~np.isfinite(r) | (np.linalg.norm(Xa, axis=1) > self.max_norm)
+        self.active[idx[ok | bad]] = False
+        keep = ~(ok | bad)
+        if not keep.any():
+            return None
+        return idx[keep], Xa[keep], F[keep], r[keep]
+
+    def jacobians(self, Xa: Array) -> Array:
+        self.counts["jac_evals"] += len(Xa)
+        return jacobian_batch(self.model, Xa)
+
+    def solve(self, A: Array, b: Array) -> Array:
+        d, sing = _solve(A, b)
+        self.counts["singular"] += int(sing.sum())
+        return d
+
+    def result(self) -> tuple[Array, Array, Array, dict[str, int]]:
+        return self.X, self.res, self.conv, self.counts
+
+
 def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 50,
                    roots: Array | None = None, max_norm: float = 1e6
                    ) -> tuple[Array, Array, Array, dict[str, int]]:
@@ -63,35 +110,14 @@ def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int =
 
     Returns ``(X, residual_inf_norm, converged, counters)``.
     """
-    X = np.array(X0, dtype=float)
-    active = np.ones(len(X), bool)
-    conv = np.zeros(len(X), bool)
-    res = np.full(len(X), np.inf)
-    counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
+    B = _Batch(model, X0, tol, max_norm)
     R = None if roots is None or len(roots) == 0 else np.asarray(roots, float)
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        if not len(idx):
+        run = B.running()
+        if run is None:
             break
-        counts["iterations"] += 1
-        Xa = X[idx]
-        with np.errstate(all="ignore"):
-            F = residual_batch(model, Xa)
-        counts["f_evals"] += len(idx)
-        r = np.max(np.abs(F), axis=1)
-        res[idx] = r
-        ok = r < tol
-        conv[idx[ok]] = True
-        bad = ~np.isfinite(r) | (np.linalg.norm(Xa, axis=1) > max_norm)
-        active[idx[ok | bad]] = False
-        keep = ~(ok | bad)
-        idx, Xa, F = idx[keep], Xa[keep], F[keep]
-        if not len(idx):
-            break
-        J = jacobian_batch(model, Xa)
-        counts["jac_evals"] += len(idx)
-        d, sing = _solve(J, -F)
-        counts["singular"] += int(sing.sum())
+        idx, Xa, F, _ = run
+        d = B.solve(B.jacobians(Xa), -F)
         if R is not None:
             diff = Xa[:, None, :] - R[None, :, :]
             n2 = np.maximum(np.sum(diff**2, axis=2), 1e-300)
@@ -105,58 +131,35 @@ def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int =
         step = np.linalg.norm(d, axis=1)
         cap = 10.0 * (1.0 + np.linalg.norm(Xa, axis=1))
         d *= np.minimum(1.0, cap / np.maximum(step, 1e-300))[:, None]
-        X[idx] = Xa + d
+        B.X[idx] = Xa + d
     # final residual for the still-active ones
-    idx = np.flatnonzero(active & ~conv)
+    idx = np.flatnonzero(B.active & ~B.conv)
     if len(idx):
         with np.errstate(all="ignore"):
-            r = np.max(np.abs(residual_batch(model, X[idx])), axis=1)
-        res[idx] = r
-        conv[idx] = r < tol
-    return X, res, conv, counts
+            r = np.max(np.abs(residual_batch(model, B.X[idx])), axis=1)
+        B.res[idx] = r
+        B.conv[idx] = r < tol
+    return B.result()
 
 
 def batched_ptc(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 200,
                 dt0: float = 0.1, max_norm: float = 1e6
                 ) -> tuple[Array, Array, Array, dict[str, int]]:
     """Pseudo-transient continuation from every row of ``X0`` (towards stable equilibria)."""
-    X = np.array(X0, dtype=float)
-    n = X.shape[1]
-    dt = np.full(len(X), dt0)
-    prev = np.full(len(X), np.nan)
-    active = np.ones(len(X), bool)
-    conv = np.zeros(len(X), bool)
-    res = np.full(len(X), np.inf)
-    counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
-    eye = np.eye(n)[None]
+    B = _Batch(model, X0, tol, max_norm)
+    dt = np.full(len(B.X), dt0)
+    prev = np.full(len(B.X), np.nan)
+    eye = np.eye(B.X.shape[1])[None]
     for _ in range(max_iter):
-        idx = np.flatnonzero(active)
-        if not len(idx):
+        run = B.running()
+        if run is None:
             break
-        counts["iterations"] += 1
-        Xa = X[idx]
-        with np.errstate(all="ignore"):
-            F = residual_batch(model, Xa)
-        counts["f_evals"] += len(idx)
-        r = np.max(np.abs(F), axis=1)
-        res[idx] = r
-        ok = r < tol
-        conv[idx[ok]] = True
-        bad = ~np.isfinite(r) | (np.linalg.norm(Xa, axis=1) > max_norm)
-        active[idx[ok | bad]] = False
-        keep = ~(ok | bad)
-        idx, Xa, F, r = idx[keep], Xa[keep], F[keep], r[keep]
-        if not len(idx):
-            break
+        idx, Xa, F, r = run
         # switched evolution relaxation: dt grows as the residual shrinks
         p = prev[idx]
         grow = np.where(np.isfinite(p), np.clip(p / np.maximum(r, 1e-300), 0.5, 10.0), 1.0)
         dt[idx] = np.minimum(dt[idx] * grow, 1e12)
         prev[idx] = r
-        J = jacobian_batch(model, Xa)
-        counts["jac_evals"] += len(idx)
-        A = eye / dt[idx][:, None, None] - J
-        d, sing = _solve(A, F)
-        counts["singular"] += int(sing.sum())
-        X[idx] = Xa + d
-    return X, res, conv, counts
+        A = eye / dt[idx][:, None, None] - B.jacobians(Xa)
+        B.X[idx] = Xa + B.solve(A, F)
+    return B.result()

@@ -42,6 +42,23 @@ class _Ctx:
         return Where(self.file, line, path)
 
 
+class Declarations:
+    """The names a document has declared so far; a second declaration is a located error."""
+
+    def __init__(self, ctx: _Ctx, seen: dict[str, str] | None = None) -> None:
+        self.ctx = ctx
+        self.seen: dict[str, str] = dict(seen or {})
+
+    def __call__(self, name: str, what: str, section: str) -> str:
+        w = self.ctx.where(section, name)
+        check_identifier(name, w, what)
+        if name in self.seen:
+            raise w.error(f"duplicate name {name!r}: already declared as a {self.seen[name]}",
+                          name=name)
+        self.seen[name] = what
+        return name
+
+
 def _entries(ctx: _Ctx, section: str, *, required: bool = False) -> list[tuple[str, Any]]:
     """A section as (name, value) pairs; lists of names are accepted for variables/inputs."""
     raw = ctx.doc.get(section)
@@ -116,15 +133,7 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
 
         return build_vector_model(doc, ctx, base_dir=base_dir, kind=kind)
 
-    seen: dict[str, str] = {}
-
-    def declare(n: str, what: str, section: str) -> str:
-        w = ctx.where(section, n)
-        check_identifier(n, w, what)
-        if n in seen:
-            raise w.error(f"duplicate name {n!r}: already declared as a {seen[n]}", name=n)
-        seen[n] = what
-        return n
+    declare = Declarations(ctx)
 
     variables: list[str] = []
     ranges: dict[str, tuple[float, float]] = {}

@@ -34,6 +34,7 @@ import sympy as sp
 from .._typing import Kind
 from ..errors import ParameterError
 from .model import _exact_value
+from .build import Declarations
 from .parse import Where, check_identifier, parse_expression
 
 __all__ = ["VectorModel", "MatrixProduct", "VectorEquation", "build_vector_model"]
@@ -165,16 +166,9 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
         if not np.all(np.isfinite(a)):
             raise w_arr.error(f"array {k!r} has non-finite entries", name=k)
 
-    seen: dict[str, str] = {k: "array" for k in arrays}
     for k in arrays:
         check_identifier(k, w_arr, "array")
-
-    def declare(n: str, what: str, section: str) -> None:
-        w = ctx.where(section, n)
-        check_identifier(n, w, what)
-        if n in seen:
-            raise w.error(f"duplicate name {n!r}: already declared as a {seen[n]}", name=n)
-        seen[n] = what
+    declare = Declarations(ctx, {k: "array" for k in arrays})
 
     def sized(section: str, required: bool) -> list[tuple[str, int]]:
         out = []

@@ -7,7 +7,20 @@ from typing import Any
 
 from ..errors import ParameterError
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "check_output_dir"]
+
+
+def check_output_dir(outdir: str | Path, overwrite: bool) -> Path:
+    """Refuse a non-empty existing folder unless ``overwrite`` (nothing a user wrote is
+    replaced without asking); returns the path, not yet created."""
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise ParameterError(f"{str(out)!r} exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ParameterError(f"output folder {str(out)!r} exists and is not empty; pass "
+                             "overwrite=True (--overwrite) to replace the report's files, or "
+                             "choose another folder (-o)")
+    return out
 
 
 def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: Any | None = None,
@@ -28,12 +41,7 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
     from .graphviz import render_network
     from .plots import portrait_figure, save_figure, staircase_figure
 
-    out = Path(outdir)
-    if out.exists() and not out.is_dir():
-        raise ParameterError(f"{str(out)!r} exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ParameterError(f"output folder {str(out)!r} exists and is not empty; pass "
-                             "overwrite=True (--overwrite) to replace the report's files")
+    out = check_output_dir(outdir, overwrite)
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     figs: dict[str, Path] = {}
