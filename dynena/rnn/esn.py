@@ -68,6 +68,11 @@ class EchoStateNetwork:
     leak: float
     W_out: Array | None = None
     config: ESNConfig | None = None
+    kind: str = "map"
+    r"""``map`` (the ESN) or ``ode``: the continuous-time network
+    :math:`\tau\dot x = -x + \tanh(W x + W_{in} u + W_{fb} z + b)`, input held for one time
+    unit per task step (``tau`` is then ``1/leak``)."""
+    substeps: int = 4
 
     @classmethod
     def random(cls, n_in: int, n_out: int, config: ESNConfig = ESNConfig()) -> "EchoStateNetwork":
@@ -124,10 +129,33 @@ class EchoStateNetwork:
         else:
             x = np.asarray(x0, float)
         Uin = u @ self.W_in.T
+        if self.kind == "ode":  # classical RK4, input held over each unit time step
+            h = 1.0 / self.substeps
+            rate = a  # 1/tau
+
+            def f(y: Array, drive: Array) -> Array:
+                return rate * (-y + np.tanh(A @ y + drive))
+
+            for k in range(T):
+                drive = Uin[k] + self.b
+                for _ in range(self.substeps):
+                    k1 = f(x, drive)
+                    k2 = f(x + 0.5 * h * k1, drive)
+                    k3 = f(x + 0.5 * h * k2, drive)
+                    k4 = f(x + h * k3, drive)
+                    x = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+                X[k] = x
+            return X, X @ self.W_out.T
         for k in range(T):
             x = (1 - a) * x + a * np.tanh(A @ x + Uin[k] + self.b)
             X[k] = x
         return X, X @ self.W_out.T
+
+    def as_continuous(self) -> "EchoStateNetwork":
+        r"""The continuous-time network with the same weights, :math:`\dot x = -x +
+        \tanh(\cdot)`. It has exactly the same equilibria (both solve x = tanh(Ax + b)), and
+        each is stable in continuous time when it is stable for the map."""
+        return replace(self, kind="ode", leak=1.0)
 
     def teacher_state(self, z: Array, steps: int = 100) -> Array:
         """The state reached when the read-out is held (teacher-forced) at ``z`` with no input."""
@@ -143,6 +171,18 @@ class EchoStateNetwork:
         """The vector-form model file (as a dict) of the trained closed loop with inputs."""
         if self.W_out is None:
             raise ParameterError("the network is not trained")
+        if self.kind == "ode":
+            return {
+                "dynena": 1, "name": name, "kind": "ode",
+                "title": f"Continuous-time recurrent network with output feedback "
+                         f"(N = {self.size})",
+                "arrays": arrays if arrays is not None else self.arrays(),
+                "variables": {"x": {"size": self.size}},
+                "inputs": {"u": {"size": self.W_in.shape[1]}},
+                "outputs": {"z": "W_out@x"},
+                "parameters": {"tau": float(1.0 / self.leak)},
+                "equations": {"x": "(-x + tanh(W@x + W_in@u + W_fb@z + b))/tau"},
+            }
         return {
             "dynena": 1, "name": name, "kind": "map",
             "title": f"Echo state network with output feedback (N = {self.size})",
@@ -191,6 +231,10 @@ class EchoStateNetwork:
                              f"arrays {sorted(need)} (optional W_fb, b)", file=model.source)
         N = arr["W"].shape[0]
         W_fb = arr.get("W_fb", np.zeros((N, arr["W_out"].shape[0])))
+        if model.kind == "ode":
+            tau = float(model.parameters.get("tau", 1))
+            return cls(arr["W"], arr["W_in"], W_fb, arr.get("b", np.zeros(N)), 1.0 / tau,
+                       arr["W_out"], kind="ode")
         leak = float(model.parameters.get("leak", 1))
         return cls(arr["W"], arr["W_in"], W_fb, arr.get("b", np.zeros(N)), leak, arr["W_out"])
 

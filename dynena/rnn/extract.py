@@ -46,8 +46,26 @@ def _say(progress: Callable[[str], None] | None, msg: str) -> None:
 
 
 def _q(c: Any, X: Array) -> Array:
-    F = c.f_batch(X) - X
+    r"""q = ½|G(x) - x|² (map) or ½|f(x)|² (ode), row by row."""
+    F = c.f_batch(X) - X if c.kind == "map" else c.f_batch(X)
     return 0.5 * np.sum(F * F, axis=1)
+
+
+def _relax(c: Any, Y: Array, steps: int = 300) -> Array:
+    """Follow the autonomous dynamics from every row: iterate G (map) or RK4 for 100 time
+    units (ode)."""
+    if c.kind == "map":
+        for _ in range(steps):
+            Y = c.f_batch(Y)
+        return Y
+    h = 0.25
+    for _ in range(400):
+        k1 = c.f_batch(Y)
+        k2 = c.f_batch(Y + 0.5 * h * k1)
+        k3 = c.f_batch(Y + 0.5 * h * k2)
+        k4 = c.f_batch(Y + h * k3)
+        Y = Y + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    return Y
 
 
 def _nearest(states: Array, x: Array, tol: float) -> int:
@@ -120,9 +138,7 @@ def analyse_flipflop(
     seeds = X[seed_idx]
     # 3. converge: iterate G (batched), then Newton inside find_equilibria
     t1 = time.perf_counter()
-    Y = seeds.copy()
-    for _ in range(300):
-        Y = c.f_batch(Y)
+    Y = _relax(c, seeds.copy())
     from ..equilibrium.api import _dedup
 
     raw = _dedup(seeds, 1e-3)[:40]
@@ -265,6 +281,12 @@ def _slow_points_from_seeds(c: Any, seeds: Array, eq_states: Array, tol: float,
 def _after_pulse(c: Any, x: Array, ch: int, sign: int, a: float, width: int) -> Array:
     u = np.zeros(len(c.input_names))
     u[ch] = sign * a
+    if c.kind == "ode":
+        from scipy.integrate import solve_ivp
+
+        sol = solve_ivp(lambda t, y: c.f(y, u), (0.0, float(width)), x, method="LSODA",
+                        jac=lambda t, y: c.jac(y, u), rtol=1e-8, atol=1e-10)
+        return sol.y[:, -1]
     for _ in range(width):
         x = c.f(x, u)
     return x
@@ -275,7 +297,7 @@ def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array
     """Bisect [x_lo, x_hi] in state space to the boundary, follow the edge trajectory to its
     slowest point, Newton-polish; the result is the boundary's saddle."""
     a, b = x_lo.copy(), x_hi.copy()
-    for _ in range(45):
+    for _ in range(45 if c.kind == "map" else 32):
         mid = 0.5 * (a + b)
         if oracle(mid[None])[0] == src:
             a = mid
@@ -286,14 +308,19 @@ def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array
     x = 0.5 * (a + b)
     # The edge trajectory may pass other saddles first; it ends on the index-1 saddle of the
     # boundary, so take the last slow stretch (last local minimum of q) before it leaves.
-    xs_, qs_ = [], []
-    for _ in range(int(min(oracle.t_max, 3000))):
-        F = c.f(x) - x
-        xs_.append(x)
-        qs_.append(0.5 * float(F @ F))
-        if oracle._captured(x[None])[0] >= 0:
-            break
-        x = x + F
+    if c.kind == "map":
+        xs_, qs_ = [], []
+        for _ in range(int(min(oracle.t_max, 3000))):
+            F = c.f(x) - x
+            xs_.append(x)
+            qs_.append(0.5 * float(F @ F))
+            if oracle._captured(x[None])[0] >= 0:
+                break
+            x = x + F
+    else:
+        _, Xt = oracle.trajectory(x)
+        xs_ = list(Xt)
+        qs_ = list(_q(c, Xt))
     qa = np.array(qs_)
     mins = [k for k in range(1, len(qa) - 1) if qa[k] <= qa[k - 1] and qa[k] <= qa[k + 1]
             and qa[k] < 1e-3 * max(qa.max(), 1e-300)]

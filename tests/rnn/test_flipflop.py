@@ -126,3 +126,22 @@ def test_failure_modes_are_detected_and_named(cfg, needle):
     a = analyse_flipflop(esn, bits=3, sweep=(1.0,), test_steps=5000)
     assert any(any(n in d for n in needle) for d in a.diagnosis), a.diagnosis
     assert a.accuracy < 0.99
+
+
+def test_continuous_time_network_extraction(reference, tmp_path):
+    """A user's continuous-time RNN (kind: ode) goes through the same extraction. The trained
+    ESN read as x' = -x + tanh(...) has exactly the ESN's equilibria (x = tanh(Ax + b))."""
+    esn, a_map = reference
+    path = esn.as_continuous().save(tmp_path / "ct.yaml")
+    m = dynena.load(path)
+    assert m.kind == "ode"
+    ct = EchoStateNetwork.from_model(m)
+    assert ct.kind == "ode"
+    a = analyse_flipflop(ct, bits=3, width=2, sweep=(0.8,))
+    assert len(a.nodes) == 8
+    for n in a.nodes:  # the same states as the map's nodes
+        d = min(np.linalg.norm(n.state - x.state) for x in a_map.nodes)
+        assert d < 1e-9
+    assert len(a.edges_at(1.0)) == 24
+    assert sum(s.unstable_dim == 1 for s in a.saddles) == 12
+    assert all(r["agreement"] == 1.0 for r in a.sweep)
