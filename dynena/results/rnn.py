@@ -59,6 +59,7 @@ class FlipFlopAnalysis:
     config: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     series: dict[str, Array] = field(default_factory=dict)  # for the pictures
+    held_unstable: tuple[dict[str, Any], ...] = ()  # unstable equilibria the run lingers at
 
     def edges_at(self, amplitude: float | None = None) -> list[Any]:
         a = self.amplitude if amplitude is None else amplitude
@@ -98,6 +99,7 @@ class FlipFlopAnalysis:
                          "residual": s.residual, "edges": [list(e) for e in s.edges]}
                         for s in self.saddles],
             "slow_points": list(self.slow_points),
+            "held_unstable": list(self.held_unstable),
             "observed_transitions": [{"source": a, "target": b, "count": k}
                                      for (a, b), k in sorted(self.observed.items())],
             "trajectory_q_p90": self.trajectory_q_p90,

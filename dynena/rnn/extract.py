@@ -160,8 +160,9 @@ def analyse_flipflop(
     scale = 1.0 + float(np.max(np.linalg.norm(X, axis=1)))
     node_tol = 0.05 * scale
     # slow points: held states (small q) that are no equilibrium (step 3)
-    slow_states = [s.state for s in eq.slow_points] + _slow_points_from_seeds(
-        c, raw, np.array([e.state for e in eq]).reshape(-1, c.n), node_tol)
+    found_slow, held_unstable = _slow_points_from_seeds(
+        c, raw, np.array([e.state for e in eq.stable]).reshape(-1, c.n), node_tol)
+    slow_states = [s.state for s in eq.slow_points] + found_slow
 
     # 5. observed transitions
     observed: dict[tuple[str, str], int] = {}
@@ -235,7 +236,8 @@ def analyse_flipflop(
         sweep_rows.append(_sweep_point(esn, bits, float(a), width, p, sweep_steps, seed, N,
                                        nodes, thr, node_tol))
     timings["sweep"] = time.perf_counter() - t4
-    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out)
+    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out,
+                     held_unstable)
     timings["total"] = time.perf_counter() - t0
     slow = tuple({"q": float(_q(c, x[None])[0]), "readout": (W_out @ x).tolist()}
                  for x in slow_states)
@@ -250,32 +252,40 @@ def analyse_flipflop(
         errors=errs, error_list=tuple(err_list), diagnosis=tuple(diag),
         config={**cfg, "bits": bits, "amplitude": amplitude, "width": width, "p": p,
                 "test_steps": test_steps, "test_seed": seed + 2000, "rtol": rtol},
-        timings=timings, series=series)
+        timings=timings, series=series,
+        held_unstable=tuple({"readout": (W_out @ x).tolist(),
+                             "max_abs_eig": float(np.max(np.abs(np.linalg.eigvals(c.jac(x)))))}
+                            for x in held_unstable))
 
 
-def _slow_points_from_seeds(c: Any, seeds: Array, eq_states: Array, tol: float,
-                            max_points: int = 16) -> list[Array]:
-    """Minimise q from held states away from every equilibrium; q_min > 0 is a slow point."""
+def _slow_points_from_seeds(c: Any, seeds: Array, stable_states: Array, tol: float,
+                            max_points: int = 16) -> tuple[list[Array], list[Array]]:
+    """Minimise q from held states (small q) away from every stable node.
+
+    A minimum with q > 0 is a **slow point**; one with q = 0 that is not stable is an
+    **unstable equilibrium the trajectory lingers near**. Both hold memory without being
+    attractors; they are returned separately.
+    """
     from scipy.optimize import least_squares
 
-    out: list[Array] = []
+    slow: list[Array] = []
+    unstable: list[Array] = []
     qs = _q(c, seeds)
     for x0, q0 in sorted(zip(seeds, qs), key=lambda t: t[1]):
-        if q0 > 1e-3 or len(out) >= max_points:
+        if q0 > 1e-3 or len(slow) + len(unstable) >= max_points:
             break
-        if len(eq_states) and np.min(np.linalg.norm(eq_states - x0, axis=1)) < tol:
+        if len(stable_states) and np.min(np.linalg.norm(stable_states - x0, axis=1)) < tol:
             continue
         sol = least_squares(c.residual, x0, jac=c.residual_jac, method="lm", max_nfev=50 * c.n,
                             xtol=1e-14, ftol=1e-14, gtol=1e-14)
         qmin = 0.5 * float(sol.fun @ sol.fun)
-        if qmin < 1e-20:
-            continue  # an equilibrium after all (unstable, or missed)
-        if len(eq_states) and np.min(np.linalg.norm(eq_states - sol.x, axis=1)) < tol:
+        if len(stable_states) and np.min(np.linalg.norm(stable_states - sol.x, axis=1)) < tol:
             continue
-        if any(np.linalg.norm(sol.x - y) < tol for y in out):
+        bucket = unstable if qmin < 1e-20 else slow
+        if any(np.linalg.norm(sol.x - y) < tol for y in bucket):
             continue
-        out.append(sol.x)
-    return out
+        bucket.append(sol.x)
+    return slow, unstable
 
 
 def _after_pulse(c: Any, x: Array, ch: int, sign: int, a: float, width: int) -> Array:
@@ -408,8 +418,8 @@ def _sweep_point(esn: EchoStateNetwork, bits: int, a: float, width: int, p: floa
 
 
 def _diagnose(nodes: list[RNNNode], eq: Any, bits: int, net: Any, amplitude: float, q: Array,
-              sweep: list[dict[str, float]], acc: float, slow: list[Array], W_out: Array
-              ) -> list[str]:
+              sweep: list[dict[str, float]], acc: float, slow: list[Array], W_out: Array,
+              held_unstable: list[Array] | None = None) -> list[str]:
     """Name the failure modes of science.md §5 when they occur."""
     out = []
     codes = {n.code for n in nodes if n.code is not None}
@@ -421,6 +431,16 @@ def _diagnose(nodes: list[RNNNode], eq: Any, bits: int, net: Any, amplitude: flo
     if slow_codes - codes:
         out.append(f"memory on slow points: {len(slow_codes - codes)} codes are held near slow "
                    "points (q > 0), not equilibria; they drift away over time")
+
+    def code_of(x: Array) -> tuple[int, ...] | None:
+        z = W_out @ x
+        return tuple(int(v) for v in np.sign(z)) if np.max(np.abs(z - np.sign(z))) <= 0.3 \
+            else None
+
+    held = {code_of(x) for x in held_unstable or []} - {None} - codes
+    if held:
+        out.append(f"memory on unstable states: {len(held)} codes are held near unstable "
+                   "equilibria that the trajectory lingers at before it escapes")
     if any(n.spurious for n in nodes):
         out.append(f"spurious nodes: {sum(n.spurious for n in nodes)} stable states read out "
                    "no code")
