@@ -127,8 +127,8 @@ def find_equilibria(
     box : dict or array of shape (n, 2), optional
         Search box; defaults to the variables' ``range`` (see :func:`default_box`).
     n_starts : int, optional
-        Sobol starts (default ``min(1024, 64 + 16 n)``; none when ``seeds`` are given for a
-        model of more than 50 variables, since a box there is hopeless and seeds are better).
+        Sobol starts (default ``min(1024, 64 + 16 n)``; for more than 50 variables 64, or none
+        when ``seeds`` are given, since a box there is hopeless and seeds are better).
     seeds : array_like, shape (k, n), optional
         Extra starts, such as states along a trajectory.
     method : {"auto", "newton", "ptc"}
@@ -178,7 +178,9 @@ def find_equilibria(
             raise ParameterError("seeds contain non-finite values")
         starts.append(seeds_arr)
     if n_starts is None:
-        n_starts = 0 if (seeds_arr is not None and n > 50) else min(1024, 64 + 16 * n)
+        # large systems: a box is hopeless and batched solves are costly; few starts, and
+        # seeds (e.g. states of a trajectory) are the better way in
+        n_starts = (0 if seeds_arr is not None else 64) if n > 50 else min(1024, 64 + 16 * n)
     if n_starts > 0:
         from scipy.stats import qmc  # scipy.stats is slow to import: only when needed
 
