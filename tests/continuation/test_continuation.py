@@ -153,3 +153,16 @@ def test_export_files(models_dir, tmp_path):
     assert "ICP = [2]" in const and "JAC = 1" in const
     spec = (tmp_path / "b.py").read_text()
     assert "varspecs" in spec and "Jacobian" in spec and "x^2*y" in spec
+
+
+def test_delayed_logistic_neimark_sacker_at_2(write_model):
+    # x' = y, y' = r y (1 - x): multipliers solve l^2 - l + (r - 1) = 0, |l|^2 = r - 1
+    m = dynena.load(write_model(
+        "dynena: 1\nname: dlog\nkind: map\nvariables:\n  x: {range: [0, 1]}\n"
+        "  y: {range: [0, 1]}\nparameters:\n  r: {value: 3/2, range: [1.2, 2.3]}\n"
+        "equations:\n  x: y\n  y: r*y*(1 - x)\n"))
+    r = continue_equilibrium(m, "r", start=np.array([1 / 3, 1 / 3]))
+    ns = r.special_points("NS")
+    assert len(ns) == 1 and ns[0].p == pytest.approx(2.0, abs=1e-8)
+    assert np.allclose(ns[0].state, [0.5, 0.5], atol=1e-7)
+    assert np.allclose(np.abs(ns[0].eigenvalues), 1.0, atol=1e-7)
