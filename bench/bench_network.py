@@ -55,6 +55,11 @@ def bench_mcs() -> None:
                f"(MCS {t_mcs:.1f} s; MCS finds only the smallest)")
         report(f"{name}: trajectories per threshold vs MCS", traj_ours / n_conn, n_mcs, "traj",
                "goal ratio <= 0.02")
+        near = excitable_network(c, equilibria=eq, nearest_only=True)
+        t_near = near.stats["trajectories"] / max(1, near.stats["nodes_computed"])
+        err = abs(min(cn.threshold for cn in near.connections if cn.source == node) - exact)
+        report(f"{name}: minimal critical shock only (the same quantity as MCS)", t_near, n_mcs,
+               "traj", "goal ratio <= 0.02", f"error dynena {err:.1e}, MCS {abs(mcs - exact):.1e}")
 
 
 def bench_design_network() -> None:

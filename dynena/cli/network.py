@@ -21,6 +21,8 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes")
     p.add_argument("--stable-only", action="store_true",
                    help="search only stable equilibria first (faster; no via-saddles)")
+    p.add_argument("--nearest-only", action="store_true",
+                   help="only each state's smallest connection (its minimal critical shock)")
     p.add_argument("--weights", default=None,
                    help="weighted norm: comma-separated weight per variable (|v|^2 = sum w v^2)")
 
@@ -47,7 +49,8 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
             raise ParameterError(f"--weights must be numbers, got {args.weights!r}") from None
     net = excitable_network(model, equilibria=eq, perturbations=pert,
                             max_threshold=args.max_threshold, rtol=args.rtol, jobs=args.jobs,
-                            weights=weights, progress=progress)
+                            weights=weights, progress=progress,
+                            nearest_only=getattr(args, "nearest_only", False))
     return eq, net
 
 

@@ -45,6 +45,10 @@ from .via import boundary_normal, closest_saddle, left_unstable_vector
 
 __all__ = ["InputPulses", "excitable_network"]
 
+# A hint brackets its switch within [_LO h, _HI h] when the boundary is close to the saddle's
+# tangent plane; curved boundaries fall back to a grid scan.
+_LO, _HI = 0.95, 1.05
+
 
 @dataclass(frozen=True)
 class InputPulses:
@@ -81,6 +85,7 @@ def excitable_network(
     nodes: str = "auto",
     seed: int = 0,
     jobs: int = 1,
+    nearest_only: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> ExcitableNetwork:
     r"""Compute the excitable network of a model.
@@ -117,6 +122,8 @@ def excitable_network(
         Seed of the verification directions.
     jobs : int
         Local worker processes (nodes are shared out among them).
+    nearest_only : bool
+        Only each node's smallest connection (its minimal critical shock), not all of them.
     progress : callable, optional
         Receives progress messages.
 
@@ -167,7 +174,7 @@ def excitable_network(
     if W is not None and (W.shape != (c.n,) or np.any(W <= 0)):
         raise ParameterError(f"weights must be {c.n} positive numbers")
     ctx = _Ctx(c, oracle, N, ids, S, [e.id for e in saddle_eqs], s_reach, W, rtol, seed,
-               progress)
+               progress, nearest_only)
 
     # symmetry: compute one node per ± pair
     pair_of = {e.id: e.pair for e in eqs}
@@ -300,6 +307,7 @@ class _Ctx:
     rtol: float
     seed: int
     progress: Any
+    nearest_only: bool = False
 
     def unit(self, v: Array) -> Array:
         nrm = np.sqrt(np.sum(self.W * v * v)) if self.W is not None else np.linalg.norm(v)
@@ -403,42 +411,66 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
         if not cands:  # no saddles known: fall back to the coordinate directions
             scale = max_threshold or 1.0 + float(np.max(np.abs(ctx.N)))
             cands = [(ctx.unit(s * e), scale, None) for e in np.eye(c.n) for s in (1, -1)]
-    # merge candidates with the same direction (normal and straight line often coincide)
-    merged: list[tuple[Array, float, int | None]] = []
+    # Rays are unique directions; a direction may carry several hints (the normal of one saddle
+    # and the line to another often coincide, at different distances).
+    dirs_u: list[Array] = []
+    hints_of: list[list[float]] = []
+    tags: list[int | None] = []
     for v, h, sk in cands:
-        for k, (v2, h2, _) in enumerate(merged):
+        for k, v2 in enumerate(dirs_u):
             if np.linalg.norm(v - v2) < 1e-9:
-                merged[k] = (v2, max(h, h2), merged[k][2])
+                if all(abs(h - h2) > 0.01 * h2 for h2 in hints_of[k]):
+                    hints_of[k].append(h)
                 break
         else:
-            merged.append((v, h, sk))
-    cands = merged
-    rays = [Ray(i, xi, v, tag=sk) for v, _, sk in cands]
-    a_hi = [min(2.0 * h, max_threshold) if max_threshold else 2.0 * h for _, h, _ in cands]
-    a_hi = [max(a, 1e-9) for a in a_hi]
-    # Geometry first: the hint (distance to the saddle's tangent plane, or to the saddle) is
-    # usually within 10% of the switch, so two trajectories bracket it; rays where they do
-    # not are scanned on a grid.
-    hints = np.array([h for _, h, _ in cands])
+            dirs_u.append(v)
+            hints_of.append([h])
+            tags.append(sk)
+    rays = [Ray(i, xi, v, tag=sk) for v, sk in zip(dirs_u, tags)]
+    a_hi = [max(min(2.0 * max(hs), max_threshold) if max_threshold else 2.0 * max(hs), 1e-9)
+            for hs in hints_of]
+    # Geometry first: a hint (distance to a saddle's tangent plane, or to the saddle) is
+    # usually within 10% of a switch, so two trajectories bracket it; rays where no probe
+    # brackets anything are scanned on a grid.
+    probes = [(k, h) for k, hs in enumerate(hints_of) for h in hs]
     if dirs is None:
-        probe = evaluate(oracle, rays + rays, list(0.9 * hints) + list(1.1 * hints))
-        lo_o, hi_o = probe[: len(rays)], probe[len(rays):]
+        out = evaluate(oracle, [rays[k] for k, _ in probes] * 2,
+                       [_LO * h for _, h in probes] + [_HI * h for _, h in probes])
+        lo_o, hi_o = out[: len(probes)], out[len(probes):]
     else:
-        lo_o = hi_o = np.full(len(rays), i)
+        lo_o = hi_o = np.full(len(probes), i)
     sw = []
+    best_hi: dict[int, float] = {}
+    bracketed: set[int] = set()
+    for (k, h), lo, hi in zip(probes, lo_o, hi_o):
+        # the outcome changes inside [0.9 h, 1.1 h]: a bracket for the outcome at 1.1 h (the
+        # ray may already be in a third basin at 0.9 h: that is how indirect connections appear)
+        if hi != i and lo != hi:
+            sw.append(Switch(rays[k], int(hi), _LO * h, _HI * h, int(lo)))
+            best_hi[int(hi)] = min(best_hi.get(int(hi), np.inf), _HI * h)
+            bracketed.add(k)
     grid_rays, grid_hi = [], []
     for k, r in enumerate(rays):
-        if lo_o[k] == i and hi_o[k] != i:
-            sw.append(Switch(r, int(hi_o[k]), 0.9 * hints[k], 1.1 * hints[k], i))
-        else:
-            grid_rays.append(r)
-            grid_hi.append(a_hi[k])
+        if k in bracketed:
+            continue
+        early = [(lo, h) for (kk, h), lo, hi in zip(probes, lo_o, hi_o)
+                 if kk == k and lo == hi != i]
+        if early and all(best_hi.get(int(lo), np.inf) <= _LO * h for lo, h in early):
+            continue  # it enters that basin early, but another ray already does better
+        grid_rays.append(r)
+        grid_hi.append(a_hi[k])
     if grid_rays:
         sw += scan_rays(oracle, grid_rays, grid_hi, n_grid=8)
+    if ctx.nearest_only and sw:  # the minimal critical shock only: one target, the nearest
+        cut = min(x.hi for x in sw if x.target != i)
+        sw = [x for x in sw if x.lo < cut and x.target != i]
     # coarse brackets first (1e-3): only the best per target is refined to rtol
     coarse = max(ctx.rtol, 1e-3)
     bisect_switches(oracle, sw, coarse, prune=True)
     best = _best_switches(sw)
+    if ctx.nearest_only and best:
+        j0 = min(best, key=lambda j: best[j].hi)
+        best = {j0: best[j0]}
     rng = np.random.default_rng(ctx.seed + i)
     out: list[Connection] = []
     for j, s in sorted(best.items(), key=lambda kv: kv[1].hi):

@@ -193,3 +193,14 @@ def test_api_at_the_top_level(models_dir):
     eq = dynena.equilibria(m)
     net = dynena.excitable_network(m, equilibria=eq)
     assert len(eq) == 3 and len(net.edges) == 2
+
+
+def test_nearest_only_gives_the_minimal_critical_shock(models_dir):
+    m = dynena.load(models_dir / "cube3.yaml")
+    eq = find_equilibria(m)
+    full = excitable_network(m, equilibria=eq)
+    near = excitable_network(m, equilibria=eq, nearest_only=True)
+    for nid in near.node_ids:
+        cs = [c for c in near.connections if c.source == nid]
+        assert len(cs) == 1 and cs[0].threshold == pytest.approx(1.0, rel=2e-6)
+    assert near.stats["trajectories"] < full.stats["trajectories"] / 2
