@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                    + (", ".join(f"{k}: {v}" for k, v in a.errors.items()) or "none") + "."
                    + " Timings (s): "
                    + ", ".join(f"{k} {v:.2f}" for k, v in a.timings.items()))
-        sections = [("5. The recurrent network on the flip-flop task",
+        sections: list[tuple[str, list[Any]]] = [("5. The recurrent network on the flip-flop task",
                      [summary, "timeseries_png", "q_png"]),
                     ("6. Geometry: trajectory, nodes and saddles", ["pca_png", "readout_cube_png"]),
                     ("7. Amplitude sweep: predictions from thresholds", ["sweep_png", sweep_rows])]

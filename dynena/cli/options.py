@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DynenaError, ParameterError
+from ..results.jsonable import jsonable as _jsonable
 
 __all__ = ["add_model_args", "load_model_from_args", "emit_json", "progress", "run_safely",
            "parse_state"]
@@ -67,23 +67,6 @@ def parse_state(text: str, names: tuple[str, ...]) -> np.ndarray:
         raise ParameterError(f"state {text!r} has {len(vals)} values, the model has "
                              f"{len(names)} variables")
     return np.array(vals)
-
-
-def _jsonable(o: Any) -> Any:
-    if isinstance(o, dict):
-        return {str(k): _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_jsonable(v) for v in o]
-    if isinstance(o, np.ndarray):
-        return _jsonable(o.tolist())
-    if isinstance(o, (np.floating, float)):
-        f = float(o)
-        return f if math.isfinite(f) else None
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    return o
 
 
 def emit_json(obj: Any) -> None:

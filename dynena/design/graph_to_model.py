@@ -35,10 +35,7 @@ DESIGN_DEFAULTS: dict[str, dict[str, float]] = {
 
 
 def _vertex_names(G: nx.DiGraph) -> dict[Any, str]:
-    names = {}
-    for k, v in enumerate(G.nodes):
-        names[v] = str(v)
-    return names
+    return {v: str(v) for v in G.nodes}
 
 
 def design_document(G: nx.DiGraph, *, kind: str = "excitable", name: str = "design",
@@ -58,10 +55,10 @@ def design_document(G: nx.DiGraph, *, kind: str = "excitable", name: str = "desi
         raise ParameterError("multi-edges cannot be realised (one y-cell per ordered pair); "
                              "collapse them to a simple DiGraph")
     par = dict(DESIGN_DEFAULTS[kind])
-    for k, v in (parameters or {}).items():
-        if k not in par:
-            raise ParameterError(f"unknown design parameter {k!r}; known: {sorted(par)}")
-        par[k] = float(v)
+    for pname, val in (parameters or {}).items():
+        if pname not in par:
+            raise ParameterError(f"unknown design parameter {pname!r}; known: {sorted(par)}")
+        par[pname] = float(val)
     verts = list(G.nodes)
     vname = _vertex_names(G)
     idx = {v: j + 1 for j, v in enumerate(verts)}

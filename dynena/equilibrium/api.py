@@ -208,8 +208,8 @@ def find_equilibria(
         stats["singular_solves"] += counts["singular"]
 
     roots = np.zeros((0, n))
-    ptc_end = None
-    ptc_conv = None
+    ptc_end: Array | None = None
+    ptc_conv: Any = None
     status, message = "ok", ""
     if stable_only:
         method = "ptc"

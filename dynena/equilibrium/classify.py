@@ -6,6 +6,8 @@ An eigenvalue within ``tol`` of the boundary makes the point non-hyperbolic.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .._typing import Array
@@ -72,7 +74,7 @@ def _type_name(w: Array, kind: str, stability: str, unstable: int, centre: int,
     return f"{word} node"
 
 
-def real_basis(V: Array, w: Array, mask: Array) -> Array:
+def real_basis(V: Array, w: Array, mask: Any) -> Array:
     """Orthonormal real basis (rows) of the span of eigenvectors ``V[:, mask]``."""
     cols = []
     for k in np.flatnonzero(mask):

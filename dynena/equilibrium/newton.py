@@ -37,7 +37,7 @@ def jacobian_batch(model: Any, X: Array) -> Array:
     return J
 
 
-def _solve(A: Array, b: Array) -> tuple[Array, Array]:
+def _solve(A: Array, b: Array) -> tuple[Any, Any]:
     """Solve A[k] d[k] = b[k]; singular systems fall back to least squares (flag returned)."""
     with np.errstate(all="ignore"):
         try:
@@ -51,8 +51,8 @@ def _solve(A: Array, b: Array) -> tuple[Array, Array]:
                     d[k] = np.linalg.solve(A[k], b[k])
                 except np.linalg.LinAlgError:
                     bad[k] = True
-        for k in np.flatnonzero(bad):
-            d[k] = np.linalg.lstsq(A[k], b[k], rcond=None)[0]
+        for j in np.flatnonzero(bad):
+            d[j] = np.linalg.lstsq(A[j], b[j], rcond=None)[0]
     return d, bad
 
 
@@ -68,7 +68,7 @@ class _Batch:
         self.res = np.full(len(self.X), np.inf)
         self.counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
 
-    def running(self) -> tuple[Array, Array, Array, Array] | None:
+    def running(self) -> tuple[Any, Array, Array, Array] | None:
         """Evaluate F on the running starts, retire converged or diverged ones; return
         ``(indices, states, F, |F|_inf)`` of those that go on, or None when none do."""
         idx = np.flatnonzero(self.active)
@@ -133,12 +133,12 @@ def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int =
         d *= np.minimum(1.0, cap / np.maximum(step, 1e-300))[:, None]
         B.X[idx] = Xa + d
     # final residual for the still-active ones
-    idx = np.flatnonzero(B.active & ~B.conv)
-    if len(idx):
+    rest = np.flatnonzero(B.active & ~B.conv)
+    if len(rest):
         with np.errstate(all="ignore"):
-            r = np.max(np.abs(residual_batch(model, B.X[idx])), axis=1)
-        B.res[idx] = r
-        B.conv[idx] = r < tol
+            r = np.max(np.abs(residual_batch(model, B.X[rest])), axis=1)
+        B.res[rest] = r
+        B.conv[rest] = r < tol
     return B.result()
 
 

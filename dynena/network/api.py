@@ -343,7 +343,7 @@ def _mirror(cn: Connection, pair_of: dict[str, str | None], ids: list[str]) -> C
         return pair_of.get(x) or x if x is not None else None
 
     return replace(cn, source=p(cn.source) or cn.source,
-                   target=p(cn.target) if cn.target in ids else cn.target,
+                   target=(p(cn.target) or cn.target) if cn.target in ids else cn.target,
                    direction=None if cn.direction is None else -cn.direction,
                    kick=None if cn.kick is None else -cn.kick,
                    via=p(cn.via), sign=None if cn.sign is None else -cn.sign)
@@ -403,6 +403,7 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
     c, oracle = ctx.c, ctx.oracle
     xi = ctx.N[i]
     n_before = oracle.trajectories
+    cands: list[tuple[Array, float, int | None]]
     if dirs is not None:
         cands = [(ctx.unit(v), max_threshold or 2.0, None) for v in dirs]
         refine = False
@@ -434,9 +435,9 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
     # brackets anything are scanned on a grid.
     probes = [(k, h) for k, hs in enumerate(hints_of) for h in hs]
     if dirs is None:
-        out = evaluate(oracle, [rays[k] for k, _ in probes] * 2,
-                       [_LO * h for _, h in probes] + [_HI * h for _, h in probes])
-        lo_o, hi_o = out[: len(probes)], out[len(probes):]
+        outcomes = evaluate(oracle, [rays[k] for k, _ in probes] * 2,
+                            [_LO * h for _, h in probes] + [_HI * h for _, h in probes])
+        lo_o, hi_o = outcomes[: len(probes)], outcomes[len(probes):]
     else:
         lo_o = hi_o = np.full(len(probes), i)
     sw = []
@@ -498,22 +499,23 @@ def _refine(ctx: _Ctx, s: Switch, rtol: float, max_iter: int = 6) -> tuple[Switc
     best = s
     nref = 0
     for _ in range(max_iter):
-        x_out = xi + best.hi * best.ray.direction
+        v = best.ray.direction
+        assert v is not None  # state-space rays only
+        x_out = xi + best.hi * v
         _, X = oracle.trajectory(x_out)
         k, _, _ = closest_saddle(X, ctx.S, ctx.s_reach)
         if k is None:
             break
         n_s = left_unstable_vector(c.jac(ctx.S[k]), c.kind)
-        nu = boundary_normal(c, best.ray.x0 + best.lo * best.ray.direction, ctx.S[k], n_s,
-                             oracle.t_max)
+        nu = boundary_normal(c, best.ray.x0 + best.lo * v, ctx.S[k], n_s, oracle.t_max)
         if nu is None:
             break
         if ctx.W is not None:
             nu = nu / ctx.W
-        v_new = ctx.unit(nu * np.sign(nu @ best.ray.direction or 1.0))
-        if np.linalg.norm(v_new - best.ray.direction) < 1e-7:
+        v_new = ctx.unit(nu * np.sign(nu @ v or 1.0))
+        if np.linalg.norm(v_new - v) < 1e-7:
             break
-        a0 = best.hi * float(v_new @ best.ray.direction) if ctx.W is None else best.hi
+        a0 = best.hi * float(v_new @ v) if ctx.W is None else best.hi
         ray = Ray(best.ray.source, xi, v_new, tag=best.ray.tag)
         lo, hi = 0.97 * a0, best.hi
         o = evaluate(oracle, [ray, ray], [lo, hi])
@@ -600,25 +602,28 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
             first[k] = s
     bisect_switches(oracle, list(first.values()), ctx.rtol)
     per = (oracle.trajectories - n0) // max(1, len(rays))
-    out, loops = [], []
+    out: list[Connection] = []
+    loops: list[Connection] = []
     for k, ray in enumerate(rays):
         ch, sg = ray.tag
-        s = first.get(k)
-        if s is None:
+        sk = first.get(k)
+        if sk is None:
             loops.append(Connection(source=ctx.ids[i], target=ctx.ids[i], threshold=a_max,
                                     space="input", channel=ch, sign=sg, width=pulses.width,
                                     bracket=(a_max, np.inf), trajectories=per))
             continue
-        kick = _pulse_kick(c, ray, s.hi)
-        via, _ = ctx.via(ray.x0 + kick) if s.target >= 0 else (None, -1)
-        out.append(Connection(source=ctx.ids[i], target=ctx.name(s.target),
-                              threshold=0.5 * (s.lo + s.hi), space="input", channel=ch, sign=sg, width=pulses.width,
-                              kick=kick, via=via, bracket=(s.lo, s.hi), trajectories=per))
+        kick = _pulse_kick(c, ray, sk.hi)
+        via, _ = ctx.via(ray.x0 + kick) if sk.target >= 0 else (None, -1)
+        out.append(Connection(source=ctx.ids[i], target=ctx.name(sk.target),
+                              threshold=0.5 * (sk.lo + sk.hi), space="input", channel=ch,
+                              sign=sg, width=pulses.width, kick=kick, via=via,
+                              bracket=(sk.lo, sk.hi), trajectories=per))
     return out, loops
 
 
 def _pulse_kick(c: Any, ray: Ray, a: float) -> Array:
     """State displacement produced by the pulse (the state-space picture of an input)."""
+    assert ray.pulse is not None
     x = ray.x0.copy()
     u = a * ray.pulse
     if c.kind == "map":

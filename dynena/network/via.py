@@ -54,7 +54,7 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
         best, bd = 0, np.inf
         for k in range(int(t_max)):
             X.append(model.f(X[-1]))
-            d = np.linalg.norm(X[-1] - saddle)
+            d = float(np.linalg.norm(X[-1] - saddle))
             if d < bd:
                 best, bd = k + 1, d
             elif d > 10 * bd and k > best + 50:

@@ -16,10 +16,10 @@ __all__ = ["write_pdf_report", "write_results_json"]
 
 
 def write_results_json(path: str | Path, payload: dict[str, Any]) -> Path:
-    from ..cli.options import _jsonable
+    from ..results.jsonable import jsonable
 
     p = Path(path)
-    p.write_text(json.dumps(_jsonable(payload), indent=2) + "\n")
+    p.write_text(json.dumps(jsonable(payload), indent=2) + "\n")
     return p
 
 

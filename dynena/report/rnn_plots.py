@@ -85,9 +85,9 @@ def readout_cube_figure(a: Any) -> Any:
     S = {s.id: s.readout for s in a.saddles}
     for c in a.edges_at():
         if c.source in R and c.target in R:
-            p = [R[c.source], S.get(c.via, 0.5 * (R[c.source] + R[c.target])), R[c.target]]
-            p = np.array(p)[:, :3]
-            ax.plot(*p.T[: (3 if a.bits >= 3 else 2)], color="#ff7f0e", lw=0.8)
+            pts = np.array([R[c.source], S.get(c.via, 0.5 * (R[c.source] + R[c.target])),
+                            R[c.target]])[:, :3]
+            ax.plot(*pts.T[: (3 if a.bits >= 3 else 2)], color="#ff7f0e", lw=0.8)
     for r in R.values():
         ax.scatter(*r[: (3 if a.bits >= 3 else 2)], color="#1f77b4", s=40)
     for sd in a.saddles:

@@ -213,7 +213,7 @@ class EchoStateNetwork:
         for p in (path, npz):
             if p.exists() and not overwrite:
                 raise FileExistsError(f"{p} exists; pass overwrite=True to replace it")
-        np.savez(npz, **self.arrays())
+        np.savez(npz, **self.arrays())  # type: ignore[arg-type]
         doc = self.model_document(path.stem, arrays=npz.name)
         cfg = asdict(self.config) if self.config else {}
         header = ("# Trained by dynena.rnn (ridge read-out, noisy teacher forcing).\n"

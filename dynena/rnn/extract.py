@@ -195,8 +195,9 @@ def analyse_flipflop(
         if cn.target not in net.node_ids:
             continue
         i = net.node_ids.index(cn.source)
-        x_lo = _after_pulse(c, N[i], cn.channel, cn.sign, cn.bracket[0], width)
-        x_hi = _after_pulse(c, N[i], cn.channel, cn.sign, cn.bracket[1], width)
+        ch, sg = int(cn.channel or 0), int(cn.sign or 0)  # input connections carry both
+        x_lo = _after_pulse(c, N[i], ch, sg, cn.bracket[0], width)
+        x_hi = _after_pulse(c, N[i], ch, sg, cn.bracket[1], width)
         S = np.array(saddle_states).reshape(-1, c.n)
         if len(S):
             _, Xt = oracle.trajectory(x_hi)
@@ -228,12 +229,13 @@ def analyse_flipflop(
                   node_labels=labels, max_threshold=amplitude)
 
     # 8-9. predictions against the test run, and the amplitude sweep
-    thr = {(cn.source, cn.channel, cn.sign): cn for cn in net.connections}
+    thr: dict[tuple[str, int, int], Any] = {
+        (cn.source, int(cn.channel or 0), int(cn.sign or 0)): cn for cn in net.connections}
     errs, err_list = _attribute_errors(task, X, Z, N, nodes, thr, node_tol, amplitude, q)
     t4 = time.perf_counter()
     sweep_rows = []
-    for a in sweep:
-        sweep_rows.append(_sweep_point(esn, bits, float(a), width, p, sweep_steps, seed, N,
+    for amp in sweep:
+        sweep_rows.append(_sweep_point(esn, bits, float(amp), width, p, sweep_steps, seed, N,
                                        nodes, thr, node_tol))
     timings["sweep"] = time.perf_counter() - t4
     diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out,
@@ -377,7 +379,7 @@ def _attribute_errors(task: FlipFlopTask, X: Array, Z: Array, N: Array, nodes: l
                 expect = np.sign(task.y[k])
                 if cn is None or cn.threshold > amplitude:
                     why = "missing edge (a < threshold)"
-                elif nodes[now].code is not None and np.array_equal(nodes[now].code, expect):
+                elif (code := nodes[now].code) is not None and np.array_equal(code, expect):
                     why = "transient (slow switch)"
                 else:
                     why = "edge to the wrong node"
@@ -432,12 +434,12 @@ def _diagnose(nodes: list[RNNNode], eq: Any, bits: int, net: Any, amplitude: flo
         out.append(f"memory on slow points: {len(slow_codes - codes)} codes are held near slow "
                    "points (q > 0), not equilibria; they drift away over time")
 
-    def code_of(x: Array) -> tuple[int, ...] | None:
+    def read_code(x: Array) -> tuple[int, ...] | None:
         z = W_out @ x
         return tuple(int(v) for v in np.sign(z)) if np.max(np.abs(z - np.sign(z))) <= 0.3 \
             else None
 
-    held = {code_of(x) for x in held_unstable or []} - {None} - codes
+    held = {read_code(x) for x in held_unstable or []} - {None} - codes
     if held:
         out.append(f"memory on unstable states: {len(held)} codes are held near unstable "
                    "equilibria that the trajectory lingers at before it escapes")
