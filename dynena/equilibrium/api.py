@@ -213,12 +213,17 @@ def find_equilibria(
     status, message = "ok", ""
     if stable_only:
         method = "ptc"
+    ptc_starts = X0
     if method in ("auto", "newton"):
         X, res, conv, cnt = batched_newton(c, X0, tol=tol)
         add(cnt, "newton_iterations")
         roots = _new_roots(roots, X[conv], dedup_tol)
-    if method in ("auto", "ptc"):
-        X, res, conv, cnt = batched_ptc(c, X0, tol=tol)
+        if n > 50 and seeds_arr is not None:
+            # large systems seeded from a trajectory: every batched solve costs n^3, so the
+            # flow-following search only restarts the seeds Newton did not settle
+            ptc_starts = X0[~conv]
+    if method in ("auto", "ptc") and len(ptc_starts):
+        X, res, conv, cnt = batched_ptc(c, ptc_starts, tol=tol)
         add(cnt, "ptc_iterations")
         ptc_end, ptc_conv = X, conv
         roots = np.concatenate([roots, _new_roots(roots, X[conv], dedup_tol)])
@@ -316,30 +321,68 @@ def _is_stable(c: Any, x: Array) -> bool:
     return bool(np.all(np.real(w) < 0) if c.kind == "ode" else np.all(np.abs(w) < 1))
 
 
+_LARGE = 60  # above this many variables, avoid full eigendecompositions where possible
+
+
+def _spectrum(c: Any, J: Array) -> tuple[Any, Any, Any]:
+    """Sorted eigenvalues, the eigenvector matrix (small systems) or None, and the eigenvalues
+    of the equilibrium condition's Jacobian (J, or J - I for a map)."""
+    if c.n <= _LARGE:
+        ws, V = eigen_sorted(J, c.kind)
+        return ws, V, (ws - 1 if c.kind == "map" else ws)
+    w: Any = np.linalg.eigvals(J)
+    key = -np.real(w) if c.kind == "ode" else -np.abs(w)
+    w = w[np.lexsort((np.imag(w), key))]
+    return w, None, (w - 1 if c.kind == "map" else w)
+
+
+def _unstable_basis_large(J: Array, w: Any, mask: Any) -> Array:
+    """Unstable eigenvectors of a large matrix: inverse iteration for a single real unstable
+    eigenvalue (one LU instead of a full eigendecomposition), else a full eig."""
+    n = J.shape[0]
+    idx = np.flatnonzero(mask)
+    if len(idx) == 1 and abs(w[idx[0]].imag) == 0:
+        import scipy.linalg
+
+        lam = float(w[idx[0]].real)
+        lu = scipy.linalg.lu_factor(J - (lam + 1e-10 * max(1.0, abs(lam))) * np.eye(n))
+        v: Any = np.random.default_rng(0).standard_normal(n)
+        for _ in range(3):
+            v = scipy.linalg.lu_solve(lu, v)
+            v /= np.linalg.norm(v)
+        return v[None, :]
+    w2, V = np.linalg.eig(J)
+    order = [int(np.argmin(np.abs(w2 - z))) for z in w]
+    return real_basis(V[:, order], w, mask)
+
+
 def _classify_all(c: Any, roots: Array, tol: float) -> list[Equilibrium]:
     items = []
     for x in roots:
         J = c.jac(x)
         F = c.residual(x)
-        w, V = eigen_sorted(J, c.kind)
+        w, V, wr = _spectrum(c, J)
         stability, typ, udim = classify(w, c.kind, J=J)
-        Jr = J - np.eye(c.n) if c.kind == "map" else J
-        sv = np.linalg.svd(Jr, compute_uv=False)
-        isolated = bool(sv[-1] > 1e-9 * max(sv[0], 1.0))
+        if c.n <= _LARGE:
+            sv = np.linalg.svd(J - np.eye(c.n) if c.kind == "map" else J, compute_uv=False)
+            isolated = bool(sv[-1] > 1e-9 * max(sv[0], 1.0))
+        else:  # an eigenvalue of the condition's Jacobian at 0 marks a non-isolated root
+            isolated = bool(np.min(np.abs(wr)) > 1e-9 * max(1.0, float(np.max(np.abs(wr)))))
         g = np.real(w) if c.kind == "ode" else np.abs(w) - 1
         scale = max(1.0, float(np.max(np.abs(w))))
-        items.append((x, w, V, stability, typ, udim, float(np.max(np.abs(F))), isolated,
-                      g > 1e-9 * scale, g < -1e-9 * scale))
+        um, sm = g > 1e-9 * scale, g < -1e-9 * scale
+        if V is not None:
+            uv, sv_ = real_basis(V, w, um), real_basis(V, w, sm)
+        else:
+            uv = _unstable_basis_large(J, w, um) if um.any() else np.zeros((0, c.n))
+            sv_ = np.zeros((0, c.n))
+        items.append((x, w, uv, sv_, stability, typ, udim, float(np.max(np.abs(F))), isolated))
     rank = {"stable": 0, "saddle": 1, "nonhyperbolic": 2, "unstable": 3}
-    items.sort(key=lambda it: (rank[it[3]], it[5], tuple(np.round(-it[0], 6))))
-    out = []
-    for k, (x, w, V, stability, typ, udim, res, iso, um, sm) in enumerate(items):
-        out.append(Equilibrium(
-            id=f"E{k}", state=x, names=tuple(c.names), eigenvalues=w, stability=stability,
-            type=typ, unstable_dim=udim, residual=res,
-            unstable_vectors=real_basis(V, w, um), stable_vectors=real_basis(V, w, sm)
-            if c.n <= 60 else np.zeros((0, c.n)), isolated=iso))
-    return out
+    items.sort(key=lambda it: (rank[it[4]], it[6], tuple(np.round(-it[0], 6))))
+    return [Equilibrium(id=f"E{k}", state=x, names=tuple(c.names), eigenvalues=w,
+                        stability=stability, type=typ, unstable_dim=udim, residual=res,
+                        unstable_vectors=uv, stable_vectors=sv_, isolated=iso)
+            for k, (x, w, uv, sv_, stability, typ, udim, res, iso) in enumerate(items)]
 
 
 def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]],

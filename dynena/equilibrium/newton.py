@@ -99,13 +99,13 @@ class _Batch:
         self.counts["singular"] += int(sing.sum())
         return d
 
-    def result(self) -> tuple[Array, Array, Array, dict[str, int]]:
+    def result(self) -> tuple[Array, Array, Any, dict[str, int]]:
         return self.X, self.res, self.conv, self.counts
 
 
 def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 50,
                    roots: Array | None = None, max_norm: float = 1e6
-                   ) -> tuple[Array, Array, Array, dict[str, int]]:
+                   ) -> tuple[Array, Array, Any, dict[str, int]]:
     """Damped (deflated) Newton from every row of ``X0``.
 
     Returns ``(X, residual_inf_norm, converged, counters)``.
@@ -144,7 +144,7 @@ def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int =
 
 def batched_ptc(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 200,
                 dt0: float = 0.1, max_norm: float = 1e6
-                ) -> tuple[Array, Array, Array, dict[str, int]]:
+                ) -> tuple[Array, Array, Any, dict[str, int]]:
     """Pseudo-transient continuation from every row of ``X0`` (towards stable equilibria)."""
     B = _Batch(model, X0, tol, max_norm)
     dt = np.full(len(B.X), dt0)

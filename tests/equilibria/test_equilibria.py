@@ -132,3 +132,22 @@ def test_json_contract(models_dir):
     assert set(e["state"]) == {"u", "v"}
     assert all(len(p) == 2 for p in e["eigenvalues"])
     assert [x["stability"] for x in d["equilibria"]] == ["stable", "stable", "saddle"]
+
+
+def test_large_system_saddle_vectors_are_eigenvectors(models_dir):
+    # 200 variables: eigenvalues without a full decomposition, inverse iteration for saddles
+    m = dynena.load(models_dir / "flipflop3.yaml")
+    c = dynena.compile_model(m)
+    rng = np.random.default_rng(0)
+    r = find_equilibria(c, seeds=rng.uniform(-1, 1, (12, c.n)) * 0.3, n_starts=0,
+                        symbolic=False)
+    assert np.any([e.stability == "saddle" for e in r]) or len(r.stable) >= 2
+    for e in r:
+        assert e.residual < 1e-9
+        J = c.jac(e.state)
+        assert np.allclose(np.sort(np.abs(e.eigenvalues)), np.sort(np.abs(np.linalg.eigvals(J))),
+                           atol=1e-8)
+        if e.unstable_dim == 1 and abs(e.eigenvalues[0].imag) == 0:
+            v = e.unstable_vectors[0]
+            lam = e.eigenvalues[0].real
+            assert np.linalg.norm(J @ v - lam * v) < 1e-8
