@@ -72,8 +72,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .continuation import continue_equilibrium as continue_equilibrium
     from .design import design_model as design_model
     from .design import verify_design as verify_design
-    from .equilibrium import find_equilibria as find_equilibria
     from .equilibrium import find_equilibria as equilibria  # noqa: F401  (alias)
+    from .equilibrium import find_equilibria as find_equilibria
     from .equilibrium import unstable_manifold as unstable_manifold
     from .errors import ConvergenceError as ConvergenceError
     from .errors import DynenaError as DynenaError
@@ -87,8 +87,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .network import excitable_network as excitable_network
     from .portrait import phase_portrait as phase_portrait
     from .report import write_report as write_report
-    from .rnn.esn import ESNConfig as ESNConfig
     from .rnn.esn import EchoStateNetwork as EchoStateNetwork
+    from .rnn.esn import ESNConfig as ESNConfig
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn
     from .rnn.extract import analyse_flipflop as analyse_flipflop
     from .rnn.tasks import flipflop as flipflop

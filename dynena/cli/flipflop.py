@@ -41,7 +41,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..rnn.esn import ESNConfig, EchoStateNetwork, train_flipflop_esn
+    from ..rnn.esn import EchoStateNetwork, ESNConfig, train_flipflop_esn
     from ..rnn.extract import analyse_flipflop
 
     if args.output:
@@ -69,8 +69,13 @@ def run(args: argparse.Namespace) -> int:
                          jobs=args.jobs, progress=progress, name=name)
     if args.output:
         from ..report import write_report
-        from ..report.rnn_plots import (pca_figure, q_figure, readout_cube_figure, sweep_figure,
-                                        timeseries_figure)
+        from ..report.rnn_plots import (
+            pca_figure,
+            q_figure,
+            readout_cube_figure,
+            sweep_figure,
+            timeseries_figure,
+        )
 
         out = Path(args.output)
         progress(f"writing the report to {out}/")

@@ -58,6 +58,8 @@ def register(sub: Any) -> None:
     p = sub.add_parser("network", help="compute the excitable network")
     add_model_args(p)
     add_network_args(p)
+    p.add_argument("--merge-pairs", action="store_true",
+                   help="also give the network with each ± symmetric pair as one node")
     p.set_defaults(func=run)
 
 
@@ -65,7 +67,15 @@ def run(args: argparse.Namespace) -> int:
     model = load_model_from_args(args)
     _, net = network_from_args(args, model)
     if args.json:
-        emit_json(net.to_dict())
+        d = net.to_dict()
+        if args.merge_pairs:
+            G = net.graph(merge_pairs=True)
+            d["merged_pairs"] = {
+                "nodes": [{"id": n, "pair": a.get("pair"), "label": a.get("label")}
+                          for n, a in G.nodes(data=True)],
+                "edges": [{"source": u, "target": v, "threshold": a["threshold"],
+                           "via": a["via"]} for u, v, a in G.edges(data=True)]}
+        emit_json(d)
         return 0
     print(f"{net.model}: {net.message}; {net.stats['trajectories']} trajectories, "
           f"{net.stats['seconds']:.1f} s")

@@ -18,6 +18,8 @@ def register(sub: Any) -> None:
                    help="replace the report's files in an existing folder")
     p.add_argument("--show-saddles", action="store_true",
                    help="draw the via-saddles as small nodes")
+    p.add_argument("--merge-pairs", action="store_true",
+                   help="draw each ± symmetric pair of states as one node")
     p.set_defaults(func=run)
 
 
@@ -36,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     progress(f"writing {out}/")
     files = write_report(out, model=model, equilibria=eq, network=net, portrait=portrait,
                          overwrite=args.overwrite, show_saddles=args.show_saddles,
+                         merge_pairs=args.merge_pairs,
                          provenance={"command": "dynena report", "rtol": args.rtol,
                                      "trajectories": net.stats["trajectories"],
                                      "network_seconds": round(net.stats["seconds"], 2),

@@ -3,7 +3,6 @@
 from .graph_to_model import design_document as design_document
 from .graph_to_model import design_model as design_model
 from .graph_to_model import hypercube_graph as hypercube_graph
-
 from .io import read_graph as read_graph
 from .roundtrip import DesignCheck as DesignCheck
 from .roundtrip import design_parameters as design_parameters

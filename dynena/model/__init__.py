@@ -2,7 +2,7 @@
 
 from .load import load as load
 from .load import load_document as load_document
-from .vector import VectorModel as VectorModel
 from .model import Model as Model
+from .vector import VectorModel as VectorModel
 
 __all__ = ["Model", "VectorModel", "load", "load_document"]

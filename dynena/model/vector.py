@@ -33,8 +33,8 @@ import sympy as sp
 
 from .._typing import Kind
 from ..errors import ParameterError
-from .model import _exact_value
 from .build import Declarations
+from .model import _exact_value
 from .parse import Where, check_identifier, parse_expression
 
 __all__ = ["VectorModel", "MatrixProduct", "VectorEquation", "build_vector_model"]

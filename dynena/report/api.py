@@ -28,7 +28,7 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
                  extra_figures: dict[str, Any] | None = None,
                  extra_sections: list[tuple[str, list[Any]]] | None = None,
                  provenance: dict[str, Any] | None = None, overwrite: bool = False,
-                 show_saddles: bool = False) -> dict[str, Path]:
+                 show_saddles: bool = False, merge_pairs: bool = False) -> dict[str, Path]:
     """Write the full report of a model's analysis into ``outdir``.
 
     Files: ``results.json`` (equilibria, network, extra), ``network.svg``/``.pdf``,
@@ -47,7 +47,7 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
     figs: dict[str, Path] = {}
     if network is not None:
         r = render_network(network, out, stem="network", amplitude=network.max_threshold,
-                           show_saddles=show_saddles)
+                           show_saddles=show_saddles, merge_pairs=merge_pairs)
         files.update({f"network_{k}": v for k, v in r.items()})
         figs["network_png"] = r["png"]
         s = save_figure(staircase_figure(network), out, "staircase")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from .plots import _plt
 
 __all__ = ["bifurcation_figure"]

@@ -6,6 +6,7 @@ Reads an :class:`~dynena.results.network.ExcitableNetwork`; never recomputes any
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,31 @@ def network_dot(net: Any, *, amplitude: float | None = None, show_saddles: bool 
     g.attr("node", fontname="Helvetica", fontsize="10", shape="ellipse", style="filled",
            fillcolor="#eaf2fb")
     g.attr("edge", fontname="Helvetica", fontsize="9")
+    reps = net.representatives() if merge_pairs else {n: n for n in net.node_ids}
+    partner = {r: n for n, r in reps.items() if n != r}
     for k, nid in enumerate(net.node_ids):
+        if reps[nid] != nid:
+            continue  # drawn as its pair's node
         lab = net.node_labels[k]
-        head = f"{nid}" + (f" [{lab}]" if lab else "")
+        head = f"{nid}" + (f" ± {partner[nid]}" if nid in partner else "") + \
+            (f" [{lab}]" if lab else "")
         txt = _state_text(net.names, net.node_states[k], net.readout.get(nid))
+        if nid in partner:
+            txt = "±(" + txt + ")"
         g.node(nid, f"{head}\n{txt}\n{net.node_stability[k]}",
                color=_COLORS.get(net.node_stability[k], "black"))
-    edges = [c for c in net.connections if c.target in net.node_ids and
-             (amplitude is None or c.threshold <= amplitude)]
+    edges = []
+    best: dict[tuple[str, str], Any] = {}
+    for c in net.connections:
+        if c.target not in net.node_ids or (amplitude is not None and c.threshold > amplitude):
+            continue
+        if not merge_pairs:
+            edges.append(c)
+            continue
+        a, b = reps[c.source], reps[c.target]
+        if a != b and ((a, b) not in best or c.threshold < best[(a, b)].threshold):
+            best[(a, b)] = replace(c, source=a, target=b)
+    edges += list(best.values())
     if edges:
         tmin = min(c.threshold for c in edges) or 1e-12
         tmax = max(c.threshold for c in edges) or 1.0
@@ -93,13 +111,14 @@ def network_dot(net: Any, *, amplitude: float | None = None, show_saddles: bool 
 
 
 def render_network(net: Any, outdir: str | Path, *, stem: str = "network",
-                   amplitude: float | None = None, show_saddles: bool = False
-                   ) -> dict[str, Path]:
+                   amplitude: float | None = None, show_saddles: bool = False,
+                   merge_pairs: bool = False) -> dict[str, Path]:
     """Write ``stem.svg``, ``stem.pdf`` and ``stem.png`` (for the PDF report) with ``dot``."""
     if shutil.which("dot") is None:
         raise DynenaError("Graphviz's 'dot' program is not installed; on Debian/Ubuntu: "
                           "apt-get install graphviz (make setup does it)")
-    g = network_dot(net, amplitude=amplitude, show_saddles=show_saddles)
+    g = network_dot(net, amplitude=amplitude, show_saddles=show_saddles,
+                    merge_pairs=merge_pairs)
     outdir = Path(outdir)
     out = {}
     for fmt in ("svg", "pdf", "png"):

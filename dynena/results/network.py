@@ -101,13 +101,10 @@ class ExcitableNetwork:
         import networkx as nx
 
         pair = {e.id: e.pair for e in self.equilibria.equilibria}
-        order = {nid: k for k, nid in enumerate(self.node_ids)}
+        reps = self.representatives() if merge_pairs else {n: n for n in self.node_ids}
 
         def rep(nid: str) -> str:
-            p = pair.get(nid)
-            if merge_pairs and p in order and order[p] < order[nid]:
-                return p  # type: ignore[return-value]
-            return nid
+            return reps.get(nid, nid)
 
         G = nx.MultiDiGraph() if self.space == "input" else nx.DiGraph()
         for i, nid in enumerate(self.node_ids):
@@ -128,6 +125,17 @@ class ExcitableNetwork:
                     G[a][b]["threshold"] > c.threshold:
                 G.add_edge(a, b, **attrs)
         return G
+
+    def representatives(self) -> dict[str, str]:
+        """Each node's representative when ± symmetric pairs are shown as one node (the first
+        of the pair in node order)."""
+        pair = {e.id: e.pair for e in self.equilibria.equilibria}
+        order = {nid: k for k, nid in enumerate(self.node_ids)}
+        out = {}
+        for nid in self.node_ids:
+            p = pair.get(nid)
+            out[nid] = p if (p in order and order[p] < order[nid]) else nid  # type: ignore
+        return out
 
     def labelled_graph(self, amplitude: float | None = None) -> Any:
         """The network on node labels (± symmetric states sharing a label become one node)."""

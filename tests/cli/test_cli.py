@@ -110,3 +110,12 @@ def test_flipflop_load_json(models_dir):
     assert e["channel"] in (0, 1, 2) and e["sign"] in (-1, 1)
     assert sum(s["unstable_dim"] == 1 for s in d["saddles"]) == 12
     assert d["trajectory_q_p90"] < 1e-4
+
+
+def test_network_merge_pairs_json(models_dir):
+    r = run("network", str(models_dir / "cube3.yaml"), "--json", "--merge-pairs",
+            "--max-threshold", "1.1")
+    assert r.returncode == 0, r.stderr
+    m = json.loads(r.stdout)["merged_pairs"]
+    assert len(m["nodes"]) == 4 and len(m["edges"]) == 12  # ± pairs as one node each
+    assert all(e["threshold"] == pytest.approx(1.0, rel=2e-6) for e in m["edges"])
