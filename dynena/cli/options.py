@@ -47,7 +47,7 @@ def load_model_from_args(args: argparse.Namespace) -> Any:
     return model
 
 
-def parse_state(text: str, names: tuple[str, ...]) -> np.ndarray:
+def parse_state(text: str, names: tuple[str, ...], what: str = "variable") -> np.ndarray:
     """``"x=1,y=2"`` (missing names are 0) or ``"1,2"`` (all values) into a state vector."""
     parts = [s.strip() for s in text.split(",") if s.strip()]
     x = np.zeros(len(names))
@@ -55,8 +55,8 @@ def parse_state(text: str, names: tuple[str, ...]) -> np.ndarray:
         for s in parts:
             k, v = s.split("=", 1)
             if k.strip() not in names:
-                raise ParameterError(f"unknown variable {k.strip()!r} in state {text!r}; "
-                                     f"variables: {', '.join(names[:10])}")
+                raise ParameterError(f"unknown {what} {k.strip()!r} in {text!r}; the model's "
+                                     f"{what}s: {', '.join(names[:10]) or 'none'}")
             x[names.index(k.strip())] = float(v)
         return x
     try:
@@ -64,8 +64,8 @@ def parse_state(text: str, names: tuple[str, ...]) -> np.ndarray:
     except ValueError:
         raise ParameterError(f"cannot read state {text!r}: give 'x=1,y=2' or '1,2'") from None
     if len(vals) != len(names):
-        raise ParameterError(f"state {text!r} has {len(vals)} values, the model has "
-                             f"{len(names)} variables")
+        raise ParameterError(f"{text!r} has {len(vals)} values, the model has "
+                             f"{len(names)} {what}s")
     return np.array(vals)
 
 

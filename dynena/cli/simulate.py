@@ -16,6 +16,7 @@ def register(sub: Any) -> None:
     p.add_argument("--t-end", type=float, default=50.0, help="end time, or steps for a map")
     p.add_argument("--x0", default=None, help="initial state: 'x=1,y=2' or '1,2' (default: "
                    "the centre of each variable's range, else 0)")
+    p.add_argument("--u", default=None, help="constant input: 's=0.5' or '0.5' (default 0)")
     p.add_argument("--csv", default=None, help="write the trajectory to this CSV file")
     p.add_argument("--stop-at-equilibrium", action="store_true")
     p.add_argument("--method", default="LSODA", help="solve_ivp method (ode)")
@@ -33,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         x0 = np.array([np.mean(getattr(model, "ranges", {}).get(v, (0.0, 0.0))) for v in c.names])
     progress(f"simulating {model.name} from {np.array2string(x0, precision=4)[:80]}")
-    tr = simulate(c, x0, args.t_end, method=args.method,
+    u = parse_state(args.u, tuple(c.input_names), "input") if args.u else None
+    tr = simulate(c, x0, args.t_end, u=u, method=args.method,
                   stop_at_equilibrium=args.stop_at_equilibrium)
     if args.csv:
         tr.to_csv(args.csv)
