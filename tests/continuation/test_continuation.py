@@ -166,3 +166,12 @@ def test_delayed_logistic_neimark_sacker_at_2(write_model):
     assert len(ns) == 1 and ns[0].p == pytest.approx(2.0, abs=1e-8)
     assert np.allclose(ns[0].state, [0.5, 0.5], atol=1e-7)
     assert np.allclose(np.abs(ns[0].eigenvalues), 1.0, atol=1e-7)
+
+
+def test_fitzhugh_nagumo_hopf_points(models_dir):
+    # trace zero: 1 - v^2 - eps b = 0, then I = v^3/3 - v + (v + a)/b
+    a, b, eps = 0.7, 0.8, 0.08
+    exact = sorted(v**3 / 3 - v + (v + a) / b for v in (-np.sqrt(1 - eps * b),
+                                                        np.sqrt(1 - eps * b)))
+    r = continue_equilibrium(dynena.load(models_dir / "fitzhugh_nagumo.yaml"), "I")
+    assert points(r, "H") == pytest.approx(exact, abs=1e-8)
