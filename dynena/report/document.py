@@ -135,8 +135,15 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
              "|F|", "label"]]
     for e in equilibria.equilibria[:60]:
         st = ", ".join(f"{v:.4g}" for v in e.state[:4]) + (" ..." if len(e.state) > 4 else "")
-        ev = ", ".join((f"{z.real:.3g}{z.imag:+.3g}i" if abs(z.imag) > 1e-12 else f"{z.real:.3g}")
-                       for z in e.eigenvalues[:3])
+        shown = []
+        for z in e.eigenvalues:
+            if z.imag < -1e-12:
+                continue  # its conjugate is shown as ±
+            shown.append(f"{z.real:.3g}±{abs(z.imag):.3g}i" if abs(z.imag) > 1e-12
+                         else f"{z.real:.3g}")
+            if len(shown) == 2:
+                break
+        ev = ", ".join(shown)
         rows.append([e.id, e.type, str(e.unstable_dim), st, ev, f"{e.residual:.1e}",
                      e.label or ""])
     story.append(table(rows, [1.1 * cm, 3.6 * cm, 1.3 * cm, 4.4 * cm, 3.8 * cm, 1.4 * cm, 1.4 * cm]))
