@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: system $(STAMP)
 
 test: setup
-	$(BIN)/python -m ruff check dynena tests bench --select F,E9
+	$(BIN)/python -m ruff check dynena tests bench --select F,E9,B023
 	$(BIN)/python -m mypy dynena
 	$(BIN)/python -m pytest -q
 

@@ -43,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
                                      "trajectories": net.stats["trajectories"],
                                      "network_seconds": round(net.stats["seconds"], 2),
                                      "equilibria_seconds": round(eq.stats["seconds"], 2)})
-    for k, p in sorted(files.items()):
-        print(p)
+    for _, path in sorted(files.items()):
+        print(path)
     return 0

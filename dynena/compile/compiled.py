@@ -75,7 +75,7 @@ class CompiledModel:
 
     # -- construction helpers -------------------------------------------------------------
     def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any
-                        ) -> "CompiledModel":
+                        ) -> CompiledModel:
         """A copy at other parameter values; the generated code is shared."""
         vals = {**(values or {}), **kw}
         p = self.p.copy()

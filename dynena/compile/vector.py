@@ -188,7 +188,7 @@ class VectorCompiledModel(CompiledModel):
                 D[rows, j] = np.broadcast_to(vals[start + j], (size,))
         return D
 
-    def with_parameters(self, values: Any = None, **kw: Any) -> "VectorCompiledModel":
+    def with_parameters(self, values: Any = None, **kw: Any) -> VectorCompiledModel:
         return compile_vector_model(self.model.with_parameters(values, **kw))  # type: ignore
 
     def __repr__(self) -> str:

@@ -75,7 +75,7 @@ class Model:
 
     # -- construction -------------------------------------------------------------------
     @classmethod
-    def from_dict(cls, doc: Mapping[str, Any], *, source: str | None = None) -> "Model":
+    def from_dict(cls, doc: Mapping[str, Any], *, source: str | None = None) -> Model:
         """Build and validate a model from a mapping with the model-file schema."""
         from .build import build_model
 
@@ -144,7 +144,7 @@ class Model:
     def parameter_values(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.parameters.items()}
 
-    def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any) -> "Model":
+    def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any) -> Model:
         """A copy with some parameter values replaced (exact where given as text)."""
         new = dict(self.parameters)
         for k, v in {**(values or {}), **kw}.items():

@@ -109,7 +109,7 @@ class VectorModel:
         return {k: float(v) for k, v in self.parameters.items()}
 
     def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any
-                        ) -> "VectorModel":
+                        ) -> VectorModel:
         new = dict(self.parameters)
         for k, v in {**(values or {}), **kw}.items():
             if k not in new:
@@ -212,7 +212,8 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
         w = ctx.where("outputs", oname)
         holder: list[Any] = []
 
-        def out_mm(a: Any, b: Any, w: Where = w, holder: list[Any] = holder) -> Any:
+        def out_mm(a: Any, b: Any, w: Where = w, holder: list[Any] = holder,
+                   oname: str = oname) -> Any:
             if isinstance(a, _MatRef) and isinstance(b, sp.Symbol) and b.name in kinds:
                 _check_cols(a, b.name, sizes[b.name], w)
                 holder.append((a.name, a.M, b.name))

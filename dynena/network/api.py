@@ -241,7 +241,7 @@ def excitable_network(
 class _NodeWork:
     """All connections of one node (what a worker process runs)."""
 
-    ctx: "_Ctx"
+    ctx: _Ctx
     node_eqs: list[Any]
     space: str
     perturbations: Any

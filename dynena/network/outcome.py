@@ -58,7 +58,7 @@ class OutcomeOracle:
     @classmethod
     def build(cls, model: Any, nodes: Array, all_equilibria: Array, *,
               t_max: float | None = None, eigenvalues: list[Array] | None = None,
-              capture: float = 0.05) -> "OutcomeOracle":
+              capture: float = 0.05) -> OutcomeOracle:
         nodes = np.atleast_2d(nodes)
         radii = np.empty(len(nodes))
         for k, x in enumerate(nodes):

@@ -212,4 +212,4 @@ def provenance(**kw: Any) -> dict[str, Any]:
     from .. import __version__
 
     return {"version": __version__,
-            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), **kw}
+            "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), **kw}

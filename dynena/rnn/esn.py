@@ -75,7 +75,7 @@ class EchoStateNetwork:
     substeps: int = 4
 
     @classmethod
-    def random(cls, n_in: int, n_out: int, config: ESNConfig = ESNConfig()) -> "EchoStateNetwork":
+    def random(cls, n_in: int, n_out: int, config: ESNConfig = ESNConfig()) -> EchoStateNetwork:
         """Draw weights: W_r sparse U(-1,1) rescaled to the spectral radius; W_in, W_fb U(-1,1)."""
         config.validate()
         rng = np.random.default_rng(config.seed)
@@ -99,7 +99,7 @@ class EchoStateNetwork:
         return (1 - a) * x + a * np.tanh(self.W @ x + self.W_in @ u + self.W_fb @ z + self.b)
 
     def train(self, u: Array, y: Array, *, ridge: float, noise: float, washout: int,
-              seed: int = 0) -> "EchoStateNetwork":
+              seed: int = 0) -> EchoStateNetwork:
         """Ridge regression of ``y`` on teacher-forced states (noisy fed-back target)."""
         rng = np.random.default_rng(seed + 1)
         T = u.shape[0]
@@ -151,7 +151,7 @@ class EchoStateNetwork:
             X[k] = x
         return X, X @ self.W_out.T
 
-    def as_continuous(self) -> "EchoStateNetwork":
+    def as_continuous(self) -> EchoStateNetwork:
         r"""The continuous-time network with the same weights, :math:`\dot x = -x +
         \tanh(\cdot)`. It has exactly the same equilibria (both solve x = tanh(Ax + b)), and
         each is stable in continuous time when it is stable for the map."""
@@ -222,7 +222,7 @@ class EchoStateNetwork:
         return path
 
     @classmethod
-    def from_model(cls, model: Any) -> "EchoStateNetwork":
+    def from_model(cls, model: Any) -> EchoStateNetwork:
         """Recover ESN weights from a vector-form model with arrays W, W_in, W_fb, W_out, b."""
         arr = getattr(model, "arrays", None)
         need = {"W", "W_in", "W_out"}

@@ -65,7 +65,7 @@ def _brute_threshold(c, xi, target_sign, n_angles=720):
     for th in np.linspace(0, 2 * np.pi, n_angles, endpoint=False):
         v = np.array([np.cos(th), np.sin(th)])
 
-        def other(a):
+        def other(a, v=v):
             tr = simulate(c, xi + a * v, 200.0, stop_at_equilibrium=True, eq_tol=1e-10)
             return np.sign(tr.final[0]) == target_sign
 
