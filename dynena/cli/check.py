@@ -41,6 +41,9 @@ def summary(model: Any) -> dict[str, Any]:
                        for k, v in model.parameters.items()},
         "inputs": list(model.inputs),
         "equations": dict(model.texts),
+        "definitions": {k: str(v) for k, v in (getattr(model, "definitions", {}) or {}).items()},
+        "directions": dict(getattr(model, "directions", {}) or {}),
+        "states": dict(getattr(model, "states", {}) or {}),
         "jacobian": {"nonzeros": nnz, "density": nnz / c.n**2,
                      "structure": "structured (diag + matrix products)" if hasattr(model, "blocks")
                      else "sparse symbolic"},
@@ -68,6 +71,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"  parameter {k} = {v['exact']}")
     if s["inputs"]:
         print(f"  inputs: {', '.join(s['inputs'][:10])}{' ...' if len(s['inputs']) > 10 else ''}")
+    for k, e in s["definitions"].items():
+        print(f"  definition {k} = {e if len(e) < 100 else e[:97] + '...'}")
+    if s["states"]:
+        print(f"  named states: {', '.join(s['states'])}")
+    if s["directions"]:
+        print(f"  named directions: {', '.join(list(s['directions'])[:12])}"
+              f"{' ...' if len(s['directions']) > 12 else ''}")
     for k, e in s["equations"].items():
         print(f"  {'d' + k + '/dt' if s['kind'] == 'ode' else k + '[n+1]'} = {e}")
     j = s["jacobian"]

@@ -100,6 +100,9 @@ def run_safely(fn: Callable[[], int | None]) -> int:
     except KeyboardInterrupt:
         print("dynena: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as exc:  # a bug: one paragraph, the traceback on request
         if os.environ.get("DYNENA_DEBUG"):
             raise
