@@ -47,6 +47,8 @@ def symbolic_equilibria(model: Any, box_lo: np.ndarray, box_hi: np.ndarray,
         return None
     try:
         sols = sp.solve_poly_system(polys, *xs)
+    # sympy signals a positive-dimensional (infinitely many roots) system by raising its
+    # NotImplementedError; no exact count exists then and the numerical search stands alone
     except (NotImplementedError, sp.PolynomialError, ValueError):
         return None
     if sols is None:
