@@ -26,6 +26,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "continue_equilibrium": (".continuation", "continue_equilibrium"),
     "design_model": (".design", "design_model"),
     "verify_design": (".design", "verify_design"),
+    "find_attractors": (".attractor", "find_attractors"),
     "find_equilibria": (".equilibrium", "find_equilibria"),
     "equilibria": (".equilibrium", "find_equilibria"),
     "unstable_manifold": (".equilibrium", "unstable_manifold"),
@@ -72,6 +73,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .continuation import continue_equilibrium as continue_equilibrium
     from .design import design_model as design_model
     from .design import verify_design as verify_design
+    from .attractor import find_attractors as find_attractors
     from .equilibrium import find_equilibria as equilibria  # noqa: F401  (alias)
     from .equilibrium import find_equilibria as find_equilibria
     from .equilibrium import unstable_manifold as unstable_manifold

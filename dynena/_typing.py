@@ -14,3 +14,9 @@ Kind: TypeAlias = Literal["ode", "map"]
 """``ode``: dx/dt = f(x; p, u).  ``map``: x[n+1] = f(x[n]; p, u)."""
 
 ArrayLike: TypeAlias = npt.ArrayLike
+
+IntArray: TypeAlias = npt.NDArray[np.int_]
+"""Integer arrays (row indices, outcome codes)."""
+
+BoolArray: TypeAlias = npt.NDArray[np.bool_]
+"""Boolean masks."""

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "dynena"
-ANALYSES = ["model", "compile", "equilibrium", "continuation", "network", "rnn", "design",
+ANALYSES = ["model", "compile", "flow", "equilibrium", "continuation", "network", "rnn", "design",
             "results", "export"]
 
 

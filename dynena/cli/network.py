@@ -9,15 +9,17 @@ from .options import add_model_args, emit_json, load_model_from_args, progress
 
 
 def add_network_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-threshold", type=float, default=None,
-                   help="leave out connections above this amplitude (also bounds the search)")
+    p.add_argument("--max-threshold", type=_positive, default=None,
+                   help="leave out connections above this amplitude (the thresholds do not "
+                        "depend on it; for input pulses it is the largest amplitude scanned)")
     p.add_argument("--directions", default=None,
                    help="comma-separated named directions from the model (default: all of "
                         "state space)")
     p.add_argument("--inputs", action="store_true",
                    help="perturb with input pulses on the model's input channels")
     p.add_argument("--pulse-width", type=int, default=1, help="input pulse width")
-    p.add_argument("--rtol", type=float, default=1e-6, help="relative tolerance of thresholds")
+    p.add_argument("--rtol", type=_positive, default=1e-6,
+                   help="relative tolerance of thresholds")
     p.add_argument("--jobs", type=int, default=1, help="local worker processes")
     p.add_argument("--stable-only", action="store_true",
                    help="search only stable equilibria first (faster; no via-saddles)")
@@ -25,6 +27,25 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
                    help="only each state's smallest connection (its minimal critical shock)")
     p.add_argument("--weights", default=None,
                    help="weighted norm: comma-separated weight per variable (|v|^2 = sum w v^2)")
+    p.add_argument("--no-certify", action="store_true",
+                   help="geometric search only: faster, but no global search and no stated "
+                        "lower bound")
+    p.add_argument("--budget", type=int, default=40000,
+                   help="trajectories the global search may spend per source state "
+                        "(default 40000); a search that runs out says so")
+    p.add_argument("--attractors", choices=("auto", "yes", "no"), default="auto",
+                   help="look for periodic and other non-equilibrium attractors as nodes "
+                        "(auto: models of up to 50 variables)")
+
+
+def _positive(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not (v > 0 and v < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
+    return v
 
 
 def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
@@ -50,7 +71,11 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
     net = excitable_network(model, equilibria=eq, perturbations=pert,
                             max_threshold=args.max_threshold, rtol=args.rtol, jobs=args.jobs,
                             weights=weights, progress=progress,
-                            nearest_only=getattr(args, "nearest_only", False))
+                            nearest_only=getattr(args, "nearest_only", False),
+                            certify=not getattr(args, "no_certify", False),
+                            budget=getattr(args, "budget", 40000),
+                            attractors={"auto": "auto", "yes": True, "no": False}[
+                                getattr(args, "attractors", "auto")])
     return eq, net
 
 
@@ -81,9 +106,12 @@ def run(args: argparse.Namespace) -> int:
           f"{net.stats['seconds']:.1f} s")
     for k, nid in enumerate(net.node_ids):
         lab = f" [{net.node_labels[k]}]" if net.node_labels[k] else ""
-        print(f"  node {nid}{lab}: {net.node_stability[k]}")
+        kind = net.node_kinds[k] if k < len(net.node_kinds) else "equilibrium"
+        print(f"  node {nid}{lab}: {net.node_stability[k]} {kind}")
     for c in net.connections:
         what = (f"channel {c.channel} sign {c.sign:+d}" if c.space == "input" else "")
         print(f"  {c.source} -> {c.target}: threshold {c.threshold:.7g} via {c.via or '-'} "
-              f"{what} ({c.trajectories} trajectories, verified {c.verified})")
+              f"{what} ({c.trajectories} trajectories)")
+        if c.certificate is not None:
+            print(f"      {c.certificate.statement}")
     return 0

@@ -28,6 +28,7 @@ from .._typing import Array
 from ..errors import NonHyperbolicWarning, ParameterError
 from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
 from .classify import classify, eigen_sorted, real_basis
+from .degenerate import is_continuum, merge_degenerate
 from .newton import batched_newton, batched_ptc, residual_batch
 from .symbolic import symbolic_equilibria
 from .symmetry import apply_generators, detect_symmetries
@@ -261,6 +262,7 @@ def find_equilibria(
     outside = int((~inside).sum())
     roots = roots[inside]
     stats["outside_box"] = outside
+    roots, stats["merged_degenerate"] = merge_degenerate(c, roots)
 
     # exact confirmation for small polynomial systems
     guarantee = ("multistart Newton + pseudo-transient continuation + deflation: no guarantee "
@@ -292,6 +294,11 @@ def find_equilibria(
         guarantee = ("stable equilibria only: pseudo-transient continuation from every start "
                      "and symmetry orbits; saddles were not searched")
     eqs = _classify_all(c, roots, tol)
+    if c.n <= _LARGE:  # a singular Jacobian alone does not make a continuum: test for one
+        from dataclasses import replace
+
+        eqs = [e if e.isolated or is_continuum(c, e.state) else replace(e, isolated=True)
+               for e in eqs]
     if any(not e.isolated for e in eqs) and status == "ok":
         status = "continuum"
         message = ("some equilibria are not isolated (singular Jacobian of the equilibrium "
@@ -392,7 +399,7 @@ def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]
     if not eqs:
         return eqs
     states = np.array([e.state for e in eqs])
-    glob = next((S for d, S in gens if d == "x -> -x"), None)
+    glob = next((S for _, S in gens if np.all(S == -1.0)), None)  # the object, not its label
     named = getattr(c.model, "states", {}) or {}
     refs = []
     for name, vec in named.items():

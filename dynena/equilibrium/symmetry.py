@@ -38,7 +38,9 @@ def detect_symmetries(model: Any, box_lo: Array, box_hi: Array, *, tol: float = 
             S = np.ones(n)
             S[j] = -1.0
             if holds(S) and not any(np.array_equal(S, G) for _, G in gens):
-                gens.append((f"{model.names[j]} -> -{model.names[j]}", S))
+                # the label must never read as the global flip "x -> -x" (a variable named x)
+                nm = model.names[j]
+                gens.append((f"{nm} -> -{nm}" if nm != "x" else "x -> -x (x only)", S))
     return gens
 
 

@@ -38,7 +38,10 @@ import numpy as np
 from .._typing import Array
 from ..errors import ParameterError
 from ..results.equilibria import EquilibriumSet
-from ..results.network import Connection, ExcitableNetwork, node_target_name
+from ..results.network import Connection, ExcitableNetwork, ThresholdCertificate, node_target_name
+from ..results.attractors import AttractorSet, PeriodicOrbit
+from .certify import search_node
+from .cycles import search_orbit
 from .outcome import OutcomeOracle
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
 from .via import boundary_normal, closest_saddle, left_unstable_vector
@@ -86,6 +89,10 @@ def excitable_network(
     seed: int = 0,
     jobs: int = 1,
     nearest_only: bool = False,
+    attractors: bool | str = "auto",
+    certify: bool = True,
+    tol: float = 1e-4,
+    budget: int = 40000,
     progress: Callable[[str], None] | None = None,
 ) -> ExcitableNetwork:
     r"""Compute the excitable network of a model.
@@ -123,7 +130,18 @@ def excitable_network(
     jobs : int
         Local worker processes (nodes are shared out among them).
     nearest_only : bool
-        Only each node's smallest connection (its minimal critical shock), not all of them.
+        Only each node's smallest connection (its minimal critical shock), not all of them;
+        the same value as the smallest threshold of the full run.
+    attractors : bool or "auto"
+        Sample the box for attractors that are not equilibria (map cycles, limit cycles) and
+        make the stable ones nodes. ``auto``: for models of up to 50 variables.
+    certify : bool
+        Global search over all directions with a stated guarantee (default). ``False`` keeps
+        the geometric search alone (faster, no guarantee).
+    tol : float
+        Relative tolerance of the global search.
+    budget : int
+        Trajectories the global search may spend per source state.
     progress : callable, optional
         Receives progress messages.
 
@@ -131,6 +149,8 @@ def excitable_network(
     -------
     ExcitableNetwork
     """
+    from ..attractor import find_attractors
+    from ..attractor.api import node_oracle
     from ..compile import compile_model
     from ..equilibrium import find_equilibria
 
@@ -155,18 +175,25 @@ def excitable_network(
                 names=tuple(c.names), equilibria=equilibria, space=space,
                 max_threshold=max_threshold,
                 norm="l2" if weights is None else "weighted-l2")
-    if not node_eqs:
+    orbits: list[PeriodicOrbit] = []
+    att: AttractorSet | None = None
+    if _want_attractors(attractors, c, nodes):
+        _say(progress, "sampling the box for attractors that are not equilibria")
+        att = find_attractors(c, equilibria, seed=seed)
+        orbits = list(att.stable_orbits)
+    if not node_eqs and not orbits:
         return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
                                 node_stability=(), connections=(), **base,  # type: ignore
+                                attractors=att,
                                 stats={"trajectories": 0, "nodes_computed": 0,
                                        "seconds": time.perf_counter() - t0},
-                                message="the model has no stable equilibrium in the box: "
-                                        "there is no excitable network to compute")
-    ids = [e.id for e in node_eqs]
-    N = np.array([e.state for e in node_eqs])
-    allstates = np.array([e.state for e in eqs])
-    oracle = OutcomeOracle.build(c, N, allstates, t_max=t_max,
-                                 eigenvalues=[e.eigenvalues for e in node_eqs])
+                                message="the model has no stable equilibrium or stable periodic "
+                                        "orbit in the box: there is no excitable network to "
+                                        "compute")
+    ids = [e.id for e in node_eqs] + [o.id for o in orbits]
+    N = np.array([e.state for e in node_eqs] + [o.points[0] for o in orbits]).reshape(-1, c.n)
+    oracle = node_oracle(c, equilibria, node_eqs, orbits, t_max=t_max)
+    oracle.transit_nodes = any(e.stability != "stable" for e in node_eqs)
     S = np.array([e.state for e in saddle_eqs]).reshape(-1, c.n)
     s_reach = np.array([0.2 * max(1e-12, float(np.min(np.linalg.norm(N - s, axis=1))))
                         for s in S]) if len(S) else np.zeros(0)
@@ -174,14 +201,17 @@ def excitable_network(
     if W is not None and (W.shape != (c.n,) or np.any(W <= 0)):
         raise ParameterError(f"weights must be {c.n} positive numbers")
     ctx = _Ctx(c, oracle, N, ids, S, [e.id for e in saddle_eqs], s_reach, W, rtol, seed,
-               progress, nearest_only)
+               progress, nearest_only, certify=certify, tol=tol, budget=budget,
+               points=[e.state[None, :] for e in node_eqs] + [o.points for o in orbits],
+               rough=_rough(att))
 
     # symmetry: compute one node per ± pair
     pair_of = {e.id: e.pair for e in eqs}
     # Mirror images: f(-x) = -f(x) maps node i's kicks v to its pair's kicks -v; for input
     # pulses the model must also be odd in the inputs, f(-x, -u) = -f(x, u).
-    mirror = symmetry and "x -> -x" in equilibria.symmetry and all(
-        pair_of.get(i) in ids for i in ids) and (space == "state" or _odd_in_inputs(c))
+    eq_ids = [e.id for e in node_eqs]
+    mirror = symmetry and not orbits and all(pair_of.get(i) in ids for i in eq_ids) and \
+        _odd_in_state(c) and (space == "state" or _odd_in_inputs(c))
     todo = []
     for i, nid in enumerate(ids):
         p = pair_of.get(nid)
@@ -195,8 +225,8 @@ def excitable_network(
     elif space == "state" and perturbations != "state":
         raise ParameterError("perturbations must be 'state', a list of direction names, "
                              "or InputPulses")
-    work = _NodeWork(ctx, node_eqs, space, perturbations, dirs, max_threshold, max_candidates,
-                     refine, n_verify)
+    work = _NodeWork(ctx, node_eqs, orbits, space, perturbations, dirs, max_threshold,
+                     max_candidates, refine, n_verify)
     conns: list[Connection] = []
     self_loops: list[Connection] = []
     jobs = max(1, min(int(jobs), len(todo)))
@@ -217,6 +247,7 @@ def excitable_network(
             self_loops += [_mirror(cn, pair_of, ids) for cn in loops]
     conns.sort(key=lambda cn: (ids.index(cn.source), cn.threshold))
     stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
+             "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
              "nodes_computed": len(todo), "mirrored": bool(mirror), "t_max": oracle.t_max,
              "capture_radii": oracle.radii.tolist()}
     msg = f"{len(ids)} nodes, {len(conns)} connections"
@@ -231,8 +262,12 @@ def excitable_network(
                       "max_amplitude": perturbations.max_amplitude}),
                "weights": None if W is None else W.tolist()}
     return ExcitableNetwork(node_ids=tuple(ids), node_states=N,
-                            node_labels=tuple(e.label for e in node_eqs),
-                            node_stability=tuple(e.stability for e in node_eqs),
+                            node_labels=tuple([e.label for e in node_eqs] + [None] * len(orbits)),
+                            node_stability=tuple([e.stability for e in node_eqs]
+                                                 + ["stable"] * len(orbits)),
+                            node_kinds=tuple(["equilibrium"] * len(node_eqs)
+                                             + [o.kind for o in orbits]),
+                            attractors=att,
                             connections=tuple(conns), self_loops=tuple(self_loops),
                             stats=stats, options=options, message=msg, **base)  # type: ignore
 
@@ -243,6 +278,7 @@ class _NodeWork:
 
     ctx: _Ctx
     node_eqs: list[Any]
+    orbits: list[PeriodicOrbit]
     space: str
     perturbations: Any
     dirs: list[Array] | None
@@ -253,15 +289,26 @@ class _NodeWork:
 
     def __call__(self, i: int) -> tuple[list[Connection], list[Connection], int]:
         n0 = self.ctx.oracle.trajectories
-        e = self.node_eqs[i]
         loops: list[Connection] = []
+        if i >= len(self.node_eqs):
+            o = self.orbits[i - len(self.node_eqs)]
+            if self.space == "input":
+                found, loops = _input_connections(self.ctx, i, self.perturbations,
+                                                  self.max_threshold, origins=o.points)
+            else:
+                found = _orbit_connections(self.ctx, i, o, self.dirs)
+            return found, loops, self.ctx.oracle.trajectories - n0
+        e = self.node_eqs[i]
         if e.stability != "stable":
             found = _heteroclinic(self.ctx, i, e)
         elif self.space == "input":
             found, loops = _input_connections(self.ctx, i, self.perturbations,
                                               self.max_threshold)
         else:
-            found = _state_connections(self.ctx, i, self.dirs, self.max_threshold,
+            # in dimension <= 3 the certified search makes thresholds independent of the
+            # cut; above it the geometric search stays bounded by it (cost), as documented
+            bound = None if self.ctx.c.n <= 3 else self.max_threshold
+            found = _state_connections(self.ctx, i, self.dirs, bound,
                                        self.max_candidates, self.refine, self.n_verify)
         return found, loops, self.ctx.oracle.trajectories - n0
 
@@ -308,6 +355,19 @@ class _Ctx:
     seed: int
     progress: Any
     nearest_only: bool = False
+    certify: bool = True
+    tol: float = 1e-4
+    budget: int = 40000
+    points: list[Array] | None = None  # every node's points (cycles: all of them)
+    rough: bool = False  # the basin boundaries look fractal (uncertainty exponent < 0.85)
+
+    def dist(self, x: Array, k: int) -> float:
+        """Norm of the smallest kick from ``x`` onto a point of node ``k``."""
+        P = self.points[k] if self.points is not None else self.N[k][None, :]
+        D = P - x
+        d = np.sqrt(np.sum(self.W * D * D, axis=1)) if self.W is not None else \
+            np.linalg.norm(D, axis=1)
+        return float(d.min())
 
     def unit(self, v: Array) -> Array:
         nrm = np.sqrt(np.sum(self.W * v * v)) if self.W is not None else np.linalg.norm(v)
@@ -322,6 +382,55 @@ class _Ctx:
         _, X = self.oracle.trajectory(x_start)
         k, _, _ = closest_saddle(X, self.S, self.s_reach)
         return (self.sids[k], k) if k is not None else (None, -1)
+
+
+def _rough(att: AttractorSet | None) -> bool:
+    """Basin boundaries look fractal: the uncertainty exponent is clearly below one."""
+    u = att.uncertainty if att is not None else None
+    return bool(u and u.get("exponent") is not None and u["exponent"] < 0.85)
+
+
+def _want_attractors(flag: bool | str, c: Any, nodes: str) -> bool:
+    if flag == "auto":
+        return c.n <= 50 and nodes == "auto" and not hasattr(c.model, "blocks")
+    if not isinstance(flag, bool):
+        raise ParameterError(f"attractors must be True, False or 'auto', got {flag!r}")
+    return flag
+
+
+def _odd_in_state(c: Any) -> bool:
+    """Check f(-x) = -f(x) at generic points (the symmetry object, never its label)."""
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((4, c.n)) * 0.7
+    with np.errstate(all="ignore"):
+        a, b = c.f_batch(-X), -c.f_batch(X)
+    return bool(np.allclose(a, b, rtol=1e-12, atol=1e-12 * (1 + float(np.max(np.abs(b))))))
+
+
+def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array] | None
+                       ) -> list[Connection]:
+    """Connections from a periodic source: kicks from points of the orbit."""
+    if dirs is not None:
+        raise ParameterError("named directions are not supported from a periodic-orbit node "
+                             f"({orbit.id}); use all directions")
+    upper = {k: min(ctx.dist(p, k) for p in orbit.points[:: max(1, len(orbit.points) // 64)])
+             * (1 + 1e-9) for k in range(len(ctx.ids)) if k != i}
+    n0 = ctx.oracle.trajectories
+    best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
+                               tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
+                               rough=ctx.rough)
+    if ctx.nearest_only and best:
+        j0 = min((j for j in best if j >= 0), key=lambda j: best[j][1], default=None)
+        best = {j0: best[j0]} if j0 is not None else {}
+    out = []
+    per = (ctx.oracle.trajectories - n0) // max(1, len(best))
+    for j, (lo, hi, v, x0) in sorted(best.items(), key=lambda kv: kv[1][1]):
+        via, _ = ctx.via(x0 + hi * v) if j >= 0 else (None, -1)
+        out.append(Connection(source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (lo + hi),
+                              space="state", kind="excitable", direction=v, via=via,
+                              bracket=(lo, hi), trajectories=per, origin=x0,
+                              certificate=certs.get(j)))
+    return out
 
 
 def _odd_in_inputs(c: Any) -> bool:
@@ -462,34 +571,86 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
         grid_hi.append(a_hi[k])
     if grid_rays:
         sw += scan_rays(oracle, grid_rays, grid_hi, n_grid=8)
-    if ctx.nearest_only and sw:  # the minimal critical shock only: one target, the nearest
+    if ctx.nearest_only and sw and not ctx.certify:  # minimal critical shock, uncertified
         cut = min(x.hi for x in sw if x.target != i)
         sw = [x for x in sw if x.lo < cut and x.target != i]
     # coarse brackets first (1e-3): only the best per target is refined to rtol
     coarse = max(ctx.rtol, 1e-3)
     bisect_switches(oracle, sw, coarse, prune=True)
     best = _best_switches(sw)
+    rng = np.random.default_rng(ctx.seed + i)
+    nrefs: dict[int, int] = {}
+    for j, s in list(best.items()):
+        nrefs[j] = 0
+        if refine and j >= 0:
+            best[j], nrefs[j] = _refine(ctx, s, coarse)
+        bisect_switches(oracle, [best[j]], ctx.rtol)
+    certs: dict[int, ThresholdCertificate] = {}
+    if dirs is None and ctx.certify:
+        best, certs = _global_search(ctx, i, best)
+    elif dirs is not None:
+        certs = {j: _ray_certificate(ctx, oracle.trajectories - n_before) for j in best}
     if ctx.nearest_only and best:
         j0 = min(best, key=lambda j: best[j].hi)
         best = {j0: best[j0]}
-    rng = np.random.default_rng(ctx.seed + i)
     out: list[Connection] = []
     for j, s in sorted(best.items(), key=lambda kv: kv[1].hi):
-        nref = 0
-        if refine and j >= 0:
-            s, nref = _refine(ctx, s, coarse)
-        bisect_switches(oracle, [s], ctx.rtol)
-        s, verified = _verify(ctx, s, rng, n_verify, max_threshold)
+        verified = 0
+        cert = certs.get(j)
+        if cert is not None and np.isfinite(cert.lower_bound) and cert.lower_bound > s.lo:
+            # a witness below the bound: the bound's slope model failed here; say only what
+            # the witness shows
+            cert = replace(cert, lower_bound=s.lo)
+        if cert is None or cert.method == "multi-start":
+            s, verified = _verify(ctx, s, rng, n_verify, max_threshold)
         via, _ = ctx.via(s.ray.start(s.hi)[0]) if j >= 0 else (None, -1)
         out.append(Connection(
             source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (s.lo + s.hi), space="state",
             kind="excitable", direction=s.ray.direction, via=via, bracket=(s.lo, s.hi),
-            trajectories=0, verified=verified, refinements=nref))
+            trajectories=0, verified=verified, refinements=nrefs.get(j, 0), certificate=cert))
     # cost per connection: the node's trajectories shared among its connections
     if out:
         per = (oracle.trajectories - n_before) // len(out)
         out = [replace(cn, trajectories=per) for cn in out]
     return out
+
+
+def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
+                   ) -> tuple[dict[int, Switch], dict[int, ThresholdCertificate]]:
+    """Every target's threshold as the minimum of a global search seeded by the geometry.
+
+    Upper bounds: the geometric thresholds, and for every other node the distance to it (the
+    kick landing on it). Seeds: the geometric directions and the straight lines to the nodes.
+    """
+    xi = ctx.N[i]
+    upper: dict[int, float] = {}
+    seeds: list[Array] = []
+    for k, xk in enumerate(ctx.N):
+        # in high dimension the multi-start refines what the geometry found (and whatever
+        # its scans meet); every node as a target is for the certified search (n <= 3)
+        if k != i and (ctx.c.n <= 3 or k in best):
+            upper[k] = ctx.dist(xi, k) * (1 + 1e-9)
+            P = ctx.points[k] if ctx.points is not None else xk[None, :]
+            near = P[int(np.argmin(np.linalg.norm(P - xi, axis=1)))]
+            seeds.append(ctx.unit(near - xi))
+    for j, sw in best.items():
+        if j >= 0:
+            upper[j] = min(upper.get(j, np.inf), sw.hi)
+        if sw.ray.direction is not None:
+            seeds.append(sw.ray.direction)
+    gs, certs = search_node(ctx.oracle, xi, i, upper, seeds, weights=ctx.W, rtol=ctx.rtol,
+                            tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough)
+    out = dict(best)
+    for j, h in gs.results.items():
+        if j not in out or h.hi < out[j].hi:
+            out[j] = Switch(Ray(i, xi, gs.best_dir[j]), j, h.lo, h.hi, i)
+    return out, certs
+
+
+def _ray_certificate(ctx: _Ctx, trajectories: int) -> ThresholdCertificate:
+    return ThresholdCertificate(method="ray", status="ray", lower_bound=float("nan"),
+                                angular_resolution=None, radial_resolution=1.0 / 8,
+                                directions=1, trajectories=trajectories)
 
 
 def _refine(ctx: _Ctx, s: Switch, rtol: float, max_iter: int = 6) -> tuple[Switch, int]:
@@ -576,8 +737,10 @@ def _heteroclinic(ctx: _Ctx, i: int, e: Any) -> list[Connection]:
 
 
 def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
-                       max_threshold: float | None) -> tuple[list[Connection], list[Connection]]:
-    """Bisect the pulse amplitude for every channel and sign from node ``i``."""
+                       max_threshold: float | None, origins: Array | None = None
+                       ) -> tuple[list[Connection], list[Connection]]:
+    """Bisect the pulse amplitude for every channel and sign from node ``i`` (from every
+    point of ``origins`` for a periodic node: the smallest is its threshold)."""
     c, oracle = ctx.c, ctx.oracle
     m = len(c.input_names)
     if m == 0:
@@ -587,12 +750,15 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
         if not 0 <= ch < m:
             raise ParameterError(f"input channel {ch} does not exist (0..{m - 1})")
     a_max = max_threshold or pulses.max_amplitude
+    starts = [ctx.N[i]] if origins is None else list(
+        origins[:: max(1, len(origins) // 16)])
     rays = []
-    for ch in channels:
-        for sg in pulses.signs:
-            e = np.zeros(m)
-            e[ch] = sg
-            rays.append(Ray(i, ctx.N[i], None, pulse=e, width=pulses.width, tag=(ch, sg)))
+    for x0 in starts:
+        for ch in channels:
+            for sg in pulses.signs:
+                e = np.zeros(m)
+                e[ch] = sg
+                rays.append(Ray(i, x0, None, pulse=e, width=pulses.width, tag=(ch, sg)))
     n0 = oracle.trajectories
     sw = scan_rays(oracle, rays, [a_max] * len(rays), n_grid=8)
     first: dict[int, Switch] = {}
@@ -604,7 +770,17 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
     per = (oracle.trajectories - n0) // max(1, len(rays))
     out: list[Connection] = []
     loops: list[Connection] = []
-    for k, ray in enumerate(rays):
+    best_k: dict[Any, int] = {}
+    for k, ray in enumerate(rays):  # per (channel, sign): the origin with the smallest switch
+        cur = best_k.get(ray.tag)
+        if cur is None or (k in first and (cur not in first or first[k].hi < first[cur].hi)):
+            best_k[ray.tag] = k
+    cert = ThresholdCertificate(method="ray", status="ray", lower_bound=float("nan"),
+                                angular_resolution=None, radial_resolution=1.0 / 8,
+                                directions=len(rays), trajectories=oracle.trajectories - n0,
+                                sources=len(starts))
+    for k in best_k.values():
+        ray = rays[k]
         ch, sg = ray.tag
         sk = first.get(k)
         if sk is None:
@@ -617,7 +793,8 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
         out.append(Connection(source=ctx.ids[i], target=ctx.name(sk.target),
                               threshold=0.5 * (sk.lo + sk.hi), space="input", channel=ch,
                               sign=sg, width=pulses.width, kick=kick, via=via,
-                              bracket=(sk.lo, sk.hi), trajectories=per))
+                              bracket=(sk.lo, sk.hi), trajectories=per, certificate=cert,
+                              origin=None if origins is None else ray.x0))
     return out, loops
 
 

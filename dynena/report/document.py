@@ -54,6 +54,18 @@ def _vector_latex(text: str) -> str:
     return t.replace("@", r"\,").replace("*", r"\,")
 
 
+def _certified_by(c: Any) -> str:
+    """Short form of a connection's certificate for the table."""
+    k = c.certificate
+    if k is None:
+        return "geometric only" if c.space == "state" else "pulse scan"
+    if k.method in ("direction-grid", "both-directions"):
+        lb = f" ≥ {k.lower_bound:.5g}" if np.isfinite(k.lower_bound) else ""
+        return {"certified": "all directions", "rough-boundary": "all dir. (rough)"}.get(
+            k.status, "budget") + lb
+    return {"multi-start": f"{k.starts} starts", "ray": "ray scan"}.get(k.method, k.method)
+
+
 def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: Any | None,
                      figures: dict[str, Path], provenance: dict[str, Any],
                      extra_sections: list[tuple[str, list[Any]]] | None = None) -> Path:
@@ -164,7 +176,7 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
         if "network_png" in figures:
             story.append(img(figures["network_png"], max_h=12 * cm))
         rows = [["source", "target", "threshold δ", "bracket", "via", "direction / input",
-                 "traj.", "verified"]]
+                 "traj.", "certified by"]]
         for c in network.connections[:80]:
             if c.space == "input":
                 what = f"channel {c.channel}, sign {c.sign:+d}, width {c.width}"
@@ -175,9 +187,14 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
                 what = ""
             rows.append([c.source, c.target, f"{c.threshold:.7g}",
                          f"[{c.bracket[0]:.6g}, {c.bracket[1]:.6g}]", c.via or "-", what,
-                         str(c.trajectories), "-" if c.space == "input" else str(c.verified)])
-        story.append(table(rows, [1.3 * cm, 1.5 * cm, 2.0 * cm, 3.4 * cm, 1.2 * cm, 4.4 * cm,
-                                  1.0 * cm, 1.3 * cm]))
+                         str(c.trajectories), _certified_by(c)])
+        story.append(table(rows, [1.3 * cm, 1.5 * cm, 1.9 * cm, 3.2 * cm, 1.1 * cm, 3.9 * cm,
+                                  1.0 * cm, 2.4 * cm]))
+        certs = [c.certificate for c in network.connections if c.certificate is not None]
+        if certs:
+            story.append(Paragraph(
+                "How each threshold was established: " + certs[0].statement + ". Lower bounds "
+                "per connection are in results.json (certificate.lower_bound).", body))
         if "staircase_png" in figures:
             story.append(Spacer(1, 8))
             story.append(img(figures["staircase_png"], max_h=7 * cm))

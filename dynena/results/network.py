@@ -8,13 +8,120 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from .attractors import AttractorSet
 from .equilibria import EquilibriumSet
 
-__all__ = ["Connection", "ExcitableNetwork", "node_target_name"]
+__all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name"]
 
 
 def node_target_name(code: int, node_ids: list[str]) -> str:
-    return node_ids[code] if code >= 0 else ("unknown" if code == -1 else "diverged")
+    """Node id, or the outcome's name: ``unknown`` (-1, budget), ``diverged`` (-2),
+    ``undecided`` (-3, stalled on the boundary)."""
+    if code >= 0:
+        return node_ids[code]
+    return {-1: "unknown", -2: "diverged", -3: "undecided"}.get(code, "unknown")
+
+
+@dataclass(frozen=True)
+class ThresholdCertificate:
+    r"""How a threshold was established and what is guaranteed about it.
+
+    Attributes
+    ----------
+    method : str
+        ``direction-grid`` (branch and bound over all directions, state dimension 2–3),
+        ``both-directions`` (dimension 1), ``multi-start`` (higher dimension: random starts and
+        descent), ``ray`` (one admissible direction or pulse: named directions, input pulses)
+        or ``found`` (an outcome met on the way, e.g. divergence, not minimised over
+        directions).
+    status : str
+        ``certified`` (every cell closed), ``rough-boundary`` (the same search, denser, on a
+        boundary whose uncertainty exponent says it is fractal: the lower bound rests on a
+        slope model such a boundary can violate), ``multi-start``, ``ray``, ``found``, or
+        ``budget`` (the trajectory budget ran out first: the lower bound is what had been
+        shown).
+    lower_bound : float
+        No admissible kick of smaller norm reaches the target, at the stated resolutions
+        (``nan`` where the method gives no bound).
+    angular_resolution : float or None
+        Angular radius (radians) of the finest direction cells (near the minimiser, before
+        the local minimisation).
+    coverage : float or None
+        Angular radius (radians) of the coarsest cells: every direction lies within it of a
+        scanned ray.
+    sources : int
+        Points of the source attractor kicked from (1 for an equilibrium; the k points of a
+        map cycle; points sampled along a limit cycle, then the phase refined locally).
+    radial_resolution : float
+        Spacing of the radial scan relative to the largest amplitude scanned: a basin piece
+        thinner than this along every ray can be missed.
+    tolerance : float
+        Relative tolerance of the global search (cells closed when their bound is within it).
+    directions, trajectories : int
+        Rays scanned and trajectories computed by the search from this source.
+    starts, descents, reached_best : int or None
+        Multi-start: directions started from, local descents run, descents that reached the
+        best value within 0.1 %.
+    spread : float or None
+        Multi-start: (worst descent minimum / best) − 1.
+    """
+
+    method: str
+    status: str
+    lower_bound: float
+    angular_resolution: float | None
+    radial_resolution: float
+    directions: int
+    trajectories: int
+    tolerance: float = 1e-4
+    coverage: float | None = None
+    sources: int = 1
+    starts: int | None = None
+    descents: int | None = None
+    reached_best: int | None = None
+    spread: float | None = None
+
+    @property
+    def statement(self) -> str:
+        """One sentence saying what is guaranteed."""
+        src = (f" (kicks from {self.sources} points of the source attractor)"
+               if self.sources > 1 else "")
+        return self._statement() + src
+
+    def _statement(self) -> str:
+        if self.method in ("direction-grid", "both-directions"):
+            head = {"certified": "certified:",
+                    "rough-boundary": "rough (fractal) basin boundary: the bound assumes the "
+                                      "entry distance varies no faster between rays than seen;",
+                    }.get(self.status, "search stopped at its trajectory budget;")
+            ang = (f" within {np.degrees(self.coverage):.3g} deg of a scanned ray, "
+                   f"{np.degrees(self.angular_resolution or 0.0):.3g} deg near the minimum "
+                   f"(then minimised locally)," if self.coverage else "")
+            return (f"{head} no kick below {self.lower_bound:.6g} reaches the target: every "
+                    f"direction{ang} radial spacing {self.radial_resolution:.3g} of the range "
+                    f"({self.directions} rays); a basin piece thinner than that could hide")
+        if self.method == "multi-start":
+            return (f"multi-start: {self.starts} starts, {self.descents} descents, "
+                    f"{self.reached_best} reached the best value (spread "
+                    f"{(self.spread or 0.0):.2g}); no lower bound in dimension > 3")
+        if self.method == "ray":
+            return (f"one admissible direction: first entry along it, radial spacing "
+                    f"{self.radial_resolution:.3g} of the range")
+        return "met on the way; not minimised over directions"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "method": self.method, "status": self.status,
+            "lower_bound": None if not np.isfinite(self.lower_bound) else float(self.lower_bound),
+            "angular_resolution": self.angular_resolution,
+            "radial_resolution": self.radial_resolution, "tolerance": self.tolerance,
+            "coverage": self.coverage, "sources": self.sources,
+            "directions": self.directions, "trajectories": self.trajectories,
+            "statement": self.statement}
+        if self.method == "multi-start":
+            d.update(starts=self.starts, descents=self.descents,
+                     reached_best=self.reached_best, spread=self.spread)
+        return d
 
 
 @dataclass(frozen=True)
@@ -43,6 +150,10 @@ class Connection:
         Trajectories computed for this connection (candidates, bisection, refinement).
     verified : int
         Random directions (or pulses) checked at 0.999 δ that did not reach the target.
+    certificate : ThresholdCertificate or None
+        How the threshold was established (global search, its coverage and lower bound).
+    origin : ndarray or None
+        The state that is kicked, when the source is a periodic orbit (a point of it).
     """
 
     source: str
@@ -60,6 +171,8 @@ class Connection:
     trajectories: int = 0
     verified: int = 0
     refinements: int = 0
+    certificate: ThresholdCertificate | None = None
+    origin: Array | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +197,8 @@ class ExcitableNetwork:
     options: dict[str, Any] = field(default_factory=dict)
     message: str = ""
     readout: dict[str, Array] = field(default_factory=dict)
+    node_kinds: tuple[str, ...] = ()
+    attractors: AttractorSet | None = None
 
     @property
     def edges(self) -> tuple[Connection, ...]:
@@ -177,10 +292,14 @@ class ExcitableNetwork:
                                  "threshold": float(c.threshold), "space": c.space,
                                  "kind": c.kind, "via": c.via,
                                  "bracket": [float(c.bracket[0]), float(c.bracket[1])],
-                                 "trajectories": c.trajectories, "verified": c.verified}
+                                 "trajectories": c.trajectories, "verified": c.verified,
+                                 "certificate": None if c.certificate is None
+                                 else c.certificate.to_dict()}
             if c.space == "state":
                 d["direction"] = vec(c.direction)
                 d["refinements"] = c.refinements
+                if c.origin is not None:
+                    d["origin"] = vec(c.origin)
             else:
                 d.update({"channel": c.channel, "sign": c.sign, "width": c.width,
                           "kick_norm": None if c.kick is None else float(np.linalg.norm(c.kick))})
@@ -192,7 +311,9 @@ class ExcitableNetwork:
             e = eq.get(nid)
             nd: dict[str, Any] = {"id": nid, "state": vec(self.node_states[i]),
                                   "label": self.node_labels[i],
-                                  "stability": self.node_stability[i]}
+                                  "stability": self.node_stability[i],
+                                  "kind": self.node_kinds[i] if i < len(self.node_kinds)
+                                  else "equilibrium"}
             if e is not None:
                 nd["max_abs_eig"] = float(np.max(np.abs(e.eigenvalues)))
                 nd["pair"] = e.pair
@@ -210,4 +331,5 @@ class ExcitableNetwork:
             "saddles": [{"id": e.id, "unstable_dim": e.unstable_dim, "type": e.type}
                         for e in self.equilibria.equilibria if e.stability == "saddle"],
             "stats": self.stats, "options": self.options, "message": self.message,
+            "attractors": None if self.attractors is None else self.attractors.to_dict(),
         }

@@ -326,7 +326,7 @@ def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array
             F = c.f(x) - x
             xs_.append(x)
             qs_.append(0.5 * float(F @ F))
-            if oracle._captured(x[None])[0] >= 0:
+            if oracle.captured(x[None])[0] >= 0:
                 break
             x = x + F
     else:

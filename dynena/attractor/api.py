@@ -1,0 +1,265 @@
+r"""``find_attractors``: every attractor whose basin the box samples, with basin fractions.
+
+Starts on a scrambled Sobol set in the box are sent through the outcome oracle with the
+stable equilibria as nodes. Trajectories that reach none (``unknown``: still moving when the
+budget ran out) end near an attractor that is not a node yet; from their final states a
+periodic orbit is sought (:func:`~dynena.attractor.periodic.map_cycle_from`,
+:func:`~dynena.attractor.periodic.limit_cycle_from`), polished and classified by its
+multipliers. What is bounded but not periodic is kept as an aperiodic attractor (its tail
+cloud) with a largest-Lyapunov-exponent estimate. Rounds repeat until no start is unknown or
+nothing new is found (the reference design is the recurrence mapper of Attractors.jl).
+
+**Basins**: the fraction of starts reaching each outcome, with the binomial standard error
+:math:`\sqrt{f(1-f)/N}`; and the uncertainty fraction :math:`f(\varepsilon)` (a start and a
+start moved by ε reach different outcomes) at two ε, whose log-slope is the uncertainty
+exponent α (α ≈ 1 for a smooth boundary, α < 1 for a fractal one; Grebogi et al. 1983).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from ..flow.oracle import DIVERGED, UNDECIDED, UNKNOWN, OutcomeOracle
+from ..results.attractors import AperiodicAttractor, AttractorSet, BasinEstimate, PeriodicOrbit
+from ..results.equilibria import EquilibriumSet
+from .periodic import limit_cycle_from, map_cycle_from
+
+__all__ = ["find_attractors", "node_oracle"]
+
+
+def node_oracle(c: Any, equilibria: EquilibriumSet, node_eqs: list[Any],
+                orbits: list[PeriodicOrbit], aperiodic: list[AperiodicAttractor] | None = None,
+                t_max: float | None = None) -> OutcomeOracle:
+    """The outcome oracle whose nodes are ``node_eqs``, then ``orbits``, then ``aperiodic``."""
+    aperiodic = aperiodic or []
+    pts = [e.state[None, :] for e in node_eqs] + [o.points for o in orbits] + \
+        [a.points for a in aperiodic]
+    reps = np.array([p[0] for p in pts]).reshape(-1, c.n)
+    allx = np.array([e.state for e in equilibria.equilibria]).reshape(-1, c.n)
+    return OutcomeOracle.build(c, reps, allx, t_max=t_max, node_points=pts,
+                               eigenvalues=[e.eigenvalues for e in node_eqs],
+                               rates=[o.contraction_rate for o in orbits])
+
+
+def find_attractors(
+    model: Any,
+    equilibria: EquilibriumSet | None = None,
+    *,
+    box: Any = None,
+    n_samples: int = 256,
+    max_period: int = 64,
+    rounds: int = 3,
+    uncertainty: bool = True,
+    seed: int = 0,
+) -> AttractorSet:
+    r"""Sample the box and find every attractor the samples reach.
+
+    Parameters
+    ----------
+    model : Model or CompiledModel
+    equilibria : EquilibriumSet, optional
+        Computed when not given.
+    box : dict or array, optional
+        Sampling box (default: the variables' ranges, as for equilibria).
+    n_samples : int
+        Sobol starts (the basin fractions' sample size).
+    max_period : int
+        Longest map cycle looked for.
+    rounds : int
+        Discovery rounds (each re-runs the starts still unknown).
+    uncertainty : bool
+        Estimate the uncertainty fraction and exponent of the basin boundaries.
+
+    Returns
+    -------
+    AttractorSet
+
+    >>> import dynena
+    >>> m = dynena.Model.from_dict({"dynena": 1, "name": "osc", "kind": "ode",
+    ...     "variables": {"x": {"range": [-3, 3]}, "y": {"range": [-3, 3]}},
+    ...     "equations": {"x": "x*(1 - x**2 - y**2) - y", "y": "y*(1 - x**2 - y**2) + x"}})
+    >>> a = dynena.find_attractors(m, n_samples=32, uncertainty=False)
+    >>> [(o.kind, round(o.period, 6)) for o in a.stable_orbits]
+    [('limit-cycle', 6.283185)]
+    """
+    from ..compile import compile_model
+    from ..equilibrium import find_equilibria
+    from ..equilibrium.api import default_box
+
+    c = model if hasattr(model, "f_batch") else compile_model(model)
+    eq = equilibria if equilibria is not None else find_equilibria(c)
+    lo, hi = default_box(c, box)
+    from scipy.stats import qmc
+
+    X = lo + (hi - lo) * qmc.Sobol(d=c.n, scramble=True, seed=seed).random(n_samples)
+    stable = [e for e in eq.equilibria if e.stability == "stable"]
+    orbits: list[PeriodicOrbit] = []
+    aper: list[AperiodicAttractor] = []
+    notes: list[str] = []
+    out = np.zeros(len(X), int)
+    for r in range(max(1, rounds)):
+        quick = node_oracle(c, eq, stable, orbits, aper)
+        quick.patience = 1  # still moving after the base time: worth a closer look
+        quick.unknown_states = []
+        out = quick(X)
+        unk = np.flatnonzero(out == UNKNOWN)
+        if not len(unk):
+            break
+        # first look for attractors where they stopped (cheap); only when none is new, give
+        # the undecided starts the full budget (slow but decided approaches)
+        if _new_attractors(c, quick.unknown_states, orbits, aper, max_period):
+            continue
+        full = node_oracle(c, eq, stable, orbits, aper)
+        full.unknown_states = []
+        out[unk] = full(X[unk])
+        if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
+                                                          aper, max_period):
+            notes.append(f"{int(np.sum(out == UNKNOWN))} starts stayed unknown: no periodic "
+                         "orbit or bounded attractor could be resolved from them")
+            break
+    ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
+    basins = _fractions(out, ids)
+    unc = None
+    if uncertainty and len(ids) + int(np.any(out == DIVERGED)) > 1:
+        oracle = node_oracle(c, eq, stable, orbits, aper)
+        unc = _uncertainty(oracle, X, out, lo, hi, seed)
+    box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
+    msg = (f"{len(stable)} stable equilibria, {sum(o.stable for o in orbits)} stable periodic "
+           f"orbits, {len(aper)} aperiodic attractors from {len(X)} starts")
+    return AttractorSet(tuple(orbits), tuple(aper), tuple(basins), len(X), box_d,
+                        uncertainty=unc, message="; ".join([msg] + notes))
+
+
+def _new_attractors(c: Any, states: list[Array], orbits: list[PeriodicOrbit],
+                    aper: list[AperiodicAttractor], max_period: int) -> bool:
+    """Resolve the final states of unknown starts into new orbits or aperiodic attractors."""
+    found = False
+    for x in states[:16]:
+        if _known(x, orbits, aper):
+            continue
+        oid = f"C{len(orbits)}"
+        if c.kind == "map":
+            o = map_cycle_from(c, x, max_period=max_period, oid=oid)
+        else:
+            o = limit_cycle_from(c, x, oid=oid)
+        if o is not None:
+            if not _known(o.points[0], orbits, aper):
+                orbits.append(o)
+                found = True
+            continue
+        a = _aperiodic_from(c, x, f"A{len(aper)}")
+        if a is not None and not _known(a.points[-1], orbits, aper):
+            aper.append(a)
+            found = True
+    return found
+
+
+def _known(x: Array, orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor]) -> bool:
+    for o in orbits:
+        size = float(np.max(np.ptp(o.points, axis=0))) if len(o.points) > 1 else 0.0
+        tol = max(1e-5 * (1 + float(np.max(np.abs(o.points)))), 0.02 * size)
+        if np.min(np.linalg.norm(o.points - x, axis=1)) < tol:
+            return True
+    for a in aper:
+        if np.min(np.linalg.norm(a.points - x, axis=1)) < 0.05 * float(np.max(np.ptp(
+                a.points, axis=0))):
+            return True
+    return False
+
+
+def _aperiodic_from(c: Any, x: Array, aid: str, n_points: int = 2000) -> AperiodicAttractor | None:
+    """The tail cloud of a bounded non-periodic trajectory and its Lyapunov estimate."""
+    from ..simulation import simulate
+
+    if c.kind == "map":
+        tr = simulate(c, x, 4 * n_points)
+        if not tr.success:
+            return None
+        P = tr.x[-n_points:]
+    else:
+        tr = simulate(c, x, 400.0, t_eval=np.linspace(200.0, 400.0, n_points))
+        if not tr.success or len(tr.x) < n_points // 2:
+            return None
+        P = tr.x
+    if not np.all(np.isfinite(P)) or float(np.max(np.ptp(P, axis=0))) <= 0:
+        return None
+    # recurrence: the second half of the tail comes back near the first half (a drift or a
+    # slow transient does not)
+    from scipy.spatial import cKDTree
+
+    half = len(P) // 2
+    d, _ = cKDTree(P[:half]).query(P[half:])
+    if float(np.median(d)) > 0.02 * float(np.max(np.ptp(P, axis=0))):
+        return None
+    return AperiodicAttractor(aid, P, _lyapunov(c, P[0]), tuple(c.names))
+
+
+def _lyapunov(c: Any, x: Array, steps: int = 2000, dt: float = 0.5) -> float:
+    """Largest Lyapunov exponent by tangent propagation with renormalisation."""
+    from scipy.integrate import solve_ivp
+
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal(c.n)
+    v /= np.linalg.norm(v)
+    total = 0.0
+    n = c.n
+    if c.kind == "map":
+        for _ in range(steps):
+            v = c.jac(x) @ v
+            x = c.f(x)
+            nv = float(np.linalg.norm(v))
+            total += np.log(max(nv, 1e-300))
+            v /= max(nv, 1e-300)
+        return total / steps
+    k = 200
+    for _ in range(k):
+        y0 = np.concatenate([x, v])
+        sol = solve_ivp(lambda t, y: np.concatenate([c.f(y[:n]), c.jac(y[:n]) @ y[n:]]),
+                        (0.0, dt), y0, rtol=1e-8, atol=1e-10)
+        x, v = sol.y[:n, -1], sol.y[n:, -1]
+        nv = float(np.linalg.norm(v))
+        total += np.log(max(nv, 1e-300))
+        v /= max(nv, 1e-300)
+    return total / (k * dt)
+
+
+def _fractions(out: Array, ids: list[str]) -> list[BasinEstimate]:
+    N = len(out)
+    res = []
+    names = {**{k: nid for k, nid in enumerate(ids)}, DIVERGED: "diverged", UNKNOWN: "unknown",
+             UNDECIDED: "undecided"}
+    for code, name in names.items():
+        k = int(np.sum(out == code))
+        if k == 0 and code < 0:
+            continue
+        f = k / N
+        res.append(BasinEstimate(name, f, float(np.sqrt(f * (1 - f) / N))))
+    return res
+
+
+def _uncertainty(oracle: OutcomeOracle, X: Array, out: Array, lo: Array, hi: Array,
+                 seed: int) -> dict[str, Any]:
+    """Uncertainty fraction f(ε) at two ε and the exponent α = Δlog f / Δlog ε."""
+    rng = np.random.default_rng(seed + 17)
+    diag = float(np.linalg.norm(hi - lo))
+    res: dict[str, Any] = {}
+    fs, counts = [], []
+    eps = (1e-2 * diag, 1e-3 * diag)
+    for e in eps:
+        D = rng.standard_normal(X.shape)
+        D *= e / np.linalg.norm(D, axis=1, keepdims=True)
+        o2 = oracle(X + D)
+        ok = (o2 != UNKNOWN) & (out != UNKNOWN)  # undetermined pairs say nothing
+        k = int(np.sum((o2 != out) & ok))
+        counts.append(k)
+        fs.append(k / max(1, int(ok.sum())))
+    res["epsilon"] = list(eps)
+    res["fraction"] = fs
+    res["mismatches"] = counts
+    # the exponent only from enough boundary samples (binomial noise ~ 1/sqrt(k))
+    res["exponent"] = (float(np.log(fs[0] / fs[1]) / np.log(eps[0] / eps[1]))
+                       if min(counts) >= 8 else None)
+    return res

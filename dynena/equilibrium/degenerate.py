@@ -1,0 +1,80 @@
+r"""Degenerate (non-hyperbolic) roots: one equilibrium, not a cloud; a continuum only if it is.
+
+At a root of multiplicity :math:`m` Newton converges linearly, and every iterate within
+:math:`\varepsilon \sim \text{tol}^{1/m}` passes the residual test: a batch of starts then
+returns dozens of distinct "roots" around one degenerate equilibrium. Near-singular roots are
+therefore polished by a long plain Newton run (the rate is :math:`(m-1)/m`), merged when they
+lie within a relative distance ``merge`` of each other, and tested for being part of a
+continuum: from the root moved by :math:`h` along the Jacobian's null direction, Newton
+returns to the root (isolated) or stops at another root about :math:`h` away (a continuum).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+
+__all__ = ["merge_degenerate", "is_continuum"]
+
+
+def _condition_jac(c: Any, x: Array) -> Array:
+    J = c.jac(x)
+    return J - np.eye(c.n) if c.kind == "map" else J
+
+
+def _near_singular(c: Any, x: Array, rel: float = 1e-5) -> bool:
+    sv = np.linalg.svd(_condition_jac(c, x), compute_uv=False)
+    return bool(sv[-1] <= rel * max(float(sv[0]), 1.0))
+
+
+def _newton(c: Any, x: Array, iters: int = 400) -> Array:
+    x = x.copy()
+    for _ in range(iters):
+        F = c.residual(x)
+        if not np.all(np.isfinite(F)) or np.max(np.abs(F)) == 0.0:
+            break
+        step, *_ = np.linalg.lstsq(_condition_jac(c, x), F, rcond=None)
+        if not np.all(np.isfinite(step)) or np.linalg.norm(step) < 1e-17 * (1 + np.linalg.norm(x)):
+            break
+        x = x - step
+    return x
+
+
+def merge_degenerate(c: Any, roots: Array, merge: float = 1e-4) -> tuple[Array, int]:
+    """Polish near-singular roots and merge those closer than ``merge * (1 + |x|)``.
+
+    Returns the roots and how many were merged away.
+    """
+    if c.n > 60 or not len(roots):
+        return roots, 0
+    sing = np.array([_near_singular(c, x) for x in roots])
+    if not sing.any():
+        return roots, 0
+    keep = list(roots[~sing])
+    polished = [_newton(c, x) for x in roots[sing]]
+    merged: list[Array] = []
+    for x in polished:
+        if any(np.linalg.norm(x - y) <= merge * (1 + np.linalg.norm(y)) for y in merged + keep):
+            continue
+        merged.append(x)
+    out = np.array(keep + merged).reshape(-1, c.n)
+    return out, len(roots) - len(out)
+
+
+def is_continuum(c: Any, x: Array, h: float = 1e-2) -> bool:
+    """Does a curve of equilibria pass through ``x``? (Newton from ``x ± h v``, ``v`` the null
+    direction, stays about ``h`` away on a continuum and returns to ``x`` at an isolated
+    degenerate root.)"""
+    _, s, Vt = np.linalg.svd(_condition_jac(c, x))
+    v = Vt[-1]
+    step = h * (1 + float(np.linalg.norm(x)))
+    for sgn in (1.0, -1.0):
+        y = _newton(c, x + sgn * step * v, iters=200)
+        F = c.residual(y)
+        if np.all(np.isfinite(F)) and np.max(np.abs(F)) < 1e-12 * (1 + np.linalg.norm(y)) and \
+                np.linalg.norm(y - x) > 0.3 * step:
+            return True
+    return False

@@ -1,0 +1,651 @@
+r"""Global threshold search with a stated guarantee.
+
+For a source node :math:`\xi_i` and a direction :math:`v` (unit in the chosen norm) let
+:math:`r_j(v) = \inf\{a \ge 0 : \xi_i + a v \text{ reaches } j\}` be the first amplitude at
+which the ray enters the basin of :math:`j`. The threshold is
+:math:`\delta_{ij} = \min_v r_j(v)`. Every target :math:`j` has an upper bound from the start,
+:math:`\delta_{ij} \le \|\xi_j - \xi_i\|` (the kick that lands on :math:`\xi_j`), so every ray
+only needs to be scanned up to the largest bound still open.
+
+**State dimension ≤ 3: a certificate by branch and bound over directions.** The sphere of
+directions is cut into cells (arcs of the circle; the 6 faces of a cube projected onto the
+sphere, split in four). Each cell's centre ray is scanned on a radial grid and every first
+entry into a basin that could still beat the best bound is bisected. A cell of angular radius
+:math:`\rho` is taken to contain no direction with :math:`r_j < \underline r_j(c) - L_j \rho`,
+where :math:`\underline r_j(c)` is the last amplitude of the centre ray known not to be in
+basin :math:`j` and :math:`L_j` is 1.5 times the largest slope
+:math:`|r_j(v) - r_j(w)| / \angle(v, w)` seen between nearby rays that also enter it (at least
+:math:`U_j \rho`, the slope of a flat boundary). Cells whose bound cannot beat the best value
+by more than ``tol`` are closed; the others are split, down to ``rho_min``; then the best
+direction is minimised locally (Brent on the angle in 2-D, a quadratic model in 3-D; a
+zooming grid for the exit from the source's basin, which may be fractal).
+
+A pseudo-target ``EXIT`` (any outcome but the source) gives the distance to the source
+basin's boundary, a lower bound of every threshold; where the best exit point borders basin
+``j`` (boundaries shared by several basins, as in Newton maps) a probe right past it finds
+``j`` there. The result states the lower bound, the resolutions (coverage of the first grid,
+angular near the minimiser, radial along rays) and the cost. What it cannot see it says: a
+basin piece thinner than the radial spacing along every ray, or narrower than the cells where
+the slope estimate saw nothing; on a fractal boundary the slope model itself is an
+assumption (status ``rough-boundary``).
+
+**Higher dimension: multi-start descent.** Random directions (plus the geometric candidates)
+are scanned; the best few per target descend over the sphere by a shrinking pattern search.
+The result states the number of starts, the spread of their minima and the fraction that
+reached the best one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._typing import Array, IntArray
+from ..results.network import ThresholdCertificate
+from .outcome import OutcomeOracle
+
+__all__ = ["Hit", "GlobalSearch", "search_node"]
+
+_OFFSET = 0.3819660113  # keeps radial grid points off special amplitudes
+EXIT = -99
+"""Pseudo-target: leaving the source's basin for any outcome. Its threshold is the distance to
+the source basin's boundary, a lower bound of every other threshold; for boundaries shared by
+several basins (Wada basins, e.g. Newton maps) it is their common threshold."""
+
+
+@dataclass
+class Hit:
+    """Along direction ``v``: target ``j`` first seen in ``(lo, hi]``."""
+
+    lo: float
+    hi: float
+    bisected: bool = False
+
+
+@dataclass
+class _Ray:
+    s: Array  # unit vector on the Euclidean sphere (search coordinates)
+    v: Array  # the kick direction, unit in the chosen norm
+    hits: dict[int, Hit] = field(default_factory=dict)
+    top: float = 0.0  # amplitude up to which the ray was scanned
+    origin: Array | None = None  # start point when not the search's source state
+
+
+@dataclass
+class _Cell:
+    centre: Array  # Euclidean unit vector
+    rho: float  # angular radius (radians)
+    key: tuple[float, ...]  # geometry for subdivision
+    ray: _Ray | None = None
+
+
+class GlobalSearch:
+    """Rays from one source, their radial scans and bisections, with a trajectory budget."""
+
+    def __init__(self, oracle: OutcomeOracle, x0: Array, source: int, to_v: Callable[[Array],
+                 Array], upper: dict[int, float], *, n_radial: int = 8, rtol: float = 1e-6,
+                 budget: int = 40000) -> None:
+        self.oracle, self.x0, self.source = oracle, x0, source
+        self.to_v = to_v
+        self.sw: Array | None = None  # 1/sqrt(weights), to map kicks back to the sphere
+        self.best_origin: dict[int, Array | None] = {}
+        self.upper = dict(upper)  # best known δ_ij per target
+        self.best_dir: dict[int, Array] = {}
+        self.best_hit: dict[int, Hit] = {}
+        self.n_radial = n_radial
+        self.rtol = rtol
+        self.budget = budget
+        self.used = 0
+        self.rays: list[_Ray] = []
+        self.coarse = max(rtol, 1e-5)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.budget
+
+    def _outcomes(self, X: Array) -> IntArray:
+        self.used += len(X)
+        return self.oracle(X)
+
+    def scan(self, S: Array, top: float | None = None) -> list[_Ray]:
+        """Radial scan of every direction (rows of ``S``) up to ``top`` (default: the largest
+        open upper bound); first entries are bisected where they could beat a bound."""
+        if top is None:
+            top = max(self.upper.values()) if self.upper else 1.0
+        frac = (np.arange(1, self.n_radial + 1) - _OFFSET) / (self.n_radial - _OFFSET)
+        amps = top * frac
+        rays = [_Ray(s, self.to_v(s), top=top, origin=self.x0.copy()) for s in S]
+        if not rays:
+            return rays
+        V = np.array([r.v for r in rays])
+        X = (self.x0[None, None, :] + amps[None, :, None] * V[:, None, :]).reshape(-1, len(
+            self.x0))
+        outs = self._outcomes(X).reshape(len(rays), self.n_radial)
+        for r, o in zip(rays, outs):
+            prev = 0.0
+            for a, code in zip(amps, o):
+                c = int(code)
+                if c != self.source and c != -1 and EXIT not in r.hits:
+                    r.hits[EXIT] = Hit(prev, float(a))
+                if c != self.source and c not in r.hits and (c >= 0 or c == -2):
+                    r.hits[c] = Hit(prev, float(a))
+                prev = float(a)
+        self.rays += rays
+        self.bisect(rays, rtol=self.coarse, margin=self.coarse)
+        return rays
+
+    def bisect(self, rays: list[_Ray], rtol: float | None = None, margin: float = 0.0
+               ) -> None:
+        """Lock-step bisection of the first entries that could still beat their target's bound
+        by more than ``margin`` (relative), to ``rtol``; every entry's ``hi`` is a witness, so
+        the bounds tighten as it goes."""
+        rtol = self.rtol if rtol is None else rtol
+        todo = [(r, j, h) for r in rays for j, h in r.hits.items() if not h.bisected]
+        for _ in range(64):
+            for r, j, h in todo:
+                self._offer(r, j, h)
+            todo = [(r, j, h) for r, j, h in todo if h.hi - h.lo > rtol * h.hi
+                    and h.lo < self.upper.get(j, np.inf) * (1 - margin)]
+            if not todo:
+                break
+            mids = np.array([0.5 * (h.lo + h.hi) for _, _, h in todo])
+            X = np.array([(self.x0 if r.origin is None else r.origin) + m * r.v
+                          for (r, _, _), m in zip(todo, mids)])
+            outs = self._outcomes(X)
+            for (r, j, h), m, o in zip(todo, mids, outs):
+                if self.reaches(int(o), j):
+                    h.hi = float(m)
+                else:
+                    h.lo = float(m)
+        for r in rays:
+            for j, h in r.hits.items():
+                if h.hi - h.lo <= self.rtol * h.hi:
+                    h.bisected = True
+                self._offer(r, j, h)
+
+    @property
+    def results(self) -> dict[int, Hit]:
+        """Best entry per real target (the EXIT pseudo-target left out)."""
+        return {j: h for j, h in self.best_hit.items() if j != EXIT}
+
+    def reaches(self, outcome: int, j: int) -> bool:
+        """Does an outcome count as reaching target ``j`` (any non-source one for EXIT)?"""
+        if j == EXIT:  # another node, divergence, or stalled on the boundary; not "unknown"
+            return outcome != self.source and outcome != -1
+        return outcome == j
+
+    def _offer(self, r: _Ray, j: int, h: Hit) -> None:
+        if j not in self.best_hit or h.hi < self.best_hit[j].hi:
+            self.upper[j] = min(self.upper.get(j, np.inf), h.hi)
+            self.best_dir[j] = r.v
+            self.best_hit[j] = h
+            self.best_origin[j] = None if r.origin is None else r.origin
+
+    def entry(self, s: Array, j: int, x0: Array | None = None) -> float:
+        """First entry of direction ``s`` (from ``x0``, default the source) into basin ``j``
+        near the best value (a short bisection bracketed around it); ``inf`` when it does not
+        enter by then. An improvement becomes the best value (with its start ``x0``)."""
+        U = self.upper[j]
+        v = self.to_v(s)
+        lo, hi = U * (1 - 0.02), U * (1 + 0.02)
+        if x0 is not None:
+            saved, self.x0 = self.x0, x0
+            try:
+                return self.entry(s, j)
+            finally:
+                self.x0 = saved
+        o = self._outcomes(self.x0[None, :] + np.array([[lo], [hi]]) * v[None, :])
+        if not self.reaches(int(o[1]), j):
+            return np.inf
+        if self.reaches(int(o[0]), j):
+            lo = 0.0
+        ray = _Ray(s, v, {j: Hit(lo, hi)}, top=hi, origin=self.x0.copy())
+        self.rays.append(ray)
+        self.bisect([ray], rtol=self.rtol, margin=-1.0)
+        return ray.hits[j].hi
+
+    def polish(self) -> None:
+        """Bisect the best entry of every target to ``rtol``."""
+        for j in list(self.best_hit):
+            r = next(r for r in self.rays if r.hits.get(j) is self.best_hit[j])
+            self.bisect([r])
+
+    def r_lower(self, r: _Ray, j: int) -> float:
+        """Largest amplitude known (at the radial resolution) to stay out of basin ``j``."""
+        h = r.hits.get(j)
+        return h.lo if h is not None else r.top
+
+    def r_mid(self, r: _Ray, j: int) -> float:
+        h = r.hits.get(j)
+        return 0.5 * (h.lo + h.hi) if h is not None else r.top
+
+
+# -- cells on the sphere ----------------------------------------------------------------------
+def _initial_cells(n: int, per_face: int) -> list[_Cell]:
+    if n == 1:
+        return [_Cell(np.array([s]), 0.0, (s,)) for s in (1.0, -1.0)]
+    if n == 2:
+        m = 8 * per_face
+        edges = np.linspace(0.0, 2 * np.pi, m + 1)
+        return [_circle_cell(a, b) for a, b in zip(edges[:-1], edges[1:])]
+    cells = []
+    g = np.linspace(-1.0, 1.0, per_face + 1)
+    for face in range(6):
+        for u0, u1 in zip(g[:-1], g[1:]):
+            for w0, w1 in zip(g[:-1], g[1:]):
+                cells.append(_face_cell(face, u0, u1, w0, w1))
+    return cells
+
+
+def _circle_cell(a: float, b: float) -> _Cell:
+    c = 0.5 * (a + b)
+    return _Cell(np.array([np.cos(c), np.sin(c)]), 0.5 * (b - a), (a, b))
+
+
+def _face_point(face: int, u: float, w: float) -> Array:
+    axis, sign = divmod(face, 2)
+    p = np.empty(3)
+    p[axis] = 1.0 if sign == 0 else -1.0
+    others = [k for k in range(3) if k != axis]
+    p[others[0]], p[others[1]] = u, w
+    return p / np.linalg.norm(p)
+
+
+def _face_cell(face: int, u0: float, u1: float, w0: float, w1: float) -> _Cell:
+    c = _face_point(face, 0.5 * (u0 + u1), 0.5 * (w0 + w1))
+    # gnomonic cells are convex spherical quadrilaterals: the farthest point is a corner
+    rho = max(float(np.arccos(np.clip(c @ _face_point(face, u, w), -1, 1)))
+              for u in (u0, u1) for w in (w0, w1))
+    return _Cell(c, rho, (float(face), u0, u1, w0, w1))
+
+
+def _children(c: _Cell, n: int) -> list[_Cell]:
+    if n == 2:
+        a, b = c.key
+        m = 0.5 * (a + b)
+        return [_circle_cell(a, m), _circle_cell(m, b)]
+    face, u0, u1, w0, w1 = c.key
+    um, wm = 0.5 * (u0 + u1), 0.5 * (w0 + w1)
+    return [_face_cell(int(face), a, b, p, q) for a, b in ((u0, um), (um, u1))
+            for p, q in ((w0, wm), (wm, w1))]
+
+
+# -- the searches ---------------------------------------------------------------------------
+def _local_slopes(S: Array, vals: Array, reach: Array) -> Array:
+    """Per ray: the largest |Δr|/angle to rays within its reach that also enter the basin."""
+    G = np.clip(S @ S.T, -1.0, 1.0)
+    ang = np.arccos(G)
+    np.fill_diagonal(ang, np.inf)
+    ok = np.isfinite(vals)
+    near = (ang <= reach[:, None]) & ok[:, None] & ok[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sl = np.abs(vals[:, None] - vals[None, :]) / ang
+    sl = np.where(near & np.isfinite(sl), sl, 0.0)
+    return sl.max(axis=1) if len(sl) else np.zeros(0)
+
+
+def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
+                      rho_min: float, per_face: int, seeds: list[Array]) -> dict[str, float]:
+    r"""Cover the sphere of directions; split the cells near each target's minimum.
+
+    A cell whose centre ray enters basin ``j`` at :math:`r_c` is split while
+    :math:`r_c - L\rho < U_j (1 - \mathrm{tol})`, with :math:`L` 1.5 times the largest slope to
+    neighbouring rays (within 2.5 ρ) that also enter it, and at least :math:`U_j \rho` (the
+    slope of a flat boundary seen at angle ρ). Cells whose ray does not enter the basin below the
+    scanned range are covered at their own angular size, which the result reports.
+    """
+    cells = _initial_cells(n, per_face)
+    if seeds:
+        gs.scan(np.array(seeds))
+    rays = gs.scan(np.array([c.centre for c in cells]))
+    for c, r in zip(cells, rays):
+        c.ray = r
+    # escape met on the way is an outcome of its own: minimised like a node
+    targets += [j for j in gs.best_hit if j < 0 and j not in targets]
+    leaves = cells
+    coverage = max(c.rho for c in cells)
+    lb_min: dict[int, float] = {}
+    rounds = 0
+    while True:
+        rounds += 1
+        S = np.array([c.centre for c in leaves])
+        reach = np.array([2.5 * c.rho + 1e-12 for c in leaves])
+        open_cells: list[_Cell] = []
+        opened: set[int] = set()
+        lb_min = {}
+        for j in targets:
+            U = gs.upper.get(j, np.inf)
+            vals = np.array([gs.r_mid(c.ray, j) if (c.ray is not None and j in c.ray.hits)
+                             else np.inf for c in leaves])
+            L = 1.5 * _local_slopes(S, vals, reach)
+            for k, c in enumerate(leaves):
+                if not np.isfinite(vals[k]):
+                    continue
+                assert c.ray is not None
+                lb = gs.r_lower(c.ray, j) - max(L[k], U * c.rho) * c.rho
+                lb_min[j] = min(lb_min.get(j, np.inf), lb)
+                if lb < U * (1 - tol) and c.rho > rho_min and id(c) not in opened:
+                    open_cells.append(c)
+                    opened.add(id(c))
+        if not open_cells or gs.exhausted:
+            break
+        kids = [kid for c in open_cells for kid in _children(c, n)]
+        rays = gs.scan(np.array([kid.centre for kid in kids]))
+        for kid, r in zip(kids, rays):
+            kid.ray = r
+        leaves = [c for c in leaves if id(c) not in opened] + kids
+    stats = {f"lb_{j}": float(min(lb_min.get(j, np.inf), gs.upper.get(j, np.inf)))
+             for j in targets}
+    stats["finest"] = float(min(c.rho for c in leaves))
+    stats["coverage"] = float(coverage)
+    stats["rounds"] = rounds
+    stats["cells"] = len(leaves)
+    return stats
+
+
+def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
+    """Minimise r_j over directions near the best one (Brent on the angle in 2-D, Nelder–Mead
+    on two tangent coordinates in 3-D); every evaluation is a short bisection."""
+    from scipy.optimize import minimize_scalar
+
+    if j not in gs.best_hit or n < 2:
+        return
+    s0 = gs.best_dir[j] if gs.sw is None else gs.best_dir[j] / gs.sw
+    s0 = s0 / np.linalg.norm(s0)
+    if n == 2:
+        T = np.array([[-s0[1], s0[0]]])
+    else:
+        q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
+        T = q[:, 1:n].T
+
+    def direction(z: Array) -> Array:
+        s = s0 + np.atleast_1d(z) @ T
+        return s / np.linalg.norm(s)
+
+    def r(z: Array) -> float:
+        if gs.exhausted:
+            return np.inf
+        return gs.entry(direction(z), j)
+
+    if n == 2:
+        minimize_scalar(lambda z: r(np.array([z])), bounds=(-2 * rho, 2 * rho),
+                        method="bounded", options={"xatol": 1e-5, "maxiter": 40})
+        return
+    for _ in range(4):  # quadratic model of r_j on the tangent plane, from the rays near s0
+        z_star = _quadratic_step(gs, j, s0, T, rho)
+        if z_star is None:
+            break
+        before = gs.upper[j]
+        r(z_star)
+        s0 = gs.best_dir[j] if gs.sw is None else gs.best_dir[j] / gs.sw
+        s0 = s0 / np.linalg.norm(s0)
+        q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
+        T = q[:, 1:n].T
+        if gs.upper[j] > before * (1 - 1e-8):
+            break
+
+
+def _zoom(gs: GlobalSearch, j: int, rho: float, n: int, shrink: float = 3.0,
+          min_width: float = 1e-6, starts: int = 8) -> None:
+    """Minimise r_j near its best few rays on grids that zoom in (robust where r_j is rough,
+    as the distance to a fractal boundary is): each level scans a grid of half-width w around
+    the start's best ray in one batch, then w shrinks. Starts: the best rays at least 4ρ
+    apart (on a rough boundary the best coarse ray need not lead to the best minimum)."""
+    if j not in gs.best_hit or n < 2:
+        return
+    cand: list[_Ray] = []
+    for r in sorted((r for r in gs.rays if j in r.hits and r.origin is not None and
+                     np.array_equal(r.origin, gs.x0)), key=lambda r: r.hits[j].lo):
+        if all(float(np.arccos(np.clip(r.s @ c.s, -1, 1))) > 4 * rho for c in cand):
+            cand.append(r)
+        if len(cand) >= starts:
+            break
+    k = 17 if n == 2 else 5
+    for start in cand:  # optimistic order: unresolved coarse rays are where minima can hide
+        s0, best = start.s, start.hits[j].hi
+        w = 2.0 * rho
+        while w > min_width and not gs.exhausted:
+            q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
+            T = q[:, 1:n].T
+            g = np.linspace(-w, w, k)
+            Z = g[:, None] if n == 2 else np.array([(a, b) for a in g for b in g])
+            S = s0[None, :] + Z @ T
+            S /= np.linalg.norm(S, axis=1, keepdims=True)
+            V = np.array([gs.to_v(x) for x in S])
+            lo_a, hi_a = best * (1 - 2 * w * w - 1e-6), best * (1 + 1e-9)
+            o = gs._outcomes(np.vstack([gs.x0 + lo_a * V, gs.x0 + hi_a * V]))
+            rays = []
+            for m in range(len(S)):
+                if gs.reaches(int(o[len(S) + m]), j):
+                    lo = 0.0 if gs.reaches(int(o[m]), j) else lo_a
+                    rays.append(_Ray(S[m], V[m], {j: Hit(lo, hi_a)}, top=hi_a,
+                                     origin=gs.x0.copy()))
+            gs.rays += rays
+            gs.bisect(rays, margin=-1.0)
+            for r in rays:
+                if r.hits[j].hi < best:
+                    s0, best = r.s, r.hits[j].hi
+            w /= shrink
+
+
+def _quadratic_step(gs: GlobalSearch, j: int, s0: Array, T: Array, rho: float) -> Array | None:
+    """Minimiser of a quadratic fitted to r_j on the rays nearest ``s0`` (None if the fit is
+    not convex)."""
+    pts, vals = [], []
+    for ray in gs.rays:
+        h = ray.hits.get(j)
+        if h is None or h.hi - h.lo > 1e-4 * h.hi:
+            continue
+        z = T @ (ray.s - s0)
+        if np.linalg.norm(z) <= 3 * rho:
+            pts.append(z)
+            vals.append(0.5 * (h.lo + h.hi))
+    if len(pts) < 8:
+        return None
+    Z = np.array(pts)
+    A = np.column_stack([np.ones(len(Z)), Z, 0.5 * Z[:, 0] ** 2, Z[:, 0] * Z[:, 1],
+                         0.5 * Z[:, 1] ** 2])
+    coef, *_ = np.linalg.lstsq(A, np.array(vals), rcond=None)
+    g = coef[1:3]
+    H = np.array([[coef[3], coef[4]], [coef[4], coef[5]]])
+    if np.any(np.linalg.eigvalsh(H) <= 0):
+        return None
+    z = -np.linalg.solve(H, g)
+    nz = float(np.linalg.norm(z))
+    return z if nz <= 2 * rho else z * (2 * rho / nz)
+
+
+def _multi_start(gs: GlobalSearch, n: int, targets: list[int], n_starts: int,
+                 seeds: list[Array], rng: np.random.Generator, descent_iters: int
+                 ) -> dict[int, list[float]]:
+    """Random starts plus seeds; the best few per target descend by pattern search."""
+    R = rng.standard_normal((n_starts, n))
+    R /= np.linalg.norm(R, axis=1, keepdims=True)
+    S = np.vstack([np.array(seeds).reshape(-1, n), R]) if seeds else R
+    rays = gs.scan(S)
+    minima: dict[int, list[float]] = {j: [] for j in targets}
+    for j in targets:
+        hit = sorted((r for r in rays if j in r.hits and r.hits[j].bisected),
+                     key=lambda r: r.hits[j].hi)[:1]
+        for r in hit:
+            minima[j].append(_descend(gs, r, j, rng, descent_iters))
+    return minima
+
+
+def _descend(gs: GlobalSearch, r: _Ray, j: int, rng: np.random.Generator, iters: int) -> float:
+    """Pattern search over the sphere on r_j: a candidate direction is kept when one kick just
+    below the best value already reaches ``j`` (then it is bisected); the step shrinks on
+    failure. One trajectory per candidate, not a radial scan."""
+    best_s, best_h = r.s, r.hits[j]
+    step = 0.2
+    n = len(r.s)
+    for _ in range(iters):
+        if gs.exhausted or step < 1e-3:
+            break
+        T = rng.standard_normal((2, n))
+        T -= np.outer(T @ best_s, best_s)
+        T /= np.maximum(np.linalg.norm(T, axis=1, keepdims=True), 1e-300)
+        S = np.vstack([best_s + step * T, best_s - step * T])
+        S /= np.linalg.norm(S, axis=1, keepdims=True)
+        a = best_h.hi * (1 - min(0.01, 0.25 * step * step))
+        V = np.array([gs.to_v(s) for s in S])
+        outs = gs._outcomes(gs.x0[None, :] + a * V)
+        good = [k for k, o in enumerate(outs) if int(o) == j]
+        if not good:
+            step *= 0.5
+            continue
+        k = good[0]
+        ray = _Ray(S[k], V[k], {j: Hit(0.0, a)}, top=a)
+        ray.hits[j].lo = a * 0.9 if gs._outcomes((gs.x0 + 0.9 * a * V[k])[None])[0] != j else 0.0
+        gs.rays.append(ray)
+        gs.bisect([ray])
+        if ray.hits[j].hi < best_h.hi:
+            best_s, best_h = ray.s, ray.hits[j]
+        step *= 1.5
+    return best_h.hi
+
+
+def search_node(
+    oracle: OutcomeOracle,
+    x0: Array,
+    source: int,
+    upper: dict[int, float],
+    seeds: list[Array],
+    *,
+    weights: Array | None = None,
+    rtol: float = 1e-6,
+    tol: float = 1e-4,
+    budget: int = 40000,
+    n_starts: int = 16,
+    seed: int = 0,
+    nearest_only: bool = False,
+    coarse: bool = False,
+    rough: bool = False,
+) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
+    """Global search from one source; returns the search state and a certificate per target.
+
+    ``upper`` holds known upper bounds (witnessed thresholds, distances to target nodes);
+    ``seeds`` are kick directions worth scanning first (the geometric candidates).
+    """
+    n = len(x0)
+    sw = None if weights is None else 1.0 / np.sqrt(weights)
+
+    def to_v(s: Array) -> Array:
+        return s if sw is None else s * sw
+
+    def to_s(v: Array) -> Array:
+        s = v if sw is None else v / sw
+        return s / np.linalg.norm(s)
+
+    if upper and n <= 3:
+        upper = {**upper, EXIT: min(upper.values())}
+    gs = GlobalSearch(oracle, x0, source, to_v, upper, rtol=rtol, budget=budget)
+    gs.sw = sw
+    targets = sorted(j for j in upper if j != source)
+    seeds_s = [to_s(v) for v in seeds]
+    certs: dict[int, ThresholdCertificate] = {}
+    if n <= 3:
+        # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser
+        # first grid and more zoom starts
+        per_face = (64 if rough else 16) if n == 2 else (6 if rough else 3)
+        if coarse:  # screening several source points: the plain first grid
+            per_face = 4 if n == 2 else 2
+        rho_min = 0.01 if n == 2 else 0.08
+        if coarse:  # the initial grid only (screening several sources)
+            rho_min = np.inf
+        bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s)
+        if not coarse:
+            for j in targets:
+                if j == EXIT:  # the boundary may be rough (fractal): a zooming grid, not Brent
+                    _zoom(gs, j, bb["finest"], n, starts=24 if rough else 8)
+                else:
+                    _local_minimum(gs, j, bb["finest"], n)
+            for j in targets:
+                if j != EXIT and j in gs.best_hit and EXIT in gs.best_hit and \
+                        gs.best_hit[j].hi > gs.best_hit[EXIT].hi * (1 + tol):
+                    _adjacent_probe(gs, j, seed)
+            gs.polish()
+        targets = sorted(set(targets) | {j for j in gs.best_hit if j < 0 and f"lb_{j}" in bb})
+        for j in set(gs.best_hit) - set(targets):
+            certs[j] = _found(gs, tol)
+        lb_exit = bb.get(f"lb_{EXIT}", -np.inf)
+        for j in targets:
+            lb = bb[f"lb_{j}"]
+            found = gs.best_hit[j].lo if j in gs.best_hit else np.inf
+            exit_hi = gs.best_hit[EXIT].hi if EXIT in gs.best_hit else np.inf
+            # r_exit is the smoother function; where the best exit already borders j (shared,
+            # e.g. Wada, boundaries) its bound is the one to trust, else the larger of the two
+            lb = lb_exit if found <= exit_hi * (1 + tol) else max(lb, lb_exit)
+            lb = min(lb, found)
+            certs[j] = ThresholdCertificate(
+                method="direction-grid" if n > 1 else "both-directions",
+                status="budget" if gs.exhausted else ("rough-boundary" if rough else
+                                                      "certified"),
+                lower_bound=float(lb), angular_resolution=float(bb["finest"]),
+                coverage=float(bb["coverage"]),
+                radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
+                trajectories=gs.used, tolerance=tol)
+        certs.pop(EXIT, None)
+        certs.pop(EXIT, None)
+    return gs, certs
+    rng = np.random.default_rng(seed)
+    minima = _multi_start(gs, n, targets, n_starts, seeds_s, rng,
+                          descent_iters=0 if coarse else 15)
+    gs.polish()
+    for j in set(gs.best_hit) - set(targets):
+        certs[j] = _found(gs, tol)
+    for j in targets:
+        ms = np.array(minima.get(j, []))
+        best = gs.upper.get(j, np.inf)
+        reached = int(np.sum(ms <= best * (1 + 1e-3))) if len(ms) else 0
+        certs[j] = ThresholdCertificate(
+            method="multi-start", status="budget" if gs.exhausted else "multi-start",
+            lower_bound=float("nan"), angular_resolution=None,
+            radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
+            trajectories=gs.used, tolerance=tol, starts=n_starts + len(seeds_s),
+            descents=len(ms), reached_best=reached,
+            spread=float(np.max(ms) / best - 1) if len(ms) and np.isfinite(best) else None)
+    certs.pop(EXIT, None)
+    return gs, certs
+
+
+def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
+    """Look for basin ``j`` right past the best exit point (boundaries shared by several
+    basins): points at relative distances 1e-7 … 1e-2 beyond it, on the ray and beside it."""
+    h = gs.best_hit[EXIT]
+    ray = next(r for r in gs.rays if r.hits.get(EXIT) is h)
+    x0 = gs.x0 if ray.origin is None else ray.origin
+    a = h.hi
+    rng = np.random.default_rng(seed + 1234)
+    n = len(x0)
+    pts = []
+    for eta in np.logspace(-7, -2, 21):
+        base = x0 + a * (1 + eta) * ray.v
+        pts.append(base)
+        L = rng.standard_normal((16, n))
+        L /= np.linalg.norm(L, axis=1, keepdims=True)
+        pts += list(base + a * eta * L)
+    P = np.array(pts)
+    outs = gs._outcomes(P)
+    hits = [p for p, o in zip(P, outs) if int(o) == j]
+    if not hits:
+        return
+    D = np.array(hits) - x0
+    norms = np.sqrt(np.sum(D * D / (1.0 if gs.sw is None else gs.sw ** 2), axis=1))
+    k = int(np.argmin(norms))
+    v = D[k] / norms[k]
+    s = v if gs.sw is None else v / gs.sw
+    s = s / np.linalg.norm(s)
+    lo = a * (1 - 1e-3) if not gs.reaches(int(gs._outcomes((x0 + a * (1 - 1e-3) * v)[None])[0]),
+                                           j) else 0.0
+    r = _Ray(s, v, {j: Hit(lo, float(norms[k]))}, top=float(norms[k]), origin=x0.copy())
+    gs.rays.append(r)
+    gs.bisect([r], margin=-1.0)
+
+
+def _found(gs: GlobalSearch, tol: float) -> ThresholdCertificate:
+    return ThresholdCertificate(method="found", status="found", lower_bound=float("nan"),
+                                angular_resolution=None, radial_resolution=1.0 / gs.n_radial,
+                                directions=len(gs.rays), trajectories=gs.used, tolerance=tol)

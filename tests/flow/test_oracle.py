@@ -1,0 +1,53 @@
+"""The flow layer: batched integration and the outcome oracle, against closed forms."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import dynena
+from dynena.flow import integrate_batch
+from dynena.flow.oracle import DIVERGED, UNDECIDED, OutcomeOracle
+
+
+def test_batched_dormand_prince_matches_the_exponential():
+    A = np.array([[-0.3, 2.0], [-2.0, -0.3]])
+    X0 = np.random.default_rng(0).standard_normal((200, 2))
+    res = integrate_batch(lambda X, rows: X @ A.T, X0, 3.0, rtol=1e-10, atol=1e-12)
+    from scipy.linalg import expm
+
+    exact = X0 @ expm(3.0 * A).T
+    assert np.max(np.abs(res.x - exact)) < 1e-8
+    assert not res.stiff.any() and np.allclose(res.t, 3.0)
+
+
+def oracle_for(write_model, text, nodes):
+    c = dynena.compile_model(dynena.load(write_model(text)))
+    eq = dynena.equilibria(c)
+    N = np.array(nodes, float)
+    return OutcomeOracle.build(c, N, np.array([e.state for e in eq]),
+                               eigenvalues=[np.array([-1.0])] * len(N))
+
+
+def test_finite_time_blow_up_is_divergence(write_model):
+    o = oracle_for(write_model, """
+dynena: 1
+name: blowup
+kind: ode
+variables: {x: {range: [-2, 2]}}
+equations: {x: x**2 - 1}
+""", [[-1.0]])
+    out = o(np.array([[0.5], [1.0 + 1e-3], [3.0]]))
+    assert out[0] == 0 and out[1] == DIVERGED and out[2] == DIVERGED
+
+
+def test_start_on_a_saddle_is_undecided_and_slow_escape_is_decided(write_model):
+    o = oracle_for(write_model, """
+dynena: 1
+name: slow
+kind: ode
+variables: {x: {range: [-2, 2]}, y: {range: [-1, 1]}}
+equations: {x: x**3*(1 - x**2), y: -y}
+""", [[1.0, 0.0], [-1.0, 0.0]])
+    out = o(np.array([[0.0, 0.3], [1e-5, 0.1], [-1e-5, 0.0]]))
+    # on the degenerate line: stays; 1e-5 off it: escapes after t ~ 5e9, decided
+    assert out.tolist() == [UNDECIDED, 0, 1]

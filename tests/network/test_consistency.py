@@ -1,0 +1,80 @@
+"""Promises that hold on any system: thresholds do not depend on --max-threshold, the nearest
+connection is the minimum of the full run, every threshold carries its certificate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dynena
+
+
+@pytest.fixture(scope="module")
+def toggle(models_dir):
+    c = dynena.compile_model(dynena.load(models_dir / "toggle.yaml"))
+    return c, dynena.equilibria(c)
+
+
+def test_max_threshold_only_cuts_the_edge_list(toggle):
+    c, eq = toggle
+    full = dynena.excitable_network(c, equilibria=eq)
+    cut = dynena.excitable_network(c, equilibria=eq, max_threshold=0.5 * min(
+        cn.threshold for cn in full.connections))
+    assert [cn.threshold for cn in cut.connections] == pytest.approx(
+        [cn.threshold for cn in full.connections], rel=1e-6)
+    assert cut.edges == () and len(full.edges) == 2
+
+
+def test_nearest_only_is_the_minimum_of_the_full_run(models_dir):
+    c = dynena.compile_model(dynena.load(models_dir / "tristable.yaml"))
+    eq = dynena.equilibria(c)
+    full = dynena.excitable_network(c, equilibria=eq)
+    near = dynena.excitable_network(c, equilibria=eq, nearest_only=True)
+    for nid in full.node_ids:
+        mins = [cn.threshold for cn in full.connections if cn.source == nid]
+        got = [cn.threshold for cn in near.connections if cn.source == nid]
+        assert len(got) == 1 and got[0] == pytest.approx(min(mins), rel=1e-6)
+
+
+def test_certificates_in_the_json(toggle):
+    c, eq = toggle
+    d = dynena.excitable_network(c, equilibria=eq).to_dict()
+    for e in d["edges"]:
+        cert = e["certificate"]
+        assert cert["method"] == "direction-grid" and cert["status"] == "certified"
+        assert cert["lower_bound"] <= e["threshold"] * (1 + 1e-9)
+        assert cert["lower_bound"] > 0.5 * e["threshold"]
+        assert "no kick below" in cert["statement"]
+    assert d["attractors"]["basins"] and d["nodes"][0]["kind"] == "equilibrium"
+
+
+def test_uncertified_mode_keeps_the_geometric_search(toggle):
+    c, eq = toggle
+    net = dynena.excitable_network(c, equilibria=eq, certify=False)
+    assert all(cn.certificate is None for cn in net.connections)
+    full = dynena.excitable_network(c, equilibria=eq)
+    assert net.stats["trajectories"] < full.stats["trajectories"]
+    assert [cn.threshold for cn in net.connections] == pytest.approx(
+        [cn.threshold for cn in full.connections], rel=1e-5)
+
+
+def test_single_variable_flip_is_not_taken_for_the_global_one(write_model):
+    # f(-x, y) = (-f1, f2) but not odd in (x, y): mirroring would send kicks the wrong way
+    path = write_model("""
+dynena: 1
+name: flipx
+kind: ode
+variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}
+equations:
+  x: x - x**3
+  y: -(y - 0.5) + 0.2*x**2
+""")
+    m = dynena.load(path)
+    eq = dynena.equilibria(m)
+    assert all(e.pair is None for e in eq)
+    net = dynena.excitable_network(m, equilibria=eq, attractors=False)
+    for cn in net.connections:  # each direction really switches the system
+        src = net.node_states[list(net.node_ids).index(cn.source)]
+        tr = dynena.simulate(m, src + cn.bracket[1] * cn.direction, 200.0)
+        dst = net.node_states[list(net.node_ids).index(cn.target)]
+        assert np.linalg.norm(tr.final - dst) < 1e-3

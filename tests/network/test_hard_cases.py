@@ -1,0 +1,187 @@
+"""Thresholds off the happy path, each against an answer that does not come from dynena's
+method: analytic values, geometry computed here, or a brute-force scan computed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+import dynena
+
+HARD = Path(__file__).resolve().parents[2] / "models" / "hard"
+
+
+def network(name: str, **kw):
+    c = dynena.compile_model(dynena.load(HARD / f"{name}.yaml"))
+    return dynena.excitable_network(c, **kw)
+
+
+def thresholds(net) -> dict[tuple[str, str], float]:
+    return {(cn.source, cn.target): cn.threshold for cn in net.connections}
+
+
+def check_certificates(net) -> None:
+    """Every state-space connection says how it was established, and its bound holds."""
+    for cn in net.connections:
+        assert cn.certificate is not None, (cn.source, cn.target)
+        lb = cn.certificate.lower_bound
+        if np.isfinite(lb):
+            assert lb <= cn.threshold * (1 + 1e-9)
+
+
+def ellipse_distance(p: np.ndarray, a: float, b: float, inside: bool) -> float:
+    """Distance from ``p`` to the ellipse x²/a² + y²/b² = 1 by dense sampling."""
+    t = np.linspace(0, 2 * np.pi, 400001)
+    pts = np.column_stack([a * np.cos(t), b * np.sin(t)])
+    return float(np.min(np.linalg.norm(pts - p, axis=1)))
+
+
+# -- a Newton map: Julia-set boundaries, no saddles ------------------------------------------
+def newton_outcome(z: np.ndarray, iters: int = 60) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            z = 2 * z / 3 + 1 / (3 * z * z)
+    roots = np.exp(2j * np.pi * np.arange(3) / 3)
+    d = np.abs(z[..., None] - roots)
+    return np.where(np.min(d, axis=-1) < 1e-3, np.argmin(d, axis=-1), -1)
+
+
+def newton_brute_force() -> float:
+    """Smallest kick from the root 1 that leaves its basin: polar scan, then a finer one."""
+    th = np.linspace(0, 2 * np.pi, 2880, endpoint=False)
+    r = np.linspace(0.60, 0.66, 301)
+    bad = newton_outcome(1 + r[None, :] * np.exp(1j * th)[:, None]) != 0
+    first = np.where(bad.any(axis=1), r[np.argmax(bad, axis=1)], np.inf)
+    best = np.inf
+    for k in np.argsort(first)[:6]:  # the six best directions, refined
+        th2 = th[k] + np.linspace(-0.003, 0.003, 601)
+        r2 = np.linspace(first[k] - 4e-4, first[k], 801)
+        bad = newton_outcome(1 + r2[None, :] * np.exp(1j * th2)[:, None]) != 0
+        f2 = np.where(bad.any(axis=1), r2[np.argmax(bad, axis=1)], np.inf)
+        best = min(best, float(f2.min()))
+    return best
+
+
+def test_newton_map_thresholds_symmetric_and_match_brute_force():
+    net = network("newton_cubic")
+    assert len(net.node_ids) == 3
+    t = thresholds(net)
+    assert len(t) == 6  # every root reaches both others (a shared, fractal boundary)
+    vals = np.array(list(t.values()))
+    # the three roots are related by a rotation: all six thresholds are one number
+    assert vals.max() / vals.min() - 1 < 2e-4
+    ref = newton_brute_force()
+    assert abs(vals.min() / ref - 1) < 1e-4
+    assert abs(vals.max() / ref - 1) < 2e-4
+    check_certificates(net)
+    for cn in net.connections:
+        assert cn.certificate.lower_bound <= ref * (1 + 1e-6)
+    # the boundary is recognised as fractal (uncertainty exponent well below 1)
+    assert net.attractors is not None and net.attractors.uncertainty["exponent"] < 0.85
+
+
+# -- a map with a fixed point and an attracting 2-cycle ------------------------------------
+def test_map_two_cycle_is_a_node_with_analytic_thresholds():
+    net = network("cycle_switch")
+    kinds = dict(zip(net.node_ids, net.node_kinds))
+    cyc = [nid for nid, k in kinds.items() if k == "map-cycle"]
+    assert len(cyc) == 1 and len(net.node_ids) == 2
+    orbit = net.attractors.stable_orbits[0]
+    p_lo, p_hi = (4.2 - np.sqrt(0.84)) / 6.4, (4.2 + np.sqrt(0.84)) / 6.4
+    assert orbit.period == 2
+    assert sorted(orbit.points[:, 0]) == pytest.approx([p_lo, p_hi], abs=1e-10)
+    assert np.max(np.abs(orbit.multipliers)) == pytest.approx(0.16, abs=1e-9)
+    t = thresholds(net)
+    fp = next(n for n in net.node_ids if n != cyc[0])
+    # y must reach beyond -sqrt(3) (or cross 0): sqrt(3) - 1 either way; escape when x
+    # leaves [0, 1]
+    assert t[(fp, cyc[0])] == pytest.approx(np.sqrt(3) - 1, rel=1e-5)
+    assert t[(cyc[0], fp)] == pytest.approx(np.sqrt(3) - 1, rel=1e-5)
+    assert t[(fp, "diverged")] == pytest.approx(0.4, rel=1e-5)
+    assert t[(cyc[0], "diverged")] == pytest.approx(1 - p_hi, rel=1e-5)
+    check_certificates(net)
+
+
+# -- limit cycles ---------------------------------------------------------------------------
+def test_equilibrium_inside_unstable_cycle_inside_stable_cycle():
+    net = network("nested_cycles")
+    kinds = dict(zip(net.node_ids, net.node_kinds))
+    cyc = next(n for n, k in kinds.items() if k == "limit-cycle")
+    eq = next(n for n, k in kinds.items() if k == "equilibrium")
+    orbit = net.attractors.stable_orbits[0]
+    assert orbit.period == pytest.approx(2 * np.pi, rel=1e-7)
+    assert np.max(np.abs(orbit.multipliers)) < 1e-6
+    # the stable cycle is the ellipse with semi-axes 2 and 1.2
+    r = orbit.points[:, 0] ** 2 / 4 + orbit.points[:, 1] ** 2 / 1.44
+    assert np.max(np.abs(r - 1)) < 1e-6
+    t = thresholds(net)
+    # out of the origin's basin = across the unstable ellipse (semi-axes 1, 0.6)
+    assert t[(eq, cyc)] == pytest.approx(0.6, rel=1e-5)
+    # from the outer ellipse into the inner one: the smallest gap between the curves
+    tt = np.linspace(0, 2 * np.pi, 2001)
+    outer = np.column_stack([2 * np.cos(tt), 1.2 * np.sin(tt)])
+    gap = min(ellipse_distance(p, 1.0, 0.6, True) for p in outer[::10])
+    assert t[(cyc, eq)] == pytest.approx(gap, rel=1e-4)
+    check_certificates(net)
+
+
+def test_two_stable_equilibria_separated_by_an_unstable_cycle():
+    net = network("cycle_separated")
+    t = thresholds(net)
+    ids = net.node_ids
+    origin = next(n for n, x in zip(ids, net.node_states) if np.linalg.norm(x) < 1e-8)
+    other = next(n for n in ids if n != origin)
+    # the origin's basin is exactly the inside of the unstable ellipse (semi-axes 1, 0.6);
+    # the saddle (1.2 away) is not on that boundary
+    assert t[(origin, other)] == pytest.approx(0.6, rel=1e-5)
+    B = net.node_states[list(ids).index(other)]
+    assert t[(other, origin)] == pytest.approx(ellipse_distance(B, 1.0, 0.6, False),
+                                               rel=1e-4)
+    check_certificates(net)
+
+
+# -- a gradient system with a bent separatrix -----------------------------------------------
+def test_bent_separatrix_against_the_integrated_separatrix():
+    c = 1.5
+
+    def field(t, z):
+        x, y = z
+        u = x - c * y * y
+        dv = u ** 3 - u
+        return [-dv, 2 * c * y * dv - y]
+
+    # the stable manifold of the saddle (0, 0), tangent to the y axis, integrated backwards
+    curve = []
+    for s in (1, -1):
+        sol = solve_ivp(field, (0, -12), [0.0, s * 1e-7], rtol=1e-11, atol=1e-13,
+                        dense_output=True, events=lambda t, z: abs(z[1]) - 3.0)
+        curve.append(sol.sol(np.linspace(0, sol.t[-1], 200001)).T)
+    C = np.vstack(curve)
+    ref = float(np.min(np.linalg.norm(C - [1.0, 0.0], axis=1)))
+    assert ref < 0.9  # the tangent line of the saddle would say 1
+    net = network("bent_separatrix")
+    t = thresholds(net)
+    right = next(n for n, x in zip(net.node_ids, net.node_states) if x[0] > 0)
+    left = next(n for n in net.node_ids if n != right)
+    assert t[(right, left)] == pytest.approx(ref, rel=1e-4)
+    check_certificates(net)
+
+
+# -- a boundary through a non-hyperbolic point -----------------------------------------------
+def test_boundary_through_a_non_hyperbolic_point():
+    m = dynena.load(HARD / "degenerate_boundary.yaml")
+    eq = dynena.equilibria(m)
+    assert eq.status == "ok" and len(eq) == 3
+    nh = [e for e in eq if e.stability == "nonhyperbolic"]
+    assert len(nh) == 1 and nh[0].state == pytest.approx([0.3, 0.0], abs=1e-4)
+    net = dynena.excitable_network(m, equilibria=eq, attractors=False)
+    t = thresholds(net)
+    right = next(n for n, x in zip(net.node_ids, net.node_states) if x[0] > 0)
+    left = next(n for n in net.node_ids if n != right)
+    # a kick 1e-6 past x = 0.3 escapes after t ~ 1e12: decided, not "unknown"
+    assert t[(right, left)] == pytest.approx(0.7, rel=1e-5)
+    assert t[(left, right)] == pytest.approx(1.3, rel=1e-5)
+    assert not any(cn.target in ("unknown", "undecided") for cn in net.connections)
