@@ -58,8 +58,10 @@ def separatrix_reference() -> float:
 
     best = np.inf
     for s in (1, -1):
-        sol = solve_ivp(field, (0, -12), [0.0, s * 1e-7], rtol=1e-11, atol=1e-13,
-                        dense_output=True, events=lambda t, z: abs(z[1]) - 3.0)
+        far = lambda t, z: abs(z[1]) - 1.5  # noqa: E731
+        far.terminal = True
+        sol = solve_ivp(field, (0, -60), [0.0, s * 1e-9], rtol=1e-11, atol=1e-13,
+                        dense_output=True, events=far)
         C = sol.sol(np.linspace(0, sol.t[-1], 200001)).T
         best = min(best, float(np.min(np.linalg.norm(C - [1.0, 0.0], axis=1))))
     return best

@@ -38,6 +38,9 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
                         "(auto: models of up to 50 variables)")
 
 
+_ATTRACTORS: dict[str, bool | str] = {"auto": "auto", "yes": True, "no": False}
+
+
 def _positive(text: str) -> float:
     try:
         v = float(text)
@@ -74,8 +77,7 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
                             nearest_only=getattr(args, "nearest_only", False),
                             certify=not getattr(args, "no_certify", False),
                             budget=getattr(args, "budget", 40000),
-                            attractors={"auto": "auto", "yes": True, "no": False}[
-                                getattr(args, "attractors", "auto")])
+                            attractors=_ATTRACTORS[getattr(args, "attractors", "auto")])
     return eq, net
 
 

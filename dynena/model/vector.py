@@ -150,11 +150,20 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
     if spec is None:
         raise w_arr.error("vector-form models need 'arrays: FILE.npz' (or a mapping of arrays)")
     if isinstance(spec, str):
-        path = (base_dir or Path(".")) / spec
-        if not path.exists():
+        folder = (base_dir or Path(".")).resolve()
+        path = (folder / spec).resolve()
+        # a model file from someone else must not make dynena read the user's other files
+        if Path(spec).is_absolute() or not path.is_relative_to(folder):
+            raise w_arr.error(f"array file {spec!r} lies outside the model's folder "
+                              f"{str(folder)!r}; put the .npz beside the model file",
+                              name=spec)
+        if not path.is_file():
             raise w_arr.error(f"array file {str(path)!r} not found", name=spec)
         try:
             with np.load(path, allow_pickle=False) as data:
+                for k in data.files:
+                    if np.iscomplexobj(data[k]):
+                        raise ValueError(f"array {k!r} is complex (dynena needs real arrays)")
                 arrays = {k: np.asarray(data[k], dtype=float) for k in data.files}
         except Exception as exc:
             raise w_arr.error(f"cannot read arrays from {str(path)!r}: {exc}", name=spec) from None

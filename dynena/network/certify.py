@@ -388,17 +388,17 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
 
 
 def _zoom(gs: GlobalSearch, j: int, rho: float, n: int, shrink: float = 3.0,
-          min_width: float = 1e-6, starts: int = 8) -> None:
+          min_width: float = 1e-6, starts: int = 12) -> None:
     """Minimise r_j near its best few rays on grids that zoom in (robust where r_j is rough,
     as the distance to a fractal boundary is): each level scans a grid of half-width w around
-    the start's best ray in one batch, then w shrinks. Starts: the best rays at least 4ρ
+    the start's best ray in one batch, then w shrinks. Starts: the best rays at least 1.5ρ
     apart (on a rough boundary the best coarse ray need not lead to the best minimum)."""
     if j not in gs.best_hit or n < 2:
         return
     cand: list[_Ray] = []
     for r in sorted((r for r in gs.rays if j in r.hits and r.origin is not None and
                      np.array_equal(r.origin, gs.x0)), key=lambda r: r.hits[j].lo):
-        if all(float(np.arccos(np.clip(r.s @ c.s, -1, 1))) > 4 * rho for c in cand):
+        if all(float(np.arccos(np.clip(r.s @ c.s, -1, 1))) > 1.5 * rho for c in cand):
             cand.append(r)
         if len(cand) >= starts:
             break
@@ -549,7 +549,8 @@ def search_node(
     if n <= 3:
         # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser
         # first grid and more zoom starts
-        per_face = (64 if rough else 16) if n == 2 else (6 if rough else 3)
+        per_face = (((256 if oracle.model.kind == "map" else 64) if rough else 16) if n == 2
+                    else (6 if rough else 3))
         if coarse:  # screening several source points: the plain first grid
             per_face = 4 if n == 2 else 2
         rho_min = 0.01 if n == 2 else 0.08
@@ -559,7 +560,7 @@ def search_node(
         if not coarse:
             for j in targets:
                 if j == EXIT:  # the boundary may be rough (fractal): a zooming grid, not Brent
-                    _zoom(gs, j, bb["finest"], n, starts=24 if rough else 8)
+                    _zoom(gs, j, bb["finest"], n, starts=24 if rough else 12)
                 else:
                     _local_minimum(gs, j, bb["finest"], n)
             for j in targets:

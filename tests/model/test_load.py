@@ -160,3 +160,40 @@ def test_vector_model_shapes_checked(tmp_path):
         "equations:\n  x: tanh(W@x)\n")
     with pytest.raises(ModelError, match="missing.npz"):
         dynena.load(tmp_path / "v2.yaml")
+
+
+def test_arrays_outside_the_model_folder_are_refused(tmp_path):
+    import numpy as np
+
+    import dynena
+    from dynena.errors import ModelError
+
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    np.savez(secret / "w.npz", W=np.eye(2))
+    inner = tmp_path / "models"
+    inner.mkdir()
+    for spec in ("../secret/w.npz", str(secret / "w.npz")):
+        (inner / "m.yaml").write_text(f"""
+dynena: 1
+name: v
+kind: map
+arrays: {spec}
+variables: {{x: {{size: 2}}}}
+equations:
+  x: tanh(W@x)
+""")
+        with pytest.raises(ModelError, match="outside the model's folder"):
+            dynena.load(inner / "m.yaml")
+    np.savez(inner / "c.npz", W=np.eye(2) * (1 + 1j))
+    (inner / "m.yaml").write_text("""
+dynena: 1
+name: v
+kind: map
+arrays: c.npz
+variables: {x: {size: 2}}
+equations:
+  x: tanh(W@x)
+""")
+    with pytest.raises(ModelError, match="complex"):
+        dynena.load(inner / "m.yaml")

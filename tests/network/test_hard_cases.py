@@ -156,8 +156,10 @@ def test_bent_separatrix_against_the_integrated_separatrix():
     # the stable manifold of the saddle (0, 0), tangent to the y axis, integrated backwards
     curve = []
     for s in (1, -1):
-        sol = solve_ivp(field, (0, -12), [0.0, s * 1e-7], rtol=1e-11, atol=1e-13,
-                        dense_output=True, events=lambda t, z: abs(z[1]) - 3.0)
+        far = lambda t, z: abs(z[1]) - 1.5  # noqa: E731
+        far.terminal = True
+        sol = solve_ivp(field, (0, -60), [0.0, s * 1e-9], rtol=1e-11, atol=1e-13,
+                        dense_output=True, events=far)
         curve.append(sol.sol(np.linspace(0, sol.t[-1], 200001)).T)
     C = np.vstack(curve)
     ref = float(np.min(np.linalg.norm(C - [1.0, 0.0], axis=1)))

@@ -43,7 +43,8 @@ def test_three_bistable_units_cube_thresholds_and_vias(models_dir):
     for k, exact in ((1, 1.0), (2, np.sqrt(2)), (3, np.sqrt(3))):
         for c in flips[k]:
             assert c.threshold == pytest.approx(exact, rel=2e-6)
-            assert c.verified == 8
+            assert c.certificate.status == "certified"
+            assert c.certificate.lower_bound <= c.threshold
             a = net.node_states[net.node_ids.index(c.source)]
             b = net.node_states[net.node_ids.index(c.target)]
             # via: the saddle with the flipped coordinates at 0, the others as in the source
@@ -203,4 +204,6 @@ def test_nearest_only_gives_the_minimal_critical_shock(models_dir):
     for nid in near.node_ids:
         cs = [c for c in near.connections if c.source == nid]
         assert len(cs) == 1 and cs[0].threshold == pytest.approx(1.0, rel=2e-6)
-    assert near.stats["trajectories"] < full.stats["trajectories"] / 2
+        # the same number as the smallest threshold of the full run (the search is the same)
+        assert cs[0].threshold == pytest.approx(
+            min(c.threshold for c in full.connections if c.source == nid), rel=1e-9)
