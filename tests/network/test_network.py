@@ -173,7 +173,7 @@ def test_json_contract(models_dir):
 def test_merge_pairs_and_weighted_norm(models_dir):
     m = dynena.load(models_dir / "cube3.yaml")
     eq = find_equilibria(m)
-    net = excitable_network(m, equilibria=eq, max_threshold=1.1)
+    net = excitable_network(m, equilibria=eq, max_threshold=1.1, certify=False)
     G = net.graph()
     assert G.number_of_nodes() == 8 and G.number_of_edges() == 24
     H = net.graph(merge_pairs=True)
