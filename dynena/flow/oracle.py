@@ -42,21 +42,13 @@ from scipy.integrate import solve_ivp
 from .._typing import Array, BoolArray, IntArray
 from .integrate import integrate_batch
 
-__all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED", "outcome_name"]
+__all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED"]
 
 UNKNOWN = -1
 DIVERGED = -2
 UNDECIDED = -3
 _RUNNING = -1000
 _SMALL_BATCH = 6
-
-_NAMES = {UNKNOWN: "unknown", DIVERGED: "diverged", UNDECIDED: "undecided"}
-
-
-def outcome_name(code: int, node_ids: list[str] | tuple[str, ...]) -> str:
-    """Node id for a node code, else ``unknown`` / ``diverged`` / ``undecided``."""
-    return node_ids[code] if code >= 0 else _NAMES.get(code, "unknown")
-
 
 @dataclass
 class OutcomeOracle:
@@ -355,10 +347,6 @@ class OutcomeOracle:
             d, k = self._tree.query(x, k=min(4, len(self._pts)))
             return float(np.min(np.atleast_1d(d) - self._prad[np.atleast_1d(k)]))
         return float(np.min(np.linalg.norm(self._pts - x, axis=1) - self._prad))
-
-    # legacy name used by callers that only need the capture test
-    def _captured(self, X: Array) -> IntArray:
-        return self.captured(X)
 
     def trajectory(self, x0: Array, t: float | None = None) -> tuple[Array, Array]:
         """A full autonomous trajectory (times, states), for via-saddle and normal estimates."""
