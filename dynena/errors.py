@@ -10,6 +10,7 @@ __all__ = [
     "DynenaError",
     "ModelError",
     "ParameterError",
+    "UnknownIdError",
     "ConvergenceError",
     "SingularJacobianError",
     "DynenaWarning",
@@ -68,6 +69,13 @@ class ModelError(DynenaError, ValueError):
 
 class ParameterError(DynenaError, ValueError):
     """A parameter, input or option given to an analysis is unknown or invalid."""
+
+
+class UnknownIdError(ParameterError, KeyError):
+    """An equilibrium, node or branch id that the result does not hold."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class ConvergenceError(DynenaError, RuntimeError):

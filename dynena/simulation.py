@@ -19,8 +19,20 @@ from scipy.integrate import solve_ivp
 
 from ._typing import Array
 from .errors import ParameterError
+from .limits import env_name, limit
 
-__all__ = ["Trajectory", "simulate"]
+__all__ = ["Trajectory", "simulate", "METHODS"]
+
+METHODS = ("LSODA", "RK45", "RK23", "DOP853", "Radau", "BDF")
+_EXPLICIT = ("RK45", "RK23", "DOP853")
+ODE_MAX_STEPS = 1_000_000
+
+
+class _OutOfSteps(Exception):
+    """The right-hand side was evaluated more often than the step budget allows."""
+
+    def __init__(self, t: float, x: Array) -> None:
+        self.t, self.x = t, x
 
 
 @dataclass(frozen=True)
@@ -33,7 +45,8 @@ class Trajectory:
         Times (ode) or step numbers (map).
     x : ndarray, shape (T, n)
     names : tuple of str
-    status : ``"completed"``, ``"equilibrium"``, ``"diverged"`` or ``"failed"``
+    status : ``"completed"``, ``"equilibrium"``, ``"diverged"``, ``"budget"`` (the step budget
+        ran out; ``x`` then holds the start and the last state) or ``"failed"``
     message : str
     nfev, njev : int
         Right-hand side and Jacobian evaluations.
@@ -81,6 +94,7 @@ def simulate(
     stop_at_equilibrium: bool = False,
     eq_tol: float = 1e-9,
     max_norm: float = 1e8,
+    max_steps: int | None = None,
 ) -> Trajectory:
     r"""Simulate a compiled model from ``x0``.
 
@@ -99,6 +113,10 @@ def simulate(
         Stop once the residual is below ``eq_tol``.
     max_norm : float
         Stop with status ``diverged`` once :math:`\|x\|` exceeds this.
+    max_steps : int, optional
+        Budget: right-hand side evaluations of an ode (default 10⁶; a chaotic or stiff run
+        to a huge ``t_end`` ends with status ``budget`` instead of running for hours), or
+        stored values (steps × variables) of a map (default the ``simulate_steps`` limit).
 
     Returns
     -------
@@ -117,6 +135,15 @@ def simulate(
         raise ParameterError("x0 has non-finite entries")
     if not (np.isfinite(t_end) and t_end > 0):
         raise ParameterError(f"t_end must be a positive finite number, got {t_end!r}")
+    if model.kind == "ode" and method not in METHODS:
+        raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if model.kind == "map":
+        budget = max_steps or limit("simulate_steps")
+        if (int(t_end) + 1) * model.n > budget:
+            raise ParameterError(
+                f"{int(t_end)} steps of {model.n} variables would store "
+                f"{(int(t_end) + 1) * model.n:.3g} values, beyond the budget of {budget} "
+                f"(max_steps, or {env_name('simulate_steps')})")
     ufun: Callable[[float], Any]
     if u is None or not callable(u):
         const = None if u is None else np.asarray(u, dtype=float)
@@ -128,7 +155,13 @@ def simulate(
     if model.kind == "map":
         return _iterate(model, x0, int(t_end), ufun, stop_at_equilibrium, eq_tol, max_norm, opts)
 
+    budget = max_steps or ODE_MAX_STEPS
+    calls = [0]
+
     def rhs(t: float, x: Array) -> Array:
+        calls[0] += 1
+        if calls[0] > budget:
+            raise _OutOfSteps(t, np.array(x))
         return model.f(x, ufun(t))
 
     def jac(t: float, x: Array) -> Array:
@@ -150,8 +183,16 @@ def simulate(
         kw["jac"] = jac
     if np.isfinite(max_step):
         kw["max_step"] = max_step
-    with np.errstate(over="ignore", invalid="ignore"):
-        sol = solve_ivp(rhs, (0.0, float(t_end)), x0, **kw)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = solve_ivp(rhs, (0.0, float(t_end)), x0, **kw)
+    except _OutOfSteps as out:
+        hint = (f"; {method} is explicit and the model may be stiff: try LSODA, BDF or Radau"
+                if method in _EXPLICIT else "")
+        message = (f"stopped at t = {out.t:.6g} of {t_end:g} after {budget} right-hand side "
+                   f"evaluations (the step budget){hint}")
+        return Trajectory(np.array([0.0, out.t]), np.vstack([x0, out.x]), tuple(model.names),
+                          "budget", message, budget, 0, opts)
     status = "completed"
     message = sol.message
     if sol.status == -1:

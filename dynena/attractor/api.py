@@ -17,6 +17,8 @@ exponent α (α ≈ 1 for a smooth boundary, α < 1 for a fractal one; Grebogi e
 
 from __future__ import annotations
 
+import time
+
 from typing import Any
 
 import numpy as np
@@ -54,6 +56,8 @@ def find_attractors(
     rounds: int = 3,
     uncertainty: bool = True,
     seed: int = 0,
+    nodes: list[Any] | None = None,
+    max_time: float | None = 120.0,
 ) -> AttractorSet:
     r"""Sample the box and find every attractor the samples reach.
 
@@ -72,6 +76,12 @@ def find_attractors(
         Discovery rounds (each re-runs the starts still unknown).
     uncertainty : bool
         Estimate the uncertainty fraction and exponent of the basin boundaries.
+    nodes : list of Equilibrium, optional
+        The equilibria that are attractors (default: the stable ones; a caller that has shown
+        a non-hyperbolic equilibrium attracting adds it).
+    max_time : float or None
+        Wall-clock budget in seconds (default 120): past it, starts not yet decided stay
+        unknown, no further round or uncertainty estimate is run, and the message says so.
 
     Returns
     -------
@@ -95,13 +105,24 @@ def find_attractors(
     from scipy.stats import qmc
 
     X = lo + (hi - lo) * qmc.Sobol(d=c.n, scramble=True, seed=seed).random(n_samples)
-    stable = [e for e in eq.equilibria if e.stability == "stable"]
+    stable = list(nodes) if nodes is not None else \
+        [e for e in eq.equilibria if e.stability == "stable"]
     orbits: list[PeriodicOrbit] = []
     aper: list[AperiodicAttractor] = []
     notes: list[str] = []
     out = np.zeros(len(X), int)
+    deadline = None if max_time is None else time.monotonic() + max_time
+
+    def oracle_() -> OutcomeOracle:
+        o = node_oracle(c, eq, stable, orbits, aper)
+        o.deadline = deadline
+        return o
+
     for r in range(max(1, rounds)):
-        quick = node_oracle(c, eq, stable, orbits, aper)
+        if deadline is not None and time.monotonic() > deadline:
+            notes.append(f"time budget of {max_time:g} s reached: discovery stopped")
+            break
+        quick = oracle_()
         quick.patience = 1  # still moving after the base time: worth a closer look
         quick.unknown_states = []
         out = quick(X)
@@ -112,7 +133,7 @@ def find_attractors(
         # the undecided starts the full budget (slow but decided approaches)
         if _new_attractors(c, quick.unknown_states, orbits, aper, max_period):
             continue
-        full = node_oracle(c, eq, stable, orbits, aper)
+        full = oracle_()
         full.unknown_states = []
         out[unk] = full(X[unk])
         if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
@@ -124,8 +145,10 @@ def find_attractors(
     basins = _fractions(out, ids)
     unc = None
     if uncertainty and len(ids) + int(np.any(out == DIVERGED)) > 1:
-        oracle = node_oracle(c, eq, stable, orbits, aper)
-        unc = _uncertainty(oracle, X, out, lo, hi, seed)
+        if deadline is not None and time.monotonic() > deadline:
+            notes.append("no uncertainty estimate: time budget reached")
+        else:
+            unc = _uncertainty(oracle_(), X, out, lo, hi, seed)
     box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
     msg = (f"{len(stable)} stable equilibria, {sum(o.stable for o in orbits)} stable periodic "
            f"orbits, {len(aper)} aperiodic attractors from {len(X)} starts")
@@ -251,10 +274,14 @@ def _uncertainty(oracle: OutcomeOracle, X: Array, out: Array, lo: Array, hi: Arr
     # pairs are drawn until the small ε shows enough boundary crossings (binomial noise
     # ~ 1/sqrt(k)) or the cap is reached (cheap for maps, costly for ODEs)
     cap = 8192 if oracle.model.kind == "map" else 2048
+    decided = np.flatnonzero(out != UNKNOWN)  # a pair from an undecided start says nothing
+    if len(decided) < 2:
+        return {"epsilon": list(eps), "fraction": [0.0, 0.0], "mismatches": [0, 0],
+                "exponent": None, "note": "too few decided starts"}
     for e in eps:
         k = tot = 0
-        while True:
-            idx = rng.integers(0, len(X), size=len(X))
+        for _ in range(cap // len(X) + 1):  # bounded even when every pair is undecided
+            idx = decided[rng.integers(0, len(decided), size=len(X))]
             D = rng.standard_normal((len(idx), X.shape[1]))
             D *= e / np.linalg.norm(D, axis=1, keepdims=True)
             o2 = oracle(X[idx] + D)

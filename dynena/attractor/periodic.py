@@ -133,12 +133,17 @@ def limit_cycle_from(c: Any, x: Array, *, t_tail: float = 200.0, samples: int = 
             return None
     xT, M = _monodromy(c, z, T)
     res = float(np.linalg.norm(xT - z))
-    if not res < 1e3 * tol * (1 + np.linalg.norm(z)):
+    s = _flow(c, z, T, dense=True)
+    pts = s.sol(np.linspace(0.0, T, samples, endpoint=False)).T
+    # closed relative to the orbit's own size: a tiny loop around a weak focus closes to
+    # 1e-8 absolute while it is a spiral, not an orbit
+    diam = float(np.max(np.ptp(pts, axis=0)))
+    if not res < min(1e3 * tol * (1 + float(np.linalg.norm(z))), 1e-3 * diam):
         return None
     mult = np.linalg.eigvals(M)
     k = int(np.argmin(np.abs(mult - 1.0)))  # the trivial multiplier (flow direction)
     others = np.delete(mult, k)
-    s = _flow(c, z, T, dense=True)
-    pts = s.sol(np.linspace(0.0, T, samples, endpoint=False)).T
-    stable = bool(np.all(np.abs(others) < 1 - 1e-9)) if len(others) else True
+    # a multiplier within 1e-4 of the unit circle is neutral to the accuracy of the
+    # monodromy matrix (a centre's family of closed orbits): not an attractor
+    stable = bool(np.all(np.abs(others) < 1 - 1e-4)) if len(others) else True
     return PeriodicOrbit(oid, "limit-cycle", T, pts, others, stable, res, tuple(c.names))

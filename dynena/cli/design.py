@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from .options import emit_json, progress
+from .options import emit_json, jobs, number, output_file, progress
 
 
 def register(sub: Any) -> None:
@@ -15,10 +14,10 @@ def register(sub: Any) -> None:
     p.add_argument("graph", help="DOT (.dot/.gv), GraphML (.graphml) or edge list file")
     p.add_argument("-o", "--output", required=True, help="the model file to write (.yaml)")
     p.add_argument("--kind", choices=("excitable", "heteroclinic"), default="excitable")
-    p.add_argument("--threshold", type=float, default=None,
+    p.add_argument("--threshold", type=number(0), default=None,
                    help="target edge threshold of an excitable design (sets B = 1 + A - 2δ²); "
                         "default 0.0707 (B = 1.49)")
-    p.add_argument("--threshold-scale", type=float, default=None,
+    p.add_argument("--threshold-scale", type=number(0), default=None,
                    help="scale the default designed threshold (0.0707) by this factor")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="also verify and write the report (network, thresholds, and how B sets "
@@ -26,7 +25,7 @@ def register(sub: Any) -> None:
     p.add_argument("--name", default=None, help="model name (default: the file's stem)")
     p.add_argument("--verify", action="store_true",
                    help="analyse the designed model and compare its network with the graph")
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--jobs", type=jobs, default=1)
     p.add_argument("--overwrite", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -37,13 +36,18 @@ def run(args: argparse.Namespace) -> int:
 
     from ..design import design_document, read_graph, verify_design
     from ..design.roundtrip import design_parameters, expected_threshold
-    from ..errors import ParameterError
+    from ..errors import ModelError, ParameterError
+    from ..model.parse import Where, check_identifier
     from ..model import load
 
+    out = output_file(args.output, "-o", overwrite=args.overwrite, suffixes=(".yaml", ".yml"),
+                      inputs=(args.graph,))
+    if args.name is not None:
+        try:
+            check_identifier(args.name, Where(key="--name"), "model")
+        except ModelError as exc:
+            raise ParameterError(f"--name {args.name!r}: {exc.message}") from None
     G = read_graph(args.graph)
-    out = Path(args.output)
-    if out.exists() and not args.overwrite:
-        raise ParameterError(f"{out} exists; pass --overwrite to replace it")
     threshold = args.threshold
     if args.threshold_scale is not None:
         if threshold is not None:

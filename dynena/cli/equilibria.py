@@ -5,16 +5,16 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import add_model_args, emit_json, load_model_from_args, progress
+from .options import add_model_args, count, emit_json, load_model_from_args, number, progress
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("equilibria", help="find and classify equilibria (fixed points of maps)")
     add_model_args(p)
-    p.add_argument("--starts", type=int, default=None, help="number of Sobol starts")
+    p.add_argument("--starts", type=count(1, 10**7), default=None, help="number of Sobol starts")
     p.add_argument("--stable-only", action="store_true", help="only the stable equilibria")
-    p.add_argument("--max-time", type=float, default=120.0, help="time budget in seconds")
-    p.add_argument("--tol", type=float, default=1e-10, help="residual tolerance")
+    p.add_argument("--max-time", type=number(0), default=120.0, help="time budget in seconds")
+    p.add_argument("--tol", type=number(0), default=1e-10, help="residual tolerance")
     p.set_defaults(func=run)
 
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .options import load_model_from_args, progress
+from .options import load_model_from_args, output_file, progress
 
 
 def register(sub: Any) -> None:
@@ -19,29 +19,47 @@ def register(sub: Any) -> None:
     p.add_argument("--from", dest="start", default=None,
                    help="equilibrium id to start from (default: the first stable one)")
     p.add_argument("--pydstool", metavar="FILE", default=None, help="PyDSTool .py file")
+    p.add_argument("--overwrite", action="store_true", help="replace existing files")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import ParameterError
 
-    model = load_model_from_args(args)
     if not args.auto and not args.pydstool:
         raise ParameterError("nothing to export: give --auto DIR and/or --pydstool FILE")
+    if args.pydstool:
+        output_file(args.pydstool, "--pydstool", overwrite=args.overwrite, suffixes=(".py",),
+                    inputs=(args.model,))
+    model = load_model_from_args(args)
+    if args.auto:
+        if not args.param:
+            raise ParameterError("--auto needs --param (the continuation parameter)")
+        if args.param not in model.parameters:
+            raise ParameterError(f"--param {args.param}: model {model.name!r} has no such "
+                                 f"parameter; its parameters: "
+                                 f"{', '.join(model.parameters) or 'none'}")
+        for f in (Path(args.auto) / f"{model.name}.c", Path(args.auto) / f"c.{model.name}"):
+            if Path(args.auto).exists() and not Path(args.auto).is_dir():
+                raise ParameterError(f"--auto {args.auto}: is a file, not a folder")
+            if f.exists() and not args.overwrite:
+                raise ParameterError(f"--auto {args.auto}: {f.name} exists there; pass "
+                                     "--overwrite to replace it")
     if args.auto:
         from ..equilibrium import find_equilibria
         from ..export.auto07p import write_auto_files
 
-        if not args.param:
-            raise ParameterError("--auto needs --param (the continuation parameter)")
         eq = find_equilibria(model)
         if not len(eq):
             raise ParameterError("no equilibrium to start AUTO-07p from")
-        e = eq[args.start] if args.start else (eq.stable[0] if eq.stable else eq[0])
+        try:
+            e = eq[args.start] if args.start else (eq.stable[0] if eq.stable else eq[0])
+        except ParameterError as exc:
+            raise ParameterError(f"--from {args.start}: {exc}") from None
         p0 = float(model.parameters[args.param])
         rng = getattr(model, "parameter_ranges", {}).get(args.param, (p0 - 10, p0 + 10))
         c, k = write_auto_files(model, args.param, args.auto, p_range=rng, start=e.state)
-        progress(f"starting at {e.id}; run: gcc -c {c.name} ... (see shared/spec/auto07p.md)")
+        progress(f"starting at {e.id}; run: gcc -c {c.name} ... (see docs/auto07p.md)")
         print(c)
         print(k)
     if args.pydstool:

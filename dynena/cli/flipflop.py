@@ -5,31 +5,31 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import emit_json, progress
+from .options import count, emit_json, jobs, number, progress
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser("flipflop", help="train an echo state network on the N-bit flip-flop "
                                         "and extract its excitable network (the paper)")
-    p.add_argument("--bits", type=int, default=3)
-    p.add_argument("--size", type=int, default=200, help="reservoir size N")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--amplitude", type=float, default=1.0, help="task pulse amplitude")
-    p.add_argument("--width", type=int, default=1, help="pulse width (steps)")
-    p.add_argument("--p", type=float, default=0.01, help="pulse probability per step")
-    p.add_argument("--density", type=float, default=0.1)
-    p.add_argument("--spectral-radius", type=float, default=0.5)
-    p.add_argument("--input-scale", type=float, default=1.0)
-    p.add_argument("--feedback-scale", type=float, default=1.0)
-    p.add_argument("--leak", type=float, default=1.0)
-    p.add_argument("--bias-scale", type=float, default=0.0)
-    p.add_argument("--ridge", type=float, default=1e-6)
-    p.add_argument("--noise", type=float, default=0.05, help="noise on the fed-back target")
-    p.add_argument("--train-steps", type=int, default=20000)
-    p.add_argument("--washout", type=int, default=200)
-    p.add_argument("--test-steps", type=int, default=10000)
-    p.add_argument("--rtol", type=float, default=1e-6, help="threshold tolerance")
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--bits", type=count(1, 8), default=3)
+    p.add_argument("--size", type=count(2, 5000), default=200, help="reservoir size N")
+    p.add_argument("--seed", type=count(0, 2**32 - 1), default=0)
+    p.add_argument("--amplitude", type=number(0), default=1.0, help="task pulse amplitude")
+    p.add_argument("--width", type=count(1, 10**4), default=1, help="pulse width (steps)")
+    p.add_argument("--p", type=number(0, 1), default=0.01, help="pulse probability per step")
+    p.add_argument("--density", type=number(0, 1), default=0.1)
+    p.add_argument("--spectral-radius", type=number(0), default=0.5)
+    p.add_argument("--input-scale", type=number(0, low_open=False), default=1.0)
+    p.add_argument("--feedback-scale", type=number(0, low_open=False), default=1.0)
+    p.add_argument("--leak", type=number(0, 1), default=1.0)
+    p.add_argument("--bias-scale", type=number(0, low_open=False), default=0.0)
+    p.add_argument("--ridge", type=number(0, low_open=False), default=1e-6)
+    p.add_argument("--noise", type=number(0, low_open=False), default=0.05, help="noise on the fed-back target")
+    p.add_argument("--train-steps", type=count(1, 10**7), default=20000)
+    p.add_argument("--washout", type=count(0, 10**7), default=200)
+    p.add_argument("--test-steps", type=count(1, 10**7), default=10000)
+    p.add_argument("--rtol", type=number(0, 0.5), default=1e-6, help="threshold tolerance")
+    p.add_argument("--jobs", type=jobs, default=1)
     p.add_argument("--load", default=None, help="analyse a trained network from a model file "
                    "(vector form with arrays W, W_in, W_fb, W_out, b) instead of training")
     p.add_argument("--json", action="store_true")
@@ -44,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
     from ..rnn.esn import EchoStateNetwork, ESNConfig, train_flipflop_esn
     from ..rnn.extract import analyse_flipflop
 
+    if args.washout >= args.train_steps:
+        from ..errors import ParameterError
+
+        raise ParameterError(f"--washout {args.washout} must be below --train-steps "
+                             f"{args.train_steps}")
     if args.output:
         from ..report.api import check_output_dir
 

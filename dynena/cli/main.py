@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from importlib import import_module
+from typing import NoReturn
 
 from .options import run_safely
 
@@ -12,10 +13,19 @@ _COMMANDS = ["check", "simulate", "equilibria", "continuation", "network", "repo
              "flipflop", "design", "export"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with dynena's one-paragraph errors (no usage block), exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"dynena: error: {self.prog}: {message} (see '{self.prog} --help')",
+              file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__  # the package __init__ is light: analyses load lazily
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="dynena",
         description="Excitable network attractors of dynamical systems and recurrent networks.")
     parser.add_argument("--version", action="version", version=f"dynena {__version__}")

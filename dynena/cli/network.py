@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .options import add_model_args, emit_json, load_model_from_args, progress
+from .options import add_model_args, count, emit_json, jobs, load_model_from_args, number, progress
 
 
 def add_network_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-threshold", type=_positive, default=None,
+    p.add_argument("--max-threshold", type=number(0), default=None,
                    help="leave out connections above this amplitude (the thresholds do not "
                         "depend on it; for input pulses it is the largest amplitude scanned)")
     p.add_argument("--directions", default=None,
@@ -17,10 +17,10 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
                         "state space)")
     p.add_argument("--inputs", action="store_true",
                    help="perturb with input pulses on the model's input channels")
-    p.add_argument("--pulse-width", type=int, default=1, help="input pulse width")
-    p.add_argument("--rtol", type=_positive, default=1e-6,
+    p.add_argument("--pulse-width", type=count(1, 10**6), default=1, help="input pulse width")
+    p.add_argument("--rtol", type=number(0, 0.5), default=1e-6,
                    help="relative tolerance of thresholds")
-    p.add_argument("--jobs", type=int, default=1, help="local worker processes")
+    p.add_argument("--jobs", type=jobs, default=1, help="local worker processes")
     p.add_argument("--stable-only", action="store_true",
                    help="search only stable equilibria first (faster; no via-saddles)")
     p.add_argument("--nearest-only", action="store_true",
@@ -30,7 +30,9 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-certify", action="store_true",
                    help="geometric search only: faster, but no global search and no stated "
                         "lower bound")
-    p.add_argument("--budget", type=int, default=40000,
+    p.add_argument("--max-time", type=number(0), default=1800.0,
+                   help="wall-clock budget of the global search in seconds (default 1800)")
+    p.add_argument("--budget", type=count(1, 10**9), default=40000,
                    help="trajectories the global search may spend per source state "
                         "(default 40000); a search that runs out says so")
     p.add_argument("--attractors", choices=("auto", "yes", "no"), default="auto",
@@ -41,19 +43,28 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
 _ATTRACTORS: dict[str, bool | str] = {"auto": "auto", "yes": True, "no": False}
 
 
-def _positive(text: str) -> float:
+def _weights(text: str | None, n: int) -> list[float] | None:
+    """``--weights w1,...``: one positive finite number per state variable."""
+    from ..errors import ParameterError
+
+    if not text:
+        return None
     try:
-        v = float(text)
+        w = [float(v) for v in text.split(",")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not (v > 0 and v < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text!r}")
-    return v
+        raise ParameterError(f"--weights {text}: expects numbers separated by commas") from None
+    if len(w) != n or not all(0 < v < float("inf") for v in w):
+        raise ParameterError(f"--weights {text}: expects {n} positive finite numbers (one per "
+                             "state variable)")
+    return w
 
 
 def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
     from ..equilibrium import find_equilibria
     from ..network import InputPulses, excitable_network
+
+    weights = _weights(getattr(args, "weights", None),
+                       getattr(model, "n", None) or len(model.variables))
 
     progress(f"equilibria of {model.name}")
     eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False))
@@ -63,20 +74,13 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
         pert = InputPulses(width=args.pulse_width)
     elif args.directions:
         pert = [d.strip() for d in args.directions.split(",") if d.strip()]
-    weights = None
-    if getattr(args, "weights", None):
-        try:
-            weights = [float(w) for w in args.weights.split(",")]
-        except ValueError:
-            from ..errors import ParameterError
-
-            raise ParameterError(f"--weights must be numbers, got {args.weights!r}") from None
     net = excitable_network(model, equilibria=eq, perturbations=pert,
                             max_threshold=args.max_threshold, rtol=args.rtol, jobs=args.jobs,
                             weights=weights, progress=progress,
                             nearest_only=getattr(args, "nearest_only", False),
                             certify=not getattr(args, "no_certify", False),
                             budget=getattr(args, "budget", 40000),
+                            max_time=getattr(args, "max_time", 1800.0),
                             attractors=_ATTRACTORS[getattr(args, "attractors", "auto")])
     return eq, net
 

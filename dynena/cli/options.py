@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,74 @@ from ..errors import DynenaError, ParameterError
 from ..results.jsonable import jsonable as _jsonable
 
 __all__ = ["add_model_args", "load_model_from_args", "emit_json", "progress", "run_safely",
-           "parse_state"]
+           "parse_state", "number", "count", "jobs", "output_file"]
+
+
+def number(low: float | None = None, high: float | None = None, *, low_open: bool = True,
+           high_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite float in the interval given (open or closed at each end)."""
+    lo_s = "" if low is None else f"{'>' if low_open else '>='} {low:g}"
+    hi_s = "" if high is None else f"{'<' if high_open else '<='} {high:g}"
+    want = " and ".join(x for x in (lo_s, hi_s) if x)
+
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expects a number, got {text!r}") from None
+        ok = np.isfinite(v)
+        if ok and low is not None:
+            ok = v > low if low_open else v >= low
+        if ok and high is not None:
+            ok = v < high if high_open else v <= high
+        if not ok:
+            raise argparse.ArgumentTypeError(f"expects a finite number{' ' + want if want else ''}"
+                                             f", got {text!r}")
+        return v
+
+    return parse
+
+
+def count(low: int = 1, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expects an integer, got {text!r}") from None
+        if v < low or (high is not None and v > high):
+            rng = f">= {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"expects an integer {rng}, got {text!r}")
+        return v
+
+    return parse
+
+
+def output_file(path: str, option: str, *, overwrite: bool, suffixes: tuple[str, ...] = (),
+                inputs: tuple[str, ...] = ()) -> Path:
+    """Check an output file before any work: known suffix, folder exists, not an input, and
+    nothing the user wrote is replaced without ``--overwrite``."""
+    p = Path(path)
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise ParameterError(f"{option} {path}: unknown file type {p.suffix or '(none)'!r}; "
+                             f"give a name ending in {', '.join(suffixes)}")
+    if p.is_dir():
+        raise ParameterError(f"{option} {path}: is a folder; give a file name")
+    if not p.parent.resolve().is_dir():
+        raise ParameterError(f"{option} {path}: the folder {str(p.parent)!r} does not exist")
+    for other in inputs:
+        if other and Path(other).resolve() == p.resolve():
+            raise ParameterError(f"{option} {path}: is an input of this command; writing it "
+                                 "would destroy it, even with --overwrite")
+    if p.exists() and not overwrite:
+        raise ParameterError(f"{option} {path}: the file exists; pass --overwrite to replace it")
+    return p
+
+
+def jobs(text: str) -> int:
+    """``--jobs``: 1 to 8 × the machine's cores."""
+    return count(1, 8 * (os.cpu_count() or 1))(text)
 
 
 def add_model_args(p: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
@@ -43,12 +111,27 @@ def load_model_from_args(args: argparse.Namespace) -> Any:
     model = load(args.model)
     sets = parse_assignments(getattr(args, "set", []) or [])
     if sets:
-        model = model.with_parameters(sets)
+        try:
+            model = model.with_parameters(sets)
+        except ParameterError as exc:
+            given = " ".join(f"{k}={v}" for k, v in sets.items())
+            raise ParameterError(f"--set {given}: {exc}") from None
     return model
 
 
-def parse_state(text: str, names: tuple[str, ...], what: str = "variable") -> np.ndarray:
-    """``"x=1,y=2"`` (missing names are 0) or ``"1,2"`` (all values) into a state vector."""
+def parse_state(text: str, names: tuple[str, ...], what: str = "variable",
+                option: str | None = None) -> np.ndarray:
+    """``"x=1,y=2"`` (missing names are 0) or ``"1,2"`` (all values) into a state vector;
+    errors name ``option`` (such as ``--x0``) when given."""
+    try:
+        return _parse_state(text, names, what)
+    except ParameterError as exc:
+        if option is None:
+            raise
+        raise ParameterError(f"{option} {text}: {exc}") from None
+
+
+def _parse_state(text: str, names: tuple[str, ...], what: str) -> np.ndarray:
     parts = [s.strip() for s in text.split(",") if s.strip()]
     x = np.zeros(len(names))
     if parts and all("=" in s for s in parts):
@@ -57,7 +140,13 @@ def parse_state(text: str, names: tuple[str, ...], what: str = "variable") -> np
             if k.strip() not in names:
                 raise ParameterError(f"unknown {what} {k.strip()!r} in {text!r}; the model's "
                                      f"{what}s: {', '.join(names[:10]) or 'none'}")
-            x[names.index(k.strip())] = float(v)
+            try:
+                x[names.index(k.strip())] = float(v)
+            except ValueError:
+                raise ParameterError(f"cannot read {k.strip()}={v.strip()!r} in {text!r}: "
+                                     "not a number") from None
+        if not np.all(np.isfinite(x)):
+            raise ParameterError(f"{text!r} has a non-finite value")
         return x
     try:
         vals = [float(s) for s in parts]
@@ -66,6 +155,8 @@ def parse_state(text: str, names: tuple[str, ...], what: str = "variable") -> np
     if len(vals) != len(names):
         raise ParameterError(f"{text!r} has {len(vals)} values, the model has "
                              f"{len(names)} {what}s")
+    if not np.all(np.isfinite(vals)):
+        raise ParameterError(f"{text!r} has a non-finite value")
     return np.array(vals)
 
 

@@ -65,12 +65,26 @@ def derivatives(exprs: Sequence[sp.Expr | se.Basic], wrt: Sequence[sp.Symbol | s
         for j in js:
             d = se_e.diff(se_wrt[j])
             if d.atoms(se.Derivative):
-                d = se.sympify(sp.diff(_real(sp.sympify(e)), _real(sp.sympify(wrt[j]))))
+                d = se.sympify(almost_everywhere(
+                    sp.diff(_real(sp.sympify(e)), _real(sp.sympify(wrt[j])))))
             if d != 0:
                 rows.append(i)
                 cols.append(j)
                 vals.append(d)
     return SparseDerivative(rows, cols, vals)
+
+
+def almost_everywhere(d: sp.Expr) -> sp.Expr:
+    r"""The derivative of a non-smooth right-hand side (``Abs``, ``sign``, ``Max``, ``Min``)
+    away from its kinks: :math:`\delta(z) \to 0` and :math:`H(z) \to (1 + \mathrm{sign}\,z)/2`
+    (so :math:`H(0) = 1/2`, the mean of the one-sided derivatives). Documented in the model
+    format: at a kink the Jacobian is this convention, not a derivative.
+    """
+    if d.has(sp.DiracDelta):
+        d = d.replace(sp.DiracDelta, lambda *a: sp.S.Zero)
+    if d.has(sp.Heaviside):
+        d = d.replace(sp.Heaviside, lambda z, *h: (1 + sp.sign(z)) / 2)
+    return d
 
 
 def _real(e: sp.Expr) -> sp.Expr:

@@ -107,8 +107,17 @@ class CompiledModel:
 
                     # numba caches beside a real file only (not for in-memory modules)
                     on_disk = bool(getattr(self._module, "__file__", None))
-                    jitted = numba.njit(cache=on_disk)(fn)
-                    self._check(jitted, name)
+                    try:
+                        jitted = numba.njit(cache=on_disk, error_model="numpy")(fn)
+                        self._check(jitted, name)
+                    except Exception:
+                        if not on_disk:
+                            raise
+                        # a damaged numba cache must not mean slow Python for ever: clear
+                        # it and compile afresh once
+                        cache.clear_numba_cache(self._module)
+                        jitted = numba.njit(cache=on_disk, error_model="numpy")(fn)
+                        self._check(jitted, name)
                     fn = jitted
                 except Exception as exc:  # unsupported function: keep the Python code
                     warnings.warn(f"numba could not compile {name} of {self.model.name!r} "

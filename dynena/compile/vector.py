@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .codegen import almost_everywhere
 from .._typing import Array
 from ..model.vector import MatrixProduct, VectorModel
 from .compiled import CompiledModel
@@ -56,11 +57,8 @@ class _Block:
         dvars = [s for s in self.elem_syms if s.name in dict(model.blocks)]
         dins = [s for s in self.elem_syms if s.name in dict(model.inputs_sized)]
         self.dvars, self.dins = dvars, dins
-        outs = [g,
-                *(sp.diff(g, s) for s in dvars),
-                *(sp.diff(g, s) for s in dins),
-                *(sp.diff(g, pr.symbol) for pr in prods),
-                *(sp.diff(g, s) for s in params)]
+        outs = [g, *(almost_everywhere(sp.diff(g, s))
+                     for s in [*dvars, *dins, *(pr.symbol for pr in prods), *params])]
         self.f_fn = sp.lambdify(self.args, g, modules="numpy", cse=True)
         self.all_fn = sp.lambdify(self.args, outs, modules="numpy", cse=True)
         self.n_params = len(params)

@@ -67,8 +67,10 @@ def _drop_bp_at_folds(br: Branch) -> Branch:
 
     keep = []
     for sp in br.special_points:
-        if sp.type == "BP" and any(o.type == "LP" and abs(o.p - sp.p) < 1e-4 and
-                                   np.linalg.norm(o.state - sp.state) < 1e-3
+        # an unbisected BP (bracket only) is the same point when the LP lies in its bracket
+        reach = max(1e-4, sp.accuracy) if sp.extra.get("bisected") == 0.0 else 1e-4
+        if sp.type == "BP" and any(o.type == "LP" and abs(o.p - sp.p) <= reach and
+                                   np.linalg.norm(o.state - sp.state) < max(1e-3, reach)
                                    for o in br.special_points):
             continue
         keep.append(sp)
@@ -145,13 +147,19 @@ def continue_equilibrium(
         starts = [(start, eq[start].state)]
     else:
         x = np.asarray(start, float)
-        if x.shape != (c.n,):
-            raise ParameterError(f"start must have {c.n} entries")
-        r = c.residual(x)
-        if np.max(np.abs(r)) > 1e-6:
-            raise ParameterError(f"the start is not an equilibrium (|F| = "
-                                 f"{np.max(np.abs(r)):.2e}); give an equilibrium or omit start")
-        starts = [("start", x)]
+        if x.shape != (c.n,) or not np.all(np.isfinite(x)):
+            raise ParameterError(f"start must have {c.n} finite entries")
+        # no global search: Newton from the given point (a guess near an equilibrium is
+        # enough); a start Newton cannot bring to an equilibrium is refused
+        from ..equilibrium.newton import batched_newton
+
+        X, res, conv, _ = batched_newton(c, x[None, :], tol=tol)
+        if not bool(conv[0]):
+            raise ParameterError(
+                f"the start {np.array2string(x, precision=6)} is not near an equilibrium "
+                f"(Newton from it ends with |F| = {float(res[0]):.2e}); give a point closer "
+                "to an equilibrium, or omit it to search for all")
+        starts = [("start", X[0])]
     if ds_max is None:
         ds_max = max(0.1, 0.02 * (p_range[1] - p_range[0]))
     eng = Continuer(c, param, ds=ds, ds_max=ds_max, p_range=p_range, tol=tol)
@@ -175,8 +183,8 @@ def continue_equilibrium(
         if not switch:
             continue
         for sp in br.special_points:
-            if sp.type != "BP":
-                continue
+            if sp.type != "BP" or sp.extra.get("bisected") == 0.0:
+                continue  # no switching from a BP known only to a bracket
             y = np.append(sp.state, sp.p)
             if any(np.linalg.norm(y - z) < 1e-4 for z in seen_bp):
                 continue

@@ -180,8 +180,12 @@ class Continuer:
                         if kind == "H" and not self._is_hopf(ws[-1], w_new):
                             continue  # a neutral saddle, not a Hopf point
                         sp = self._locate(kind, ys[-1], ts[-1], ds, len(ys) - 1)
-                        if sp is not None:
-                            specials.append(sp)
+                        if sp is None:
+                            # the bisection's corrector failed next to a singular point (a
+                            # pitchfork is LP and BP at once): report the bracket, never drop
+                            sp = self._bracketed(kind, ys[-1], y_new, ws[-1], w_new,
+                                                 tests[-1][kind], v, len(ys) - 1)
+                        specials.append(sp)
             ys.append(y_new)
             ts.append(t_new)
             ws.append(w_new)
@@ -236,6 +240,7 @@ class Continuer:
         va, vb = value(a), value(b)
         if va is None or vb is None:
             return None
+        step_width = abs(float(vb[1][-1] - va[1][-1]))
         for _ in range(200):
             if b - a <= self.locate_tol * max(1.0, abs(ds)):
                 break
@@ -252,6 +257,19 @@ class Continuer:
             best = vb
         y, w = best[1], best[2]
         acc = abs(vb[1][-1] - va[1][-1])
+        # the bracket alone overstates accuracy next to a singular point (a pitchfork: F_p and
+        # F_x vanish together and a tiny residual admits a large error in p); bound the error
+        # by the residual over the smallest singular value of [F_x F_p]
+        smin = float(np.linalg.svd(self.DF(y), compute_uv=False)[-1])
+        resid = float(np.max(np.abs(self.F(y))))
+        acc = max(acc, 2.0 * resid / smin if smin > 0 else np.inf)
+        # where the bordered matrix [F_x F_p; t] is singular too (two branches cross: the
+        # point is a BP), the test function's zero is not the fold's location: the step's
+        # bracket is all that is known
+        M = np.vstack([self.DF(y), t0])
+        sv = np.linalg.svd(M, compute_uv=False)
+        if kind == "LP" and sv[-1] < 1e-6 * sv[0]:
+            acc = max(acc, step_width)
         extra: dict[str, float] = {}
         if kind == "H":
             cp = w[np.abs(w.imag) > 1e-9]
@@ -259,3 +277,12 @@ class Continuer:
                 extra["frequency"] = float(np.abs(cp.imag[np.argmin(np.abs(cp.real))]))
         return SpecialPoint(kind, float(y[-1]), y[:-1].copy(), w, index, float(acc),
                             float(best[0]), extra)
+
+    def _bracketed(self, kind: str, ya: Array, yb: Array, wa: Array, wb: Array, va: float,
+                   vb: float, index: int) -> SpecialPoint:
+        """A special point known only to lie between two branch points (not bisected):
+        the nearer endpoint by test value, its accuracy the bracket's parameter width."""
+        y, w = (ya, wa) if abs(va) <= abs(vb) else (yb, wb)
+        acc = abs(float(yb[-1] - ya[-1])) + float(np.linalg.norm(yb[:-1] - ya[:-1]))
+        return SpecialPoint(kind, float(y[-1]), y[:-1].copy(), w, index, acc,
+                            float(min(abs(va), abs(vb))), {"bisected": 0.0})

@@ -8,22 +8,56 @@ from pathlib import Path
 import networkx as nx
 
 from ..errors import ModelError
+from ..limits import env_name, limit
 
 __all__ = ["read_graph"]
 
 _ID = r'(?:"((?:[^"\\]|\\.)*)"|([A-Za-z0-9_.+\-]+))'
 
 
+_SPECIAL = re.compile(r'["/#]')
+
+
+def _strip_comments(text: str) -> str:
+    """DOT without ``//``, ``#`` and ``/* */`` comments, in one linear pass (quoted strings
+    kept). Regular expressions here backtracked quadratically on hostile files."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        elif text.startswith("//", i) or ch == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        else:
+            nxt = _SPECIAL.search(text, i + 1)
+            j = n if nxt is None else nxt.start()
+            out.append(text[i:j])
+            i = j
+    return "".join(out)
+
+
 def _dot(text: str, file: str) -> nx.DiGraph:
     """Edges and nodes of a DOT digraph (attributes ignored; ``a -> b -> c`` chains read)."""
-    body = re.sub(r"//[^\n]*|/\*.*?\*/|#[^\n]*", "", text, flags=re.S)
-    m = re.search(r"\b(strict\s+)?(di)?graph\b[^{]*\{(.*)\}", body, flags=re.S | re.I)
-    if not m:
+    body = _strip_comments(text)
+    m = re.match(r"\s*(strict\s+)?(di)?graph\b", body, flags=re.I)
+    start = body.find("{", m.end()) if m else -1
+    stop = body.rfind("}")
+    if not m or start < 0 or stop < start:
         raise ModelError("not a DOT graph: expected 'digraph NAME { ... }'", file=file)
     if not m.group(2):
         raise ModelError("an undirected 'graph' was given; design needs a 'digraph'", file=file)
+    inner = body[start + 1:stop]
     G = nx.DiGraph()
-    for stmt in re.split(r"[;\n]", m.group(3)):
+    for stmt in re.split(r"[;\n]", inner):
         stmt = re.sub(r"\[[^\]]*\]", "", stmt).strip()
         if not stmt or re.match(r"^(graph|node|edge)\b", stmt) or "=" in stmt:
             continue
@@ -47,7 +81,17 @@ def read_graph(path: str | Path) -> nx.DiGraph:
     p = Path(path)
     if not p.exists():
         raise ModelError("no such graph file", file=str(p))
-    text = p.read_text()
+    if not p.is_file():
+        raise ModelError("is not a regular file (a folder, a pipe or a device?)", file=str(p))
+    if p.stat().st_size > limit("file_bytes"):
+        raise ModelError(f"is {p.stat().st_size / 2**20:.1f} MB; graph files are limited to "
+                         f"{limit('file_bytes') / 2**20:.0f} MB (raise it with "
+                         f"{env_name('file_bytes')})", file=str(p))
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         file=str(p)) from None
     suffix = p.suffix.lower()
     if suffix in (".dot", ".gv") or re.search(r"\bdigraph\b", text):
         G = _dot(text, str(p))

@@ -30,7 +30,7 @@ from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
 from .classify import classify, eigen_sorted, real_basis
 from .degenerate import is_continuum, merge_degenerate
 from .newton import batched_newton, batched_ptc, residual_batch
-from .symbolic import symbolic_equilibria
+from .symbolic import symbolic_equilibria_timed
 from .symmetry import apply_generators, detect_symmetries
 
 __all__ = ["find_equilibria", "default_box"]
@@ -113,6 +113,7 @@ def find_equilibria(
     dedup_tol: float = 1e-6,
     deflation_rounds: int = 4,
     symbolic: bool | str = "auto",
+    symbolic_time: float = 5.0,
     symmetry: bool = True,
     slow_points: bool = True,
     max_time: float = 120.0,
@@ -142,6 +143,9 @@ def find_equilibria(
         Maximum rounds of deflated Newton (0 disables deflation).
     symbolic : bool or "auto"
         Confirm the count by an exact polynomial solve where the system is small enough.
+    symbolic_time : float
+        Wall-clock limit (seconds) of that exact solve; past it the solve is stopped and the
+        message says the count rests on the numerical search.
     symmetry : bool
         Detect sign symmetries, complete orbits and pair equilibria (``pair``).
     slow_points : bool
@@ -269,7 +273,11 @@ def find_equilibria(
                  "of completeness; more starts or a smaller box raise confidence")
     sym_roots = None
     if (symbolic and seeds_arr is None or symbolic is True) and not stable_only:
-        sym_roots = symbolic_equilibria(c, lo, hi) if symbolic else None
+        left = max(1.0, min(symbolic_time, max_time - (time.perf_counter() - t0)))
+        sym_roots, note = symbolic_equilibria_timed(c, lo, hi, left) if symbolic else (None, "")
+        if note:
+            message = (message + " " if message else "") + note
+            stats["symbolic"] = "time limit"
     if sym_roots is not None:
         extra = _new_roots(roots, sym_roots, 1e-6)
         if len(extra):  # polish roots found only by the exact solve
@@ -284,10 +292,20 @@ def find_equilibria(
             message = (message + " " if message else "") + "numerical and exact counts differ"
         stats["symbolic_count"] = len(sym_roots)
 
-    if len(roots) > max_equilibria:
-        status = "continuum"
-        message = (f"more than {max_equilibria} distinct roots: the equilibria are probably not "
-                   "isolated (a curve or surface of equilibria)")
+    count_budget = len(roots) > max_equilibria
+    if count_budget:
+        # many roots are not evidence of a continuum (3^8 isolated states of 8 uncoupled
+        # bistable units): only a root whose neighbourhood holds other roots is
+        sample = roots[np.linspace(0, len(roots) - 1, min(len(roots), 12)).astype(int)]
+        if c.n <= _LARGE and any(is_continuum(c, x) for x in sample):
+            status = "continuum"
+            message = (f"more than {max_equilibria} distinct roots and some are not isolated: "
+                       "a curve or surface of equilibria; only samples are listed")
+        else:
+            status = "budget"
+            message = (f"more than {max_equilibria} distinct roots (max_equilibria): the search "
+                       "stopped there and the list is incomplete; the sampled roots are "
+                       "isolated, so this is a count budget, not a continuum")
     if stable_only:
         keep = [i for i, x in enumerate(roots) if _is_stable(c, x)]
         roots = roots[keep]

@@ -32,6 +32,7 @@ can look for attractors that are not nodes yet.
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,6 +89,7 @@ class OutcomeOracle:
     node_points: list[Array] | None = None
     trajectories: int = field(default=0)
     budget_hits: int = field(default=0)
+    deadline: float | None = field(default=None)  # time.monotonic() after which searches stop
     unknown_states: list[Array] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -270,7 +272,7 @@ class OutcomeOracle:
         if len(rows) <= _SMALL_BATCH or not self.batch_explicit:
             # LSODA beats the batch's per-step overhead on few rows, and on stiff models
             for r in rows:
-                out[r] = self._ode_single(X0[r])
+                out[r] = self._ode_single(X0[r]) if not self._late() else self._give_up()
             return out
         # the base time in one batch (explicit, capture checked at every step); rows still
         # running after it are slow or stiff: LSODA takes them on to the horizon
@@ -283,8 +285,16 @@ class OutcomeOracle:
             self._finish_unknown(X, out, rest)
             return out
         for r in rest:  # from the start: LSODA's stiffness detection needs the fast transient
-            out[r] = self._ode_single(X0[r])
+            out[r] = self._ode_single(X0[r]) if not self._late() else self._give_up()
         return out
+
+    def _late(self) -> bool:
+        """Past the caller's wall-clock deadline: no more long single integrations."""
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def _give_up(self) -> int:
+        self.budget_hits += 1
+        return UNKNOWN
 
     def _ode_single(self, x0: Array) -> int:
         """One trajectory, stepped by hand up to the time horizon ``t_max * 2**ode_chunks``

@@ -13,6 +13,8 @@ from typing import Any
 import sympy as sp
 
 from ..errors import ModelError, ParameterError
+from ..limits import env_name, limit
+from .faults import parameter_fault
 from .load import LineDict
 from .model import Model, _exact_value
 from .parse import Where, check_identifier, parse_expression
@@ -124,6 +126,13 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
     if name is None:
         raise ctx.where("name").error("the model needs a 'name:'")
     check_identifier(str(name), ctx.where("name"), "model")
+    for key in ("title", "description"):
+        if key in doc and not isinstance(doc[key], (str, int, float, type(None))):
+            raise ctx.where(key).error(f"'{key}:' must be text, got a "
+                                       f"{type(doc[key]).__name__}")
+    if "outputs" in doc and "arrays" not in doc:
+        raise ctx.where("outputs").error("'outputs:' (linear read-outs M@x) belong to "
+                                         "vector-form models; declare 'arrays:' as well")
     kind = str(doc.get("kind", "ode"))
     if kind not in ("ode", "map"):
         raise ctx.where("kind").error(f"kind must be 'ode' or 'map', got {kind!r}", name=kind)
@@ -137,7 +146,13 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
 
     variables: list[str] = []
     ranges: dict[str, tuple[float, float]] = {}
-    for vname, spec in _entries(ctx, "variables", required=True):
+    var_entries = _entries(ctx, "variables", required=True)
+    if len(var_entries) > limit("scalar_variables"):
+        raise ctx.where("variables").error(
+            f"{len(var_entries)} variables in a scalar-form model; the limit is "
+            f"{limit('scalar_variables')} (raise it with {env_name('scalar_variables')}, or "
+            "write the model in vector form with arrays: and sizes)")
+    for vname, spec in var_entries:
         declare(vname, "variable", "variables")
         _check_keys(ctx, "variables", vname, spec, {"range", "description", "unit"})
         variables.append(vname)
@@ -217,6 +232,15 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
         equations.append(sp.sympify(expr))
         texts[vname] = str(eq_entries[vname])
 
+    exprs = {**{f"definitions.{k}": e for k, e in definitions.items()},
+             **{f"equations.{v}": e for v, e in zip(variables, equations)}}
+    fault = parameter_fault(exprs, parameters)
+    if fault:
+        section, key = fault[0].split(".", 1)
+        raise ctx.where(section, key).error(
+            f"at the given parameter values, {fault[1]}; the right-hand side must be real and "
+            "finite in double precision", name=key)
+
     directions = _named_vectors(ctx, "directions", variables)
     states = _named_vectors(ctx, "states", variables)
     return Model(
@@ -234,8 +258,10 @@ def _function_head(head: str, w: Where) -> tuple[str, list[str]]:
     fname, rest = head.split("(", 1)
     args = [a.strip() for a in rest[:-1].split(",") if a.strip()]
     for a in args:
-        if not a.isidentifier():
+        if not a.isidentifier() or a.startswith("_"):
             raise w.error(f"argument {a!r} of {fname!r} is not a name", name=a)
+        if args.count(a) > 1:
+            raise w.error(f"argument {a!r} of {fname!r} is repeated", name=a)
     return fname.strip(), args
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from ..errors import ModelError
+from ..limits import env_name, limit
 
 __all__ = ["LineDict", "read_yaml", "load", "load_document"]
 
@@ -55,9 +56,20 @@ def read_yaml(text: str, file: str | None = None) -> Any:
     loader = _Loader(text)
     loader.name = file or "<string>"
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        size = _expanded_size(node)
+        if size > limit("yaml_nodes"):
+            raise ModelError(f"the document expands to more than {limit('yaml_nodes')} YAML "
+                             "nodes (aliases * repeating anchors &: a 'billion laughs' "
+                             f"document?); raise the limit with {env_name('yaml_nodes')}",
+                             file=file)
+        return loader.construct_document(node)
     except ModelError:
         raise
+    except (RecursionError, MemoryError):
+        raise ModelError("the YAML document is nested too deeply", file=file) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -67,6 +79,32 @@ def read_yaml(text: str, file: str | None = None) -> Any:
         raise ModelError(f"malformed YAML: {exc}", file=file) from None
     finally:
         loader.dispose()
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Number of nodes once every alias is expanded (memoised: a bomb costs its own size)."""
+    memo: dict[int, int] = {}
+    order: list[yaml.Node] = []
+    stack = [root]
+    seen: set[int] = set()
+    while stack:  # iterative post-order over the (shared) node graph
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        order.append(node)
+        stack.extend(_children(node))
+    for node in reversed(order):
+        memo[id(node)] = min(1 + sum(memo.get(id(c), 1) for c in _children(node)), 1 << 62)
+    return memo[id(root)]
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 def load(path: str | Path) -> Any:
@@ -90,6 +128,14 @@ def load(path: str | Path) -> Any:
         raise ModelError("no such model file", file=str(path))
     if p.is_dir():
         raise ModelError("is a directory, not a model file", file=str(path))
+    if not p.is_file():  # a FIFO or a device would block or never end
+        raise ModelError("is not a regular file (a pipe or a device?); give a model file",
+                         file=str(path))
+    size = p.stat().st_size
+    if size > limit("file_bytes"):
+        raise ModelError(f"is {size / 2**20:.1f} MB; model files are limited to "
+                         f"{limit('file_bytes') / 2**20:.0f} MB (raise it with "
+                         f"{env_name('file_bytes')})", file=str(path))
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 import sympy as sp
 
 from .._typing import Kind
-from ..errors import ParameterError
+from ..errors import ModelError, ParameterError
 
 __all__ = ["Model"]
 
@@ -153,6 +153,15 @@ class Model:
                     f"unknown parameter {k!r} for model {self.name!r}; it has: "
                     + (", ".join(self.parameters) or "no parameters"))
             new[k] = _exact_value(v, k)
+        from .faults import parameter_fault
+
+        exprs = {**{f"definition {k}": e for k, e in self.definitions.items()},
+                 **{f"equation {v}": e for v, e in zip(self.variables, self.equations)}}
+        fault = parameter_fault(exprs, new)
+        if fault:
+            changed = ", ".join(f"{k} = {format_value(new[k])}" for k in {**(values or {}), **kw})
+            raise ParameterError(f"with {changed}, {fault[0]}: {fault[1]}; the right-hand side "
+                                 "must be real and finite in double precision")
         return replace(self, parameters=new)
 
     def digest(self) -> str:
@@ -191,9 +200,10 @@ def _exact_value(v: Any, name: str) -> sp.Expr:
         val = sp.Float(repr(v))
     else:
         try:
-            val = parse_expression(str(v), {}, Where(key=f"parameters.{name}"))
-        except Exception as exc:
-            raise ParameterError(f"parameter {name!r}: cannot read value {v!r}: {exc}") from None
+            val = parse_expression(str(v), {}, Where())
+        except ModelError as exc:
+            raise ParameterError(f"parameter {name!r}: cannot read value {v!r}: {exc.message}"
+                                 ) from None
     if val.free_symbols or not val.is_number:
         raise ParameterError(f"parameter {name!r}: value {v!r} is not a number")
     f = complex(sp.N(val))

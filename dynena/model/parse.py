@@ -9,6 +9,12 @@ allowed. Nothing is ever passed to ``eval``. Integer ratios such as ``8/3`` stay
 from __future__ import annotations
 
 import ast
+import io
+import keyword
+import math
+import sys
+import tokenize
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +22,8 @@ from typing import Any
 import sympy as sp
 
 from ..errors import ModelError
+from ..limits import env_name, limit
+from .faults import constant_fault
 
 __all__ = ["KNOWN_FUNCTIONS", "KNOWN_CONSTANTS", "Where", "parse_expression", "check_identifier"]
 
@@ -30,6 +38,8 @@ KNOWN_CONSTANTS: dict[str, sp.Expr] = {"pi": sp.pi, "E": sp.E}
 
 # A declared name may shadow the constant E (energy, coupling); pi and functions are reserved.
 _RESERVED = set(KNOWN_FUNCTIONS) | {"pi", "t"}
+_MAX_NAME = 64
+_KW_PREFIX = "_kw_"  # declared names that are Python keywords, renamed before ast.parse
 
 
 @dataclass(frozen=True)
@@ -45,11 +55,24 @@ class Where:
 
 
 def check_identifier(name: Any, where: Where, what: str) -> str:
-    """Return ``name`` if it is a valid model identifier, else raise a located ModelError."""
+    """Return ``name`` if it is a valid model identifier, else raise a located ModelError.
+
+    Python keywords (``lambda``) are allowed; names that Unicode NFKC normalisation changes
+    (``ｘ``, read by Python as ``x``) are not, since two of them would be one symbol.
+    """
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise where.error(
             f"{what} name {name!r} is not an identifier (letters, digits and '_', "
             "not starting with a digit or '_')", name=str(name))
+    if len(name) > _MAX_NAME:
+        raise where.error(f"{what} name {name[:20]!r}... is {len(name)} characters long; names "
+                          f"are limited to {_MAX_NAME}", name=name[:_MAX_NAME])
+    folded = unicodedata.normalize("NFKC", name)
+    if folded != name:
+        raise where.error(f"{what} name {name!r} is not in Unicode normal form: it reads as "
+                          f"{folded!r} (NFKC); write {folded!r}", name=name)
+    if what == "model":
+        return name  # a model name is never a symbol
     if name in _RESERVED:
         raise where.error(f"{what} name {name!r} is reserved for a mathematical function or "
                           "constant; choose another name", name=name)
@@ -100,10 +123,29 @@ def parse_expression(
     src = text.strip().replace("^", "**")
     if not src:
         raise where.error("empty expression")
+    if len(src) > limit("expression_chars"):
+        raise where.error(f"expression is {len(src)} characters long; the limit is "
+                          f"{limit('expression_chars')} (raise it with "
+                          f"{env_name('expression_chars')})")
+    src_parsed = _rename_keywords(src, names)
+    old_limit = sys.getrecursionlimit()
     try:
-        tree = ast.parse(src, mode="eval")
+        # a sum of n terms is a left spine n deep in Python's AST; allow long sums (the
+        # translation below is iterative on them) without letting nesting exhaust the stack
+        sys.setrecursionlimit(max(old_limit, 12_000))
+        tree = ast.parse(src_parsed, mode="eval")
     except SyntaxError as exc:
-        raise where.error(f"cannot parse {src!r}: {exc.msg} (column {exc.offset})") from None
+        raise where.error(f"cannot parse {_short(src)!r}: {exc.msg} (column {exc.offset})"
+                          ) from None
+    except (RecursionError, MemoryError):
+        raise where.error(f"expression {_short(src)!r} is nested too deeply to parse (a sum "
+                          "of thousands of terms: split it with definitions:)") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+    depth = _nesting(tree)
+    if depth > limit("nesting"):
+        raise where.error(f"expression {_short(src)!r} nests {depth} levels deep; the limit is "
+                          f"{limit('nesting')} (raise it with {env_name('nesting')})")
 
     def visit(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
@@ -113,9 +155,19 @@ def parse_expression(
                 raise where.error(f"unsupported constant {node.value!r} in {src!r}")
             if isinstance(node.value, int):
                 return sp.Integer(node.value)
-            seg = ast.get_source_segment(src, node) or repr(node.value)
+            seg = ast.get_source_segment(src_parsed, node) or repr(node.value)
+            if not math.isfinite(node.value):
+                raise where.error(f"the number {_short(seg)!r} in {_short(src)!r} is beyond the "
+                                  "double range")
+            if node.value == 0.0 and any(ch in "123456789" for ch in seg.lower().split("e")[0]):
+                raise where.error(f"the number {_short(seg)!r} in {_short(src)!r} underflows to "
+                                  "0 in double precision; write 0")
+            # the exact decimal text (0.1 stays 1/10 up to Float's precision); an absurd
+            # exponent never reaches sympy, whose conversion of it would run for ever
             return sp.Float(seg)
         if isinstance(node, ast.Name):
+            if node.id.startswith(_KW_PREFIX) and node.id[len(_KW_PREFIX):] in names:
+                return names[node.id[len(_KW_PREFIX):]]
             if node.id in names:
                 return names[node.id]
             if node.id in KNOWN_CONSTANTS:
@@ -152,6 +204,11 @@ def parse_expression(
             op = _BINOPS.get(type(node.op))
             if op is None:
                 raise where.error(f"operator {type(node.op).__name__} is not allowed in {src!r}")
+            if isinstance(node.op, ast.Div) and _is_zero(right):
+                raise where.error(f"division by zero in {_short(src)!r}: the divisor "
+                                  f"{ast.get_source_segment(src, node.right)!r} is 0")
+            if isinstance(node.op, ast.Pow):
+                _check_power(left, right, src, where)
             try:
                 return op(left, right)
             except TypeError as exc:
@@ -180,14 +237,87 @@ def parse_expression(
         raise where.error(f"construct {type(node).__name__} is not allowed in {src!r}")
 
     def flatten_sum(node: ast.AST, sign: int, terms: list[Any]) -> None:
-        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            flatten_sum(node.left, sign, terms)
-            flatten_sum(node.right, sign if isinstance(node.op, ast.Add) else -sign, terms)
-        else:
-            t = visit(node)
+        # iterative: a sum of thousands of terms is a left spine thousands deep
+        stack: list[tuple[ast.AST, int]] = [(node, sign)]
+        while stack:
+            n, s = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub)):
+                stack.append((n.right, s if isinstance(n.op, ast.Add) else -s))
+                stack.append((n.left, s))
+                continue
+            t = visit(n)
             try:
-                terms.append(t if sign > 0 else -t)
+                terms.append(t if s > 0 else -t)
             except TypeError as exc:
                 raise where.error(f"cannot combine terms in {src!r}: {exc}") from None
 
-    return visit(tree)
+    try:
+        result = visit(tree)
+    except RecursionError:
+        raise where.error(f"expression {_short(src)!r} is nested too deeply") from None
+    if isinstance(result, sp.Basic):
+        fault = constant_fault(result)
+        if fault:
+            raise where.error(f"in {_short(src)!r}: {fault}; an expression must be real "
+                              "and finite in double precision")
+    return result
+
+
+def _rename_keywords(src: str, names: Mapping[str, Any]) -> str:
+    """``lambda*x`` → ``_kw_lambda*x`` where ``lambda`` is a declared name (ast cannot read it)."""
+    declared = [k for k in names if keyword.iskeyword(k) or keyword.issoftkeyword(k)]
+    if not declared or not any(k in src for k in declared):
+        return src
+    out = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+            text = tok.string
+            if tok.type == tokenize.NAME and text in declared:
+                text = _KW_PREFIX + text
+            out.append((tok.type, text))
+        return tokenize.untokenize(out).strip()
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return src  # the parser reports the syntax error
+
+
+def _short(src: str) -> str:
+    return src if len(src) <= 120 else src[:117] + "..."
+
+
+def _nesting(tree: ast.AST) -> int:
+    """Depth of the expression tree, a chain of + and - counting as one level."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        flat = isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub))
+        for child in ast.iter_child_nodes(node):
+            same = flat and isinstance(child, ast.BinOp) and isinstance(child.op, (ast.Add, ast.Sub))
+            if isinstance(child, (ast.operator, ast.unaryop, ast.expr_context)):
+                continue
+            stack.append((child, d if same else d + 1))
+    return deepest
+
+
+def _is_zero(e: Any) -> bool:
+    return isinstance(e, sp.Basic) and e.is_number and e.is_zero is True
+
+
+def _check_power(base: Any, exponent: Any, src: str, where: Where) -> None:
+    """Refuse a power sympy would evaluate for ever (``9**9**9``) or that is absurd."""
+    if not (isinstance(base, sp.Basic) and isinstance(exponent, sp.Basic)):
+        return
+    if isinstance(exponent, sp.Rational) and isinstance(base, sp.Rational):
+        b = abs(float(base)) if abs(base) < 10**300 else float("inf")
+        if b in (0.0, 1.0) or float(exponent) == 0:
+            return
+        size = abs(float(exponent) * math.log10(b)) if b != float("inf") else float("inf")
+        if size > 330:
+            raise where.error(f"in {_short(src)!r}: the power {base}**{exponent} is about "
+                              f"10**{'±' if size != float('inf') else ''}"
+                              f"{size:.3g}, beyond the double range")
+        return
+    if isinstance(exponent, sp.Integer) and abs(int(exponent)) > limit("exponent"):
+        raise where.error(f"in {_short(src)!r}: exponent {exponent} exceeds the limit of "
+                          f"{limit('exponent')} (raise it with {env_name('exponent')})")

@@ -33,6 +33,7 @@ import sympy as sp
 
 from .._typing import Kind
 from ..errors import ParameterError
+from ..limits import env_name, limit
 from .build import Declarations
 from .model import _exact_value
 from .parse import Where, check_identifier, parse_expression
@@ -144,7 +145,7 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
                        kind: str) -> VectorModel:
     """Build a :class:`VectorModel` from a validated top level (called by ``build_model``)."""
     file = ctx.file
-    arrays: dict[str, np.ndarray] = {}
+    raw: dict[Any, Any] = {}
     spec = doc.get("arrays")
     w_arr = ctx.where("arrays")
     if spec is None:
@@ -161,19 +162,14 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
             raise w_arr.error(f"array file {str(path)!r} not found", name=spec)
         try:
             with np.load(path, allow_pickle=False) as data:
-                for k in data.files:
-                    if np.iscomplexobj(data[k]):
-                        raise ValueError(f"array {k!r} is complex (dynena needs real arrays)")
-                arrays = {k: np.asarray(data[k], dtype=float) for k in data.files}
+                raw = {k: data[k] for k in data.files}
         except Exception as exc:
             raise w_arr.error(f"cannot read arrays from {str(path)!r}: {exc}", name=spec) from None
     elif isinstance(spec, Mapping):  # inline arrays (Python use, small tests)
-        arrays = {str(k): np.asarray(v, dtype=float) for k, v in spec.items()}
+        raw = dict(spec)
     else:
         raise w_arr.error("'arrays:' must be a file name or a mapping of arrays")
-    for k, a in arrays.items():
-        if not np.all(np.isfinite(a)):
-            raise w_arr.error(f"array {k!r} has non-finite entries", name=k)
+    arrays = {str(k): _real_array(str(k), v, w_arr) for k, v in raw.items()}
 
     for k in arrays:
         check_identifier(k, w_arr, "array")
@@ -181,7 +177,7 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
 
     def sized(section: str, required: bool) -> list[tuple[str, int]]:
         out = []
-        raw = doc.get(section) or {}
+        raw = _mapping(doc, section, ctx)
         if required and not raw:
             raise ctx.where(section).error(f"the section '{section}:' is required")
         for n, s in raw.items():
@@ -190,7 +186,11 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
             if not isinstance(size, int) or isinstance(size, bool) or size < 1:
                 raise ctx.where(section, n).error(
                     f"{section[:-1]} {n!r} needs 'size: N' (a positive integer) in a "
-                    "vector-form model", name=n)
+                    f"vector-form model, got {size!r}", name=n)
+            if size > limit("vector_size"):
+                raise ctx.where(section, n).error(
+                    f"{section[:-1]} {n!r} has size {size}; the limit is "
+                    f"{limit('vector_size')} (raise it with {env_name('vector_size')})", name=n)
             out.append((n, size))
         return out
 
@@ -200,7 +200,7 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
     kinds = {**{b: "variable" for b, _ in blocks}, **{i: "input" for i, _ in inputs}}
 
     parameters: dict[str, sp.Expr] = {}
-    for pname, pv in (doc.get("parameters") or {}).items():
+    for pname, pv in _mapping(doc, "parameters", ctx).items():
         declare(pname, "parameter", "parameters")
         value = pv.get("value") if isinstance(pv, Mapping) else pv
         try:
@@ -216,7 +216,7 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
         names[v] = sp.Symbol(v, real=True)
 
     outputs: dict[str, tuple[str, np.ndarray, str]] = {}
-    for oname, text in (doc.get("outputs") or {}).items():
+    for oname, text in _mapping(doc, "outputs", ctx).items():
         declare(oname, "output", "outputs")
         w = ctx.where("outputs", oname)
         holder: list[Any] = []
@@ -229,14 +229,14 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
                 return sp.Symbol(f"_out_{oname}")
             raise w.error("an output must be a matrix times a variable, e.g. 'W_out@x'")
 
-        parse_expression(text, names, w, matmul=out_mm)
-        if len(holder) != 1:
+        got = parse_expression(text, names, w, matmul=out_mm)
+        if len(holder) != 1 or got != sp.Symbol(f"_out_{oname}"):
             raise w.error("an output must be a single product 'M@v'", name=oname)
         outputs[oname] = holder[0]
         names[oname] = sp.Symbol(f"_output_{oname}", real=True)
 
     equations: list[VectorEquation] = []
-    eq_entries = doc.get("equations") or {}
+    eq_entries = _mapping(doc, "equations", ctx)
     for b, _ in blocks:
         if b not in eq_entries:
             raise ctx.where("equations").error(f"variable {b!r} has no equation", name=b)
@@ -297,6 +297,40 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Any, *, base_dir: Path | Non
                        inputs_sized=tuple(inputs), parameters=parameters, arrays=arrays,
                        outputs=outputs, equations_v=tuple(equations),
                        title=str(doc.get("title") or ""), source=file)
+
+
+def _mapping(doc: Mapping[str, Any], section: str, ctx: Any) -> Mapping[str, Any]:
+    raw = doc.get(section) or {}
+    if not isinstance(raw, Mapping):
+        raise ctx.where(section).error(f"'{section}:' must be a mapping of names in a "
+                                       f"vector-form model, got a {type(raw).__name__}")
+    return raw
+
+
+def _real_array(name: str, value: Any, w: Where) -> np.ndarray:
+    """A finite real array of at most two dimensions, or a located error naming it."""
+    try:
+        a = np.asarray(value)
+    except ValueError as exc:  # ragged nested lists
+        raise w.error(f"array {name!r} is not rectangular: {exc}", name=name) from None
+    if a.dtype == object:
+        raise w.error(f"array {name!r} is not rectangular or not numeric", name=name)
+    if np.iscomplexobj(a):
+        raise w.error(f"array {name!r} is complex; dynena needs real arrays (its imaginary "
+                      "part would be lost)", name=name)
+    if a.dtype.kind not in "biuf":
+        raise w.error(f"array {name!r} has dtype {a.dtype}, not numbers", name=name)
+    if a.ndim > 2:
+        raise w.error(f"array {name!r} has {a.ndim} dimensions {a.shape}; arrays are scalars, "
+                      "vectors or matrices", name=name)
+    if a.size > limit("array_elements"):
+        raise w.error(f"array {name!r} has {a.size} elements; the limit is "
+                      f"{limit('array_elements')} (raise it with {env_name('array_elements')})",
+                      name=name)
+    a = a.astype(float)
+    if not np.all(np.isfinite(a)):
+        raise w.error(f"array {name!r} has non-finite entries (NaN or infinity)", name=name)
+    return a
 
 
 def _check_cols(a: _MatRef, operand: str, size: int, w: Where) -> None:

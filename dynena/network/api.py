@@ -93,6 +93,7 @@ def excitable_network(
     certify: bool = True,
     tol: float = 1e-4,
     budget: int = 40000,
+    max_time: float | None = 1800.0,
     progress: Callable[[str], None] | None = None,
 ) -> ExcitableNetwork:
     r"""Compute the excitable network of a model.
@@ -142,6 +143,9 @@ def excitable_network(
         Relative tolerance of the global search.
     budget : int
         Trajectories the global search may spend per source state.
+    max_time : float or None
+        Wall-clock budget (seconds) of the global search; certificates of searches it cut
+        short say ``budget``. None: no limit.
     progress : callable, optional
         Receives progress messages.
 
@@ -168,6 +172,10 @@ def excitable_network(
     node_eqs = [e for e in eqs if (e.stability == "stable" and nodes != "labelled")
                 or (e.label is not None and nodes != "stable"
                     and (e.stability == "stable" or e.label not in stable_labels))]
+    nh_notes: list[str] = []
+    nh_nodes = _attracting_nonhyperbolic(c, eqs, node_eqs, nh_notes) if nodes != "labelled" \
+        else []
+    node_eqs += nh_nodes
     saddle_eqs = [e for e in eqs if e.stability in ("saddle", "unstable", "nonhyperbolic")
                   and e not in node_eqs]
     space = "input" if isinstance(perturbations, InputPulses) else "state"
@@ -179,7 +187,9 @@ def excitable_network(
     att: AttractorSet | None = None
     if _want_attractors(attractors, c, nodes):
         _say(progress, "sampling the box for attractors that are not equilibria")
-        att = find_attractors(c, equilibria, seed=seed)
+        att = find_attractors(c, equilibria, seed=seed,
+                              max_time=None if max_time is None else min(120.0, max_time / 3),
+                              nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
     if not node_eqs and not orbits:
         return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
@@ -189,17 +199,21 @@ def excitable_network(
                                        "seconds": time.perf_counter() - t0},
                                 message="the model has no stable equilibrium or stable periodic "
                                         "orbit in the box: there is no excitable network to "
-                                        "compute")
+                                        "compute" + "".join(f"; {s}" for s in nh_notes))
     ids = [e.id for e in node_eqs] + [o.id for o in orbits]
     N = np.array([e.state for e in node_eqs] + [o.points[0] for o in orbits]).reshape(-1, c.n)
     oracle = node_oracle(c, equilibria, node_eqs, orbits, t_max=t_max)
     oracle.transit_nodes = any(e.stability != "stable" for e in node_eqs)
+    if max_time is not None:
+        if not max_time > 0:
+            raise ParameterError(f"max_time must be a positive number of seconds, got {max_time!r}")
+        oracle.deadline = time.monotonic() + max_time
     S = np.array([e.state for e in saddle_eqs]).reshape(-1, c.n)
     s_reach = np.array([0.2 * max(1e-12, float(np.min(np.linalg.norm(N - s, axis=1))))
                         for s in S]) if len(S) else np.zeros(0)
     W = None if weights is None else np.asarray(weights, float)
-    if W is not None and (W.shape != (c.n,) or np.any(W <= 0)):
-        raise ParameterError(f"weights must be {c.n} positive numbers")
+    if W is not None and (W.shape != (c.n,) or not np.all((W > 0) & np.isfinite(W))):
+        raise ParameterError(f"weights must be {c.n} positive finite numbers, got {weights!r}")
     ctx = _Ctx(c, oracle, N, ids, S, [e.id for e in saddle_eqs], s_reach, W, rtol, seed,
                progress, nearest_only, certify=certify, tol=tol, budget=budget,
                points=[e.state[None, :] for e in node_eqs] + [o.points for o in orbits],
@@ -254,6 +268,9 @@ def excitable_network(
     if len(ids) == 1:
         msg = ("one stable state only: the network has no edges between states "
                "(connections listed lead to unknown or diverging behaviour, if any)")
+    if nh_notes:
+        msg += "; " + "; ".join(nh_notes)
+        stats["nonhyperbolic_nodes"] = nh_notes
     options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
                "refine": refine, "perturbations": perturbations if isinstance(perturbations, str)
                else (list(perturbations) if not isinstance(perturbations, InputPulses) else
@@ -813,3 +830,24 @@ def _pulse_kick(c: Any, ray: Ray, a: float) -> Array:
                     jac=lambda t, y: c.jac(y, u), rtol=1e-9, atol=1e-11)
     return sol.y[:, -1] - ray.x0
 
+
+def _attracting_nonhyperbolic(c: Any, eqs: list[Any], node_eqs: list[Any], notes: list[str]
+                              ) -> list[Any]:
+    """Non-hyperbolic equilibria with no unstable eigenvalue that the flow shows attracting
+    (``x' = -x^3``): nodes, with the evidence in ``notes``."""
+    from ..attractor.nonlinear import nonlinear_stability
+
+    out = []
+    X = np.array([e.state for e in eqs]).reshape(-1, c.n)
+    for e in eqs:
+        if e.stability != "nonhyperbolic" or e.unstable_dim > 0 or e in node_eqs:
+            continue
+        d = np.linalg.norm(X - e.state, axis=1)
+        d = d[d > 0]
+        r = min(0.05 * (1.0 + float(np.max(np.abs(e.state)))),
+                0.25 * float(d.min()) if len(d) else np.inf)
+        verdict = nonlinear_stability(c, e.state, radius=r)
+        notes.append(f"{e.id} is non-hyperbolic and {verdict.describe()}")
+        if verdict.verdict == "attracting":
+            out.append(e)
+    return out

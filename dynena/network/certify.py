@@ -37,6 +37,7 @@ reached the best one.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,7 +45,7 @@ import numpy as np
 
 from .._typing import Array, IntArray
 from ..results.network import ThresholdCertificate
-from .outcome import OutcomeOracle
+from .outcome import UNKNOWN, OutcomeOracle
 
 __all__ = ["Hit", "GlobalSearch", "search_node"]
 
@@ -100,14 +101,22 @@ class GlobalSearch:
         self.used = 0
         self.rays: list[_Ray] = []
         self.coarse = max(rtol, 1e-5)
+        self.undecided = 0  # kicks whose outcome the integration budget could not decide
 
     @property
     def exhausted(self) -> bool:
-        return self.used >= self.budget
+        """The trajectory budget, or the oracle's wall-clock deadline, has run out."""
+        deadline = getattr(self.oracle, "deadline", None)
+        return self.used >= self.budget or (deadline is not None
+                                            and time.monotonic() > deadline)
 
     def _outcomes(self, X: Array) -> IntArray:
         self.used += len(X)
-        return self.oracle(X)
+        out = self.oracle(X)
+        # UNDECIDED (stalled on the boundary) is an answer to working precision; UNKNOWN
+        # (still moving when the integration budget ended) is not
+        self.undecided += int(np.sum(out == UNKNOWN))
+        return out
 
     def scan(self, S: Array, top: float | None = None) -> list[_Ray]:
         """Radial scan of every direction (rows of ``S``) up to ``top`` (default: the largest
@@ -582,8 +591,10 @@ def search_node(
             lb = min(lb, found)
             certs[j] = ThresholdCertificate(
                 method="direction-grid" if n > 1 else "both-directions",
-                status="budget" if gs.exhausted else ("rough-boundary" if rough else
-                                                      "certified"),
+                status="budget" if gs.exhausted else (
+                    "undecided" if gs.undecided else
+                    ("rough-boundary" if rough else "certified")),
+                undecided=gs.undecided,
                 lower_bound=float(lb), angular_resolution=float(bb["finest"]),
                 coverage=float(bb["coverage"]),
                 radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
@@ -603,6 +614,7 @@ def search_node(
         reached = int(np.sum(ms <= best * (1 + 1e-3))) if len(ms) else 0
         certs[j] = ThresholdCertificate(
             method="multi-start", status="budget" if gs.exhausted else "multi-start",
+            undecided=gs.undecided,
             lower_bound=float("nan"), angular_resolution=None,
             radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
             trajectories=gs.used, tolerance=tol, starts=n_starts + len(seeds_s),

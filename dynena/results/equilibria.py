@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import UnknownIdError
+
 from .._typing import Array
 
 __all__ = ["Equilibrium", "SlowPoint", "EquilibriumSet", "ManifoldBranch"]
@@ -143,7 +145,8 @@ class EquilibriumSet:
             for e in self.equilibria:
                 if e.id == key:
                     return e
-            raise KeyError(key)
+            ids = ", ".join(e.id for e in self.equilibria[:20]) or "none"
+            raise UnknownIdError(f"no equilibrium {key!r}; the ids are {ids}")
         return self.equilibria[key]
 
     @property

@@ -38,8 +38,9 @@ class ThresholdCertificate:
         ``certified`` (every cell closed), ``rough-boundary`` (the same search, denser, on a
         boundary whose uncertainty exponent says it is fractal: the lower bound rests on a
         slope model such a boundary can violate), ``multi-start``, ``ray``, ``found``, or
-        ``budget`` (the trajectory budget ran out first: the lower bound is what had been
-        shown).
+        ``budget`` (the trajectory or time budget ran out first: the lower bound is what had
+        been shown), ``undecided`` (some kicks ended undecided within the integration budget
+        and were counted as staying, so the bound is conditional on them).
     lower_bound : float
         No admissible kick of smaller norm reaches the target, at the stated resolutions
         (``nan`` where the method gives no bound).
@@ -64,6 +65,8 @@ class ThresholdCertificate:
         best value within 0.1 %.
     spread : float or None
         Multi-start: (worst descent minimum / best) − 1.
+    undecided : int
+        Kicks whose outcome the integration budget did not decide.
     """
 
     method: str
@@ -80,20 +83,25 @@ class ThresholdCertificate:
     descents: int | None = None
     reached_best: int | None = None
     spread: float | None = None
+    undecided: int = 0
 
     @property
     def statement(self) -> str:
         """One sentence saying what is guaranteed."""
         src = (f" (kicks from {self.sources} points of the source attractor)"
                if self.sources > 1 else "")
-        return self._statement() + src
+        und = (f"; {self.undecided} kicks could not be decided within the integration budget "
+               "and were counted as staying: the bound holds only if they stay"
+               if self.undecided else "")
+        return self._statement() + src + und
 
     def _statement(self) -> str:
         if self.method in ("direction-grid", "both-directions"):
             head = {"certified": "certified:",
                     "rough-boundary": "rough (fractal) basin boundary: the bound assumes the "
                                       "entry distance varies no faster between rays than seen;",
-                    }.get(self.status, "search stopped at its trajectory budget;")
+                    "undecided": "not certified (some kicks undecided):",
+                    }.get(self.status, "search stopped at its trajectory or time budget;")
             ang = (f" within {np.degrees(self.coverage):.3g} deg of a scanned ray, "
                    f"{np.degrees(self.angular_resolution or 0.0):.3g} deg near the minimum "
                    f"(then minimised locally)," if self.coverage else "")
@@ -117,7 +125,7 @@ class ThresholdCertificate:
             "radial_resolution": self.radial_resolution, "tolerance": self.tolerance,
             "coverage": self.coverage, "sources": self.sources,
             "directions": self.directions, "trajectories": self.trajectories,
-            "statement": self.statement}
+            "undecided": self.undecided, "statement": self.statement}
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
                      reached_best=self.reached_best, spread=self.spread)

@@ -79,8 +79,17 @@ def test_bad_parameter_and_bad_start(models_dir):
     m = dynena.load(models_dir / "toggle.yaml")
     with pytest.raises(dynena.ParameterError, match="parameter 'zz' is not in model"):
         continue_equilibrium(m, "zz")
-    with pytest.raises(dynena.ParameterError, match="not an equilibrium"):
-        continue_equilibrium(m, "a", start=np.array([3.0, 3.0]))
+    # a start is Newton-corrected onto an equilibrium (no global search) ...
+    r = continue_equilibrium(m, "a", start=np.array([3.0, 0.4]), max_points=20)
+    br = r.branches[0]
+    k = int(np.argmin(np.abs(br.p - 3.0)))
+    (u, v), a = br.x[k], br.p[k]
+    assert a == 3.0 and abs(a / (1 + v**2) - u) < 1e-9 and abs(a / (1 + u**2) - v) < 1e-9
+    # ... and refused where Newton finds none (x' = a + x^2 has no real equilibrium at a = 1)
+    none = dynena.Model.from_dict({"dynena": 1, "name": "none", "variables": {"x": {}},
+                                   "parameters": {"a": 1}, "equations": {"x": "a + x**2"}})
+    with pytest.raises(dynena.ParameterError, match="not near an equilibrium"):
+        continue_equilibrium(none, "a", start=np.array([3.0]))
 
 
 def test_singularity_keeps_the_branch_computed_so_far(write_model):

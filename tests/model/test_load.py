@@ -92,7 +92,7 @@ def test_with_parameters_checks_names(write_model):
      "duplicate key 'x'"),
     # non-finite parameter
     ("dynena: 1\nname: m\nvariables: [x]\nparameters:\n  a: 1/0\nequations:\n  x: -a*x\n", 5,
-     "a", "not a finite"),
+     "a", "division by zero"),
     # unknown function
     ("dynena: 1\nname: m\nvariables: [x]\nequations:\n  x: -foo(x)\n", 5, "foo",
      "unknown function 'foo'"),
