@@ -8,7 +8,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..errors import ModelError
-from ..limits import env_name, limit
+from ..model.load import read_user_file
 
 __all__ = ["read_graph"]
 
@@ -79,19 +79,7 @@ def read_graph(path: str | Path) -> nx.DiGraph:
     """A directed graph from ``.dot``/``.gv``, ``.graphml`` or an edge list (``a b`` or
     ``a -> b`` per line)."""
     p = Path(path)
-    if not p.exists():
-        raise ModelError("no such graph file", file=str(p))
-    if not p.is_file():
-        raise ModelError("is not a regular file (a folder, a pipe or a device?)", file=str(p))
-    if p.stat().st_size > limit("file_bytes"):
-        raise ModelError(f"is {p.stat().st_size / 2**20:.1f} MB; graph files are limited to "
-                         f"{limit('file_bytes') / 2**20:.0f} MB (raise it with "
-                         f"{env_name('file_bytes')})", file=str(p))
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         file=str(p)) from None
+    text = read_user_file(p, "graph")
     suffix = p.suffix.lower()
     if suffix in (".dot", ".gv") or re.search(r"\bdigraph\b", text):
         G = _dot(text, str(p))

@@ -10,7 +10,7 @@ import yaml
 from ..errors import ModelError
 from ..limits import env_name, limit
 
-__all__ = ["LineDict", "read_yaml", "load", "load_document"]
+__all__ = ["LineDict", "read_yaml", "load", "load_document", "read_user_file"]
 
 
 class LineDict(dict):  # type: ignore[type-arg]
@@ -107,6 +107,28 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+def read_user_file(p: Path, what: str) -> str:
+    """The UTF-8 text of a file the user named, or a located error: missing, a folder, not a
+    regular file (a FIFO or a device would block or never end), too large, not UTF-8."""
+    if not p.exists():
+        raise ModelError(f"no such {what} file", file=str(p))
+    if p.is_dir():
+        raise ModelError(f"is a directory, not a {what} file", file=str(p))
+    if not p.is_file():
+        raise ModelError(f"is not a regular file (a pipe or a device?); give a {what} file",
+                         file=str(p))
+    size = p.stat().st_size
+    if size > limit("file_bytes"):
+        raise ModelError(f"is {size / 2**20:.1f} MB; {what} files are limited to "
+                         f"{limit('file_bytes') / 2**20:.0f} MB (raise it with "
+                         f"{env_name('file_bytes')})", file=str(p))
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                         file=str(p)) from None
+
+
 def load(path: str | Path) -> Any:
     """Load a model file (``.yaml``/``.yml``) into a :class:`~dynena.Model` or
     :class:`~dynena.VectorModel`.
@@ -124,23 +146,7 @@ def load(path: str | Path) -> Any:
     from .build import build_model
 
     p = Path(path)
-    if not p.exists():
-        raise ModelError("no such model file", file=str(path))
-    if p.is_dir():
-        raise ModelError("is a directory, not a model file", file=str(path))
-    if not p.is_file():  # a FIFO or a device would block or never end
-        raise ModelError("is not a regular file (a pipe or a device?); give a model file",
-                         file=str(path))
-    size = p.stat().st_size
-    if size > limit("file_bytes"):
-        raise ModelError(f"is {size / 2**20:.1f} MB; model files are limited to "
-                         f"{limit('file_bytes') / 2**20:.0f} MB (raise it with "
-                         f"{env_name('file_bytes')})", file=str(path))
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                         file=str(path)) from None
+    text = read_user_file(p, "model")
     doc = read_yaml(text, str(path))
     return build_model(doc, file=str(path), base_dir=p.parent)
 
