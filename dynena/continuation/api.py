@@ -8,12 +8,13 @@ followed too (both sides), so a pitchfork appears complete.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
 from ..errors import ParameterError
-from ..results.continuation import Branch, ContinuationResult
+from ..results.continuation import Branch, ContinuationResult, SpecialPoint
 from .palc import Continuer
 
 __all__ = ["continue_equilibrium"]
@@ -27,11 +28,26 @@ def _merge(a: Branch, b: Branch) -> Branch:
     x = np.concatenate([b.x[::-1], a.x[1:]])
     st = np.concatenate([b.stable[::-1], a.stable[1:]])
     ud = np.concatenate([b.unstable_dim[::-1], a.unstable_dim[1:]])
-    sps = tuple(sorted(b.special_points + a.special_points, key=lambda s: s.p))
+    sps = _distinct(sorted(b.special_points + a.special_points, key=lambda s: s.p))
     return dataclasses.replace(a, p=p, x=x, stable=st, unstable_dim=ud, special_points=sps,
-                               message=f"{b.message}; {a.message}",
+                               message="; ".join(m for m in (b.message, a.message) if m),
                                stats={k: a.stats.get(k, 0) + b.stats.get(k, 0)
                                       for k in set(a.stats) | set(b.stats)})
+
+
+def _distinct(points: list[SpecialPoint]) -> tuple[SpecialPoint, ...]:
+    """One special point per location: the two directions of a branch (or a loop passed
+    twice) meet the same fold; keep the best-located of points of one type that coincide."""
+    out: list[SpecialPoint] = []
+    for sp in points:
+        same = [k for k, o in enumerate(out) if o.type == sp.type and
+                abs(o.p - sp.p) <= max(o.accuracy, sp.accuracy, 1e-8 * (1 + abs(sp.p))) and
+                np.linalg.norm(o.state - sp.state) <= 1e-6 * (1 + np.linalg.norm(sp.state))]
+        if not same:
+            out.append(sp)
+        elif sp.accuracy < out[same[0]].accuracy:
+            out[same[0]] = sp
+    return tuple(out)
 
 
 def _polyline_distance(y: np.ndarray, br: Branch) -> float:
@@ -172,7 +188,11 @@ def continue_equilibrium(
         if t0 is None and _on_branch(x, p, branches, 0.05 * ds_max):
             continue
         fw = eng.run(x, p, direction=1, max_points=max_points, t0=t0, origin=origin)
-        bw = eng.run(x, p, direction=-1, max_points=max_points, t0=t0, origin=origin)
+        if fw.message.startswith("closed loop"):  # the loop is whole: nothing behind it
+            bw = dataclasses.replace(eng.run(x, p, direction=-1, max_points=1, t0=t0,
+                                             origin=origin, detect=False), message="")
+        else:
+            bw = eng.run(x, p, direction=-1, max_points=max_points, t0=t0, origin=origin)
         if fw.status == "failed":
             branches.append(fw)
             continue

@@ -156,6 +156,7 @@ class Continuer:
         tests = [self.tests(y, t, ws[0])]
         specials: list[SpecialPoint] = []
         ds = self.ds
+        far = 0.0
         while len(ys) < max_points:
             y_pred = ys[-1] + ds * ts[-1]
             y_new, ok, iters = self.correct(y_pred, ts[-1])
@@ -190,6 +191,12 @@ class Continuer:
             ts.append(t_new)
             ws.append(w_new)
             tests.append(te)
+            # a closed loop of equilibria (an isola): back at the start, moving the same way
+            far = max(far, float(np.linalg.norm(y_new - ys[0])))
+            if far > 4 * ds and np.linalg.norm(y_new - ys[0]) < 1.5 * ds and \
+                    float(t_new @ ts[0]) > 0:
+                status, message = "ok", "closed loop: the branch returned to its start"
+                break
             if iters <= 3:
                 ds = min(ds * 1.3, self.ds_max)
             p = y_new[-1]

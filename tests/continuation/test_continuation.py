@@ -184,3 +184,19 @@ def test_fitzhugh_nagumo_hopf_points(models_dir):
                                                         np.sqrt(1 - eps * b)))
     r = continue_equilibrium(dynena.load(models_dir / "fitzhugh_nagumo.yaml"), "I")
     assert points(r, "H") == pytest.approx(exact, abs=1e-8)
+
+
+def test_closed_loop_is_followed_once_and_its_folds_reported_once():
+    """An isola x^2 + a^2 = 1 (x' = 1 - a^2 - x^2): folds at a = -1 and a = 1, exactly two."""
+    m = dynena.Model.from_dict({"dynena": 1, "name": "isola",
+                                "variables": {"x": {"range": [-3, 3]}},
+                                "parameters": {"a": {"value": 0, "range": [-3, 3]}},
+                                "equations": {"x": "1 - a**2 - x**2"}})
+    r = continue_equilibrium(m, "a")
+    assert len(r.branches) == 1
+    br = r.branches[0]
+    assert "closed loop" in br.message
+    lps = sorted(sp.p for sp in br.special_points if sp.type == "LP")
+    assert len(lps) == 2 and abs(lps[0] + 1) < 1e-9 and abs(lps[1] - 1) < 1e-9
+    assert len(br.p) < 200  # once around, not until the point budget
+    assert np.allclose(br.x[:, 0] ** 2 + br.p**2, 1, atol=1e-9)
