@@ -69,8 +69,7 @@ def test_corrupt_numba_index_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Monk
     x = np.array([0.3, -0.7])
     c.f(x), c.jac(x)
     idx = list(tmp_path.glob("__pycache__/*.nbi"))
-    if not idx:
-        pytest.skip("numba wrote no cache here")
+    assert idx, "numba wrote no cache beside the generated module"
     for f in idx:
         f.write_bytes(b"\x00garbage")
     for f in tmp_path.glob("__pycache__/*.nbc"):
