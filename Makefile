@@ -5,8 +5,11 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
+# The typed core: mypy --strict on the symbolic model, compile, results and flow layers.
+STRICT  := dynena/model dynena/compile dynena/results dynena/flow dynena/_typing.py \
+           dynena/errors.py dynena/limits.py
 
-.PHONY: setup system test test-all report bench clean
+.PHONY: setup system test test-all report bench docs clean
 
 # Debian packages: Graphviz's `dot` (drawings), AUTO-07p + gfortran (continuation oracle).
 system:
@@ -17,14 +20,16 @@ system:
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[test,docs]'
 	touch $(STAMP)
 
 setup: system $(STAMP)
 
 test: setup
-	$(BIN)/python -m ruff check dynena tests bench --select F,E9,B023
+	$(BIN)/python -m ruff check dynena tests bench --select F,E9,B023,I
 	$(BIN)/python -m mypy dynena
+	$(BIN)/python -m mypy --strict --follow-imports=silent $(STRICT)
+	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
 	$(BIN)/python -m pytest -q
 
 test-all: setup
@@ -32,6 +37,10 @@ test-all: setup
 
 report: setup
 	$(BIN)/dynena flipflop --bits 3 --seed 0 -o reports/flipflop3 --overwrite
+
+# The documentation site (docs/, API pages from the docstrings) into build/site/.
+docs: setup
+	$(BIN)/mkdocs build --strict --site-dir build/site
 
 bench: setup
 	$(BIN)/python bench/run.py

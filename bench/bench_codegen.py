@@ -6,11 +6,10 @@ import time
 
 import numba
 import numpy as np
-
 from _common import best_of, budget, report
 
 import dynena
-from dynena.compile.compiled import compile_model
+from dynena.compile import compile_model
 from dynena.design import design_model, hypercube_graph
 
 
@@ -85,12 +84,12 @@ def bench_design_jacobians() -> None:
 
 
 def bench_esn_jacobian() -> None:
-    from dynena.rnn.esn import ESNConfig, EchoStateNetwork
+    from dynena.rnn.esn import EchoStateNetwork, ESNConfig
 
     rng = np.random.default_rng(1)
     esn = EchoStateNetwork.random(3, 3, ESNConfig(size=500))
     esn.W_out = rng.uniform(-0.1, 0.1, (3, 500))
-    c = esn.to_model("esn500").compile()
+    c = dynena.compile_model(esn.to_model("esn500"))
     A = esn.W + esn.W_fb @ esn.W_out
     x = rng.normal(size=500) * 0.3
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.optimize import root
-
 from _common import budget, report
+from scipy.optimize import root
 
 import dynena
 from dynena.equilibrium import find_equilibria
-from dynena.equilibrium.api import _dedup
+from dynena.equilibrium.api import distinct_points
 
 
 def bench_design_stable() -> None:
@@ -38,7 +37,7 @@ def bench_design_stable() -> None:
         if s.success and np.max(np.abs(c.f(s.x))) < 1e-10:
             sols.append(s.x)
     base = time.perf_counter() - t
-    S = _dedup(np.array(sols), 1e-6) if sols else np.zeros((0, c.n))
+    S = distinct_points(np.array(sols), 1e-6) if sols else np.zeros((0, c.n))
     stable = sum(np.all(np.linalg.eigvals(c.jac(x)).real < 0) for x in S)
     report("AP 3-cube stable equilibria: dynena vs 400-start scipy root", ours, base, "s",
            "lower is better", f"dynena {len(r.stable)}/16, scipy {stable}/16 stable "
@@ -50,7 +49,7 @@ def bench_esn_trajectory(N: int = 500) -> None:
     from dynena.rnn.tasks import flipflop
 
     esn, _ = train_flipflop_esn(3, ESNConfig(size=N, seed=0))
-    c = esn.to_model("esn").compile()
+    c = dynena.compile_model(esn.to_model("esn"))
     task = flipflop(3, 10000, seed=2000)
     X, _ = esn.run(task.u)
     t = time.perf_counter()
@@ -58,7 +57,7 @@ def bench_esn_trajectory(N: int = 500) -> None:
     Y = seeds.copy()
     for _ in range(300):
         Y = c.f_batch(Y)
-    r = find_equilibria(c, seeds=np.concatenate([_dedup(Y, 1e-8), _dedup(seeds, 1e-3)[:40]]),
+    r = find_equilibria(c, seeds=np.concatenate([distinct_points(Y, 1e-8), distinct_points(seeds, 1e-3)[:40]]),
                         n_starts=0, deflation_rounds=1, symbolic=False)
     budget(f"ESN N={N}: equilibria from its trajectory", time.perf_counter() - t, 10.0,
            note=f"{len(r.stable)} stable, {len(r)} in all")

@@ -13,9 +13,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.integrate import solve_ivp
-
 from _common import report
+from scipy.integrate import solve_ivp
 
 import dynena
 from dynena.attractor.api import node_oracle

@@ -2,7 +2,7 @@
 
 The public vocabulary, in data-flow order::
 
-    model = dynena.load("models/cube3.yaml")            # or dynena.Model.from_dict({...})
+    model = dynena.load("models/cube3.yaml")            # or dynena.load_document({...})
     c = dynena.compile_model(model)                      # f, D_x f, D_p f, D_u f
     eq = dynena.equilibria(c)                            # = find_equilibria
     net = dynena.excitable_network(c, equilibria=eq)
@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__ as __version__
 
 _LAZY: dict[str, tuple[str, str]] = {
     "CompiledModel": (".compile", "CompiledModel"),
@@ -47,8 +47,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "train_flipflop_esn": (".rnn.esn", "train_flipflop_esn"),
     "analyse_flipflop": (".rnn.extract", "analyse_flipflop"),
     "flipflop": (".rnn.tasks", "flipflop"),
-    "Trajectory": (".simulation", "Trajectory"),
-    "simulate": (".simulation", "simulate"),
+    "Trajectory": (".flow.simulation", "Trajectory"),
+    "simulate": (".flow.simulation", "simulate"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -68,12 +68,12 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .attractor import find_attractors as find_attractors
     from .compile import CompiledModel as CompiledModel
     from .compile import compile_model as compile_model
     from .continuation import continue_equilibrium as continue_equilibrium
     from .design import design_model as design_model
     from .design import verify_design as verify_design
-    from .attractor import find_attractors as find_attractors
     from .equilibrium import find_equilibria as equilibria  # noqa: F401  (alias)
     from .equilibrium import find_equilibria as find_equilibria
     from .equilibrium import unstable_manifold as unstable_manifold
@@ -81,6 +81,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .errors import DynenaError as DynenaError
     from .errors import ModelError as ModelError
     from .errors import ParameterError as ParameterError
+    from .flow.simulation import Trajectory as Trajectory
+    from .flow.simulation import simulate as simulate
     from .model import Model as Model
     from .model import VectorModel as VectorModel
     from .model import load as load
@@ -94,5 +96,3 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn
     from .rnn.extract import analyse_flipflop as analyse_flipflop
     from .rnn.tasks import flipflop as flipflop
-    from .simulation import Trajectory as Trajectory
-    from .simulation import simulate as simulate

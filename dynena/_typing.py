@@ -10,7 +10,7 @@ import numpy.typing as npt
 Array: TypeAlias = npt.NDArray[np.float64]
 """A float64 array (state vectors, Jacobians, batches)."""
 
-Kind: TypeAlias = Literal["ode", "map"]
+KindName: TypeAlias = Literal["ode", "map"]
 """``ode``: dx/dt = f(x; p, u).  ``map``: x[n+1] = f(x[n]; p, u)."""
 
 ArrayLike: TypeAlias = npt.ArrayLike

@@ -39,12 +39,21 @@ def _project(X: Array, mean: Array, P: Array) -> Array:
 
 def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
                    t_manifold: float = 50.0) -> Portrait:
-    """Compute the portrait data for ``model`` and its equilibria."""
-    from .compile import compile_model
-    from .equilibrium.api import default_box
-    from .simulation import simulate
+    """Compute the portrait data for ``model`` and its equilibria.
 
-    c = model if hasattr(model, "f_batch") else compile_model(model)
+    Examples
+    --------
+    >>> import dynena
+    >>> m = dynena.load("models/double_well.yaml")
+    >>> p = dynena.phase_portrait(m, dynena.find_equilibria(m))
+    >>> p.kind, p.axes, len(p.curves)   # both branches of each manifold of the saddle
+    ('plane', ('x', 'y'), 4)
+    """
+    from .compile import as_compiled
+    from .equilibrium.api import default_box
+    from .flow.simulation import simulate
+
+    c = as_compiled(model)
     eqs = list(eqset.equilibria)
     if c.n == 2:
         lo, hi = default_box(c)
@@ -67,9 +76,8 @@ def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
                 for vec in vecs[:1]:
                     for side in (1, -1):
                         x0 = e.state + side * 1e-4 * vec
-                        cc = c if sign_t > 0 else _Reversed(c)
-                        tr = simulate(cc, x0, t_manifold, max_norm=10 * float(np.max(np.abs(hi))
-                                                                             + 1),
+                        tr = simulate(c, x0, t_manifold, backward=sign_t < 0,
+                                      max_norm=10 * float(np.max(np.abs(hi)) + 1),
                                       stop_at_equilibrium=True, eq_tol=1e-8)
                         X = tr.x
                         inside = np.all((X >= lo - 0.2 * (hi - lo)) &
@@ -103,17 +111,3 @@ def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
             curves.append(("unstable", _project(tr.x, mean, P)))
     return Portrait("projection", ("PC1", "PC2"), curves=tuple(curves), points=pts,
                     explained=explained)
-
-
-class _Reversed:
-    """The time-reversed vector field (to draw stable manifolds)."""
-
-    def __init__(self, c: Any) -> None:
-        self._c = c
-        self.kind, self.n, self.names, self.model = c.kind, c.n, c.names, c.model
-
-    def f(self, x: Array, u: Any = None) -> Array:
-        return -self._c.f(x, u)
-
-    def jac(self, x: Array, u: Any = None) -> Array:
-        return -self._c.jac(x, u)

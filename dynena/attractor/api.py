@@ -18,7 +18,6 @@ exponent α (α ≈ 1 for a smooth boundary, α < 1 for a fractal one; Grebogi e
 from __future__ import annotations
 
 import time
-
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ from .._typing import Array
 from ..flow.oracle import DIVERGED, UNDECIDED, UNKNOWN, OutcomeOracle
 from ..results.attractors import AperiodicAttractor, AttractorSet, BasinEstimate, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
+from ..results.status import Status
 from .periodic import limit_cycle_from, map_cycle_from
 
 __all__ = ["find_attractors", "node_oracle"]
@@ -88,18 +88,18 @@ def find_attractors(
     AttractorSet
 
     >>> import dynena
-    >>> m = dynena.Model.from_dict({"dynena": 1, "name": "osc", "kind": "ode",
+    >>> m = dynena.load_document({"dynena": 1, "name": "osc", "kind": "ode",
     ...     "variables": {"x": {"range": [-3, 3]}, "y": {"range": [-3, 3]}},
     ...     "equations": {"x": "x*(1 - x**2 - y**2) - y", "y": "y*(1 - x**2 - y**2) + x"}})
     >>> a = dynena.find_attractors(m, n_samples=32, uncertainty=False)
     >>> [(o.kind, round(o.period, 6)) for o in a.stable_orbits]
     [('limit-cycle', 6.283185)]
     """
-    from ..compile import compile_model
+    from ..compile import as_compiled
     from ..equilibrium import find_equilibria
     from ..equilibrium.api import default_box
 
-    c = model if hasattr(model, "f_batch") else compile_model(model)
+    c = as_compiled(model)
     eq = equilibria if equilibria is not None else find_equilibria(c)
     lo, hi = default_box(c, box)
     from scipy.stats import qmc
@@ -112,6 +112,7 @@ def find_attractors(
     notes: list[str] = []
     out = np.zeros(len(X), int)
     deadline = None if max_time is None else time.monotonic() + max_time
+    budget_hit = False
 
     def oracle_() -> OutcomeOracle:
         o = node_oracle(c, eq, stable, orbits, aper)
@@ -121,6 +122,7 @@ def find_attractors(
     for r in range(max(1, rounds)):
         if deadline is not None and time.monotonic() > deadline:
             notes.append(f"time budget of {max_time:g} s reached: discovery stopped")
+            budget_hit = True
             break
         quick = oracle_()
         quick.patience = 1  # still moving after the base time: worth a closer look
@@ -147,13 +149,15 @@ def find_attractors(
     if uncertainty and len(ids) + int(np.any(out == DIVERGED)) > 1:
         if deadline is not None and time.monotonic() > deadline:
             notes.append("no uncertainty estimate: time budget reached")
+            budget_hit = True
         else:
             unc = _uncertainty(oracle_(), X, out, lo, hi, seed)
     box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
     msg = (f"{len(stable)} stable equilibria, {sum(o.stable for o in orbits)} stable periodic "
            f"orbits, {len(aper)} aperiodic attractors from {len(X)} starts")
     return AttractorSet(tuple(orbits), tuple(aper), tuple(basins), len(X), box_d,
-                        uncertainty=unc, message="; ".join([msg] + notes))
+                        uncertainty=unc, message="; ".join([msg] + notes),
+                        status=Status.BUDGET if budget_hit else Status.OK)
 
 
 def _new_attractors(c: Any, states: list[Array], orbits: list[PeriodicOrbit],
@@ -195,7 +199,7 @@ def _known(x: Array, orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor]
 
 def _aperiodic_from(c: Any, x: Array, aid: str, n_points: int = 2000) -> AperiodicAttractor | None:
     """The tail cloud of a bounded non-periodic trajectory and its Lyapunov estimate."""
-    from ..simulation import simulate
+    from ..flow.simulation import simulate
 
     if c.kind == "map":
         tr = simulate(c, x, 4 * n_points)

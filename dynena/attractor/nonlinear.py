@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._typing import Array, IntArray
+from ..compile.system import CompiledSystem
 from ..flow.integrate import integrate_batch
 
 __all__ = ["NonlinearStability", "nonlinear_stability"]
@@ -39,7 +40,7 @@ class NonlinearStability:
                 f"{10 * self.radius:.3g} (horizon {self.horizon:g})")
 
 
-def nonlinear_stability(c: object, x_star: Array, *, radius: float, seed: int = 0,
+def nonlinear_stability(c: CompiledSystem, x_star: Array, *, radius: float, seed: int = 0,
                         horizon: float | None = None, max_steps: int = 20_000
                         ) -> NonlinearStability:
     """Follow probes around ``x_star`` of the compiled model ``c`` (see module docstring)."""
@@ -56,9 +57,8 @@ def nonlinear_stability(c: object, x_star: Array, *, radius: float, seed: int = 
         out[~(d < 10 * radius)] = _ESCAPED  # NaN counts as escaped
         return out
 
-    kind = getattr(c, "kind", "ode")
-    f_batch = c.f_batch  # type: ignore[attr-defined]
-    if kind == "map":
+    f_batch = c.f_batch
+    if c.dynamics.is_map:
         T = int(horizon or 100_000)
         X, code = X0.copy(), np.full(len(X0), -1000, dtype=int)
         with np.errstate(all="ignore"):

@@ -16,7 +16,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-from ..model.model import format_value as exact_text
+from ..model.values import format_value as exact_text
 
 
 def summary(model: Any) -> dict[str, Any]:

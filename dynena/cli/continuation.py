@@ -6,8 +6,16 @@ import argparse
 from typing import Any
 
 from ..errors import ParameterError
-from .options import (add_model_args, count, emit_json, load_model_from_args,
-                      number, output_file, parse_state, progress)
+from .options import (
+    add_model_args,
+    count,
+    emit_json,
+    load_model_from_args,
+    number,
+    output_file,
+    parse_state,
+    progress,
+)
 
 
 def register(sub: Any) -> None:

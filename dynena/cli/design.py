@@ -35,10 +35,11 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from ..design import design_document, read_graph, verify_design
-    from ..design.roundtrip import design_parameters, expected_threshold
+    from ..design.roundtrip import design_parameters, expected_threshold, reading_amplitude
     from ..errors import ModelError, ParameterError
-    from ..model.parse import Where, check_identifier
     from ..model import load
+    from ..model.parse import Where, check_identifier
+    from ..report.design import design_header
 
     out = output_file(args.output, "-o", overwrite=args.overwrite, suffixes=(".yaml", ".yml"),
                       inputs=(args.graph,))
@@ -62,13 +63,9 @@ def run(args: argparse.Namespace) -> int:
         name = "design_" + name
     doc = design_document(G, kind=args.kind, name=name, parameters=par)
     delta = expected_threshold(par)
-    # read the network above the designed threshold but well below the distance between
-    # vertices (sqrt 2 in p), where transitions not in the graph start
-    amplitude = 3.0 * delta if args.kind == "excitable" else 0.05
-    header = (f"# Designed by dynena from {args.graph}: {G.number_of_nodes()} vertices, "
-              f"{G.number_of_edges()} edges, {args.kind} (Ashwin & Postlethwaite 2016).\n"
-              f"# Edge thresholds are designed near {delta:.4g}; read the network at "
-              f"amplitude {amplitude:.4g}.\n")
+    amplitude = reading_amplitude(args.kind, par)
+    header = design_header(args.graph, G.number_of_nodes(), G.number_of_edges(), args.kind,
+                           delta, amplitude)
     out.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True,
                                            width=1000))
     progress(f"wrote {out} ({len(doc['variables'])} variables)")
@@ -83,7 +80,12 @@ def run(args: argparse.Namespace) -> int:
         result["verify"] = chk.to_dict()
         status = 0 if chk.equal else 1
         if args.report:
-            _design_report(args.report, model, chk, par, args.overwrite)
+            from ..design.roundtrip import threshold_curve
+            from ..report.design import write_design_report
+
+            write_design_report(args.report, model, chk, par, threshold_curve(par), delta,
+                                overwrite=args.overwrite)
+            progress(f"wrote the report to {args.report}/")
     if args.json:
         emit_json(result)
     else:
@@ -100,34 +102,3 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  extra {e['source']} -> {e['target']}: threshold {e['threshold']:.6g}")
     return status
 
-
-def _design_report(outdir: str, model: Any, chk: Any, par: dict[str, float],
-                   overwrite: bool) -> None:
-    import numpy as np
-
-    from ..design.roundtrip import expected_threshold
-    from ..report import write_report
-    from ..report.plots import design_threshold_figure
-
-    A = par["A"]
-    B = np.linspace(1 + A - 0.12, 1 + A + 0.03, 300)
-    curve = np.array([expected_threshold({**par, "B": b}) for b in B])
-    measured = [t for _, _, t in chk.recovered]
-    fig = design_threshold_figure(B, curve, par["B"], measured, 1 + A)
-    text = (f"Ashwin–Postlethwaite construction. At a vertex the edge cell y_k has eigenvalue "
-            f"-(1 + A - B) = {-(1 + A - par['B']):.4g}: for B < 1 + A = {1 + A:g} the vertex is "
-            "stable and a kick along y_k must cross the saddle at y_k^2 ≈ (1 + A - B)/2, so the "
-            f"edge threshold is close to sqrt((1 + A - B)/2) = {expected_threshold(par):.4g}; "
-            "for B > 1 + A the vertex is a saddle and the edge is heteroclinic (threshold 0). "
-            f"Round trip at amplitude {chk.amplitude:.4g}: "
-            + ("the recovered graph equals the requested one." if chk.equal else
-               f"MISMATCH: missing {chk.missing}, extra {chk.extra}."))
-    rows = [["edge", "threshold"]] + [[f"{a} -> {b}", f"{t:.7g}"] for a, b, t in chk.recovered]
-    net = chk.network
-    write_report(outdir, model=model, equilibria=net.equilibria, network=net,
-                 extra={"design": {"parameters": par, "verify": chk.to_dict()}},
-                 extra_figures={"design_thresholds": fig},
-                 extra_sections=[("5. How the parameters set the thresholds",
-                                  [text, "design_thresholds_png", rows])],
-                 overwrite=overwrite, provenance={"command": "dynena design --report"})
-    progress(f"wrote the report to {outdir}/")

@@ -73,45 +73,12 @@ def run(args: argparse.Namespace) -> int:
                          p=args.p, test_steps=args.test_steps, seed=args.seed, rtol=args.rtol,
                          jobs=args.jobs, progress=progress, name=name)
     if args.output:
-        from ..report import write_report
-        from ..report.rnn_plots import (
-            pca_figure,
-            q_figure,
-            readout_cube_figure,
-            sweep_figure,
-            timeseries_figure,
-        )
+        from ..report.flipflop import write_flipflop_report
 
         out = Path(args.output)
         progress(f"writing the report to {out}/")
-        figs = {"timeseries": timeseries_figure(a), "q": q_figure(a), "pca": pca_figure(a),
-                "readout_cube": readout_cube_figure(a), "sweep": sweep_figure(a)}
-        sweep_rows = [["amplitude", "pulses", "agreement", "predicted flips", "observed flips",
-                       "accuracy"]] + [[f"{r['amplitude']:.2f}", str(r["pulses"]),
-                                        f"{100 * r['agreement']:.1f}%",
-                                        str(r["predicted_flips"]), str(r["observed_flips"]),
-                                        f"{r['accuracy']:.4f}"] for r in a.sweep]
-        summary = (f"Test run: sign accuracy {a.accuracy:.4f}, RMSE {a.rmse:.4f}. "
-                   f"{len(a.nodes)} stable equilibria "
-                   f"({sum(n.spurious for n in a.nodes)} spurious), {len(a.edges_at())} edges "
-                   f"and {len(a.self_loops_at())} self-loops at pulse amplitude {a.amplitude}; "
-                   f"{len(a.saddles)} saddles ({sum(s.unstable_dim == 1 for s in a.saddles)} "
-                   f"of index 1); {len(a.slow_points)} slow points. Diagnosis: "
-                   + ("; ".join(a.diagnosis) if a.diagnosis else "none: the extracted network "
-                      "explains the behaviour.")
-                   + " Output errors on the test run, by cause: "
-                   + (", ".join(f"{k}: {v}" for k, v in a.errors.items()) or "none") + "."
-                   + " Timings (s): "
-                   + ", ".join(f"{k} {v:.2f}" for k, v in a.timings.items()))
-        sections: list[tuple[str, list[Any]]] = [("5. The recurrent network on the flip-flop task",
-                     [summary, "timeseries_png", "q_png"]),
-                    ("6. Geometry: trajectory, nodes and saddles", ["pca_png", "readout_cube_png"]),
-                    ("7. Amplitude sweep: predictions from thresholds", ["sweep_png", sweep_rows])]
-        write_report(out, model=esn.to_model(name),
-                     equilibria=a.equilibria, network=a.network, extra={"flipflop": a.to_dict()},
-                     extra_figures=figs, extra_sections=sections, overwrite=True,
-                     provenance={"command": "dynena flipflop", **a.config,
-                                 "trajectories": a.network.stats["trajectories"]})
+        write_flipflop_report(out, a, esn.to_model(name), overwrite=True,
+                              provenance={"command": "dynena flipflop", **a.config})
         esn.save(out / f"{name}.yaml", overwrite=True)
         progress(f"wrote {out}/report.pdf, results.json, network.svg and the model {name}.yaml")
     if args.json:

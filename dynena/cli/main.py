@@ -23,7 +23,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__  # the package __init__ is light: analyses load lazily
+    from .._version import __version__  # the package __init__ is light: analyses load lazily
 
     parser = _Parser(
         prog="dynena",
@@ -39,6 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
             raise
         mod.register(sub)
     return parser
+
+
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    """The parser of each command, by name (the documentation prints their help)."""
+    parser = build_parser()
+    for action in parser._actions:  # argparse keeps its subcommands here
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,9 +8,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConvergenceError
-from ..simulation import METHODS
-from .options import (add_model_args, count, emit_json, load_model_from_args, number, output_file,
-                      parse_state, progress)
+from ..flow.simulation import METHODS
+from .options import (
+    add_model_args,
+    count,
+    emit_json,
+    load_model_from_args,
+    number,
+    output_file,
+    parse_state,
+    progress,
+)
 
 
 def register(sub: Any) -> None:
@@ -32,7 +40,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..compile import compile_model
-    from ..simulation import simulate
+    from ..flow.simulation import simulate
 
     if args.csv:
         output_file(args.csv, "--csv", overwrite=args.overwrite, suffixes=(".csv", ".txt"),

@@ -1,6 +1,6 @@
 """CompiledModel: numeric f, D_x f, D_p f, D_u f of a scalar-form model.
 
-``compile_model(model)`` derives the exact derivatives, generates code (see
+``compile_scalar_model(model)`` derives the exact derivatives, generates code (see
 :mod:`dynena.compile.codegen`), caches it on disk and wraps it. Evaluation at one state uses
 numba-compiled code (backend ``"numba"``) or the same code as plain Python (``"python"``);
 batches of states always use numpy broadcasting.
@@ -17,13 +17,15 @@ import numpy as np
 import symengine as se
 import sympy as sp
 
-from .._typing import Array, Kind
+from .._typing import Array, KindName
 from ..errors import DynenaWarning, ParameterError
+from ..model.derivative import derivatives
 from ..model.model import Model
 from . import cache
-from .codegen import CODEGEN_VERSION, canonical, derivatives, generate_module, lift_floats
+from .codegen import CODEGEN_VERSION, canonical, generate_module, lift_floats
+from .kind import kind_of
 
-__all__ = ["CompiledModel", "compile_model"]
+__all__ = ["CompiledModel", "compile_scalar_model"]
 
 # Above this many generated lines numba's compile time outweighs its gain for typical use.
 _NUMBA_MAX_LINES = 3000
@@ -53,7 +55,8 @@ class CompiledModel:
     def __init__(self, model: Model, module: Any, meta: dict[str, Any], p: Array,
                  backend: str, stats: dict[str, Any]) -> None:
         self.model = model
-        self.kind: Kind = model.kind
+        self.kind: KindName = model.kind
+        self.dynamics = kind_of(model.kind)
         self.n = model.n
         self.names = model.variables
         self.parameter_names = tuple(model.parameters)
@@ -128,11 +131,14 @@ class CompiledModel:
         return fn
 
     def _check(self, fn: Any, name: str) -> None:
+        """Compile by calling once, at a generic state: at x = 0 many models are singular
+        (a Newton map divides by |z|), which is no reason to give up numba."""
+        x = np.full(self.n, 1 / np.pi)
         if name == "f":
-            fn(np.zeros(self.n), self.p, self._u0, np.zeros(self.n))
+            fn(x, self.p, self._u0, np.zeros(self.n))
         else:
             cols = {"jac": self.n, "dfdp": len(self.p), "dfdu": len(self._u0)}[name]
-            fn(np.zeros(self.n), self.p, self._u0, *self._work(cols))
+            fn(x, self.p, self._u0, *self._work(cols))
 
     def _work(self, cols: int, batch: tuple[int, ...] = ()) -> tuple[Array, Array, Array]:
         nd = self.n_definitions
@@ -144,7 +150,7 @@ class CompiledModel:
         out, fd, dd = self._fn(name)(x, self.p, self._u(u), *self._work(cols))
         if self.n_definitions:  # chain rule through the definitions
             out += fd @ dd
-        return out
+        return np.asarray(out)
 
     def _u(self, u: Any) -> Array:
         if u is None:
@@ -154,7 +160,7 @@ class CompiledModel:
     def f(self, x: Any, u: Any = None) -> Array:
         r"""The right-hand side :math:`f(x; p, u)` at one state, shape ``(n,)``."""
         x = np.ascontiguousarray(x, dtype=float)
-        return self._fn("f")(x, self.p, self._u(u), np.empty(self.n))
+        return np.asarray(self._fn("f")(x, self.p, self._u(u), np.empty(self.n)))
 
     def jac(self, x: Any, u: Any = None) -> Array:
         r"""The exact Jacobian :math:`D_x f(x; p, u)`, shape ``(n, n)``."""
@@ -187,30 +193,27 @@ class CompiledModel:
             out += np.einsum("ikb,kjb->ijb", fd, dd)
         return np.moveaxis(out, 2, 0)
 
-    # Equilibrium conditions: f(x) = 0 (ode) or f(x) - x = 0 (map).
     def residual(self, x: Any) -> Array:
-        r = self.f(x)
-        return r - np.asarray(x, dtype=float) if self.kind == "map" else r
+        """The equilibrium condition: f(x) (ode) or f(x) - x (map)."""
+        return self.dynamics.residual(self.f(x), np.asarray(x, dtype=float))
 
     def residual_jac(self, x: Any) -> Array:
-        J = self.jac(x)
-        if self.kind == "map":
-            J = J - np.eye(self.n)
-        return J
+        """Its Jacobian: D_x f (ode) or D_x f - I (map)."""
+        return self.dynamics.condition_jacobian(self.jac(x))
 
     def __repr__(self) -> str:
         return (f"CompiledModel({self.model.name!r}, kind={self.kind!r}, n={self.n}, "
                 f"backend={self.backend!r})")
 
 
-def compile_model(model: Model, *, backend: str = "auto", use_cache: bool = True
-                  ) -> CompiledModel:
+def compile_scalar_model(model: Model, *, backend: str = "auto", use_cache: bool = True
+                         ) -> CompiledModel:
     r"""Generate numeric code for :math:`f`, :math:`D_x f`, :math:`D_p f`, :math:`D_u f`.
 
     Parameters
     ----------
     model : Model
-        A scalar-form model (vector-form models compile through their own method).
+        A scalar-form model.
     backend : {"auto", "numba", "python"}
         Code for single-state evaluation. ``auto`` uses numba unless the generated code is
         very long (then numba's compile time would dominate).
@@ -221,8 +224,6 @@ def compile_model(model: Model, *, backend: str = "auto", use_cache: bool = True
     -------
     CompiledModel
     """
-    if hasattr(model, "compile") and not isinstance(model, Model):
-        return model.compile()  # vector-form model
     p = np.array([float(v) for v in model.parameters.values()], dtype=float)
     key = f"{model.name}_{model.digest()}_v{CODEGEN_VERSION}"
     t0 = time.perf_counter()

@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .codegen import almost_everywhere
 from .._typing import Array
+from ..model.derivative import almost_everywhere
 from ..model.vector import MatrixProduct, VectorModel
 from .compiled import CompiledModel
+from .kind import kind_of
 
 __all__ = ["VectorCompiledModel", "compile_vector_model"]
 
@@ -70,6 +71,7 @@ class VectorCompiledModel(CompiledModel):
     def __init__(self, model: VectorModel, stats: dict[str, Any]) -> None:
         self.model = model  # type: ignore[assignment]
         self.kind = model.kind
+        self.dynamics = kind_of(model.kind)
         self.n = model.n
         self.names = model.state_names
         self.parameter_names = tuple(model.parameters)
@@ -78,7 +80,7 @@ class VectorCompiledModel(CompiledModel):
         self.stats = stats
         self.backend = "numpy"
         self._u0 = np.zeros(len(self.input_names))
-        self._slices = model._slices()
+        self._slices = model.block_slices()
         k, self._islices = 0, {}
         for b, s in model.inputs_sized:
             self._islices[b] = slice(k, k + s)
@@ -104,7 +106,7 @@ class VectorCompiledModel(CompiledModel):
     def f(self, x: Any, u: Any = None) -> Array:
         x = np.asarray(x, dtype=float)
         u = self._u(u)
-        out = np.empty_like(x)
+        out: Array = np.empty_like(x)
         for blk in self._blocks:
             out[..., self._slices[blk.var]] = blk.f_fn(*self._values(blk, x, u))
         return out
@@ -112,7 +114,7 @@ class VectorCompiledModel(CompiledModel):
     def f_batch(self, X: Any, U: Any = None) -> Array:
         X = np.asarray(X, dtype=float)
         U = np.zeros((X.shape[0], len(self._u0))) if U is None else np.asarray(U, dtype=float)
-        out = np.empty_like(X)
+        out: Array = np.empty_like(X)
         for blk in self._blocks:
             out[:, self._slices[blk.var]] = blk.f_fn(*self._values(blk, X, U))
         return out

@@ -136,11 +136,20 @@ def continue_equilibrium(
     ContinuationResult
         Branches with stability and special points (LP, H, BP for odes; LP, PD, NS, BP for
         maps), each located by bisection to ``accuracy``.
+
+    Examples
+    --------
+    The symmetric toggle switch has its pitchfork at a = 2.
+
+    >>> import dynena
+    >>> r = dynena.continue_equilibrium(dynena.load("models/toggle.yaml"), "a")
+    >>> [round(sp.p, 8) for sp in r.special_points("BP")], r.success
+    ([2.0], True)
     """
-    from ..compile import compile_model
+    from ..compile import as_compiled
     from ..equilibrium import find_equilibria
 
-    c = model if hasattr(model, "f_batch") else compile_model(model)
+    c = as_compiled(model)
     if param not in c.parameter_names:
         raise ParameterError(f"parameter {param!r} is not in model {c.model.name!r}; it has: "
                              + (", ".join(c.parameter_names) or "no parameters"))

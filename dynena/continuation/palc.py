@@ -26,6 +26,7 @@ import numpy as np
 
 from .._typing import Array
 from ..results.continuation import Branch, SpecialPoint
+from ..results.status import Status
 
 __all__ = ["Continuer"]
 
@@ -52,16 +53,13 @@ class Continuer:
     def F(self, y: Array) -> Array:
         x, p = y[:-1], y[-1]
         c = self._model(p)
-        r = c.f(x)
-        return r - x if c.kind == "map" else r
+        return c.dynamics.residual(c.f(x), x)
 
     def DF(self, y: Array) -> Array:
         """[F_x  F_p], shape (n, n+1)."""
         x, p = y[:-1], y[-1]
         c = self._model(p)
-        Jx = c.jac(x)
-        if c.kind == "map":
-            Jx = Jx - np.eye(self.n)
+        Jx = c.dynamics.condition_jacobian(c.jac(x))
         Jp = c.dfdp(x)[:, self.j]
         self.counts["jac"] += 1
         return np.column_stack([Jx, Jp])
@@ -146,10 +144,10 @@ class Continuer:
         t = self.tangent(y, None) if t0 is None else t0 / np.linalg.norm(t0)
         t = direction * t
         y, ok, _ = self.correct(y, t)
-        status, message = "ok", ""
+        status, message = Status.OK, ""
         if not ok:
             return Branch(self.param, np.array([p0]), np.array([x0]), np.array([False]),
-                          np.array([-1]), (), "failed",
+                          np.array([-1]), (), Status.FAILED,
                           f"the start at {self.param} = {p0:g} is not an equilibrium (Newton "
                           "did not converge)", origin)
         ys, ts, ws = [y], [t], [self.eig(y)]
@@ -165,7 +163,7 @@ class Continuer:
             if not ok:
                 ds *= 0.5
                 if ds < self.ds_min:
-                    status = "stopped"
+                    status = Status.STOPPED
                     message = (f"corrector failed below the minimum step at {self.param} = "
                                f"{ys[-1][-1]:.6g}: a singularity or a very sharp turn")
                     break
@@ -195,25 +193,22 @@ class Continuer:
             far = max(far, float(np.linalg.norm(y_new - ys[0])))
             if far > 4 * ds and np.linalg.norm(y_new - ys[0]) < 1.5 * ds and \
                     float(t_new @ ts[0]) > 0:
-                status, message = "ok", "closed loop: the branch returned to its start"
+                status, message = Status.OK, "closed loop: the branch returned to its start"
                 break
             if iters <= 3:
                 ds = min(ds * 1.3, self.ds_max)
             p = y_new[-1]
             if not (self.p_range[0] <= p <= self.p_range[1]):
-                status, message = "ok", f"reached the end of the parameter range at {p:.6g}"
+                status, message = Status.OK, f"reached the end of the parameter range at {p:.6g}"
                 break
             if np.linalg.norm(y_new[:-1]) > self.max_norm:
-                status, message = "ok", "the state left the bound"
+                status, message = Status.OK, "the state left the bound"
                 break
         else:
             message = f"point budget of {max_points} reached"
         Y = np.array(ys)
         W = ws
-        if self.c.kind == "ode":
-            udim = np.array([int(np.sum(w.real > 1e-9)) for w in W])
-        else:
-            udim = np.array([int(np.sum(np.abs(w) > 1 + 1e-9)) for w in W])
+        udim = np.array([self.c.dynamics.unstable_dimension(w) for w in W])
         return Branch(self.param, Y[:, -1], Y[:, :-1], udim == 0, udim, tuple(specials),
                       status, message or f"{len(Y)} points", origin,
                       {"points": len(Y), **self.counts,

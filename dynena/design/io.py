@@ -8,7 +8,7 @@ from pathlib import Path
 import networkx as nx
 
 from ..errors import ModelError
-from ..model.load import read_user_file
+from ..model.source import read_user_file
 
 __all__ = ["read_graph"]
 

@@ -32,8 +32,24 @@ def design_parameters(kind: str = "excitable", threshold: float | None = None) -
 
 
 def expected_threshold(par: dict[str, float]) -> float:
+    r"""First-order edge threshold :math:`\sqrt{\max(1 + A - B, 0)/2}` (0: heteroclinic)."""
     gap = 1 + par["A"] - par["B"]
     return float(np.sqrt(max(gap, 0.0) / 2))
+
+
+def reading_amplitude(kind: str, par: dict[str, float]) -> float:
+    """The amplitude at which to read a designed network: above the designed threshold but
+    well below the distance between vertices (√2 in p), where transitions that are not in the
+    graph start; a small fixed amplitude for heteroclinic designs (threshold 0)."""
+    return 3.0 * expected_threshold(par) if kind == "excitable" else 0.05
+
+
+def threshold_curve(par: dict[str, float], num: int = 300) -> tuple[Any, Any]:
+    """The first-order threshold as B sweeps across the excitable/heteroclinic boundary
+    1 + A (for the report's figure)."""
+    A = par["A"]
+    B = np.linspace(1 + A - 0.12, 1 + A + 0.03, num)
+    return B, np.array([expected_threshold({**par, "B": b}) for b in B])
 
 
 @dataclass(frozen=True)
@@ -59,7 +75,17 @@ class DesignCheck:
 
 def verify_design(G: nx.DiGraph, model: Any = None, *, amplitude: float, jobs: int = 1,
                   progress: Any = None) -> DesignCheck:
-    """Analyse the designed model and compare its network at ``amplitude`` with ``G``."""
+    """Analyse the designed model and compare its network at ``amplitude`` with ``G``.
+
+    Examples
+    --------
+    A two-state switch designed with the reference constants: both edges at δ ≈ 0.0771.
+
+    >>> import networkx as nx, dynena
+    >>> chk = dynena.verify_design(nx.DiGraph([("a", "b"), ("b", "a")]), amplitude=0.1)
+    >>> chk.equal, [(a, b, round(t, 4)) for a, b, t in chk.recovered]
+    (True, [('a', 'b', 0.0771), ('b', 'a', 0.0771)])
+    """
     from ..equilibrium import find_equilibria
     from ..network import excitable_network
 

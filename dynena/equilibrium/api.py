@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -27,13 +28,14 @@ import numpy as np
 from .._typing import Array
 from ..errors import NonHyperbolicWarning, ParameterError
 from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
+from ..results.status import Status
 from .classify import classify, eigen_sorted, real_basis
 from .degenerate import is_continuum, merge_degenerate
 from .newton import batched_newton, batched_ptc, residual_batch
 from .symbolic import symbolic_equilibria_timed
 from .symmetry import apply_generators, detect_symmetries
 
-__all__ = ["find_equilibria", "default_box"]
+__all__ = ["find_equilibria", "default_box", "distinct_points"]
 
 DEFAULT_HALF_WIDTH = 10.0
 
@@ -67,7 +69,7 @@ def default_box(model: Any, box: Any = None) -> tuple[Array, Array]:
     return lo, hi
 
 
-def _dedup(X: Array, tol: float) -> Array:
+def distinct_points(X: Array, tol: float) -> Array:
     """One point per cluster of points closer than ``tol * (1 + max|x|)`` (first kept)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -95,7 +97,7 @@ def _new_roots(found: Array, cand: Array, tol: float) -> Array:
 
     if not len(cand):
         return cand
-    cand = _dedup(cand, tol)
+    cand = distinct_points(cand, tol)
     if not len(found):
         return cand
     d, _ = cKDTree(found).query(cand)
@@ -151,9 +153,9 @@ def find_equilibria(
     slow_points : bool
         Report local minima of :math:`q = \tfrac12\|F\|^2` with :math:`q > 0` separately.
     max_time : float
-        Time budget in seconds; when reached, the result has ``status = "budget"``.
+        Time budget in seconds; when reached, the result has ``status = Status.BUDGET``.
     max_equilibria : int
-        More distinct roots than this means a continuum (``status = "continuum"``).
+        More distinct roots than this means a continuum (``status = Status.CONTINUUM``).
     seed : int
         Seed of the Sobol scrambling (results are deterministic for a given seed).
     stable_only : bool
@@ -165,16 +167,109 @@ def find_equilibria(
     EquilibriumSet
         Equilibria sorted stable first, then by unstable dimension; each with eigenvalues,
         eigenspace bases, residual; plus ``method``, ``guarantee``, ``stats``, ``status``.
-    """
-    from ..compile import compile_model
 
-    t0 = time.perf_counter()
-    c = model if hasattr(model, "f_batch") else compile_model(model)
-    m = c.model
-    n = c.n
+    Examples
+    --------
+    Three independent bistable units: 3³ equilibria, 8 of them stable.
+
+    >>> import dynena
+    >>> eq = dynena.find_equilibria(dynena.load("models/cube3.yaml"))
+    >>> len(eq), eq.index_counts(), eq.success
+    (27, {0: 8, 1: 12, 2: 6, 3: 1}, True)
+    """
+    from ..compile import as_compiled
+
     if method not in ("auto", "newton", "ptc"):
         raise ParameterError(f"method must be 'auto', 'newton' or 'ptc', got {method!r}")
-    lo, hi = default_box(c, box)
+    opts = _Options("ptc" if stable_only else method, tol, dedup_tol, deflation_rounds,
+                    symbolic, symbolic_time, symmetry, slow_points, max_time, max_equilibria,
+                    seed, stable_only)
+    s = _Search.start(as_compiled(model), box, seeds, n_starts, opts)
+    _solve_from_starts(s)
+    _deflate(s)
+    _complete_orbits(s)
+    _keep_inside_box(s)
+    _confirm_exactly(s)
+    _check_count(s)
+    return _result(s, _classified(s))
+
+
+@dataclass(frozen=True)
+class _Options:
+    """The knobs of :func:`find_equilibria` (see its docstring)."""
+
+    method: str
+    tol: float
+    dedup_tol: float
+    deflation_rounds: int
+    symbolic: bool | str
+    symbolic_time: float
+    symmetry: bool
+    slow_points: bool
+    max_time: float
+    max_equilibria: int
+    seed: int
+    stable_only: bool
+
+
+@dataclass
+class _Search:
+    """The state of one search as it passes through the steps of :func:`find_equilibria`."""
+
+    c: Any
+    opts: _Options
+    lo: Array
+    hi: Array
+    X0: Array
+    seeded: bool
+    t0: float
+    roots: Array
+    stats: dict[str, Any]
+    gens: list[Any] = field(default_factory=list)
+    ptc_end: Array | None = None
+    ptc_conv: Any = None
+    status: Status = Status.OK
+    message: str = ""
+    guarantee: str = ("multistart Newton + pseudo-transient continuation + deflation: no "
+                      "guarantee of completeness; more starts or a smaller box raise confidence")
+
+    @classmethod
+    def start(cls, c: Any, box: Any, seeds: Any, n_starts: int | None, opts: _Options
+              ) -> _Search:
+        lo, hi = default_box(c, box)
+        X0, seeded = _starts(c, lo, hi, seeds, n_starts, opts.seed)
+        stats: dict[str, Any] = {"starts": len(X0), "newton_iterations": 0,
+                                 "ptc_iterations": 0, "f_evals": 0, "jac_evals": 0,
+                                 "deflation_rounds": 0, "singular_solves": 0}
+        return cls(c, opts, lo, hi, X0, seeded, time.perf_counter(), np.zeros((0, c.n)), stats)
+
+    def late(self) -> bool:
+        """The time budget is spent."""
+        return time.perf_counter() - self.t0 > self.opts.max_time
+
+    def full(self) -> bool:
+        return len(self.roots) > self.opts.max_equilibria
+
+    def count(self, counts: dict[str, int], key: str) -> None:
+        self.stats[key] += counts["iterations"]
+        self.stats["f_evals"] += counts["f_evals"]
+        self.stats["jac_evals"] += counts["jac_evals"]
+        self.stats["singular_solves"] += counts["singular"]
+
+    def newton(self, X: Array, **kw: Any) -> Array:
+        """New distinct roots that Newton reaches from the rows of ``X``."""
+        Y, _, conv, cnt = batched_newton(self.c, X, tol=self.opts.tol, **kw)
+        self.count(cnt, "newton_iterations")
+        return _new_roots(self.roots, Y[conv], self.opts.dedup_tol)
+
+    def note(self, text: str) -> None:
+        self.message = (self.message + " " if self.message else "") + text
+
+
+def _starts(c: Any, lo: Array, hi: Array, seeds: Any, n_starts: int | None, seed: int
+            ) -> tuple[Array, bool]:
+    """Starting states: user seeds, scrambled Sobol points and the box centre, named states."""
+    n = c.n
     starts = []
     seeds_arr = None
     if seeds is not None:
@@ -194,7 +289,7 @@ def find_equilibria(
         U = sob.random_base2(k)[:n_starts]
         starts.append(lo + (hi - lo) * U)
         starts.append(((lo + hi) / 2)[None])
-    named = getattr(m, "states", {}) or {}
+    named = c.model.states or {}
     if named:
         S = np.zeros((len(named), n))
         for i, vec in enumerate(named.values()):
@@ -202,148 +297,159 @@ def find_equilibria(
                 S[i, c.names.index(name)] = v
         starts.append(S)
     X0 = np.concatenate(starts) if starts else ((lo + hi) / 2)[None]
-    stats: dict[str, Any] = {"starts": len(X0), "newton_iterations": 0, "ptc_iterations": 0,
-                             "f_evals": 0, "jac_evals": 0, "deflation_rounds": 0,
-                             "singular_solves": 0}
+    return X0, seeds_arr is not None
 
-    def add(counts: dict[str, int], key: str) -> None:
-        stats[key] += counts["iterations"]
-        stats["f_evals"] += counts["f_evals"]
-        stats["jac_evals"] += counts["jac_evals"]
-        stats["singular_solves"] += counts["singular"]
 
-    roots = np.zeros((0, n))
-    ptc_end: Array | None = None
-    ptc_conv: Any = None
-    status, message = "ok", ""
-    if stable_only:
-        method = "ptc"
-    ptc_starts = X0
-    if method in ("auto", "newton"):
-        X, res, conv, cnt = batched_newton(c, X0, tol=tol)
-        add(cnt, "newton_iterations")
-        roots = _new_roots(roots, X[conv], dedup_tol)
-        if n > 50 and seeds_arr is not None:
+def _solve_from_starts(s: _Search) -> None:
+    """Newton from every start, then pseudo-transient continuation (it follows the flow, so
+    it finds the stable states Newton may miss)."""
+    ptc_starts = s.X0
+    if s.opts.method in ("auto", "newton"):
+        X, _, conv, cnt = batched_newton(s.c, s.X0, tol=s.opts.tol)
+        s.count(cnt, "newton_iterations")
+        s.roots = _new_roots(s.roots, X[conv], s.opts.dedup_tol)
+        if s.c.n > 50 and s.seeded:
             # large systems seeded from a trajectory: every batched solve costs n^3, so the
             # flow-following search only restarts the seeds Newton did not settle
-            ptc_starts = X0[~conv]
-    if method in ("auto", "ptc") and len(ptc_starts):
-        X, res, conv, cnt = batched_ptc(c, ptc_starts, tol=tol)
-        add(cnt, "ptc_iterations")
-        ptc_end, ptc_conv = X, conv
-        roots = np.concatenate([roots, _new_roots(roots, X[conv], dedup_tol)])
-    gens = detect_symmetries(c, lo, hi) if symmetry else []
-    if method == "auto":
-        for _ in range(deflation_rounds):
-            if time.perf_counter() - t0 > max_time or len(roots) > max_equilibria:
-                break
-            stats["deflation_rounds"] += 1
-            X, res, conv, cnt = batched_newton(c, X0, tol=tol, roots=roots)
-            add(cnt, "newton_iterations")
-            new = _new_roots(roots, X[conv], dedup_tol)
-            if not len(new):
-                break
-            roots = np.concatenate([roots, new])
-    # complete symmetry orbits (a few passes: generators may need composing)
-    for _ in range(4 if gens else 0):
-        if time.perf_counter() - t0 > max_time or len(roots) > max_equilibria:
+            ptc_starts = s.X0[~conv]
+    if s.opts.method in ("auto", "ptc") and len(ptc_starts):
+        X, _, conv, cnt = batched_ptc(s.c, ptc_starts, tol=s.opts.tol)
+        s.count(cnt, "ptc_iterations")
+        s.ptc_end, s.ptc_conv = X, conv
+        s.roots = np.concatenate([s.roots, _new_roots(s.roots, X[conv], s.opts.dedup_tol)])
+    s.gens = detect_symmetries(s.c, s.lo, s.hi) if s.opts.symmetry else []
+
+
+def _deflate(s: _Search) -> None:
+    """Newton again from every start with the roots found so far deflated, until a round
+    finds nothing new."""
+    if s.opts.method != "auto":
+        return
+    for _ in range(s.opts.deflation_rounds):
+        if s.late() or s.full():
             break
-        imgs = _new_roots(roots, apply_generators(roots, gens), dedup_tol)
-        if not len(imgs):
-            break
-        X, res, conv, cnt = batched_newton(c, imgs, tol=tol)
-        add(cnt, "newton_iterations")
-        new = _new_roots(roots, X[conv], dedup_tol)
+        s.stats["deflation_rounds"] += 1
+        new = s.newton(s.X0, roots=s.roots)
         if not len(new):
             break
-        roots = np.concatenate([roots, new])
-    if time.perf_counter() - t0 > max_time:
-        status, message = "budget", (f"time budget of {max_time:g} s reached; the list may be "
-                                     "incomplete (raise max_time)")
+        s.roots = np.concatenate([s.roots, new])
+
+
+def _complete_orbits(s: _Search) -> None:
+    """Images of every root under the detected symmetries, polished by Newton (a few passes:
+    generators may need composing)."""
+    for _ in range(4 if s.gens else 0):
+        if s.late() or s.full():
+            break
+        imgs = _new_roots(s.roots, apply_generators(s.roots, s.gens), s.opts.dedup_tol)
+        if not len(imgs):
+            break
+        new = s.newton(imgs)
+        if not len(new):
+            break
+        s.roots = np.concatenate([s.roots, new])
+    if s.late():
+        s.status, s.message = Status.BUDGET, (f"time budget of {s.opts.max_time:g} s reached; "
+                                              "the list may be incomplete (raise max_time)")
+
+
+def _keep_inside_box(s: _Search) -> None:
+    lo, hi, roots = s.lo, s.hi, s.roots
     inside = np.all((roots >= lo - 1e-9 * (1 + np.abs(lo))) &
                     (roots <= hi + 1e-9 * (1 + np.abs(hi))), axis=1) if len(roots) else \
         np.zeros(0, bool)
-    outside = int((~inside).sum())
-    roots = roots[inside]
-    stats["outside_box"] = outside
-    roots, stats["merged_degenerate"] = merge_degenerate(c, roots)
+    s.stats["outside_box"] = int((~inside).sum())
+    s.roots, s.stats["merged_degenerate"] = merge_degenerate(s.c, roots[inside])
 
-    # exact confirmation for small polynomial systems
-    guarantee = ("multistart Newton + pseudo-transient continuation + deflation: no guarantee "
-                 "of completeness; more starts or a smaller box raise confidence")
-    sym_roots = None
-    if (symbolic and seeds_arr is None or symbolic is True) and not stable_only:
-        left = max(1.0, min(symbolic_time, max_time - (time.perf_counter() - t0)))
-        sym_roots, note = symbolic_equilibria_timed(c, lo, hi, left) if symbolic else (None, "")
-        if note:
-            message = (message + " " if message else "") + note
-            stats["symbolic"] = "time limit"
-    if sym_roots is not None:
-        extra = _new_roots(roots, sym_roots, 1e-6)
-        if len(extra):  # polish roots found only by the exact solve
-            X, res, conv, cnt = batched_newton(c, extra, tol=tol)
-            roots = np.concatenate([roots, _new_roots(roots, X[conv], dedup_tol)])
-        if len(sym_roots) == len(roots):
-            guarantee = (f"complete: an exact polynomial solve (sympy) finds {len(sym_roots)} real "
-                         "equilibria in the box, the same as the numerical search")
-        else:
-            guarantee = (f"exact polynomial solve finds {len(sym_roots)} real equilibria in the "
-                         f"box; the numerical search {len(roots)} (see message)")
-            message = (message + " " if message else "") + "numerical and exact counts differ"
-        stats["symbolic_count"] = len(sym_roots)
 
-    count_budget = len(roots) > max_equilibria
-    if count_budget:
-        # many roots are not evidence of a continuum (3^8 isolated states of 8 uncoupled
-        # bistable units): only a root whose neighbourhood holds other roots is
-        sample = roots[np.linspace(0, len(roots) - 1, min(len(roots), 12)).astype(int)]
-        if c.n <= _LARGE and any(is_continuum(c, x) for x in sample):
-            status = "continuum"
-            message = (f"more than {max_equilibria} distinct roots and some are not isolated: "
-                       "a curve or surface of equilibria; only samples are listed")
-        else:
-            status = "budget"
-            message = (f"more than {max_equilibria} distinct roots (max_equilibria): the search "
-                       "stopped there and the list is incomplete; the sampled roots are "
-                       "isolated, so this is a count budget, not a continuum")
-    if stable_only:
-        keep = [i for i, x in enumerate(roots) if _is_stable(c, x)]
-        roots = roots[keep]
-        guarantee = ("stable equilibria only: pseudo-transient continuation from every start "
-                     "and symmetry orbits; saddles were not searched")
-    eqs = _classify_all(c, roots, tol)
+def _confirm_exactly(s: _Search) -> None:
+    """For small polynomial systems, the exact count (under its time limit) confirms the list
+    or says it differs; roots only the exact solve found are polished and added."""
+    o = s.opts
+    if not ((o.symbolic and not s.seeded or o.symbolic is True) and not o.stable_only):
+        return
+    left = max(1.0, min(o.symbolic_time, o.max_time - (time.perf_counter() - s.t0)))
+    sym_roots, note = symbolic_equilibria_timed(s.c, s.lo, s.hi, left)
+    if note:
+        s.note(note)
+        s.stats["symbolic"] = "time limit"
+    if sym_roots is None:
+        return
+    extra = _new_roots(s.roots, sym_roots, 1e-6)
+    if len(extra):
+        X, _, conv, _ = batched_newton(s.c, extra, tol=o.tol)
+        s.roots = np.concatenate([s.roots, _new_roots(s.roots, X[conv], o.dedup_tol)])
+    if len(sym_roots) == len(s.roots):
+        s.guarantee = (f"complete: an exact polynomial solve (sympy) finds {len(sym_roots)} "
+                       "real equilibria in the box, the same as the numerical search")
+    else:
+        s.guarantee = (f"exact polynomial solve finds {len(sym_roots)} real equilibria in the "
+                       f"box; the numerical search {len(s.roots)} (see message)")
+        s.note("numerical and exact counts differ")
+    s.stats["symbolic_count"] = len(sym_roots)
+
+
+def _check_count(s: _Search) -> None:
+    """More roots than ``max_equilibria``: a continuum only if a sampled root has other roots
+    arbitrarily near (3^8 isolated states of 8 uncoupled bistable units are not one)."""
+    if not s.full():
+        return
+    roots, cap = s.roots, s.opts.max_equilibria
+    sample = roots[np.linspace(0, len(roots) - 1, min(len(roots), 12)).astype(int)]
+    if s.c.n <= _LARGE and any(is_continuum(s.c, x) for x in sample):
+        s.status = Status.CONTINUUM
+        s.message = (f"more than {cap} distinct roots and some are not isolated: a curve or "
+                     "surface of equilibria; only samples are listed")
+    else:
+        s.status = Status.BUDGET
+        s.message = (f"more than {cap} distinct roots (max_equilibria): the search stopped "
+                     "there and the list is incomplete; the sampled roots are isolated, so "
+                     "this is a count budget, not a continuum")
+
+
+def _classified(s: _Search) -> list[Equilibrium]:
+    """Classify, test singular roots for a continuum, warn about non-hyperbolic ones, pair
+    mirror images and attach the model's state labels."""
+    c = s.c
+    if s.opts.stable_only:
+        s.roots = s.roots[[i for i, x in enumerate(s.roots) if _is_stable(c, x)]]
+        s.guarantee = ("stable equilibria only: pseudo-transient continuation from every start "
+                       "and symmetry orbits; saddles were not searched")
+    eqs = _classify_all(c, s.roots, s.opts.tol)
     if c.n <= _LARGE:  # a singular Jacobian alone does not make a continuum: test for one
-        from dataclasses import replace
-
         eqs = [e if e.isolated or is_continuum(c, e.state) else replace(e, isolated=True)
                for e in eqs]
-    if any(not e.isolated for e in eqs) and status == "ok":
-        status = "continuum"
-        message = ("some equilibria are not isolated (singular Jacobian of the equilibrium "
-                   "condition): the model has a continuum of equilibria there; only samples "
-                   "of it are listed")
+    if any(not e.isolated for e in eqs) and s.status == Status.OK:
+        s.status = Status.CONTINUUM
+        s.message = ("some equilibria are not isolated (singular Jacobian of the equilibrium "
+                     "condition): the model has a continuum of equilibria there; only samples "
+                     "of it are listed")
     nonhyp = [e.id for e in eqs if e.stability == "nonhyperbolic"]
     if nonhyp:
         warnings.warn(f"non-hyperbolic equilibria {', '.join(nonhyp[:5])}: their stability is "
-                      "not decided by linearisation", NonHyperbolicWarning, stacklevel=2)
-    eqs = _pair_and_label(c, eqs, gens, dedup_tol)
+                      "not decided by linearisation", NonHyperbolicWarning, stacklevel=3)
+    return _pair_and_label(c, eqs, s.gens, s.opts.dedup_tol)
+
+
+def _result(s: _Search, eqs: list[Equilibrium]) -> EquilibriumSet:
+    c, o = s.c, s.opts
     slow: list[SlowPoint] = []
-    if slow_points and ptc_end is not None and ptc_conv is not None:
-        slow = _slow_points(c, ptc_end[~ptc_conv], np.array([e.state for e in eqs]), tol)
-    stats["seconds"] = time.perf_counter() - t0
+    if o.slow_points and s.ptc_end is not None and s.ptc_conv is not None:
+        slow = _slow_points(c, s.ptc_end[~s.ptc_conv], np.array([e.state for e in eqs]), o.tol)
+    s.stats["seconds"] = time.perf_counter() - s.t0
     return EquilibriumSet(
-        model=m.name, kind=c.kind, parameters=c.parameter_values(), names=tuple(c.names),
+        model=c.model.name, kind=c.kind, parameters=c.parameter_values(), names=tuple(c.names),
         equilibria=tuple(eqs), slow_points=tuple(slow),
-        method=method if method != "auto" else "newton+ptc+deflation",
-        guarantee=guarantee, symmetry=tuple(d for d, _ in gens), stats=stats, status=status,
-        message=message or f"{len(eqs)} equilibria found",
-        box={nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)} if n <= 50 else {},
-        tolerances={"residual": tol, "dedup": dedup_tol})
+        method=o.method if o.method != "auto" else "newton+ptc+deflation",
+        guarantee=s.guarantee, symmetry=tuple(d for d, _ in s.gens), stats=s.stats,
+        status=s.status, message=s.message or f"{len(eqs)} equilibria found",
+        box={nm: (float(a), float(b)) for nm, a, b in zip(c.names, s.lo, s.hi)}
+        if c.n <= 50 else {},
+        tolerances={"residual": o.tol, "dedup": o.dedup_tol})
 
 
 def _is_stable(c: Any, x: Array) -> bool:
-    w = np.linalg.eigvals(c.jac(x))
-    return bool(np.all(np.real(w) < 0) if c.kind == "ode" else np.all(np.abs(w) < 1))
+    return c.dynamics.is_stable(np.linalg.eigvals(c.jac(x)))
 
 
 _LARGE = 60  # above this many variables, avoid full eigendecompositions where possible
@@ -354,11 +460,10 @@ def _spectrum(c: Any, J: Array) -> tuple[Any, Any, Any]:
     of the equilibrium condition's Jacobian (J, or J - I for a map)."""
     if c.n <= _LARGE:
         ws, V = eigen_sorted(J, c.kind)
-        return ws, V, (ws - 1 if c.kind == "map" else ws)
+        return ws, V, c.dynamics.condition_eigenvalues(ws)
     w: Any = np.linalg.eigvals(J)
-    key = -np.real(w) if c.kind == "ode" else -np.abs(w)
-    w = w[np.lexsort((np.imag(w), key))]
-    return w, None, (w - 1 if c.kind == "map" else w)
+    w = w[np.lexsort((np.imag(w), -c.dynamics.dominance(w)))]
+    return w, None, c.dynamics.condition_eigenvalues(w)
 
 
 def _unstable_basis_large(J: Array, w: Any, mask: Any) -> Array:
@@ -389,11 +494,11 @@ def _classify_all(c: Any, roots: Array, tol: float) -> list[Equilibrium]:
         w, V, wr = _spectrum(c, J)
         stability, typ, udim = classify(w, c.kind, J=J)
         if c.n <= _LARGE:
-            sv = np.linalg.svd(J - np.eye(c.n) if c.kind == "map" else J, compute_uv=False)
+            sv = np.linalg.svd(c.dynamics.condition_jacobian(J), compute_uv=False)
             isolated = bool(sv[-1] > 1e-9 * max(sv[0], 1.0))
         else:  # an eigenvalue of the condition's Jacobian at 0 marks a non-isolated root
             isolated = bool(np.min(np.abs(wr)) > 1e-9 * max(1.0, float(np.max(np.abs(wr)))))
-        g = np.real(w) if c.kind == "ode" else np.abs(w) - 1
+        g = c.dynamics.growth(w)
         scale = max(1.0, float(np.max(np.abs(w))))
         um, sm = g > 1e-9 * scale, g < -1e-9 * scale
         if V is not None:
@@ -457,7 +562,7 @@ def _slow_points(c: Any, ends: Array, eq_states: Array, tol: float, max_points: 
     with np.errstate(all="ignore"):
         r = np.max(np.abs(residual_batch(c, ends)), axis=1)
     cand = ends[np.isfinite(r) & (r < 1e-2)]
-    cand = _dedup(cand, 1e-3)[:max_points]
+    cand = distinct_points(cand, 1e-3)[:max_points]
     out: list[SlowPoint] = []
     for x0 in cand:
         sol = least_squares(c.residual, x0, jac=c.residual_jac, method="lm", xtol=1e-15,

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile.kind import kind_of
 
 __all__ = ["classify", "eigen_sorted", "real_basis"]
 
@@ -18,14 +19,9 @@ __all__ = ["classify", "eigen_sorted", "real_basis"]
 def eigen_sorted(J: Array, kind: str) -> tuple[Array, Array]:
     """Eigenvalues and eigenvectors, most unstable first."""
     w, V = np.linalg.eig(J)
-    key = -np.real(w) if kind == "ode" else -np.abs(w)
+    key = -kind_of(kind).dominance(w)
     order = np.lexsort((np.imag(w), key))
     return w[order], V[:, order]
-
-
-def _growth(w: Array, kind: str) -> Array:
-    """Signed distance to the stability boundary (> 0 unstable)."""
-    return np.real(w) if kind == "ode" else np.abs(w) - 1.0
 
 
 def classify(w: Array, kind: str, tol: float = 1e-9, J: Array | None = None
@@ -37,7 +33,7 @@ def classify(w: Array, kind: str, tol: float = 1e-9, J: Array | None = None
     """
     n = len(w)
     scale = max(1.0, float(np.max(np.abs(w)))) if n else 1.0
-    g = _growth(w, kind)
+    g = kind_of(kind).growth(w)
     unstable = int(np.sum(g > tol * scale))
     centre = int(np.sum(np.abs(g) <= tol * scale))
     complex_ = bool(np.any(np.abs(np.imag(w)) > tol * scale))
@@ -57,7 +53,7 @@ def _type_name(w: Array, kind: str, stability: str, unstable: int, centre: int,
                complex_: bool, tol: float, J: Array | None) -> str:
     n = len(w)
     if stability == "nonhyperbolic":
-        if kind == "ode" and n == 2 and complex_ and centre == 2:
+        if not kind_of(kind).is_map and n == 2 and complex_ and centre == 2:
             return "centre"
         return f"non-hyperbolic ({centre} critical eigenvalue{'s' if centre > 1 else ''})"
     if stability == "saddle":
@@ -69,7 +65,7 @@ def _type_name(w: Array, kind: str, stability: str, unstable: int, centre: int,
     if n >= 2 and np.ptp(np.real(w)) <= tol and J is not None \
             and np.allclose(J, np.real(w[0]) * np.eye(n), atol=tol):
         return f"{word} star"
-    if kind == "map" and np.any(np.real(w) < 0):
+    if kind_of(kind).is_map and np.any(np.real(w) < 0):
         return f"{word} node (flip)"
     return f"{word} node"
 

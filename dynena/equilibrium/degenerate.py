@@ -21,8 +21,7 @@ __all__ = ["merge_degenerate", "is_continuum"]
 
 
 def _condition_jac(c: Any, x: Array) -> Array:
-    J = c.jac(x)
-    return J - np.eye(c.n) if c.kind == "map" else J
+    return c.residual_jac(x)
 
 
 def _near_singular(c: Any, x: Array, rel: float = 1e-5) -> bool:

@@ -27,11 +27,20 @@ def match_state(x: np.ndarray, eqset: EquilibriumSet, tol: float = 1e-3) -> str 
 
 def unstable_manifold(model: Any, eqset: EquilibriumSet, saddle: str, *, eps: float = 1e-5,
                       t_end: float = 1e4) -> tuple[ManifoldBranch, ManifoldBranch]:
-    """Follow both branches of the 1-D unstable manifold of ``saddle`` (an id in ``eqset``)."""
-    from ..compile import compile_model
-    from ..simulation import simulate
+    """Follow both branches of the 1-D unstable manifold of ``saddle`` (an id in ``eqset``).
 
-    c = model if hasattr(model, "f_batch") else compile_model(model)
+    Examples
+    --------
+    >>> import dynena
+    >>> m = dynena.load("models/double_well.yaml")
+    >>> eq = dynena.find_equilibria(m)
+    >>> sorted(b.target for b in dynena.unstable_manifold(m, eq, "E2"))
+    ['E0', 'E1']
+    """
+    from ..compile import as_compiled
+    from ..flow.simulation import simulate
+
+    c = as_compiled(model)
     e = eqset[saddle]
     if e.unstable_dim != 1:
         raise ParameterError(f"{saddle} has {e.unstable_dim} unstable directions; the "

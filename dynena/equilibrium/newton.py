@@ -26,15 +26,11 @@ __all__ = ["batched_newton", "batched_ptc", "residual_batch", "jacobian_batch"]
 
 
 def residual_batch(model: Any, X: Array) -> Array:
-    F = model.f_batch(X)
-    return F - X if model.kind == "map" else F
+    return model.dynamics.residual(model.f_batch(X), X)
 
 
 def jacobian_batch(model: Any, X: Array) -> Array:
-    J = model.jac_batch(X)
-    if model.kind == "map":
-        J = J - np.eye(model.n)[None]
-    return J
+    return model.dynamics.condition_jacobian(model.jac_batch(X))
 
 
 def _solve(A: Array, b: Array) -> tuple[Any, Any]:

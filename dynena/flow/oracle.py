@@ -138,7 +138,7 @@ class OutcomeOracle:
         if t_max is None:
             rate = 1.0
             for w in eigenvalues or []:
-                g = np.abs(np.real(w)) if model.kind == "ode" else np.abs(np.log(np.abs(w) + 1e-300))
+                g = model.dynamics.rate(np.asarray(w))
                 g = g[g > 1e-12]
                 if len(g):
                     rate = min(rate, float(g.min()))
@@ -219,10 +219,8 @@ class OutcomeOracle:
     def _stalled(self, X: Array) -> BoolArray:
         """Rows sitting on an equilibrium that is not a node (speed at rounding level)."""
         with np.errstate(all="ignore"):
-            F = self.model.f_batch(X)
-            if self.model.kind == "map":
-                F = F - X
-        return np.linalg.norm(F, axis=1) <= 1e-14 * (1.0 + np.linalg.norm(X, axis=1))
+            F = self.model.dynamics.residual(self.model.f_batch(X), X)
+        return np.asarray(np.linalg.norm(F, axis=1) <= 1e-14 * (1.0 + np.linalg.norm(X, axis=1)))
 
     def _finish_unknown(self, X: Array, out: IntArray, rows: IntArray) -> None:
         stalled = self._stalled(X[rows]) if len(rows) else np.zeros(0, bool)

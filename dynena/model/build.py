@@ -14,10 +14,12 @@ import sympy as sp
 
 from ..errors import ModelError, ParameterError
 from ..limits import env_name, limit
+from .declare import Context, Declarations, check_keys, entries, value_range
 from .faults import parameter_fault
-from .load import LineDict
-from .model import Model, _exact_value
+from .model import Model
 from .parse import Where, check_identifier, parse_expression
+from .values import exact_value
+from .vector_build import build_vector_model
 
 __all__ = ["build_model", "SCHEMA_VERSION"]
 
@@ -27,90 +29,44 @@ _TOP_KEYS = {"dynena", "definitions", "name", "title", "description", "reference
              "arrays", "outputs"}
 
 
-class _Ctx:
-    """Location helper: file plus the line of each key in the document."""
-
-    def __init__(self, doc: Mapping[str, Any], file: str | None) -> None:
-        self.doc, self.file = doc, file
-
-    def where(self, section: str, key: str | None = None, node: Any = None) -> Where:
-        line = None
-        container = node if node is not None else self.doc.get(section)
-        if key is not None and isinstance(container, LineDict):
-            line = container.lines.get(key)
-        if line is None and isinstance(self.doc, LineDict):
-            line = self.doc.lines.get(section)
-        path = section if key is None else f"{section}.{key}"
-        return Where(self.file, line, path)
-
-
-class Declarations:
-    """The names a document has declared so far; a second declaration is a located error."""
-
-    def __init__(self, ctx: _Ctx, seen: dict[str, str] | None = None) -> None:
-        self.ctx = ctx
-        self.seen: dict[str, str] = dict(seen or {})
-
-    def __call__(self, name: str, what: str, section: str) -> str:
-        w = self.ctx.where(section, name)
-        check_identifier(name, w, what)
-        if name in self.seen:
-            raise w.error(f"duplicate name {name!r}: already declared as a {self.seen[name]}",
-                          name=name)
-        self.seen[name] = what
-        return name
-
-
-def _entries(ctx: _Ctx, section: str, *, required: bool = False) -> list[tuple[str, Any]]:
-    """A section as (name, value) pairs; lists of names are accepted for variables/inputs."""
-    raw = ctx.doc.get(section)
-    if raw is None:
-        if required:
-            raise ctx.where(section).error(f"the section '{section}:' is required")
-        return []
-    if isinstance(raw, list) and section in ("variables", "inputs"):
-        return [(str(v), None) for v in raw]
-    if not isinstance(raw, Mapping):
-        raise ctx.where(section).error(f"'{section}:' must be a mapping of names")
-    return list(raw.items())
-
-
-def _range(ctx: _Ctx, section: str, name: str, spec: Any) -> tuple[float, float] | None:
-    if not isinstance(spec, Mapping) or "range" not in spec:
-        return None
-    r = spec["range"]
-    w = ctx.where(section, name)
-    if not (isinstance(r, list) and len(r) == 2):
-        raise w.error(f"range of {name!r} must be [low, high], got {r!r}", name=name)
-    try:
-        lo, hi = (float(sp.N(parse_expression(v, {}, w))) for v in r)
-    except ModelError:
-        raise
-    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
-        raise w.error(f"range of {name!r} must be finite with low < high, got {r!r}", name=name)
-    return (lo, hi)
-
-
-def _check_keys(ctx: _Ctx, section: str, name: str, spec: Any, allowed: set[str]) -> None:
-    if spec is None:
-        return
-    if not isinstance(spec, Mapping):
-        raise ctx.where(section, name).error(
-            f"{name!r} must be given as a mapping ({', '.join(sorted(allowed))}), got {spec!r}",
-            name=name)
-    bad = set(spec) - allowed
-    if bad:
-        raise ctx.where(section, name).error(
-            f"unknown key(s) {sorted(bad)} for {name!r}; allowed: {sorted(allowed)}", name=name)
-
-
 def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = None
                 ) -> Model | Any:
     """Validate a model document and build a :class:`Model` (or a vector-form model)."""
     if not isinstance(doc, Mapping):
         raise ModelError("a model file must be a YAML mapping (name: ..., equations: ...)",
                          file=file)
-    ctx = _Ctx(doc, file)
+    ctx = Context(doc, file)
+    name, kind = _top_level(ctx)
+    if "arrays" in doc or "outputs" in doc:
+        return build_vector_model(doc, ctx, base_dir=base_dir, kind=kind)
+    declare = Declarations(ctx)
+    variables, ranges = _variables(ctx, declare)
+    parameters, pranges = _parameters(ctx, declare)
+    inputs = []
+    for iname, spec in entries(ctx, "inputs"):
+        declare(iname, "input", "inputs")
+        check_keys(ctx, "inputs", iname, spec, {"description", "unit"})
+        inputs.append(iname)
+    names: dict[str, Any] = {k: sp.Symbol(k, real=True)
+                             for k in [*variables, *parameters, *inputs]}
+    functions = _functions(ctx, declare, names)
+    names.update(functions)
+    definitions = _definitions(ctx, declare, names)
+    equations, texts = _equations(ctx, variables, names)
+    _check_finite(ctx, definitions, dict(zip(variables, equations)), parameters)
+    return Model(
+        name=name, kind=kind,  # type: ignore[arg-type]
+        variables=tuple(variables), equations=tuple(equations), parameters=parameters,
+        ranges=ranges, parameter_ranges=pranges, inputs=tuple(inputs),
+        title=str(doc.get("title") or ""), functions=functions,
+        directions=_named_vectors(ctx, "directions", variables),
+        states=_named_vectors(ctx, "states", variables), source=file, texts=texts,
+        definitions=definitions)
+
+
+def _top_level(ctx: Context) -> tuple[str, str]:
+    """Known keys, the format version, the name, free-text fields and the kind."""
+    doc = ctx.doc
     unknown = [k for k in doc if k not in _TOP_KEYS]
     if unknown:
         raise ctx.where(unknown[0]).error(
@@ -136,17 +92,14 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
     kind = str(doc.get("kind", "ode"))
     if kind not in ("ode", "map"):
         raise ctx.where("kind").error(f"kind must be 'ode' or 'map', got {kind!r}", name=kind)
+    return str(name), kind
 
-    if "arrays" in doc or "outputs" in doc:
-        from .vector import build_vector_model
 
-        return build_vector_model(doc, ctx, base_dir=base_dir, kind=kind)
-
-    declare = Declarations(ctx)
-
+def _variables(ctx: Context, declare: Declarations
+               ) -> tuple[list[str], dict[str, tuple[float, float]]]:
     variables: list[str] = []
     ranges: dict[str, tuple[float, float]] = {}
-    var_entries = _entries(ctx, "variables", required=True)
+    var_entries = entries(ctx, "variables", required=True)
     if len(var_entries) > limit("scalar_variables"):
         raise ctx.where("variables").error(
             f"{len(var_entries)} variables in a scalar-form model; the limit is "
@@ -154,42 +107,45 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
             "write the model in vector form with arrays: and sizes)")
     for vname, spec in var_entries:
         declare(vname, "variable", "variables")
-        _check_keys(ctx, "variables", vname, spec, {"range", "description", "unit"})
+        check_keys(ctx, "variables", vname, spec, {"range", "description", "unit"})
         variables.append(vname)
-        r = _range(ctx, "variables", vname, spec)
+        r = value_range(ctx, "variables", vname, spec)
         if r:
             ranges[vname] = r
     if not variables:
         raise ctx.where("variables").error("the model declares no variables")
+    return variables, ranges
 
+
+def _parameters(ctx: Context, declare: Declarations
+                ) -> tuple[dict[str, sp.Expr], dict[str, tuple[float, float]]]:
+    """``name: value`` or ``name: {value: V, range: [lo, hi]}``, values exact."""
     parameters: dict[str, sp.Expr] = {}
     pranges: dict[str, tuple[float, float]] = {}
-    for pname, spec in _entries(ctx, "parameters"):
+    for pname, spec in entries(ctx, "parameters"):
         declare(pname, "parameter", "parameters")
         value = spec
         if isinstance(spec, Mapping):
-            _check_keys(ctx, "parameters", pname, spec, {"value", "range", "description", "unit"})
+            check_keys(ctx, "parameters", pname, spec, {"value", "range", "description", "unit"})
             if "value" not in spec:
                 raise ctx.where("parameters", pname).error(
                     f"parameter {pname!r} needs a value", name=pname)
             value = spec["value"]
-            r = _range(ctx, "parameters", pname, spec)
+            r = value_range(ctx, "parameters", pname, spec)
             if r:
                 pranges[pname] = r
         try:
-            parameters[pname] = _exact_value(value, pname)
+            parameters[pname] = exact_value(value, pname)
         except ParameterError as exc:
             raise ctx.where("parameters", pname).error(str(exc), name=pname) from None
+    return parameters, pranges
 
-    inputs: list[str] = []
-    for iname, spec in _entries(ctx, "inputs"):
-        declare(iname, "input", "inputs")
-        _check_keys(ctx, "inputs", iname, spec, {"description", "unit"})
-        inputs.append(iname)
 
-    names: dict[str, Any] = {k: sp.Symbol(k, real=True) for k in [*variables, *parameters, *inputs]}
+def _functions(ctx: Context, declare: Declarations, names: dict[str, Any]
+               ) -> dict[str, sp.Lambda]:
+    """``name(arg, ...): body``; a body sees the declared names and earlier functions."""
     functions: dict[str, sp.Lambda] = {}
-    for head, body in _entries(ctx, "functions"):
+    for head, body in entries(ctx, "functions"):
         w = ctx.where("functions", head)
         fname, args = _function_head(head, w)
         declare(fname, "function", "functions")
@@ -197,12 +153,16 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
         local = dict(names)
         local.update(functions)
         local.update({a: s for a, s in zip(args, argsyms)})
-        expr = parse_expression(body, local, w)
-        functions[fname] = sp.Lambda(tuple(argsyms), expr)
-    names.update(functions)
+        functions[fname] = sp.Lambda(tuple(argsyms), parse_expression(body, local, w))
+    return functions
 
+
+def _definitions(ctx: Context, declare: Declarations, names: dict[str, Any]
+                 ) -> dict[str, sp.Expr]:
+    """Named expressions in order; each becomes a name for the ones after it (``names`` is
+    extended in place)."""
     definitions: dict[str, sp.Expr] = {}
-    for dname, body in _entries(ctx, "definitions"):
+    for dname, body in entries(ctx, "definitions"):
         w = ctx.where("definitions", dname)
         declare(dname, "definition", "definitions")
         expr = parse_expression(body, names, w)
@@ -210,10 +170,13 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
             raise w.error(f"definition {dname!r} is not an expression", name=dname)
         definitions[dname] = expr
         names[dname] = sp.Symbol(dname, real=True)
+    return definitions
 
-    eq_entries = dict(_entries(ctx, "equations", required=True))
-    equations: list[sp.Expr] = []
-    texts: dict[str, str] = {}
+
+def _equations(ctx: Context, variables: list[str], names: dict[str, Any]
+               ) -> tuple[list[sp.Expr], dict[str, str]]:
+    """One right-hand side per variable, no more, no less; also the text as written."""
+    eq_entries = dict(entries(ctx, "equations", required=True))
     for vname in variables:
         if vname not in eq_entries:
             raise ctx.where("equations").error(
@@ -224,6 +187,8 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
             raise ctx.where("equations", ename).error(
                 f"equation for {ename!r}, which is not a declared variable "
                 f"(variables: {', '.join(variables)})", name=ename)
+    equations: list[sp.Expr] = []
+    texts: dict[str, str] = {}
     for vname in variables:
         w = ctx.where("equations", vname)
         expr = parse_expression(eq_entries[vname], names, w)
@@ -231,24 +196,20 @@ def build_model(doc: Any, *, file: str | None = None, base_dir: Path | None = No
             raise w.error(f"equation for {vname!r} is not an expression", name=vname)
         equations.append(sp.sympify(expr))
         texts[vname] = str(eq_entries[vname])
+    return equations, texts
 
+
+def _check_finite(ctx: Context, definitions: dict[str, sp.Expr],
+                  equations: dict[str, sp.Expr], parameters: dict[str, sp.Expr]) -> None:
+    """The state-free parts of every right-hand side are finite reals at the parameters."""
     exprs = {**{f"definitions.{k}": e for k, e in definitions.items()},
-             **{f"equations.{v}": e for v, e in zip(variables, equations)}}
+             **{f"equations.{v}": e for v, e in equations.items()}}
     fault = parameter_fault(exprs, parameters)
     if fault:
         section, key = fault[0].split(".", 1)
         raise ctx.where(section, key).error(
             f"at the given parameter values, {fault[1]}; the right-hand side must be real and "
             "finite in double precision", name=key)
-
-    directions = _named_vectors(ctx, "directions", variables)
-    states = _named_vectors(ctx, "states", variables)
-    return Model(
-        name=str(name), kind=kind,  # type: ignore[arg-type]
-        variables=tuple(variables), equations=tuple(equations), parameters=parameters,
-        ranges=ranges, parameter_ranges=pranges, inputs=tuple(inputs),
-        title=str(doc.get("title") or ""), functions=functions, directions=directions,
-        states=states, source=file, texts=texts, definitions=definitions)
 
 
 def _function_head(head: str, w: Where) -> tuple[str, list[str]]:
@@ -265,9 +226,9 @@ def _function_head(head: str, w: Where) -> tuple[str, list[str]]:
     return fname.strip(), args
 
 
-def _named_vectors(ctx: _Ctx, section: str, variables: list[str]) -> dict[str, dict[str, float]]:
+def _named_vectors(ctx: Context, section: str, variables: list[str]) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
-    for key, spec in _entries(ctx, section):
+    for key, spec in entries(ctx, section):
         w = ctx.where(section, key)
         if not isinstance(spec, Mapping):
             raise w.error(f"{section[:-1]} {key!r} must map variable names to numbers", name=key)

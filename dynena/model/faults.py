@@ -51,7 +51,7 @@ def float_value(e: sp.Basic, values: Mapping[sp.Symbol, complex] | None = None) 
     """
     values = values or {}
     if e in values:
-        return values[e]  # type: ignore[index]
+        return values[e]
     if e is sp.zoo or e is sp.oo or e is sp.S.NegativeInfinity or e is sp.S.ComplexInfinity:
         raise _Bad("infinite (a division by zero or a pole)")
     if e is sp.nan:

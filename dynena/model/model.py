@@ -15,8 +15,11 @@ from typing import Any
 
 import sympy as sp
 
-from .._typing import Kind
-from ..errors import ModelError, ParameterError
+from .._typing import KindName
+from ..errors import ParameterError
+from .derivative import derivatives
+from .faults import parameter_fault
+from .values import exact_value, format_value
 
 __all__ = ["Model"]
 
@@ -27,7 +30,7 @@ class Model:
     :math:`x_{n+1} = f(x_n; p, u)` (map), exactly as declared.
 
     Build one from a model file with :func:`dynena.load`, or from Python with
-    :meth:`Model.from_dict` (same schema as the YAML file).
+    :func:`dynena.load_document` (same schema as the YAML file).
 
     Attributes
     ----------
@@ -58,7 +61,7 @@ class Model:
     """
 
     name: str
-    kind: Kind
+    kind: KindName
     variables: tuple[str, ...]
     equations: tuple[sp.Expr, ...]
     parameters: dict[str, sp.Expr] = field(default_factory=dict)
@@ -72,17 +75,6 @@ class Model:
     source: str | None = None
     texts: dict[str, str] = field(default_factory=dict)
     definitions: dict[str, sp.Expr] = field(default_factory=dict)
-
-    # -- construction -------------------------------------------------------------------
-    @classmethod
-    def from_dict(cls, doc: Mapping[str, Any], *, source: str | None = None) -> Model:
-        """Build and validate a model from a mapping with the model-file schema."""
-        from .build import build_model
-
-        model = build_model(doc, file=source)
-        if not isinstance(model, Model):
-            raise TypeError("this document declares a vector-form model; use dynena.load")
-        return model
 
     # -- symbols ------------------------------------------------------------------------
     @property
@@ -122,21 +114,15 @@ class Model:
 
     def jacobian(self) -> sp.Matrix:
         r"""Exact :math:`D_x f` as a sympy Matrix (derived with symengine, converted back)."""
-        from ..compile.codegen import derivatives
-
         return derivatives(self.expanded_equations(), self.x).to_sympy((self.n, self.n))
 
     def dfdp(self) -> sp.Matrix:
         r"""Exact :math:`D_p f` (columns in parameter order)."""
-        from ..compile.codegen import derivatives
-
         return derivatives(self.expanded_equations(), self.p).to_sympy(
             (self.n, len(self.parameters)))
 
     def dfdu(self) -> sp.Matrix:
         r"""Exact :math:`D_u f` (columns in input order)."""
-        from ..compile.codegen import derivatives
-
         return derivatives(self.expanded_equations(), self.u).to_sympy(
             (self.n, len(self.inputs)))
 
@@ -152,9 +138,7 @@ class Model:
                 raise ParameterError(
                     f"unknown parameter {k!r} for model {self.name!r}; it has: "
                     + (", ".join(self.parameters) or "no parameters"))
-            new[k] = _exact_value(v, k)
-        from .faults import parameter_fault
-
+            new[k] = exact_value(v, k)
         exprs = {**{f"definition {k}": e for k, e in self.definitions.items()},
                  **{f"equation {v}": e for v, e in zip(self.variables, self.equations)}}
         fault = parameter_fault(exprs, new)
@@ -177,36 +161,3 @@ class Model:
     def __repr__(self) -> str:
         return (f"Model({self.name!r}, kind={self.kind!r}, variables={list(self.variables)}, "
                 f"parameters={ {k: str(v) for k, v in self.parameters.items()} })")
-
-
-def format_value(v: Any) -> str:
-    """An exact value as the user would write it (``8/3``, ``sqrt(2)``, ``1.5``)."""
-    if isinstance(v, sp.Float):
-        return repr(float(v))
-    return str(v)
-
-
-def _exact_value(v: Any, name: str) -> sp.Expr:
-    """A parameter value as an exact sympy number; refuses non-finite or symbolic values."""
-    from .parse import Where, parse_expression
-
-    if isinstance(v, sp.Basic):
-        val = v
-    elif isinstance(v, bool):
-        raise ParameterError(f"parameter {name!r}: {v!r} is not a number")
-    elif isinstance(v, int):
-        val = sp.Integer(v)
-    elif isinstance(v, float):
-        val = sp.Float(repr(v))
-    else:
-        try:
-            val = parse_expression(str(v), {}, Where())
-        except ModelError as exc:
-            raise ParameterError(f"parameter {name!r}: cannot read value {v!r}: {exc.message}"
-                                 ) from None
-    if val.free_symbols or not val.is_number:
-        raise ParameterError(f"parameter {name!r}: value {v!r} is not a number")
-    f = complex(sp.N(val))
-    if f.imag != 0 or f.real != f.real or abs(f.real) == float("inf"):
-        raise ParameterError(f"parameter {name!r}: value {v!r} is not a finite real number")
-    return val

@@ -37,9 +37,10 @@ import numpy as np
 
 from .._typing import Array
 from ..errors import ParameterError
+from ..results.attractors import AttractorSet, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
 from ..results.network import Connection, ExcitableNetwork, ThresholdCertificate, node_target_name
-from ..results.attractors import AttractorSet, PeriodicOrbit
+from ..results.status import Status
 from .certify import search_node
 from .cycles import search_orbit
 from .outcome import OutcomeOracle
@@ -152,37 +153,133 @@ def excitable_network(
     Returns
     -------
     ExcitableNetwork
+
+    Examples
+    --------
+    The double well x' = x - x³ (y decays): each well is a kick of 1 from the saddle at 0.
+
+    >>> import dynena
+    >>> net = dynena.excitable_network(dynena.load("models/double_well.yaml"))
+    >>> [(c.source, c.target, round(c.threshold, 5), c.via) for c in net.edges]
+    [('E0', 'E1', 1.0, 'E2'), ('E1', 'E0', 1.0, 'E2')]
+    >>> net.edges[0].certificate.status, net.success
+    (<Status.CERTIFIED: 'certified'>, True)
     """
-    from ..attractor import find_attractors
-    from ..attractor.api import node_oracle
-    from ..compile import compile_model
+    from ..compile import as_compiled
     from ..equilibrium import find_equilibria
 
     t0 = time.perf_counter()
-    c = model if hasattr(model, "f_batch") else compile_model(model)
+    c = as_compiled(model)
+    W = _check_options(c, nodes, weights, max_time, perturbations)
     if equilibria is None:
         _say(progress, "finding equilibria")
         equilibria = find_equilibria(c)
-    eqs = list(equilibria.equilibria)
+    sel = _select_nodes(c, equilibria, nodes, attractors, seed, max_time, progress)
+    space = "input" if isinstance(perturbations, InputPulses) else "state"
+    base = dict(model=c.model.name, kind=c.kind, parameters=c.parameter_values(),
+                names=tuple(c.names), equilibria=equilibria, space=space,
+                max_threshold=max_threshold, attractors=sel.att,
+                norm="l2" if weights is None else "weighted-l2")
+    if not sel.ids:
+        return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
+                                node_stability=(), connections=(), **base,  # type: ignore
+                                stats={"trajectories": 0, "nodes_computed": 0,
+                                       "seconds": time.perf_counter() - t0},
+                                message="the model has no stable equilibrium or stable periodic "
+                                        "orbit in the box: there is no excitable network to "
+                                        "compute" + "".join(f"; {s}" for s in sel.notes))
+    ctx = _context(c, equilibria, sel, W, t_max, max_time, rtol, seed, progress, nearest_only,
+                   certify, tol, budget)
+    mirror = symmetry and _mirrored(c, sel, space)
+    todo = _to_compute(sel, mirror)
+    dirs = None if space == "input" or isinstance(perturbations, str) else \
+        _named_directions(c, perturbations)  # type: ignore[arg-type]
+    work = _NodeWork(ctx, sel.node_eqs, sel.orbits, space, perturbations, dirs, max_threshold,
+                     max_candidates, refine, n_verify)
+    conns, self_loops = _connections(work, todo, jobs, mirror, sel, progress)
+    oracle = ctx.oracle
+    stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
+             "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
+             "nodes_computed": len(todo), "mirrored": bool(mirror), "t_max": oracle.t_max,
+             "capture_radii": oracle.radii.tolist()}
+    msg = f"{len(sel.ids)} nodes, {len(conns)} connections"
+    if len(sel.ids) == 1:
+        msg = ("one stable state only: the network has no edges between states "
+               "(connections listed lead to unknown or diverging behaviour, if any)")
+    if sel.notes:
+        msg += "; " + "; ".join(sel.notes)
+        stats["nonhyperbolic_nodes"] = sel.notes
+    options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
+               "refine": refine, "perturbations": _describe(perturbations),
+               "weights": None if W is None else W.tolist()}
+    eqn, orb = sel.node_eqs, sel.orbits
+    return ExcitableNetwork(node_ids=tuple(sel.ids), node_states=sel.states,
+                            node_labels=tuple([e.label for e in eqn] + [None] * len(orb)),
+                            node_stability=tuple([e.stability for e in eqn]
+                                                 + ["stable"] * len(orb)),
+                            node_kinds=tuple(["equilibrium"] * len(eqn) + [o.kind for o in orb]),
+                            connections=tuple(conns), self_loops=tuple(self_loops),
+                            stats=stats, options=options, message=msg, **base)  # type: ignore
+
+
+def _check_options(c: Any, nodes: str, weights: Sequence[float] | None, max_time: float | None,
+                   perturbations: Any) -> Array | None:
+    """Refuse bad options before any work; the weights as an array (or None)."""
     if nodes not in ("auto", "stable", "labelled"):
         raise ParameterError("nodes must be 'auto', 'stable' or 'labelled'")
+    if max_time is not None and not max_time > 0:
+        raise ParameterError(f"max_time must be a positive number of seconds, got {max_time!r}")
+    if isinstance(perturbations, str) and perturbations != "state":
+        raise ParameterError("perturbations must be 'state', a list of direction names, "
+                             "or InputPulses")
+    W = None if weights is None else np.asarray(weights, float)
+    if W is not None and (W.shape != (c.n,) or not np.all((W > 0) & np.isfinite(W))):
+        raise ParameterError(f"weights must be {c.n} positive finite numbers, got {weights!r}")
+    return W
+
+
+@dataclass
+class _Selection:
+    """The network's nodes (equilibria, then periodic orbits) and the saddles between them."""
+
+    eqs: list[Any]
+    node_eqs: list[Any]
+    saddle_eqs: list[Any]
+    orbits: list[PeriodicOrbit]
+    att: AttractorSet | None
+    notes: list[str]
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.node_eqs] + [o.id for o in self.orbits]
+
+    @property
+    def states(self) -> Array:
+        n = len(self.eqs[0].state) if self.eqs else (self.orbits[0].points.shape[1]
+                                                     if self.orbits else 0)
+        return np.array([e.state for e in self.node_eqs]
+                        + [o.points[0] for o in self.orbits]).reshape(-1, n)
+
+
+def _select_nodes(c: Any, equilibria: EquilibriumSet, nodes: str, attractors: bool | str,
+                  seed: int, max_time: float | None, progress: Any) -> _Selection:
+    """Stable equilibria, attracting non-hyperbolic ones (checked by the flow), labelled
+    saddles of heteroclinic designs, and stable periodic orbits found by sampling."""
+    from ..attractor import find_attractors
+
+    eqs = list(equilibria.equilibria)
     # Labelled non-stable equilibria are nodes only where the label has no stable state
     # (the vertices of a heteroclinic design are saddles).
     stable_labels = {e.label for e in eqs if e.stability == "stable" and e.label}
     node_eqs = [e for e in eqs if (e.stability == "stable" and nodes != "labelled")
                 or (e.label is not None and nodes != "stable"
                     and (e.stability == "stable" or e.label not in stable_labels))]
-    nh_notes: list[str] = []
-    nh_nodes = _attracting_nonhyperbolic(c, eqs, node_eqs, nh_notes) if nodes != "labelled" \
+    notes: list[str] = []
+    nh_nodes = _attracting_nonhyperbolic(c, eqs, node_eqs, notes) if nodes != "labelled" \
         else []
     node_eqs += nh_nodes
     saddle_eqs = [e for e in eqs if e.stability in ("saddle", "unstable", "nonhyperbolic")
                   and e not in node_eqs]
-    space = "input" if isinstance(perturbations, InputPulses) else "state"
-    base = dict(model=c.model.name, kind=c.kind, parameters=c.parameter_values(),
-                names=tuple(c.names), equilibria=equilibria, space=space,
-                max_threshold=max_threshold,
-                norm="l2" if weights is None else "weighted-l2")
     orbits: list[PeriodicOrbit] = []
     att: AttractorSet | None = None
     if _want_attractors(attractors, c, nodes):
@@ -191,58 +288,51 @@ def excitable_network(
                               max_time=None if max_time is None else min(120.0, max_time / 3),
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
-    if not node_eqs and not orbits:
-        return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
-                                node_stability=(), connections=(), **base,  # type: ignore
-                                attractors=att,
-                                stats={"trajectories": 0, "nodes_computed": 0,
-                                       "seconds": time.perf_counter() - t0},
-                                message="the model has no stable equilibrium or stable periodic "
-                                        "orbit in the box: there is no excitable network to "
-                                        "compute" + "".join(f"; {s}" for s in nh_notes))
-    ids = [e.id for e in node_eqs] + [o.id for o in orbits]
-    N = np.array([e.state for e in node_eqs] + [o.points[0] for o in orbits]).reshape(-1, c.n)
-    oracle = node_oracle(c, equilibria, node_eqs, orbits, t_max=t_max)
-    oracle.transit_nodes = any(e.stability != "stable" for e in node_eqs)
+    return _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes)
+
+
+def _context(c: Any, equilibria: EquilibriumSet, sel: _Selection, W: Array | None,
+             t_max: float | None, max_time: float | None, rtol: float, seed: int,
+             progress: Any, nearest_only: bool, certify: bool, tol: float, budget: int
+             ) -> _Ctx:
+    """The outcome oracle over the nodes (with the global deadline) and the saddle geometry."""
+    from ..attractor.api import node_oracle
+
+    oracle = node_oracle(c, equilibria, sel.node_eqs, sel.orbits, t_max=t_max)
+    oracle.transit_nodes = any(e.stability != "stable" for e in sel.node_eqs)
     if max_time is not None:
-        if not max_time > 0:
-            raise ParameterError(f"max_time must be a positive number of seconds, got {max_time!r}")
         oracle.deadline = time.monotonic() + max_time
-    S = np.array([e.state for e in saddle_eqs]).reshape(-1, c.n)
+    N = sel.states
+    S = np.array([e.state for e in sel.saddle_eqs]).reshape(-1, c.n)
     s_reach = np.array([0.2 * max(1e-12, float(np.min(np.linalg.norm(N - s, axis=1))))
                         for s in S]) if len(S) else np.zeros(0)
-    W = None if weights is None else np.asarray(weights, float)
-    if W is not None and (W.shape != (c.n,) or not np.all((W > 0) & np.isfinite(W))):
-        raise ParameterError(f"weights must be {c.n} positive finite numbers, got {weights!r}")
-    ctx = _Ctx(c, oracle, N, ids, S, [e.id for e in saddle_eqs], s_reach, W, rtol, seed,
-               progress, nearest_only, certify=certify, tol=tol, budget=budget,
-               points=[e.state[None, :] for e in node_eqs] + [o.points for o in orbits],
-               rough=_rough(att))
+    return _Ctx(c, oracle, N, sel.ids, S, [e.id for e in sel.saddle_eqs], s_reach, W, rtol,
+                seed, progress, nearest_only, certify=certify, tol=tol, budget=budget,
+                points=[e.state[None, :] for e in sel.node_eqs] + [o.points for o in sel.orbits],
+                rough=_rough(sel.att))
 
-    # symmetry: compute one node per ± pair
-    pair_of = {e.id: e.pair for e in eqs}
-    # Mirror images: f(-x) = -f(x) maps node i's kicks v to its pair's kicks -v; for input
-    # pulses the model must also be odd in the inputs, f(-x, -u) = -f(x, u).
-    eq_ids = [e.id for e in node_eqs]
-    mirror = symmetry and not orbits and all(pair_of.get(i) in ids for i in eq_ids) and \
+
+def _mirrored(c: Any, sel: _Selection, space: str) -> bool:
+    """Mirror images: f(-x) = -f(x) maps node i's kicks v to its pair's kicks -v; for input
+    pulses the model must also be odd in the inputs, f(-x, -u) = -f(x, u)."""
+    pair_of = {e.id: e.pair for e in sel.eqs}
+    return not sel.orbits and all(pair_of.get(e.id) in sel.ids for e in sel.node_eqs) and \
         _odd_in_state(c) and (space == "state" or _odd_in_inputs(c))
-    todo = []
-    for i, nid in enumerate(ids):
-        p = pair_of.get(nid)
-        if mirror and p is not None and p in ids and ids.index(p) < i:
-            continue
-        todo.append(i)
 
-    dirs = None
-    if space == "state" and not isinstance(perturbations, str):
-        dirs = _named_directions(c, perturbations)  # type: ignore[arg-type]
-    elif space == "state" and perturbations != "state":
-        raise ParameterError("perturbations must be 'state', a list of direction names, "
-                             "or InputPulses")
-    work = _NodeWork(ctx, node_eqs, orbits, space, perturbations, dirs, max_threshold,
-                     max_candidates, refine, n_verify)
-    conns: list[Connection] = []
-    self_loops: list[Connection] = []
+
+def _to_compute(sel: _Selection, mirror: bool) -> list[int]:
+    """Node indices to search: one per ± pair when mirrored."""
+    pair_of = {e.id: e.pair for e in sel.eqs}
+    ids = sel.ids
+    return [i for i, nid in enumerate(ids)
+            if not (mirror and pair_of.get(nid) in ids and ids.index(pair_of[nid]) < i)]
+
+
+def _connections(work: _NodeWork, todo: list[int], jobs: int, mirror: bool, sel: _Selection,
+                 progress: Any) -> tuple[list[Connection], list[Connection]]:
+    """Run the nodes (here or in forked workers), mirror pairs, sort by source and threshold."""
+    ids = sel.ids
+    pair_of = {e.id: e.pair for e in sel.eqs}
     jobs = max(1, min(int(jobs), len(todo)))
     if jobs > 1:
         results = _run_parallel(work, todo, jobs, progress, ids)
@@ -251,42 +341,28 @@ def excitable_network(
         for count, i in enumerate(todo):
             _say(progress, f"node {ids[i]} ({count + 1}/{len(todo)}): searching connections")
             results.append(work(i))
+    conns: list[Connection] = []
+    self_loops: list[Connection] = []
     for i, (found, loops, ntraj) in zip(todo, results):
         if jobs > 1:
-            oracle.trajectories += ntraj
+            work.ctx.oracle.trajectories += ntraj
         conns += found
         self_loops += loops
         if mirror and pair_of.get(ids[i]) in ids:
             conns += [_mirror(cn, pair_of, ids) for cn in found]
             self_loops += [_mirror(cn, pair_of, ids) for cn in loops]
     conns.sort(key=lambda cn: (ids.index(cn.source), cn.threshold))
-    stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
-             "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
-             "nodes_computed": len(todo), "mirrored": bool(mirror), "t_max": oracle.t_max,
-             "capture_radii": oracle.radii.tolist()}
-    msg = f"{len(ids)} nodes, {len(conns)} connections"
-    if len(ids) == 1:
-        msg = ("one stable state only: the network has no edges between states "
-               "(connections listed lead to unknown or diverging behaviour, if any)")
-    if nh_notes:
-        msg += "; " + "; ".join(nh_notes)
-        stats["nonhyperbolic_nodes"] = nh_notes
-    options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
-               "refine": refine, "perturbations": perturbations if isinstance(perturbations, str)
-               else (list(perturbations) if not isinstance(perturbations, InputPulses) else
-                     {"channels": perturbations.channels, "signs": perturbations.signs,
-                      "width": perturbations.width,
-                      "max_amplitude": perturbations.max_amplitude}),
-               "weights": None if W is None else W.tolist()}
-    return ExcitableNetwork(node_ids=tuple(ids), node_states=N,
-                            node_labels=tuple([e.label for e in node_eqs] + [None] * len(orbits)),
-                            node_stability=tuple([e.stability for e in node_eqs]
-                                                 + ["stable"] * len(orbits)),
-                            node_kinds=tuple(["equilibrium"] * len(node_eqs)
-                                             + [o.kind for o in orbits]),
-                            attractors=att,
-                            connections=tuple(conns), self_loops=tuple(self_loops),
-                            stats=stats, options=options, message=msg, **base)  # type: ignore
+    return conns, self_loops
+
+
+def _describe(perturbations: Any) -> Any:
+    """The perturbations as plain data (for ``options`` in the result)."""
+    if isinstance(perturbations, str):
+        return perturbations
+    if isinstance(perturbations, InputPulses):
+        return {"channels": perturbations.channels, "signs": perturbations.signs,
+                "width": perturbations.width, "max_amplitude": perturbations.max_amplitude}
+    return list(perturbations)
 
 
 @dataclass
@@ -665,7 +741,7 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
 
 
 def _ray_certificate(ctx: _Ctx, trajectories: int) -> ThresholdCertificate:
-    return ThresholdCertificate(method="ray", status="ray", lower_bound=float("nan"),
+    return ThresholdCertificate(method="ray", status=Status.RAY, lower_bound=float("nan"),
                                 angular_resolution=None, radial_resolution=1.0 / 8,
                                 directions=1, trajectories=trajectories)
 
@@ -792,7 +868,7 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
         cur = best_k.get(ray.tag)
         if cur is None or (k in first and (cur not in first or first[k].hi < first[cur].hi)):
             best_k[ray.tag] = k
-    cert = ThresholdCertificate(method="ray", status="ray", lower_bound=float("nan"),
+    cert = ThresholdCertificate(method="ray", status=Status.RAY, lower_bound=float("nan"),
                                 angular_resolution=None, radial_resolution=1.0 / 8,
                                 directions=len(rays), trajectories=oracle.trajectories - n0,
                                 sources=len(starts))

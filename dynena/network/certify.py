@@ -45,6 +45,7 @@ import numpy as np
 
 from .._typing import Array, IntArray
 from ..results.network import ThresholdCertificate
+from ..results.status import Status
 from .outcome import UNKNOWN, OutcomeOracle
 
 __all__ = ["Hit", "GlobalSearch", "search_node"]
@@ -591,9 +592,9 @@ def search_node(
             lb = min(lb, found)
             certs[j] = ThresholdCertificate(
                 method="direction-grid" if n > 1 else "both-directions",
-                status="budget" if gs.exhausted else (
-                    "undecided" if gs.undecided else
-                    ("rough-boundary" if rough else "certified")),
+                status=Status.BUDGET if gs.exhausted else (
+                    Status.UNDECIDED if gs.undecided else
+                    (Status.ROUGH_BOUNDARY if rough else Status.CERTIFIED)),
                 undecided=gs.undecided,
                 lower_bound=float(lb), angular_resolution=float(bb["finest"]),
                 coverage=float(bb["coverage"]),
@@ -613,7 +614,7 @@ def search_node(
         best = gs.upper.get(j, np.inf)
         reached = int(np.sum(ms <= best * (1 + 1e-3))) if len(ms) else 0
         certs[j] = ThresholdCertificate(
-            method="multi-start", status="budget" if gs.exhausted else "multi-start",
+            method="multi-start", status=Status.BUDGET if gs.exhausted else Status.MULTI_START,
             undecided=gs.undecided,
             lower_bound=float("nan"), angular_resolution=None,
             radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
@@ -659,6 +660,6 @@ def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
 
 
 def _found(gs: GlobalSearch, tol: float) -> ThresholdCertificate:
-    return ThresholdCertificate(method="found", status="found", lower_bound=float("nan"),
+    return ThresholdCertificate(method="found", status=Status.FOUND, lower_bound=float("nan"),
                                 angular_resolution=None, radial_resolution=1.0 / gs.n_radial,
                                 directions=len(gs.rays), trajectories=gs.used, tolerance=tol)

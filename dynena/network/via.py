@@ -17,6 +17,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from .._typing import Array
+from ..compile.kind import kind_of
 from .outcome import OutcomeOracle
 
 __all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "edge_track"]
@@ -41,7 +42,7 @@ def closest_saddle(X: Array, saddles: Array, reach: Array) -> tuple[int | None, 
 def left_unstable_vector(J: Array, kind: str) -> Array:
     """Left eigenvector of the most unstable eigenvalue (the normal of the stable manifold)."""
     w, V = np.linalg.eig(J.T)
-    k = int(np.argmax(np.real(w) if kind == "ode" else np.abs(w)))
+    k = int(np.argmax(kind_of(kind).dominance(w)))
     v = np.real(V[:, k])
     return v / np.linalg.norm(v)
 

@@ -35,6 +35,16 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
     ``staircase.svg``/``.pdf``, ``portrait.svg``/``.pdf`` and ``report.pdf``. An existing
     non-empty folder is refused unless ``overwrite`` (files the report does not write are
     left alone).
+
+    Examples
+    --------
+    >>> import tempfile, dynena
+    >>> m = dynena.load("models/double_well.yaml")
+    >>> eq = dynena.find_equilibria(m)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     files = dynena.write_report(d, model=m, equilibria=eq)
+    >>> sorted(files)
+    ['report', 'results']
     """
     from .document import provenance as make_prov
     from .document import write_pdf_report, write_results_json

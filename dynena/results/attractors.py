@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from .status import Status
 
 __all__ = ["PeriodicOrbit", "AperiodicAttractor", "BasinEstimate", "AttractorSet"]
 
@@ -45,13 +46,13 @@ class PeriodicOrbit:
 
     @property
     def state(self) -> Array:
-        return self.points[0]
+        return np.asarray(self.points[0], dtype=float)
 
     @property
     def contraction_rate(self) -> float:
         """-log of the largest multiplier modulus, per time unit (or step)."""
         m = float(np.max(np.abs(self.multipliers))) if len(self.multipliers) else 0.0
-        return -np.log(max(m, 1e-300)) / max(self.period, 1e-300)
+        return float(-np.log(max(m, 1e-300)) / max(self.period, 1e-300))
 
     def to_dict(self) -> dict[str, Any]:
         pts = self.points if self.kind == "map-cycle" else self.points[:: max(1, len(
@@ -104,6 +105,15 @@ class AttractorSet:
     box: dict[str, tuple[float, float]] = field(default_factory=dict)
     uncertainty: dict[str, Any] | None = None
     message: str = ""
+    status: Status = Status.OK
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
 
     @property
     def stable_orbits(self) -> tuple[PeriodicOrbit, ...]:
@@ -114,4 +124,5 @@ class AttractorSet:
                 "aperiodic": [a.to_dict() for a in self.aperiodic],
                 "basins": [b.to_dict() for b in self.basins], "samples": self.samples,
                 "uncertainty": self.uncertainty,
-                "box": {k: list(v) for k, v in self.box.items()}, "message": self.message}
+                "box": {k: list(v) for k, v in self.box.items()}, "message": self.message,
+                "status": self.status, "success": self.success}

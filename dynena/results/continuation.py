@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from .status import Status
 
 __all__ = ["SpecialPoint", "Branch", "ContinuationResult"]
 
@@ -42,10 +43,18 @@ class Branch:
     stable: Array
     unstable_dim: Array
     special_points: tuple[SpecialPoint, ...]
-    status: str
+    status: Status
     message: str
     origin: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,16 @@ class ContinuationResult:
     parameters: dict[str, float]
     branches: tuple[Branch, ...]
     options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        """The worst status of the branches (``ok`` when every branch is)."""
+        bad = [b.status for b in self.branches if not b.status.success]
+        return bad[0] if bad else Status.OK
+
+    @property
+    def success(self) -> bool:
+        return self.status.success
 
     def special_points(self, type_: str | None = None) -> list[SpecialPoint]:
         return [sp for b in self.branches for sp in b.special_points
@@ -71,9 +90,10 @@ class ContinuationResult:
 
         return {
             "model": self.model, "kind": self.kind, "parameter": par,
-            "parameters": self.parameters,
+            "parameters": self.parameters, "status": self.status, "success": self.success,
             "branches": [{
-                "origin": b.origin, "status": b.status, "message": b.message,
+                "origin": b.origin, "status": b.status, "success": b.success,
+                "message": b.message,
                 "points": [{par: float(p), "state": st(x), "stable": bool(s),
                             "unstable_dim": int(u)}
                            for p, x, s, u in zip(b.p, b.x, b.stable, b.unstable_dim)],

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UnknownIdError
-
 from .._typing import Array
+from ..errors import UnknownIdError
+from .status import Status
 
 __all__ = ["Equilibrium", "SlowPoint", "EquilibriumSet", "ManifoldBranch"]
 
@@ -103,8 +103,16 @@ class ManifoldBranch:
     start: Array
     end: Array
     target: str | None
-    status: str
+    status: Status
     t_end: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
 
     def to_dict(self) -> dict[str, Any]:
         return {"saddle": self.saddle, "side": self.side, "target": self.target,
@@ -129,10 +137,18 @@ class EquilibriumSet:
     guarantee: str = ""
     symmetry: tuple[str, ...] = ()
     stats: dict[str, Any] = field(default_factory=dict)
-    status: str = "ok"
+    status: Status = Status.OK
     message: str = ""
     box: dict[str, tuple[float, float]] = field(default_factory=dict)
     tolerances: dict[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.equilibria)
@@ -170,7 +186,8 @@ class EquilibriumSet:
             "equilibria": [e.to_dict() for e in self.equilibria],
             "slow_points": [s.to_dict() for s in self.slow_points],
             "method": self.method, "guarantee": self.guarantee,
-            "symmetry": list(self.symmetry), "status": self.status, "message": self.message,
+            "symmetry": list(self.symmetry), "status": self.status, "success": self.success,
+            "message": self.message,
             "stats": self.stats, "tolerances": self.tolerances,
             "box": {k: list(v) for k, v in self.box.items()},
         }

@@ -25,6 +25,8 @@ def jsonable(o: Any) -> Any:
         return int(o)
     if isinstance(o, np.bool_):
         return bool(o)
+    if isinstance(o, str):
+        return str(o)  # a Status (string enum) as its plain value
     return o
 
 

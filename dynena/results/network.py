@@ -10,6 +10,7 @@ import numpy as np
 from .._typing import Array
 from .attractors import AttractorSet
 from .equilibria import EquilibriumSet
+from .status import Status
 
 __all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name"]
 
@@ -70,7 +71,7 @@ class ThresholdCertificate:
     """
 
     method: str
-    status: str
+    status: Status
     lower_bound: float
     angular_resolution: float | None
     radial_resolution: float
@@ -84,6 +85,14 @@ class ThresholdCertificate:
     reached_best: int | None = None
     spread: float | None = None
     undecided: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
 
     @property
     def statement(self) -> str:
@@ -119,7 +128,7 @@ class ThresholdCertificate:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
-            "method": self.method, "status": self.status,
+            "method": self.method, "status": self.status, "success": self.success,
             "lower_bound": None if not np.isfinite(self.lower_bound) else float(self.lower_bound),
             "angular_resolution": self.angular_resolution,
             "radial_resolution": self.radial_resolution, "tolerance": self.tolerance,
@@ -209,6 +218,22 @@ class ExcitableNetwork:
     attractors: AttractorSet | None = None
 
     @property
+    def status(self) -> Status:
+        """``budget`` when any search behind the network ran out of budget, ``undecided`` when
+        some threshold rests on undecided kicks, else ``ok``."""
+        parts = [self.equilibria.status] + ([self.attractors.status] if self.attractors else [])
+        parts += [c.certificate.status for c in self.connections if c.certificate is not None]
+        for s in (Status.BUDGET, Status.CONTINUUM, Status.UNDECIDED):
+            if s in parts:
+                return s
+        return Status.OK
+
+    @property
+    def success(self) -> bool:
+        """Every node found and every threshold established within its budgets."""
+        return self.status.success
+
+    @property
     def edges(self) -> tuple[Connection, ...]:
         """Connections between nodes with threshold within ``max_threshold``."""
         return tuple(c for c in self.connections if c.target in self.node_ids and
@@ -257,7 +282,7 @@ class ExcitableNetwork:
         out = {}
         for nid in self.node_ids:
             p = pair.get(nid)
-            out[nid] = p if (p in order and order[p] < order[nid]) else nid  # type: ignore
+            out[nid] = p if (p in order and order[p] < order[nid]) else nid
         return out
 
     def labelled_graph(self, amplitude: float | None = None) -> Any:
@@ -331,6 +356,7 @@ class ExcitableNetwork:
         return {
             "model": self.model, "norm": self.norm, "space": self.space,
             "max_threshold": self.max_threshold, "parameters": self.parameters,
+            "status": self.status, "success": self.success,
             "nodes": nodes,
             "edges": [conn(c) for c in self.edges],
             "other_connections": [conn(c) for c in self.connections if c not in self.edges],

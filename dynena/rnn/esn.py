@@ -242,7 +242,16 @@ class EchoStateNetwork:
 def train_flipflop_esn(bits: int = 3, config: ESNConfig = ESNConfig(), *, p: float = 0.01,
                        amplitude: float = 1.0, width: int = 1
                        ) -> tuple[EchoStateNetwork, FlipFlopTask]:
-    """Draw and train an ESN on a fresh flip-flop sequence; returns the network and the data."""
+    """Draw and train an ESN on a fresh flip-flop sequence; returns the network and the data.
+
+    Examples
+    --------
+    >>> import dynena
+    >>> from dynena.rnn.esn import ESNConfig
+    >>> esn, task = dynena.train_flipflop_esn(bits=1, config=ESNConfig(size=40, train_steps=4000))
+    >>> esn.W_out.shape
+    (1, 40)
+    """
     config.validate()
     esn = EchoStateNetwork.random(bits, bits, config)
     task = flipflop(bits, config.train_steps, p=p, amplitude=amplitude, width=width,

@@ -27,12 +27,16 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile import compile_model
 from ..equilibrium import find_equilibria
+from ..equilibrium.api import distinct_points
 from ..equilibrium.classify import classify, eigen_sorted
 from ..equilibrium.newton import batched_newton
 from ..network import InputPulses, excitable_network
 from ..network.outcome import OutcomeOracle
 from ..network.via import closest_saddle
+from ..results.equilibria import EquilibriumSet
+from ..results.network import Connection, ExcitableNetwork
 from ..results.rnn import FlipFlopAnalysis, RNNNode, RNNSaddle
 from .esn import EchoStateNetwork
 from .tasks import FlipFlopTask, flipflop, score
@@ -47,7 +51,7 @@ def _say(progress: Callable[[str], None] | None, msg: str) -> None:
 
 def _q(c: Any, X: Array) -> Array:
     r"""q = ½|G(x) - x|² (map) or ½|f(x)|² (ode), row by row."""
-    F = c.f_batch(X) - X if c.kind == "map" else c.f_batch(X)
+    F = c.dynamics.residual(c.f_batch(X), X)
     return 0.5 * np.sum(F * F, axis=1)
 
 
@@ -115,11 +119,22 @@ def analyse_flipflop(
     Returns
     -------
     FlipFlopAnalysis
+
+    Examples
+    --------
+    A one-bit flip-flop of 40 units: two memories, one switch each way.
+
+    >>> import dynena
+    >>> from dynena.rnn.esn import ESNConfig
+    >>> esn, _ = dynena.train_flipflop_esn(bits=1, config=ESNConfig(size=40, train_steps=4000))
+    >>> ana = dynena.analyse_flipflop(esn, bits=1, test_steps=2000, sweep=(1.0,),
+    ...                               sweep_steps=500)
+    >>> ana.accuracy, sorted(n.code for n in ana.nodes), len(ana.network.edges)
+    (1.0, [(-1,), (1,)], 2)
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    model = esn.to_model(name)
-    c = model.compile()
+    c = compile_model(esn.to_model(name))
     W_out = esn.W_out
     assert W_out is not None
     # 1. drive with the task
@@ -129,26 +144,86 @@ def analyse_flipflop(
     q = _q(c, X)
     timings["test_run"] = time.perf_counter() - t0
     _say(progress, f"test run: accuracy {acc:.4f}, RMSE {rmse:.4f}")
-
-    # 2. seeds
-    pulse_steps = [pl.step for pl in task.pulses]
-    before = [k - 1 for k in pulse_steps if k >= 1]
-    qmin = [k for k in range(1, len(q) - 1) if q[k] < 1e-8 and q[k] <= q[k - 1] and q[k] <= q[k + 1]]
-    seed_idx = sorted(set(before + [len(X) - 1] + qmin))
-    seeds = X[seed_idx]
-    # 3. converge: iterate G (batched), then Newton inside find_equilibria
+    # 2-3. seeds from the trajectory, converged to equilibria
     t1 = time.perf_counter()
-    Y = _relax(c, seeds.copy())
-    from ..equilibrium.api import _dedup
-
-    raw = _dedup(seeds, 1e-3)[:40]
-    starts = np.concatenate([_dedup(Y, 1e-8), raw])
-    eq = find_equilibria(c, seeds=starts, n_starts=0, deflation_rounds=1, symbolic=False,
-                         max_time=120)
+    pulse_steps = [pl.step for pl in task.pulses]
+    eq, raw = _converge(c, _seeds(X, q, pulse_steps))
     timings["equilibria"] = time.perf_counter() - t1
     _say(progress, f"{len(eq.stable)} stable equilibria, {len(eq.slow_points)} slow points")
+    # 4. nodes, their read-out codes, and the slow points among the seeds
+    nodes = _label_nodes(eq, W_out, code_tol)
+    N = np.array([n.state for n in nodes]).reshape(-1, c.n)
+    node_tol = 0.05 * (1.0 + float(np.max(np.linalg.norm(X, axis=1))))
+    found_slow, held_unstable = _slow_points_from_seeds(
+        c, raw, np.array([e.state for e in eq.stable]).reshape(-1, c.n), node_tol)
+    slow_states = [s.state for s in eq.slow_points] + found_slow
+    # 5. observed transitions
+    observed = _observed(X, pulse_steps, N, nodes, node_tol)
+    # 6. pulse thresholds (the excitable network in input space)
+    t2 = time.perf_counter()
+    net = excitable_network(c, equilibria=eq, perturbations=InputPulses(
+        width=width, max_amplitude=1.5 * amplitude), rtol=rtol, nodes="stable", jobs=jobs,
+        progress=progress)
+    timings["thresholds"] = time.perf_counter() - t2
+    # 7. via-saddles from the threshold brackets
+    t3 = time.perf_counter()
+    saddles, conns = _via_saddles(c, eq, net, N, width, node_tol, W_out)
+    timings["saddles"] = time.perf_counter() - t3
+    labels = tuple("".join("+" if v > 0 else "-" for v in n.code) if n.code else "spurious"
+                   for n in nodes)
+    net = replace(net, connections=tuple(conns), readout={n.id: n.readout for n in nodes},
+                  node_labels=labels, max_threshold=amplitude)
+    # 8-9. predictions against the test run, and the amplitude sweep
+    thr: dict[tuple[str, int, int], Any] = {
+        (cn.source, int(cn.channel or 0), int(cn.sign or 0)): cn for cn in net.connections}
+    errs, err_list = _attribute_errors(task, X, Z, N, nodes, thr, node_tol, amplitude, q)
+    t4 = time.perf_counter()
+    sweep_rows = [_sweep_point(esn, bits, float(amp), width, p, sweep_steps, seed, N, nodes,
+                               thr, node_tol) for amp in sweep]
+    timings["sweep"] = time.perf_counter() - t4
+    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out,
+                     held_unstable)
+    timings["total"] = time.perf_counter() - t0
+    cfg = asdict(esn.config) if esn.config else {}
+    return FlipFlopAnalysis(
+        bits=bits, size=esn.size, amplitude=amplitude, width=width, accuracy=acc, rmse=rmse,
+        nodes=tuple(nodes), network=net, equilibria=eq, saddles=tuple(saddles),
+        slow_points=tuple({"q": float(_q(c, x[None])[0]), "readout": (W_out @ x).tolist()}
+                          for x in slow_states),
+        observed=observed, trajectory_q_p90=float(np.percentile(q[100:], 90)),
+        sweep=tuple(sweep_rows), errors=errs, error_list=tuple(err_list), diagnosis=tuple(diag),
+        config={**cfg, "bits": bits, "amplitude": amplitude, "width": width, "p": p,
+                "test_steps": test_steps, "test_seed": seed + 2000, "rtol": rtol},
+        timings=timings,
+        series={"u": task.u[:2000], "y": task.y[:2000], "z": Z[:2000], "q": q[:2000],
+                "X": X[:2000], "pulses": np.array(pulse_steps)},
+        held_unstable=tuple({"readout": (W_out @ x).tolist(),
+                             "max_abs_eig": float(np.max(np.abs(np.linalg.eigvals(c.jac(x)))))}
+                            for x in held_unstable))
 
-    # 4. nodes and their read-out codes
+
+def _seeds(X: Array, q: Array, pulse_steps: list[int]) -> Array:
+    """The state just before each pulse, the last state, and local minima of q below 1e-8."""
+    before = [k - 1 for k in pulse_steps if k >= 1]
+    qmin = [k for k in range(1, len(q) - 1)
+            if q[k] < 1e-8 and q[k] <= q[k - 1] and q[k] <= q[k + 1]]
+    return X[sorted(set(before + [len(X) - 1] + qmin))]
+
+
+def _converge(c: Any, seeds: Array) -> tuple[EquilibriumSet, Array]:
+    """Iterate G (batched) from the seeds, then Newton inside find_equilibria; also the
+    distinct raw seeds (up to 40), where slow points are looked for."""
+    Y = _relax(c, seeds.copy())
+    raw = distinct_points(seeds, 1e-3)[:40]
+    starts = np.concatenate([distinct_points(Y, 1e-8), raw])
+    eq = find_equilibria(c, seeds=starts, n_starts=0, deflation_rounds=1, symbolic=False,
+                         max_time=120)
+    return eq, raw
+
+
+def _label_nodes(eq: EquilibriumSet, W_out: Array, code_tol: float) -> list[RNNNode]:
+    """Each stable equilibrium with its read-out and the nearest code within ``code_tol``
+    (else spurious)."""
     nodes: list[RNNNode] = []
     for e in eq.stable:
         z = W_out @ e.state
@@ -156,15 +231,12 @@ def analyse_flipflop(
         ok = bool(np.max(np.abs(z - np.sign(z))) <= code_tol)
         nodes.append(RNNNode(e.id, e.state, z, code if ok else None, not ok,
                              float(np.max(np.abs(e.eigenvalues)))))
-    N = np.array([n.state for n in nodes]).reshape(-1, c.n)
-    scale = 1.0 + float(np.max(np.linalg.norm(X, axis=1)))
-    node_tol = 0.05 * scale
-    # slow points: held states (small q) that are no equilibrium (step 3)
-    found_slow, held_unstable = _slow_points_from_seeds(
-        c, raw, np.array([e.state for e in eq.stable]).reshape(-1, c.n), node_tol)
-    slow_states = [s.state for s in eq.slow_points] + found_slow
+    return nodes
 
-    # 5. observed transitions
+
+def _observed(X: Array, pulse_steps: list[int], N: Array, nodes: list[RNNNode],
+              node_tol: float) -> dict[tuple[str, str], int]:
+    """For each pulse, the node before it and the node where the run is before the next."""
     observed: dict[tuple[str, str], int] = {}
     bounds = pulse_steps + [len(X)]
     for j, k in enumerate(pulse_steps):
@@ -174,16 +246,13 @@ def analyse_flipflop(
         b = _nearest(N, X[bounds[j + 1] - 1], node_tol)
         key = (nodes[a].id if a >= 0 else "none", nodes[b].id if b >= 0 else "none")
         observed[key] = observed.get(key, 0) + 1
+    return observed
 
-    # 6. pulse thresholds (the excitable network in input space)
-    t2 = time.perf_counter()
-    net = excitable_network(c, equilibria=eq, perturbations=InputPulses(
-        width=width, max_amplitude=1.5 * amplitude), rtol=rtol, nodes="stable", jobs=jobs,
-        progress=progress)
-    timings["thresholds"] = time.perf_counter() - t2
 
-    # 7. via-saddles from the threshold brackets
-    t3 = time.perf_counter()
+def _via_saddles(c: Any, eq: EquilibriumSet, net: ExcitableNetwork, N: Array, width: int,
+                 node_tol: float, W_out: Array) -> tuple[list[RNNSaddle], list[Connection]]:
+    """The saddle each pulse connection passes: a known saddle near the trajectory from just
+    above the threshold, else one found from the bracket (edge tracking, Newton polish)."""
     oracle = OutcomeOracle.build(c, N, np.array([e.state for e in eq]).reshape(-1, c.n),
                                  eigenvalues=[e.eigenvalues for e in eq.stable])
     saddle_states: list[Array] = [e.state for e in eq.saddles]
@@ -201,8 +270,7 @@ def analyse_flipflop(
         S = np.array(saddle_states).reshape(-1, c.n)
         if len(S):
             _, Xt = oracle.trajectory(x_hi)
-            reach = np.full(len(S), 0.05 * scale)
-            s_idx, _, _ = closest_saddle(Xt, S, reach)
+            s_idx, _, _ = closest_saddle(Xt, S, np.full(len(S), node_tol))
             if s_idx is not None:
                 via_of[k] = s_idx
                 continue
@@ -216,48 +284,13 @@ def analyse_flipflop(
         if "x -> -x" in eq.symmetry:  # the mirror image is a saddle too
             saddle_states.append(-x_s)
             saddle_meta.append(meta)
-    timings["saddles"] = time.perf_counter() - t3
-    saddles: list[RNNSaddle] = []
-    for k, (x_s, (udim, mx, res)) in enumerate(zip(saddle_states, saddle_meta)):
-        edges = tuple((conns[j].source, conns[j].target) for j, s in via_of.items() if s == k)
-        saddles.append(RNNSaddle(f"S{k}", x_s, W_out @ x_s, udim, mx, res, edges))
+    saddles = [RNNSaddle(f"S{k}", x_s, W_out @ x_s, udim, mx, res,
+                         tuple((conns[j].source, conns[j].target)
+                               for j, s in via_of.items() if s == k))
+               for k, (x_s, (udim, mx, res)) in enumerate(zip(saddle_states, saddle_meta))]
     conns = [replace(cn, via=saddles[via_of[k]].id) if k in via_of else cn
              for k, cn in enumerate(conns)]
-    labels = tuple("".join("+" if v > 0 else "-" for v in n.code) if n.code else "spurious"
-                   for n in nodes)
-    net = replace(net, connections=tuple(conns), readout={n.id: n.readout for n in nodes},
-                  node_labels=labels, max_threshold=amplitude)
-
-    # 8-9. predictions against the test run, and the amplitude sweep
-    thr: dict[tuple[str, int, int], Any] = {
-        (cn.source, int(cn.channel or 0), int(cn.sign or 0)): cn for cn in net.connections}
-    errs, err_list = _attribute_errors(task, X, Z, N, nodes, thr, node_tol, amplitude, q)
-    t4 = time.perf_counter()
-    sweep_rows = []
-    for amp in sweep:
-        sweep_rows.append(_sweep_point(esn, bits, float(amp), width, p, sweep_steps, seed, N,
-                                       nodes, thr, node_tol))
-    timings["sweep"] = time.perf_counter() - t4
-    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out,
-                     held_unstable)
-    timings["total"] = time.perf_counter() - t0
-    slow = tuple({"q": float(_q(c, x[None])[0]), "readout": (W_out @ x).tolist()}
-                 for x in slow_states)
-    cfg = asdict(esn.config) if esn.config else {}
-    series = {"u": task.u[:2000], "y": task.y[:2000], "z": Z[:2000], "q": q[:2000],
-              "X": X[:2000], "pulses": np.array(pulse_steps)}
-    return FlipFlopAnalysis(
-        bits=bits, size=esn.size, amplitude=amplitude, width=width, accuracy=acc, rmse=rmse,
-        nodes=tuple(nodes), network=net, equilibria=eq, saddles=tuple(saddles),
-        slow_points=slow, observed=observed,
-        trajectory_q_p90=float(np.percentile(q[100:], 90)), sweep=tuple(sweep_rows),
-        errors=errs, error_list=tuple(err_list), diagnosis=tuple(diag),
-        config={**cfg, "bits": bits, "amplitude": amplitude, "width": width, "p": p,
-                "test_steps": test_steps, "test_seed": seed + 2000, "rtol": rtol},
-        timings=timings, series=series,
-        held_unstable=tuple({"readout": (W_out @ x).tolist(),
-                             "max_abs_eig": float(np.max(np.abs(np.linalg.eigvals(c.jac(x)))))}
-                            for x in held_unstable))
+    return saddles, conns
 
 
 def _slow_points_from_seeds(c: Any, seeds: Array, stable_states: Array, tol: float,

@@ -54,6 +54,13 @@ def flipflop(bits: int = 3, steps: int = 10_000, *, p: float = 0.01, amplitude: 
     min_gap : int
         Minimum number of steps between pulse onsets (0: independent Bernoulli draws, as the
         paper; pulses never overlap a running pulse).
+
+    Examples
+    --------
+    >>> import dynena
+    >>> task = dynena.flipflop(2, 500, seed=0)
+    >>> task.u.shape, task.y.shape, len(task.pulses)
+    ((500, 2), (500, 2), 5)
     """
     if bits < 1 or steps < 1 or not (0 <= p <= 1) or width < 1:
         raise ParameterError("flipflop needs bits >= 1, steps >= 1, 0 <= p <= 1, width >= 1")

@@ -7,8 +7,8 @@ import pytest
 import sympy as sp
 
 import dynena
-from dynena.compile.codegen import derivatives
 from dynena.design import design_model, hypercube_graph
+from dynena.model.derivative import derivatives
 
 
 def fd_jac(fun, x, eps=1e-6):
@@ -141,3 +141,22 @@ def test_vector_model_with_leak_and_bias():
     assert np.allclose(c.f(x), (-x + np.tanh(W @ x) + b) / 2)
     assert np.allclose(c.jac(x), fd_jac(c.f, x), atol=1e-8)
     assert np.allclose(c.dfdp(x)[:, 0], -(-x + np.tanh(W @ x) + b) / 4)
+
+
+def test_a_pole_at_the_origin_keeps_numba_and_gives_non_finite_values(write_model):
+    """Negative integer powers: numba raised ZeroDivisionError at the pole, which made dynena
+    fall back to plain Python for the whole model; the pole must give inf/nan as numpy does."""
+    import warnings
+
+    m = dynena.load(write_model(
+        "dynena: 1\nname: pole\nkind: map\nvariables: [x, y]\n"
+        "equations:\n  x: x/(x**2 + y**2)**2\n  y: y/(x**2 + y**2)**3\n"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "numba could not compile" fallback
+        c = dynena.compile_model(m, backend="numba")
+        J0 = c.jac(np.zeros(2))
+        x = np.array([0.3, -0.7])
+        r2 = x @ x
+        # d/dx [x r^-4] = r^-4 - 4 x^2 r^-6 against the numba code away from the pole
+        assert c.jac(x)[0, 0] == pytest.approx(r2**-2 - 4 * x[0] ** 2 * r2**-3, rel=1e-12)
+    assert c.backend == "numba" and not np.all(np.isfinite(J0))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 
@@ -86,7 +85,7 @@ def test_bad_parameter_and_bad_start(models_dir):
     (u, v), a = br.x[k], br.p[k]
     assert a == 3.0 and abs(a / (1 + v**2) - u) < 1e-9 and abs(a / (1 + u**2) - v) < 1e-9
     # ... and refused where Newton finds none (x' = a + x^2 has no real equilibrium at a = 1)
-    none = dynena.Model.from_dict({"dynena": 1, "name": "none", "variables": {"x": {}},
+    none = dynena.load_document({"dynena": 1, "name": "none", "variables": {"x": {}},
                                    "parameters": {"a": 1}, "equations": {"x": "a + x**2"}})
     with pytest.raises(dynena.ParameterError, match="not near an equilibrium"):
         continue_equilibrium(none, "a", start=np.array([3.0]))
@@ -145,25 +144,6 @@ def test_same_special_points_as_auto07p(models_dir, monkeypatch, name, param, p_
     _compare_with_auto(name, param, p_range)
 
 
-def test_export_files(models_dir, tmp_path):
-    import subprocess
-    import sys
-    import shutil
-    from pathlib import Path
-
-    exe = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
-    r = subprocess.run([exe, "export", str(models_dir / "brusselator.yaml"), "--auto",
-                        str(tmp_path), "--param", "b", "--pydstool", str(tmp_path / "b.py")],
-                       capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    src = (tmp_path / "brusselator.c").read_text()
-    assert "dfdu[" in src and "dfdp[" in src and "int stpnt" in src
-    const = (tmp_path / "c.brusselator").read_text()
-    assert "ICP = [2]" in const and "JAC = 1" in const
-    spec = (tmp_path / "b.py").read_text()
-    assert "varspecs" in spec and "Jacobian" in spec and "x^2*y" in spec
-
-
 def test_delayed_logistic_neimark_sacker_at_2(write_model):
     # x' = y, y' = r y (1 - x): multipliers solve l^2 - l + (r - 1) = 0, |l|^2 = r - 1
     m = dynena.load(write_model(
@@ -188,7 +168,7 @@ def test_fitzhugh_nagumo_hopf_points(models_dir):
 
 def test_closed_loop_is_followed_once_and_its_folds_reported_once():
     """An isola x^2 + a^2 = 1 (x' = 1 - a^2 - x^2): folds at a = -1 and a = 1, exactly two."""
-    m = dynena.Model.from_dict({"dynena": 1, "name": "isola",
+    m = dynena.load_document({"dynena": 1, "name": "isola",
                                 "variables": {"x": {"range": [-3, 3]}},
                                 "parameters": {"a": {"value": 0, "range": [-3, 3]}},
                                 "equations": {"x": "1 - a**2 - x**2"}})

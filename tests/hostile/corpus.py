@@ -831,8 +831,9 @@ def _uncoupled_check(d: dict) -> None:
 
 
 def _chained_check(stdout: str, folder: Path) -> None:
-    from scipy.integrate import solve_ivp
     import math
+
+    from scipy.integrate import solve_ivp
 
     def f(t: float, v: list[float]) -> list[float]:
         x, y = v

@@ -1,11 +1,16 @@
 """Run the corpus and print every case whose outcome differs from the expected one."""
-import os, sys, tempfile, time
+import os
+import sys
+import tempfile
+import time
 from pathlib import Path
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DYNENA_CACHE_DIR", tempfile.mkdtemp())
 os.environ["DYNENA_QUIET"] = "1"
 from tests.hostile.corpus import all_cases
 from tests.hostile.harness import run_case, verdict
+
 sel = sys.argv[1] if len(sys.argv) > 1 else ""
 bad = 0; n = 0
 for case in all_cases():

@@ -25,7 +25,7 @@ def _fresh(cache: Path) -> tuple[object, Path]:
 
     for k in [k for k in sys.modules if k.startswith("dynena_generated_")]:
         del sys.modules[k]  # another compile in this process must import from disk
-    c = dynena.compile_model(dynena.Model.from_dict(MODEL))
+    c = dynena.compile_model(dynena.load_document(MODEL))
     py = next(cache.glob("m_cachecheck_*.py"))
     return c, py
 

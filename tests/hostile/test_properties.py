@@ -55,7 +55,7 @@ def test_valid_expressions_match_sympy(fx: str, fy: str, a: float,
     doc = {"dynena": 1, "name": "prop", "variables": {"x": {}, "y": {}},
            "parameters": {"a": a}, "equations": {"x": fx, "y": fy}}
     try:
-        m = dynena.Model.from_dict(doc)
+        m = dynena.load_document(doc)
     except ModelError as exc:  # only for a part that is not a finite real constant
         assert "double" in str(exc) or "complex" in str(exc) or "zero" in str(exc), str(exc)
         return

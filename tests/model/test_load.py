@@ -62,7 +62,7 @@ def test_caret_is_power_and_constants(write_model):
 
 
 def test_model_from_python_dict():
-    m = dynena.Model.from_dict({"dynena": 1, "name": "lin", "kind": "map",
+    m = dynena.load_document({"dynena": 1, "name": "lin", "kind": "map",
                                 "variables": ["x", "y"], "parameters": {"r": "1/2"},
                                 "equations": {"x": "r*x", "y": "y - x"}})
     assert m.kind == "map" and m.n == 2

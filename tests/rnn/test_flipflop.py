@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dynena
-from dynena.rnn.esn import ESNConfig, EchoStateNetwork, train_flipflop_esn
+from dynena.rnn.esn import EchoStateNetwork, ESNConfig, train_flipflop_esn
 from dynena.rnn.extract import analyse_flipflop
 from dynena.rnn.tasks import flipflop, score
 
@@ -70,7 +70,7 @@ def test_cube_edges_self_loops_and_pair_symmetric_thresholds(reference):
 
 def test_subthreshold_pulses_never_switch(reference):
     esn, a = reference
-    c = esn.to_model("e").compile()
+    c = dynena.compile_model(esn.to_model("e"))
     N = np.array([n.state for n in a.nodes])
     for cn in a.edges_at(1.0):
         i = [n.id for n in a.nodes].index(cn.source)

@@ -4,7 +4,7 @@ ODEs :math:`\dot x = f(x; p, u(t))` are integrated by :func:`scipy.integrate.sol
 exact Jacobian (default ``LSODA``, which switches to a stiff method when needed); maps
 :math:`x_{k+1} = f(x_k; p, u_{k+1})` are iterated. Both can stop once the state has converged to
 an equilibrium (:math:`\|f(x)\| <` ``eq_tol`` for an ode, :math:`\|f(x) - x\| <` ``eq_tol`` for a
-map) and both stop, with ``status = "diverged"``, when the state leaves the ball of radius
+map) and both stop, with ``status = Status.DIVERGED``, when the state leaves the ball of radius
 ``max_norm`` or stops being finite.
 """
 
@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ._typing import Array
-from .errors import ParameterError
-from .limits import env_name, limit
+from .._typing import Array
+from ..compile import CompiledSystem, as_compiled
+from ..errors import ParameterError
+from ..limits import env_name, limit
+from ..results.status import Status
 
 __all__ = ["Trajectory", "simulate", "METHODS"]
 
@@ -55,19 +57,23 @@ class Trajectory:
     t: Array
     x: Array
     names: tuple[str, ...]
-    status: str
+    status: Status
     message: str
     nfev: int = 0
     njev: int = 0
     options: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
+
     @property
     def success(self) -> bool:
-        return self.status in ("completed", "equilibrium")
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
 
     @property
     def final(self) -> Array:
-        return self.x[-1]
+        return np.asarray(self.x[-1], dtype=float)
 
     def to_dict(self) -> dict[str, Any]:
         return {"names": list(self.names), "t": self.t.tolist(), "x": self.x.tolist(),
@@ -95,6 +101,7 @@ def simulate(
     eq_tol: float = 1e-9,
     max_norm: float = 1e8,
     max_steps: int | None = None,
+    backward: bool = False,
 ) -> Trajectory:
     r"""Simulate a compiled model from ``x0``.
 
@@ -117,32 +124,45 @@ def simulate(
         Budget: right-hand side evaluations of an ode (default 10⁶; a chaotic or stiff run
         to a huge ``t_end`` ends with status ``budget`` instead of running for hours), or
         stored values (steps × variables) of a map (default the ``simulate_steps`` limit).
+    backward : bool
+        Integrate the time-reversed field :math:`\dot x = -f(x)` (ode only; stable manifolds
+        are unstable ones backwards).
 
     Returns
     -------
     Trajectory
-    """
-    from .compile import compile_model
 
-    if not hasattr(model, "f"):
-        model = compile_model(model)
+    Examples
+    --------
+    x' = -x/3 from x = 1: x(3) = 1/e.
+
+    >>> import dynena
+    >>> m = dynena.load_document({"dynena": 1, "name": "decay", "variables": ["x"],
+    ...                           "parameters": {"k": "1/3"}, "equations": {"x": "-k*x"}})
+    >>> tr = dynena.simulate(m, [1.0], t_end=3.0)
+    >>> tr.status, round(float(tr.final[0]), 7)
+    (<Status.COMPLETED: 'completed'>, 0.3678794)
+    """
+    c: CompiledSystem = as_compiled(model)
     x0 = np.asarray(x0, dtype=float).ravel()
-    if x0.shape != (model.n,):
-        raise ParameterError(f"x0 has {x0.size} entries but model {model.model.name!r} has "
-                             f"{model.n} variables ({', '.join(model.names[:8])}"
-                             f"{', ...' if model.n > 8 else ''})")
+    if x0.shape != (c.n,):
+        raise ParameterError(f"x0 has {x0.size} entries but model {c.model.name!r} has "
+                             f"{c.n} variables ({', '.join(c.names[:8])}"
+                             f"{', ...' if c.n > 8 else ''})")
     if not np.all(np.isfinite(x0)):
         raise ParameterError("x0 has non-finite entries")
     if not (np.isfinite(t_end) and t_end > 0):
         raise ParameterError(f"t_end must be a positive finite number, got {t_end!r}")
-    if model.kind == "ode" and method not in METHODS:
+    if c.kind == "ode" and method not in METHODS:
         raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if model.kind == "map":
+    if c.dynamics.is_map and backward:
+        raise ParameterError("backward=True needs an ode: a map has no time-reversed flow")
+    if c.kind == "map":
         budget = max_steps or limit("simulate_steps")
-        if (int(t_end) + 1) * model.n > budget:
+        if (int(t_end) + 1) * c.n > budget:
             raise ParameterError(
-                f"{int(t_end)} steps of {model.n} variables would store "
-                f"{(int(t_end) + 1) * model.n:.3g} values, beyond the budget of {budget} "
+                f"{int(t_end)} steps of {c.n} variables would store "
+                f"{(int(t_end) + 1) * c.n:.3g} values, beyond the budget of {budget} "
                 f"(max_steps, or {env_name('simulate_steps')})")
     ufun: Callable[[float], Any]
     if u is None or not callable(u):
@@ -152,9 +172,10 @@ def simulate(
         ufun = u
     opts = {"method": method, "rtol": rtol, "atol": atol, "t_end": t_end, "eq_tol": eq_tol,
             "stop_at_equilibrium": stop_at_equilibrium, "max_norm": max_norm}
-    if model.kind == "map":
-        return _iterate(model, x0, int(t_end), ufun, stop_at_equilibrium, eq_tol, max_norm, opts)
+    if c.kind == "map":
+        return _iterate(c, x0, int(t_end), ufun, stop_at_equilibrium, eq_tol, max_norm, opts)
 
+    sign = -1.0 if backward else 1.0
     budget = max_steps or ODE_MAX_STEPS
     calls = [0]
 
@@ -162,13 +183,13 @@ def simulate(
         calls[0] += 1
         if calls[0] > budget:
             raise _OutOfSteps(t, np.array(x))
-        return model.f(x, ufun(t))
+        return sign * c.f(x, ufun(t))
 
     def jac(t: float, x: Array) -> Array:
-        return model.jac(x, ufun(t))
+        return sign * c.jac(x, ufun(t))
 
     def settled(t: float, x: Array) -> float:
-        return float(np.linalg.norm(model.f(x, ufun(t))) - eq_tol)
+        return float(np.linalg.norm(c.f(x, ufun(t))) - eq_tol)
 
     def escaped(t: float, x: Array) -> float:
         return float(max_norm - np.linalg.norm(x))
@@ -191,40 +212,40 @@ def simulate(
                 if method in _EXPLICIT else "")
         message = (f"stopped at t = {out.t:.6g} of {t_end:g} after {budget} right-hand side "
                    f"evaluations (the step budget){hint}")
-        return Trajectory(np.array([0.0, out.t]), np.vstack([x0, out.x]), tuple(model.names),
-                          "budget", message, budget, 0, opts)
-    status = "completed"
+        return Trajectory(np.array([0.0, out.t]), np.vstack([x0, out.x]), tuple(c.names),
+                          Status.BUDGET, message, budget, 0, opts)
+    status = Status.COMPLETED
     message = sol.message
     if sol.status == -1:
-        status = "failed"
+        status = Status.FAILED
     if sol.t_events is not None:
         if len(sol.t_events[0]):
-            status, message = "diverged", f"|x| exceeded {max_norm:g} at t = {sol.t_events[0][0]:g}"
+            status, message = Status.DIVERGED, f"|x| exceeded {max_norm:g} at t = {sol.t_events[0][0]:g}"
         elif stop_at_equilibrium and len(sol.t_events[1]):
-            status, message = "equilibrium", f"settled (|f| < {eq_tol:g}) at t = {sol.t_events[1][0]:g}"
+            status, message = Status.EQUILIBRIUM, f"settled (|f| < {eq_tol:g}) at t = {sol.t_events[1][0]:g}"
     x = sol.y.T
     if not np.all(np.isfinite(x)):
-        status, message = "diverged", "state became non-finite"
-    return Trajectory(sol.t, x, tuple(model.names), status, message, int(sol.nfev),
+        status, message = Status.DIVERGED, "state became non-finite"
+    return Trajectory(sol.t, x, tuple(c.names), status, message, int(sol.nfev),
                       int(sol.njev), opts)
 
 
-def _iterate(model: Any, x0: Array, steps: int, ufun: Callable[[float], Any], stop: bool,
+def _iterate(model: CompiledSystem, x0: Array, steps: int, ufun: Callable[[float], Any], stop: bool,
              eq_tol: float, max_norm: float, opts: dict[str, Any]) -> Trajectory:
     xs = np.empty((steps + 1, model.n))
     xs[0] = x0
     x = x0
-    status, message = "completed", f"{steps} steps"
+    status, message = Status.COMPLETED, f"{steps} steps"
     k = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, steps + 1):
             xn = model.f(x, ufun(k))
             xs[k] = xn
             if not np.all(np.isfinite(xn)) or np.linalg.norm(xn) > max_norm:
-                status, message = "diverged", f"|x| exceeded {max_norm:g} at step {k}"
+                status, message = Status.DIVERGED, f"|x| exceeded {max_norm:g} at step {k}"
                 break
             if stop and np.linalg.norm(xn - x) < eq_tol:
-                status, message = "equilibrium", f"settled (|f(x)-x| < {eq_tol:g}) at step {k}"
+                status, message = Status.EQUILIBRIUM, f"settled (|f(x)-x| < {eq_tol:g}) at step {k}"
                 break
             x = xn
     return Trajectory(np.arange(k + 1, dtype=float), xs[: k + 1], tuple(model.names), status,

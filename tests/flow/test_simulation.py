@@ -63,3 +63,14 @@ def test_every_example_model_simulates(models_dir):
         steps = 20 if m.kind == "map" else 5.0
         tr = dynena.simulate(c, x0, steps)
         assert tr.x.shape[1] == c.n and np.all(np.isfinite(tr.x)), f.name
+
+
+def test_backward_integration_is_the_reversed_flow(write_model):
+    """x' = x backwards from 1 for t = 2: exp(-2); a map has no backward flow."""
+    m = dynena.load(write_model("dynena: 1\nname: grow\nvariables: [x]\nequations: {x: x}\n"))
+    tr = dynena.simulate(m, [1.0], t_end=2.0, backward=True)
+    assert tr.final[0] == pytest.approx(np.exp(-2.0), rel=1e-7)
+    mp = dynena.load(write_model("dynena: 1\nname: half\nkind: map\nvariables: [x]\n"
+                             "equations: {x: x/2}\n", name="map.yaml"))
+    with pytest.raises(dynena.ParameterError, match="backward"):
+        dynena.simulate(mp, [1.0], t_end=3, backward=True)
