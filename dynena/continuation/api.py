@@ -147,44 +147,13 @@ def continue_equilibrium(
     ([2.0], True)
     """
     from ..compile import as_compiled
-    from ..equilibrium import find_equilibria
-
     c = as_compiled(model)
     if param not in c.parameter_names:
         raise ParameterError(f"parameter {param!r} is not in model {c.model.name!r}; it has: "
                              + (", ".join(c.parameter_names) or "no parameters"))
     p0 = float(c.p[c.parameter_names.index(param)])
-    if p_range is None:
-        declared = getattr(c.model, "parameter_ranges", {}).get(param)
-        lo, hi = declared if declared else (p0 - 10.0, p0 + 10.0)
-        if to is not None:
-            lo, hi = min(lo, to, p0), max(hi, to, p0)
-        p_range = (lo, hi)
-    if to is not None and not (p_range[0] <= to <= p_range[1]):
-        raise ParameterError(f"--to {to} lies outside the parameter range {p_range}")
-    if start is None:
-        eq = equilibria if equilibria is not None else find_equilibria(c)
-        starts = [(e.id, e.state) for e in eq]
-        if not starts:
-            raise ParameterError(f"no equilibrium at {param} = {p0:g} to start from")
-    elif isinstance(start, str):
-        eq = equilibria if equilibria is not None else find_equilibria(c)
-        starts = [(start, eq[start].state)]
-    else:
-        x = np.asarray(start, float)
-        if x.shape != (c.n,) or not np.all(np.isfinite(x)):
-            raise ParameterError(f"start must have {c.n} finite entries")
-        # no global search: Newton from the given point (a guess near an equilibrium is
-        # enough); a start Newton cannot bring to an equilibrium is refused
-        from ..equilibrium.newton import batched_newton
-
-        X, res, conv, _ = batched_newton(c, x[None, :], tol=tol)
-        if not bool(conv[0]):
-            raise ParameterError(
-                f"the start {np.array2string(x, precision=6)} is not near an equilibrium "
-                f"(Newton from it ends with |F| = {float(res[0]):.2e}); give a point closer "
-                "to an equilibrium, or omit it to search for all")
-        starts = [("start", X[0])]
+    p_range = _parameter_range(c, param, p0, p_range, to)
+    starts = _starts(c, param, p0, start, equilibria, tol)
     if ds_max is None:
         ds_max = max(0.1, 0.02 * (p_range[1] - p_range[0]))
     eng = Continuer(c, param, ds=ds, ds_max=ds_max, p_range=p_range, tol=tol)
@@ -209,25 +178,72 @@ def continue_equilibrium(
         if _duplicate(br, branches, 0.05 * ds_max):
             continue
         branches.append(br)
-        if not switch:
-            continue
-        for sp in br.special_points:
-            if sp.type != "BP" or sp.extra.get("bisected") == 0.0:
-                continue  # no switching from a BP known only to a bracket
-            y = np.append(sp.state, sp.p)
-            if any(np.linalg.norm(y - z) < 1e-4 for z in seen_bp):
-                continue
-            seen_bp.append(y)
-            A = eng.DF(y)
-            _, _, Vt = np.linalg.svd(A)
-            null = Vt[-2:]  # two-dimensional kernel at a simple branch point
-            t_here = eng.tangent(y, None)
-            # the new direction: kernel vector most orthogonal to the branch's tangent
-            cand = null - np.outer(null @ t_here, t_here)
-            k = int(np.argmax(np.linalg.norm(cand, axis=1)))
-            t_new = cand[k] / np.linalg.norm(cand[k])
-            queue.append((f"BP at {param}={sp.p:.6g}", sp.state, sp.p, t_new))
+        if switch:
+            queue += _switches(eng, br, param, seen_bp)
     return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
                               c.parameter_values(), tuple(branches),
                               {"ds": ds, "ds_max": ds_max, "max_points": max_points,
                                "p_range": list(p_range), "tol": tol})
+
+
+def _parameter_range(c: Any, param: str, p0: float, p_range: tuple[float, float] | None,
+                     to: float | None) -> tuple[float, float]:
+    """The declared range of the parameter (else p0 ± 10), stretched to include ``to``."""
+    if p_range is None:
+        declared = c.model.parameter_ranges.get(param)
+        lo, hi = declared if declared else (p0 - 10.0, p0 + 10.0)
+        if to is not None:
+            lo, hi = min(lo, to, p0), max(hi, to, p0)
+        p_range = (lo, hi)
+    if to is not None and not (p_range[0] <= to <= p_range[1]):
+        raise ParameterError(f"--to {to} lies outside the parameter range {p_range}")
+    return p_range
+
+
+def _starts(c: Any, param: str, p0: float, start: Any, equilibria: Any, tol: float
+            ) -> list[tuple[str, np.ndarray]]:
+    """Every equilibrium (the global search), one named equilibrium, or a given state
+    corrected by Newton (no global search; a state Newton cannot settle is refused)."""
+    from ..equilibrium import find_equilibria
+
+    if start is None or isinstance(start, str):
+        eq = equilibria if equilibria is not None else find_equilibria(c)
+        if isinstance(start, str):
+            return [(start, eq[start].state)]
+        if not len(eq):
+            raise ParameterError(f"no equilibrium at {param} = {p0:g} to start from")
+        return [(e.id, e.state) for e in eq]
+    x = np.asarray(start, float)
+    if x.shape != (c.n,) or not np.all(np.isfinite(x)):
+        raise ParameterError(f"start must have {c.n} finite entries")
+    from ..equilibrium.newton import batched_newton
+
+    X, res, conv, _ = batched_newton(c, x[None, :], tol=tol)
+    if not bool(conv[0]):
+        raise ParameterError(
+            f"the start {np.array2string(x, precision=6)} is not near an equilibrium "
+            f"(Newton from it ends with |F| = {float(res[0]):.2e}); give a point closer "
+            "to an equilibrium, or omit it to search for all")
+    return [("start", X[0])]
+
+
+def _switches(eng: Continuer, br: Branch, param: str, seen_bp: list[np.ndarray]
+              ) -> list[tuple[str, np.ndarray, float, np.ndarray | None]]:
+    """Starts on the other branch at each bisected branch point not seen before: the kernel
+    vector of the extended Jacobian most orthogonal to this branch's tangent."""
+    out: list[tuple[str, np.ndarray, float, np.ndarray | None]] = []
+    for sp in br.special_points:
+        if sp.type != "BP" or sp.extra.get("bisected") == 0.0:
+            continue  # no switching from a BP known only to a bracket
+        y = np.append(sp.state, sp.p)
+        if any(np.linalg.norm(y - z) < 1e-4 for z in seen_bp):
+            continue
+        seen_bp.append(y)
+        _, _, Vt = np.linalg.svd(eng.DF(y))
+        null = Vt[-2:]  # two-dimensional kernel at a simple branch point
+        t_here = eng.tangent(y, None)
+        cand = null - np.outer(null @ t_here, t_here)
+        k = int(np.argmax(np.linalg.norm(cand, axis=1)))
+        out.append((f"BP at {param}={sp.p:.6g}", sp.state, sp.p,
+                    cand[k] / np.linalg.norm(cand[k])))
+    return out

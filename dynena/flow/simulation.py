@@ -144,26 +144,7 @@ def simulate(
     (<Status.COMPLETED: 'completed'>, 0.3678794)
     """
     c: CompiledSystem = as_compiled(model)
-    x0 = np.asarray(x0, dtype=float).ravel()
-    if x0.shape != (c.n,):
-        raise ParameterError(f"x0 has {x0.size} entries but model {c.model.name!r} has "
-                             f"{c.n} variables ({', '.join(c.names[:8])}"
-                             f"{', ...' if c.n > 8 else ''})")
-    if not np.all(np.isfinite(x0)):
-        raise ParameterError("x0 has non-finite entries")
-    if not (np.isfinite(t_end) and t_end > 0):
-        raise ParameterError(f"t_end must be a positive finite number, got {t_end!r}")
-    if c.kind == "ode" and method not in METHODS:
-        raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if c.dynamics.is_map and backward:
-        raise ParameterError("backward=True needs an ode: a map has no time-reversed flow")
-    if c.kind == "map":
-        budget = max_steps or limit("simulate_steps")
-        if (int(t_end) + 1) * c.n > budget:
-            raise ParameterError(
-                f"{int(t_end)} steps of {c.n} variables would store "
-                f"{(int(t_end) + 1) * c.n:.3g} values, beyond the budget of {budget} "
-                f"(max_steps, or {env_name('simulate_steps')})")
+    x0 = _checked_start(c, x0, t_end, method, backward, max_steps)
     ufun: Callable[[float], Any]
     if u is None or not callable(u):
         const = None if u is None else np.asarray(u, dtype=float)
@@ -172,11 +153,45 @@ def simulate(
         ufun = u
     opts = {"method": method, "rtol": rtol, "atol": atol, "t_end": t_end, "eq_tol": eq_tol,
             "stop_at_equilibrium": stop_at_equilibrium, "max_norm": max_norm}
-    if c.kind == "map":
+    if c.dynamics.is_map:
         return _iterate(c, x0, int(t_end), ufun, stop_at_equilibrium, eq_tol, max_norm, opts)
+    return _integrate(c, x0, float(t_end), ufun, opts, max_step=max_step, t_eval=t_eval,
+                      budget=max_steps or ODE_MAX_STEPS, sign=-1.0 if backward else 1.0)
 
-    sign = -1.0 if backward else 1.0
-    budget = max_steps or ODE_MAX_STEPS
+
+def _checked_start(c: CompiledSystem, x0: Any, t_end: float, method: str, backward: bool,
+                   max_steps: int | None) -> Array:
+    """The start as a finite vector of the right length; the options checked up front."""
+    x = np.asarray(x0, dtype=float).ravel()
+    if x.shape != (c.n,):
+        raise ParameterError(f"x0 has {x.size} entries but model {c.model.name!r} has "
+                             f"{c.n} variables ({', '.join(c.names[:8])}"
+                             f"{', ...' if c.n > 8 else ''})")
+    if not np.all(np.isfinite(x)):
+        raise ParameterError("x0 has non-finite entries")
+    if not (np.isfinite(t_end) and t_end > 0):
+        raise ParameterError(f"t_end must be a positive finite number, got {t_end!r}")
+    if not c.dynamics.is_map and method not in METHODS:
+        raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if c.dynamics.is_map and backward:
+        raise ParameterError("backward=True needs an ode: a map has no time-reversed flow")
+    if c.dynamics.is_map:
+        budget = max_steps or limit("simulate_steps")
+        if (int(t_end) + 1) * c.n > budget:
+            raise ParameterError(
+                f"{int(t_end)} steps of {c.n} variables would store "
+                f"{(int(t_end) + 1) * c.n:.3g} values, beyond the budget of {budget} "
+                f"(max_steps, or {env_name('simulate_steps')})")
+    return x
+
+
+def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float], Any],
+               opts: dict[str, Any], *, max_step: float, t_eval: Any, budget: int,
+               sign: float) -> Trajectory:
+    """``solve_ivp`` with the exact Jacobian, stopping events (escape, settling) and a budget
+    of right-hand side evaluations."""
+    method, eq_tol, max_norm = opts["method"], opts["eq_tol"], opts["max_norm"]
+    stop_at_equilibrium = opts["stop_at_equilibrium"]
     calls = [0]
 
     def rhs(t: float, x: Array) -> Array:
@@ -198,15 +213,15 @@ def simulate(
     settled.direction = -1  # type: ignore[attr-defined]
     escaped.terminal = True  # type: ignore[attr-defined]
     events = [escaped] + ([settled] if stop_at_equilibrium else [])
-    kw: dict[str, Any] = {"method": method, "rtol": rtol, "atol": atol, "events": events,
-                          "t_eval": t_eval}
+    kw: dict[str, Any] = {"method": method, "rtol": opts["rtol"], "atol": opts["atol"],
+                          "events": events, "t_eval": t_eval}
     if method in ("LSODA", "BDF", "Radau"):
         kw["jac"] = jac
     if np.isfinite(max_step):
         kw["max_step"] = max_step
     try:
         with np.errstate(over="ignore", invalid="ignore"):
-            sol = solve_ivp(rhs, (0.0, float(t_end)), x0, **kw)
+            sol = solve_ivp(rhs, (0.0, t_end), x0, **kw)
     except _OutOfSteps as out:
         hint = (f"; {method} is explicit and the model may be stiff: try LSODA, BDF or Radau"
                 if method in _EXPLICIT else "")
@@ -214,15 +229,15 @@ def simulate(
                    f"evaluations (the step budget){hint}")
         return Trajectory(np.array([0.0, out.t]), np.vstack([x0, out.x]), tuple(c.names),
                           Status.BUDGET, message, budget, 0, opts)
-    status = Status.COMPLETED
+    status = Status.FAILED if sol.status == -1 else Status.COMPLETED
     message = sol.message
-    if sol.status == -1:
-        status = Status.FAILED
     if sol.t_events is not None:
         if len(sol.t_events[0]):
-            status, message = Status.DIVERGED, f"|x| exceeded {max_norm:g} at t = {sol.t_events[0][0]:g}"
+            status, message = Status.DIVERGED, (f"|x| exceeded {max_norm:g} at "
+                                                f"t = {sol.t_events[0][0]:g}")
         elif stop_at_equilibrium and len(sol.t_events[1]):
-            status, message = Status.EQUILIBRIUM, f"settled (|f| < {eq_tol:g}) at t = {sol.t_events[1][0]:g}"
+            status, message = Status.EQUILIBRIUM, (f"settled (|f| < {eq_tol:g}) at "
+                                                   f"t = {sol.t_events[1][0]:g}")
     x = sol.y.T
     if not np.all(np.isfinite(x)):
         status, message = Status.DIVERGED, "state became non-finite"

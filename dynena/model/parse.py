@@ -113,6 +113,25 @@ def parse_expression(
     ModelError
         On a syntax error, an unknown symbol or function, or a disallowed construct.
     """
+    src = _source(text, where)
+    src_parsed = _rename_keywords(src, names)
+    tree = _parse_tree(src, src_parsed, where)
+    tr = _Translator(src, src_parsed, names, where, matmul)
+    try:
+        result = tr.visit(tree)
+    except RecursionError:
+        raise where.error(f"expression {_short(src)!r} is nested too deeply") from None
+    if isinstance(result, sp.Basic):
+        fault = constant_fault(result)
+        if fault:
+            raise where.error(f"in {_short(src)!r}: {fault}; an expression must be real "
+                              "and finite in double precision")
+    return result
+
+
+def _source(text: Any, where: Where) -> str:
+    """The expression as text: numbers as their repr, ``^`` as ``**``, within the length
+    limit."""
     if isinstance(text, bool) or text is None:
         raise where.error(f"expected an expression, got {text!r}")
     if isinstance(text, (int, float)):
@@ -127,11 +146,15 @@ def parse_expression(
         raise where.error(f"expression is {len(src)} characters long; the limit is "
                           f"{limit('expression_chars')} (raise it with "
                           f"{env_name('expression_chars')})")
-    src_parsed = _rename_keywords(src, names)
+    return src
+
+
+def _parse_tree(src: str, src_parsed: str, where: Where) -> ast.AST:
+    """Python's parse of the expression, refused when it nests beyond the limit."""
     old_limit = sys.getrecursionlimit()
     try:
         # a sum of n terms is a left spine n deep in Python's AST; allow long sums (the
-        # translation below is iterative on them) without letting nesting exhaust the stack
+        # translation is iterative on them) without letting nesting exhaust the stack
         sys.setrecursionlimit(max(old_limit, 12_000))
         tree = ast.parse(src_parsed, mode="eval")
     except SyntaxError as exc:
@@ -146,121 +169,137 @@ def parse_expression(
     if depth > limit("nesting"):
         raise where.error(f"expression {_short(src)!r} nests {depth} levels deep; the limit is "
                           f"{limit('nesting')} (raise it with {env_name('nesting')})")
+    return tree
 
-    def visit(node: ast.AST) -> Any:
+
+class _Translator:
+    """Python AST → sympy, node by node; anything not listed is an error naming it."""
+
+    def __init__(self, src: str, src_parsed: str, names: Mapping[str, Any], where: Where,
+                 matmul: Callable[[Any, Any], Any] | None) -> None:
+        self.src, self.src_parsed, self.names = src, src_parsed, names
+        self.where, self.matmul = where, matmul
+
+    def visit(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
-            return visit(node.body)
+            return self.visit(node.body)
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-                raise where.error(f"unsupported constant {node.value!r} in {src!r}")
-            if isinstance(node.value, int):
-                return sp.Integer(node.value)
-            seg = ast.get_source_segment(src_parsed, node) or repr(node.value)
-            if not math.isfinite(node.value):
-                raise where.error(f"the number {_short(seg)!r} in {_short(src)!r} is beyond the "
-                                  "double range")
-            if node.value == 0.0 and any(ch in "123456789" for ch in seg.lower().split("e")[0]):
-                raise where.error(f"the number {_short(seg)!r} in {_short(src)!r} underflows to "
-                                  "0 in double precision; write 0")
-            # the exact decimal text (0.1 stays 1/10 up to Float's precision); an absurd
-            # exponent never reaches sympy, whose conversion of it would run for ever
-            return sp.Float(seg)
+            return self.constant(node)
         if isinstance(node, ast.Name):
-            if node.id.startswith(_KW_PREFIX) and node.id[len(_KW_PREFIX):] in names:
-                return names[node.id[len(_KW_PREFIX):]]
-            if node.id in names:
-                return names[node.id]
-            if node.id in KNOWN_CONSTANTS:
-                return KNOWN_CONSTANTS[node.id]
-            if node.id in KNOWN_FUNCTIONS:
-                raise where.error(f"function {node.id!r} used without arguments in {src!r}",
-                                  name=node.id)
-            raise where.error(f"unknown symbol {node.id!r} in {src!r}: it is not a declared "
-                              "variable, parameter, input, array or function", name=node.id)
+            return self.name(node)
         if isinstance(node, ast.UnaryOp):
-            operand = visit(node.operand)
+            operand = self.visit(node.operand)
             if isinstance(node.op, ast.USub):
                 return -operand
             if isinstance(node.op, ast.UAdd):
                 return operand
-            raise where.error(f"operator {type(node.op).__name__} is not allowed in {src!r}")
+            raise self.where.error(f"operator {type(node.op).__name__} is not allowed in "
+                                   f"{self.src!r}")
         if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-            # Flatten a + b - c + ... into one Add: folding pairwise is quadratic in sympy.
-            terms: list[Any] = []
-            flatten_sum(node, 1, terms)
-            if any(isinstance(t, sp.Basic) is False for t in terms):
-                out = terms[0]
-                for t in terms[1:]:
-                    out = out + t
-                return out
-            return sp.Add(*terms)
+            return self.sum(node)
         if isinstance(node, ast.BinOp):
-            left, right = visit(node.left), visit(node.right)
-            if isinstance(node.op, ast.MatMult):
-                if matmul is None:
-                    raise where.error(f"'@' (matrix product) is only allowed in vector-form "
-                                      f"models (declare arrays:), in {src!r}")
-                return matmul(left, right)
-            op = _BINOPS.get(type(node.op))
-            if op is None:
-                raise where.error(f"operator {type(node.op).__name__} is not allowed in {src!r}")
-            if isinstance(node.op, ast.Div) and _is_zero(right):
-                raise where.error(f"division by zero in {_short(src)!r}: the divisor "
-                                  f"{ast.get_source_segment(src, node.right)!r} is 0")
-            if isinstance(node.op, ast.Pow):
-                _check_power(left, right, src, where)
-            try:
-                return op(left, right)
-            except TypeError as exc:
-                raise where.error(f"cannot combine terms in {src!r}: {exc}") from None
+            return self.binop(node)
         if isinstance(node, ast.Call):
-            if not isinstance(node.func, ast.Name) or node.keywords:
-                raise where.error(f"only plain function calls f(a, b) are allowed in {src!r}")
-            fname = node.func.id
-            args = [visit(a) for a in node.args]
-            if fname in names and isinstance(names[fname], sp.Lambda):
-                lam = names[fname]
-                if len(args) != len(lam.variables):
-                    raise where.error(f"function {fname!r} takes {len(lam.variables)} "
-                                      f"argument(s), {len(args)} given in {src!r}", name=fname)
-                return lam(*args)
-            if fname in KNOWN_FUNCTIONS:
-                try:
-                    return KNOWN_FUNCTIONS[fname](*args)
-                except (TypeError, ValueError) as exc:
-                    raise where.error(f"bad call {fname}(...) in {src!r}: {exc}",
-                                      name=fname) from None
-            raise where.error(f"unknown function {fname!r} in {src!r}: declare it under "
-                              "functions: or use a known one (" + ", ".join(
-                                  sorted(k for k in KNOWN_FUNCTIONS if k[0].islower())) + ")",
-                              name=fname)
-        raise where.error(f"construct {type(node).__name__} is not allowed in {src!r}")
+            return self.call(node)
+        raise self.where.error(f"construct {type(node).__name__} is not allowed in {self.src!r}")
 
-    def flatten_sum(node: ast.AST, sign: int, terms: list[Any]) -> None:
-        # iterative: a sum of thousands of terms is a left spine thousands deep
-        stack: list[tuple[ast.AST, int]] = [(node, sign)]
+    def constant(self, node: ast.Constant) -> Any:
+        src, where = self.src, self.where
+        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+            raise where.error(f"unsupported constant {node.value!r} in {src!r}")
+        if isinstance(node.value, int):
+            return sp.Integer(node.value)
+        seg = ast.get_source_segment(self.src_parsed, node) or repr(node.value)
+        if not math.isfinite(node.value):
+            raise where.error(f"the number {_short(seg)!r} in {_short(src)!r} is beyond the "
+                              "double range")
+        if node.value == 0.0 and any(ch in "123456789" for ch in seg.lower().split("e")[0]):
+            raise where.error(f"the number {_short(seg)!r} in {_short(src)!r} underflows to "
+                              "0 in double precision; write 0")
+        # the exact decimal text (0.1 stays 1/10 up to Float's precision); an absurd
+        # exponent never reaches sympy, whose conversion of it would run for ever
+        return sp.Float(seg)
+
+    def name(self, node: ast.Name) -> Any:
+        names, src, where = self.names, self.src, self.where
+        if node.id.startswith(_KW_PREFIX) and node.id[len(_KW_PREFIX):] in names:
+            return names[node.id[len(_KW_PREFIX):]]
+        if node.id in names:
+            return names[node.id]
+        if node.id in KNOWN_CONSTANTS:
+            return KNOWN_CONSTANTS[node.id]
+        if node.id in KNOWN_FUNCTIONS:
+            raise where.error(f"function {node.id!r} used without arguments in {src!r}",
+                              name=node.id)
+        raise where.error(f"unknown symbol {node.id!r} in {src!r}: it is not a declared "
+                          "variable, parameter, input, array or function", name=node.id)
+
+    def sum(self, node: ast.BinOp) -> Any:
+        """a + b - c + ... as one Add (folding pairwise is quadratic in sympy); iterative, as
+        a sum of thousands of terms is a left spine thousands deep."""
+        terms: list[Any] = []
+        stack: list[tuple[ast.AST, int]] = [(node, 1)]
         while stack:
             n, s = stack.pop()
             if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Sub)):
                 stack.append((n.right, s if isinstance(n.op, ast.Add) else -s))
                 stack.append((n.left, s))
                 continue
-            t = visit(n)
+            t = self.visit(n)
             try:
                 terms.append(t if s > 0 else -t)
             except TypeError as exc:
-                raise where.error(f"cannot combine terms in {src!r}: {exc}") from None
+                raise self.where.error(f"cannot combine terms in {self.src!r}: {exc}") from None
+        if any(isinstance(t, sp.Basic) is False for t in terms):
+            out = terms[0]
+            for t in terms[1:]:
+                out = out + t
+            return out
+        return sp.Add(*terms)
 
-    try:
-        result = visit(tree)
-    except RecursionError:
-        raise where.error(f"expression {_short(src)!r} is nested too deeply") from None
-    if isinstance(result, sp.Basic):
-        fault = constant_fault(result)
-        if fault:
-            raise where.error(f"in {_short(src)!r}: {fault}; an expression must be real "
-                              "and finite in double precision")
-    return result
+    def binop(self, node: ast.BinOp) -> Any:
+        src, where = self.src, self.where
+        left, right = self.visit(node.left), self.visit(node.right)
+        if isinstance(node.op, ast.MatMult):
+            if self.matmul is None:
+                raise where.error(f"'@' (matrix product) is only allowed in vector-form "
+                                  f"models (declare arrays:), in {src!r}")
+            return self.matmul(left, right)
+        op = _BINOPS.get(type(node.op))
+        if op is None:
+            raise where.error(f"operator {type(node.op).__name__} is not allowed in {src!r}")
+        if isinstance(node.op, ast.Div) and _is_zero(right):
+            raise where.error(f"division by zero in {_short(src)!r}: the divisor "
+                              f"{ast.get_source_segment(src, node.right)!r} is 0")
+        if isinstance(node.op, ast.Pow):
+            _check_power(left, right, src, where)
+        try:
+            return op(left, right)
+        except TypeError as exc:
+            raise where.error(f"cannot combine terms in {src!r}: {exc}") from None
+
+    def call(self, node: ast.Call) -> Any:
+        src, where, names = self.src, self.where, self.names
+        if not isinstance(node.func, ast.Name) or node.keywords:
+            raise where.error(f"only plain function calls f(a, b) are allowed in {src!r}")
+        fname = node.func.id
+        args = [self.visit(a) for a in node.args]
+        if fname in names and isinstance(names[fname], sp.Lambda):
+            lam = names[fname]
+            if len(args) != len(lam.variables):
+                raise where.error(f"function {fname!r} takes {len(lam.variables)} "
+                                  f"argument(s), {len(args)} given in {src!r}", name=fname)
+            return lam(*args)
+        if fname in KNOWN_FUNCTIONS:
+            try:
+                return KNOWN_FUNCTIONS[fname](*args)
+            except (TypeError, ValueError) as exc:
+                raise where.error(f"bad call {fname}(...) in {src!r}: {exc}",
+                                  name=fname) from None
+        raise where.error(f"unknown function {fname!r} in {src!r}: declare it under "
+                          "functions: or use a known one (" + ", ".join(
+                              sorted(k for k in KNOWN_FUNCTIONS if k[0].islower())) + ")",
+                          name=fname)
 
 
 def _rename_keywords(src: str, names: Mapping[str, Any]) -> str:

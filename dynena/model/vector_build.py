@@ -31,12 +31,56 @@ class _MatRef:
 def build_vector_model(doc: Mapping[str, Any], ctx: Context, *, base_dir: Path | None,
                        kind: str) -> VectorModel:
     """Build a :class:`VectorModel` from a validated top level (called by ``build_model``)."""
-    file = ctx.file
-    raw: dict[Any, Any] = {}
+    arrays = _read_arrays(doc, ctx, base_dir)
+    w_arr = ctx.where("arrays")
+    for k in arrays:
+        check_identifier(k, w_arr, "array")
+    declare = Declarations(ctx, {k: "array" for k in arrays})
+    blocks = _sized(doc, ctx, declare, "variables", True)
+    inputs = _sized(doc, ctx, declare, "inputs", False)
+    shapes = _Shapes(dict(blocks + inputs),
+                     {**{b: "variable" for b, _ in blocks}, **{i: "input" for i, _ in inputs}},
+                     arrays)
+    parameters: dict[str, sp.Expr] = {}
+    for pname, pv in _mapping(doc, "parameters", ctx).items():
+        declare(pname, "parameter", "parameters")
+        value = pv.get("value") if isinstance(pv, Mapping) else pv
+        try:
+            parameters[pname] = exact_value(value, pname)
+        except ParameterError as exc:
+            raise ctx.where("parameters", pname).error(str(exc), name=pname) from None
+    names: dict[str, Any] = {}
+    for k, a in arrays.items():
+        names[k] = _MatRef(k, a) if a.ndim == 2 else (
+            sp.Symbol(k, real=True) if a.ndim == 1 else sp.Float(float(a)))
+    for v in [*shapes.sizes, *parameters]:
+        names[v] = sp.Symbol(v, real=True)
+    outputs = _outputs(doc, ctx, declare, names, shapes)
+    equations = _vector_equations(doc, ctx, blocks, names, outputs, shapes)
+    return VectorModel(name=str(doc["name"]), kind=kind, blocks=tuple(blocks),  # type: ignore
+                       inputs_sized=tuple(inputs), parameters=parameters, arrays=arrays,
+                       outputs=outputs, equations_v=tuple(equations),
+                       title=str(doc.get("title") or ""), source=ctx.file)
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    """Sizes and kinds of the declared blocks, and the arrays (for shape checks)."""
+
+    sizes: dict[str, int]
+    kinds: dict[str, str]  # "variable" or "input"
+    arrays: dict[str, np.ndarray]
+
+
+def _read_arrays(doc: Mapping[str, Any], ctx: Context, base_dir: Path | None
+                 ) -> dict[str, np.ndarray]:
+    """The arrays: an ``.npz`` beside the model file (never elsewhere; no pickles), or a
+    mapping given from Python."""
     spec = doc.get("arrays")
     w_arr = ctx.where("arrays")
     if spec is None:
         raise w_arr.error("vector-form models need 'arrays: FILE.npz' (or a mapping of arrays)")
+    raw: dict[Any, Any] = {}
     if isinstance(spec, str):
         folder = (base_dir or Path(".")).resolve()
         path = (folder / spec).resolve()
@@ -56,52 +100,34 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Context, *, base_dir: Path |
         raw = dict(spec)
     else:
         raise w_arr.error("'arrays:' must be a file name or a mapping of arrays")
-    arrays = {str(k): _real_array(str(k), v, w_arr) for k, v in raw.items()}
+    return {str(k): _real_array(str(k), v, w_arr) for k, v in raw.items()}
 
-    for k in arrays:
-        check_identifier(k, w_arr, "array")
-    declare = Declarations(ctx, {k: "array" for k in arrays})
 
-    def sized(section: str, required: bool) -> list[tuple[str, int]]:
-        out = []
-        raw = _mapping(doc, section, ctx)
-        if required and not raw:
-            raise ctx.where(section).error(f"the section '{section}:' is required")
-        for n, s in raw.items():
-            declare(n, section[:-1], section)
-            size = s.get("size") if isinstance(s, Mapping) else None
-            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-                raise ctx.where(section, n).error(
-                    f"{section[:-1]} {n!r} needs 'size: N' (a positive integer) in a "
-                    f"vector-form model, got {size!r}", name=n)
-            if size > limit("vector_size"):
-                raise ctx.where(section, n).error(
-                    f"{section[:-1]} {n!r} has size {size}; the limit is "
-                    f"{limit('vector_size')} (raise it with {env_name('vector_size')})", name=n)
-            out.append((n, size))
-        return out
+def _sized(doc: Mapping[str, Any], ctx: Context, declare: Declarations, section: str,
+           required: bool) -> list[tuple[str, int]]:
+    """Blocks ``name: {size: N}`` of a section (variables or inputs), sizes within limits."""
+    out = []
+    raw = _mapping(doc, section, ctx)
+    if required and not raw:
+        raise ctx.where(section).error(f"the section '{section}:' is required")
+    for n, s in raw.items():
+        declare(n, section[:-1], section)
+        size = s.get("size") if isinstance(s, Mapping) else None
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise ctx.where(section, n).error(
+                f"{section[:-1]} {n!r} needs 'size: N' (a positive integer) in a "
+                f"vector-form model, got {size!r}", name=n)
+        if size > limit("vector_size"):
+            raise ctx.where(section, n).error(
+                f"{section[:-1]} {n!r} has size {size}; the limit is "
+                f"{limit('vector_size')} (raise it with {env_name('vector_size')})", name=n)
+        out.append((n, size))
+    return out
 
-    blocks = sized("variables", True)
-    inputs = sized("inputs", False)
-    sizes = dict(blocks + inputs)
-    kinds = {**{b: "variable" for b, _ in blocks}, **{i: "input" for i, _ in inputs}}
 
-    parameters: dict[str, sp.Expr] = {}
-    for pname, pv in _mapping(doc, "parameters", ctx).items():
-        declare(pname, "parameter", "parameters")
-        value = pv.get("value") if isinstance(pv, Mapping) else pv
-        try:
-            parameters[pname] = exact_value(value, pname)
-        except ParameterError as exc:
-            raise ctx.where("parameters", pname).error(str(exc), name=pname) from None
-
-    names: dict[str, Any] = {}
-    for k, a in arrays.items():
-        names[k] = _MatRef(k, a) if a.ndim == 2 else (
-            sp.Symbol(k, real=True) if a.ndim == 1 else sp.Float(float(a)))
-    for v in [*sizes, *parameters]:
-        names[v] = sp.Symbol(v, real=True)
-
+def _outputs(doc: Mapping[str, Any], ctx: Context, declare: Declarations,
+             names: dict[str, Any], shapes: _Shapes) -> dict[str, tuple[str, np.ndarray, str]]:
+    """Linear read-outs ``name: M@v``; each becomes a name equations may multiply."""
     outputs: dict[str, tuple[str, np.ndarray, str]] = {}
     for oname, text in _mapping(doc, "outputs", ctx).items():
         declare(oname, "output", "outputs")
@@ -110,8 +136,8 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Context, *, base_dir: Path |
 
         def out_mm(a: Any, b: Any, w: Where = w, holder: list[Any] = holder,
                    oname: str = oname) -> Any:
-            if isinstance(a, _MatRef) and isinstance(b, sp.Symbol) and b.name in kinds:
-                _check_cols(a, b.name, sizes[b.name], w)
+            if isinstance(a, _MatRef) and isinstance(b, sp.Symbol) and b.name in shapes.kinds:
+                _check_cols(a, b.name, shapes.sizes[b.name], w)
                 holder.append((a.name, a.M, b.name))
                 return sp.Symbol(f"_out_{oname}")
             raise w.error("an output must be a matrix times a variable, e.g. 'W_out@x'")
@@ -121,69 +147,88 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Context, *, base_dir: Path |
             raise w.error("an output must be a single product 'M@v'", name=oname)
         outputs[oname] = holder[0]
         names[oname] = sp.Symbol(f"_output_{oname}", real=True)
+    return outputs
 
-    equations: list[VectorEquation] = []
+
+class _Products:
+    """The ``@`` of one equation: collects its matrix products ``z_k = M_k v_k`` (folding
+    outputs and products of arrays) and stands a symbol in for each."""
+
+    def __init__(self, w: Where, outputs: dict[str, tuple[str, np.ndarray, str]],
+                 shapes: _Shapes) -> None:
+        self.w, self.outputs, self.shapes = w, outputs, shapes
+        self.products: list[MatrixProduct] = []
+
+    def __call__(self, a: Any, v: Any) -> Any:
+        w = self.w
+        if isinstance(a, _MatRef) and isinstance(v, _MatRef):
+            if a.M.shape[1] != v.M.shape[0]:
+                raise w.error(f"cannot multiply {a.name} {a.M.shape} by {v.name} "
+                              f"{v.M.shape}", name=a.name)
+            return _MatRef(f"{a.name}@{v.name}", a.M @ v.M)
+        if not (isinstance(a, _MatRef) and isinstance(v, sp.Symbol)):
+            raise w.error("'@' needs a 2-D array on the left and a vector (variable, input "
+                          "or output) or another 2-D array on the right")
+        nm = v.name
+        M, label = a.M, a.name
+        if nm.startswith("_output_"):
+            oname = nm[len("_output_"):]
+            on, oM, operand = self.outputs[oname]
+            _check_cols(a, oname, oM.shape[0], w)
+            M, label, nm = a.M @ oM, f"{a.name}@{on}", operand
+        elif nm in self.shapes.kinds:
+            _check_cols(a, nm, self.shapes.sizes[nm], w)
+        else:
+            raise w.error(f"'{a.name}@{nm}': the right operand of '@' must be a "
+                          "vector variable, input or output", name=nm)
+        sym = sp.Symbol(f"_z{len(self.products)}", real=True)
+        self.products.append(MatrixProduct(sym, label, M, nm, self.shapes.kinds[nm]))
+        return sym
+
+
+def _vector_equations(doc: Mapping[str, Any], ctx: Context, blocks: list[tuple[str, int]],
+                      names: dict[str, Any], outputs: dict[str, tuple[str, np.ndarray, str]],
+                      shapes: _Shapes) -> list[VectorEquation]:
+    """One elementwise equation per variable block, its products and sizes checked."""
     eq_entries = _mapping(doc, "equations", ctx)
     for b, _ in blocks:
         if b not in eq_entries:
             raise ctx.where("equations").error(f"variable {b!r} has no equation", name=b)
     for e in eq_entries:
-        if e not in sizes or kinds[e] != "variable":
+        if e not in shapes.sizes or shapes.kinds[e] != "variable":
             raise ctx.where("equations", e).error(f"equation for {e!r}, which is not a "
                                                   "declared variable", name=str(e))
+    equations: list[VectorEquation] = []
     for b, size in blocks:
         w = ctx.where("equations", b)
-        products: list[MatrixProduct] = []
-
-        def mm(a: Any, v: Any, w: Where = w, products: list[MatrixProduct] = products) -> Any:
-            if isinstance(a, _MatRef) and isinstance(v, _MatRef):
-                if a.M.shape[1] != v.M.shape[0]:
-                    raise w.error(f"cannot multiply {a.name} {a.M.shape} by {v.name} "
-                                  f"{v.M.shape}", name=a.name)
-                return _MatRef(f"{a.name}@{v.name}", a.M @ v.M)
-            if isinstance(a, _MatRef) and isinstance(v, sp.Symbol):
-                nm = v.name
-                M, label = a.M, a.name
-                if nm.startswith("_output_"):
-                    oname = nm[len("_output_"):]
-                    on, oM, operand = outputs[oname]
-                    _check_cols(a, oname, oM.shape[0], w)
-                    M, label, nm = a.M @ oM, f"{a.name}@{on}", operand
-                elif nm in kinds:
-                    _check_cols(a, nm, sizes[nm], w)
-                else:
-                    raise w.error(f"'{a.name}@{nm}': the right operand of '@' must be a "
-                                  "vector variable, input or output", name=nm)
-                sym = sp.Symbol(f"_z{len(products)}", real=True)
-                products.append(MatrixProduct(sym, label, M, nm, kinds[nm]))
-                return sym
-            raise w.error("'@' needs a 2-D array on the left and a vector (variable, input "
-                          "or output) or another 2-D array on the right")
-
+        mm = _Products(w, outputs, shapes)
         g = parse_expression(eq_entries[b], names, w, matmul=mm)
         if isinstance(g, _MatRef):
             raise w.error("equation is a bare matrix; multiply it by a vector", name=b)
         g = sp.sympify(g)
-        for pr in products:
-            if pr.M.shape[0] != size:
-                raise w.error(f"'{pr.matrix_name}@{pr.operand}' has {pr.M.shape[0]} rows but "
-                              f"{b!r} has size {size}", name=pr.matrix_name)
-        for s in g.free_symbols:
-            if s.name.startswith("_output_"):
-                raise w.error(f"output {s.name[8:]!r} may only appear as 'M@{s.name[8:]}' "
-                              "in this version", name=s.name[8:])
-            if s.name in sizes and sizes[s.name] != size:
-                raise w.error(f"{s.name!r} (size {sizes[s.name]}) is used elementwise in the "
-                              f"equation of {b!r} (size {size})", name=s.name)
-            if s.name in arrays and arrays[s.name].shape != (size,):
-                raise w.error(f"array {s.name!r} has shape {arrays[s.name].shape}, expected "
-                              f"({size},) to act elementwise on {b!r}", name=s.name)
-        equations.append(VectorEquation(b, g, tuple(products), str(eq_entries[b])))
+        _check_elementwise(g, mm.products, b, size, w, shapes)
+        equations.append(VectorEquation(b, g, tuple(mm.products), str(eq_entries[b])))
+    return equations
 
-    return VectorModel(name=str(doc["name"]), kind=kind, blocks=tuple(blocks),  # type: ignore
-                       inputs_sized=tuple(inputs), parameters=parameters, arrays=arrays,
-                       outputs=outputs, equations_v=tuple(equations),
-                       title=str(doc.get("title") or ""), source=file)
+
+def _check_elementwise(g: sp.Expr, products: list[MatrixProduct], b: str, size: int, w: Where,
+                       shapes: _Shapes) -> None:
+    """Every product has ``size`` rows; every vector and 1-D array in ``g`` has ``size``
+    elements; outputs appear only inside products."""
+    for pr in products:
+        if pr.M.shape[0] != size:
+            raise w.error(f"'{pr.matrix_name}@{pr.operand}' has {pr.M.shape[0]} rows but "
+                          f"{b!r} has size {size}", name=pr.matrix_name)
+    for s in g.free_symbols:
+        if s.name.startswith("_output_"):
+            raise w.error(f"output {s.name[8:]!r} may only appear as 'M@{s.name[8:]}' "
+                          "in this version", name=s.name[8:])
+        if s.name in shapes.sizes and shapes.sizes[s.name] != size:
+            raise w.error(f"{s.name!r} (size {shapes.sizes[s.name]}) is used elementwise in the "
+                          f"equation of {b!r} (size {size})", name=s.name)
+        if s.name in shapes.arrays and shapes.arrays[s.name].shape != (size,):
+            raise w.error(f"array {s.name!r} has shape {shapes.arrays[s.name].shape}, expected "
+                          f"({size},) to act elementwise on {b!r}", name=s.name)
 
 
 def _mapping(doc: Mapping[str, Any], section: str, ctx: Context) -> Mapping[str, Any]:

@@ -37,6 +37,7 @@ import numpy as np
 
 from .._typing import Array
 from ..errors import ParameterError
+from ..flow.pulse import hold_input
 from ..results.attractors import AttractorSet, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
 from ..results.network import Connection, ExcitableNetwork, ThresholdCertificate, node_target_name
@@ -602,13 +603,52 @@ def _best_switches(switches: list[Switch]) -> dict[int, Switch]:
 def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
                        max_threshold: float | None, k_max: int, refine: bool,
                        n_verify: int) -> list[Connection]:
-    c, oracle = ctx.c, ctx.oracle
-    xi = ctx.N[i]
+    """Every connection out of node ``i`` by state-space kicks: geometric brackets, refined
+    to ``rtol``, then (all directions admissible) the certified global search."""
+    oracle = ctx.oracle
     n_before = oracle.trajectories
+    rays, hints_of, a_hi = _rays(ctx, i, dirs, max_threshold, k_max)
+    sw = _geometric_switches(ctx, i, rays, hints_of, a_hi, named=dirs is not None)
+    best, nrefs = _refined(ctx, i, sw, refine and dirs is None)
+    certs: dict[int, ThresholdCertificate] = {}
+    if dirs is None and ctx.certify:
+        best, certs = _global_search(ctx, i, best)
+    elif dirs is not None:
+        certs = {j: _ray_certificate(ctx, oracle.trajectories - n_before) for j in best}
+    if ctx.nearest_only and best:
+        j0 = min(best, key=lambda j: best[j].hi)
+        best = {j0: best[j0]}
+    rng = np.random.default_rng(ctx.seed + i)
+    out: list[Connection] = []
+    for j, s in sorted(best.items(), key=lambda kv: kv[1].hi):
+        verified = 0
+        cert = certs.get(j)
+        if cert is not None and np.isfinite(cert.lower_bound) and cert.lower_bound > s.lo:
+            # a witness below the bound: the bound's slope model failed here; say only what
+            # the witness shows
+            cert = replace(cert, lower_bound=s.lo)
+        if cert is None or cert.method == "multi-start":
+            s, verified = _verify(ctx, s, rng, n_verify, max_threshold)
+        via, _ = ctx.via(s.ray.start(s.hi)[0]) if j >= 0 else (None, -1)
+        out.append(Connection(
+            source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (s.lo + s.hi), space="state",
+            kind="excitable", direction=s.ray.direction, via=via, bracket=(s.lo, s.hi),
+            trajectories=0, verified=verified, refinements=nrefs.get(j, 0), certificate=cert))
+    # cost per connection: the node's trajectories shared among its connections
+    if out:
+        per = (oracle.trajectories - n_before) // len(out)
+        out = [replace(cn, trajectories=per) for cn in out]
+    return out
+
+
+def _rays(ctx: _Ctx, i: int, dirs: list[Array] | None, max_threshold: float | None,
+          k_max: int) -> tuple[list[Ray], list[list[float]], list[float]]:
+    """Rays from node ``i`` (named directions, else the saddles' geometry, else the coordinate
+    axes), each with its amplitude hints and the largest amplitude to scan."""
+    c = ctx.c
     cands: list[tuple[Array, float, int | None]]
     if dirs is not None:
         cands = [(ctx.unit(v), max_threshold or 2.0, None) for v in dirs]
-        refine = False
     else:
         cands = _candidates(ctx, i, max_threshold, k_max)
         if not cands:  # no saddles known: fall back to the coordinate directions
@@ -629,14 +669,20 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
             dirs_u.append(v)
             hints_of.append([h])
             tags.append(sk)
-    rays = [Ray(i, xi, v, tag=sk) for v, sk in zip(dirs_u, tags)]
+    rays = [Ray(i, ctx.N[i], v, tag=sk) for v, sk in zip(dirs_u, tags)]
     a_hi = [max(min(2.0 * max(hs), max_threshold) if max_threshold else 2.0 * max(hs), 1e-9)
             for hs in hints_of]
-    # Geometry first: a hint (distance to a saddle's tangent plane, or to the saddle) is
-    # usually within 10% of a switch, so two trajectories bracket it; rays where no probe
-    # brackets anything are scanned on a grid.
+    return rays, hints_of, a_hi
+
+
+def _geometric_switches(ctx: _Ctx, i: int, rays: list[Ray], hints_of: list[list[float]],
+                        a_hi: list[float], named: bool) -> list[Switch]:
+    """Brackets of the first switches along the rays. A hint (distance to a saddle's tangent
+    plane, or to the saddle) is usually within 10% of a switch, so two trajectories bracket
+    it; rays where no probe brackets anything are scanned on a grid."""
+    oracle = ctx.oracle
     probes = [(k, h) for k, hs in enumerate(hints_of) for h in hs]
-    if dirs is None:
+    if not named:
         outcomes = evaluate(oracle, [rays[k] for k, _ in probes] * 2,
                             [_LO * h for _, h in probes] + [_HI * h for _, h in probes])
         lo_o, hi_o = outcomes[: len(probes)], outcomes[len(probes):]
@@ -667,45 +713,23 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
     if ctx.nearest_only and sw and not ctx.certify:  # minimal critical shock, uncertified
         cut = min(x.hi for x in sw if x.target != i)
         sw = [x for x in sw if x.lo < cut and x.target != i]
-    # coarse brackets first (1e-3): only the best per target is refined to rtol
+    return sw
+
+
+def _refined(ctx: _Ctx, i: int, sw: list[Switch], refine: bool
+             ) -> tuple[dict[int, Switch], dict[int, int]]:
+    """The best switch per target: coarse brackets first (1e-3), then only the best per
+    target turned towards the boundary normal (``refine``) and bisected to ``rtol``."""
     coarse = max(ctx.rtol, 1e-3)
-    bisect_switches(oracle, sw, coarse, prune=True)
+    bisect_switches(ctx.oracle, sw, coarse, prune=True)
     best = _best_switches(sw)
-    rng = np.random.default_rng(ctx.seed + i)
     nrefs: dict[int, int] = {}
     for j, s in list(best.items()):
         nrefs[j] = 0
         if refine and j >= 0:
             best[j], nrefs[j] = _refine(ctx, s, coarse)
-        bisect_switches(oracle, [best[j]], ctx.rtol)
-    certs: dict[int, ThresholdCertificate] = {}
-    if dirs is None and ctx.certify:
-        best, certs = _global_search(ctx, i, best)
-    elif dirs is not None:
-        certs = {j: _ray_certificate(ctx, oracle.trajectories - n_before) for j in best}
-    if ctx.nearest_only and best:
-        j0 = min(best, key=lambda j: best[j].hi)
-        best = {j0: best[j0]}
-    out: list[Connection] = []
-    for j, s in sorted(best.items(), key=lambda kv: kv[1].hi):
-        verified = 0
-        cert = certs.get(j)
-        if cert is not None and np.isfinite(cert.lower_bound) and cert.lower_bound > s.lo:
-            # a witness below the bound: the bound's slope model failed here; say only what
-            # the witness shows
-            cert = replace(cert, lower_bound=s.lo)
-        if cert is None or cert.method == "multi-start":
-            s, verified = _verify(ctx, s, rng, n_verify, max_threshold)
-        via, _ = ctx.via(s.ray.start(s.hi)[0]) if j >= 0 else (None, -1)
-        out.append(Connection(
-            source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (s.lo + s.hi), space="state",
-            kind="excitable", direction=s.ray.direction, via=via, bracket=(s.lo, s.hi),
-            trajectories=0, verified=verified, refinements=nrefs.get(j, 0), certificate=cert))
-    # cost per connection: the node's trajectories shared among its connections
-    if out:
-        per = (oracle.trajectories - n_before) // len(out)
-        out = [replace(cn, trajectories=per) for cn in out]
-    return out
+        bisect_switches(ctx.oracle, [best[j]], ctx.rtol)
+    return best, nrefs
 
 
 def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
@@ -894,17 +918,7 @@ def _input_connections(ctx: _Ctx, i: int, pulses: InputPulses,
 def _pulse_kick(c: Any, ray: Ray, a: float) -> Array:
     """State displacement produced by the pulse (the state-space picture of an input)."""
     assert ray.pulse is not None
-    x = ray.x0.copy()
-    u = a * ray.pulse
-    if c.kind == "map":
-        for _ in range(ray.width):
-            x = c.f(x, u)
-        return x - ray.x0
-    from scipy.integrate import solve_ivp
-
-    sol = solve_ivp(lambda t, y: c.f(y, u), (0, ray.width), x, method="LSODA",
-                    jac=lambda t, y: c.jac(y, u), rtol=1e-9, atol=1e-11)
-    return sol.y[:, -1] - ray.x0
+    return hold_input(c, ray.x0.copy(), a * ray.pulse, ray.width) - ray.x0
 
 
 def _attracting_nonhyperbolic(c: Any, eqs: list[Any], node_eqs: list[Any], notes: list[str]

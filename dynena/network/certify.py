@@ -477,9 +477,11 @@ def _multi_start(gs: GlobalSearch, n: int, targets: list[int], n_starts: int,
     rays = gs.scan(S)
     minima: dict[int, list[float]] = {j: [] for j in targets}
     for j in targets:
-        hit = sorted((r for r in rays if j in r.hits and r.hits[j].bisected),
-                     key=lambda r: r.hits[j].hi)[:1]
+        # the scan leaves hits as radial brackets: bisect the best before descending from it
+        hit = sorted((r for r in rays if j in r.hits), key=lambda r: r.hits[j].hi)[:3]
         for r in hit:
+            if not r.hits[j].bisected:
+                gs.bisect([r])
             minima[j].append(_descend(gs, r, j, rng, descent_iters))
     return minima
 
@@ -601,8 +603,7 @@ def search_node(
                 radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
                 trajectories=gs.used, tolerance=tol)
         certs.pop(EXIT, None)
-        certs.pop(EXIT, None)
-    return gs, certs
+        return gs, certs
     rng = np.random.default_rng(seed)
     minima = _multi_start(gs, n, targets, n_starts, seeds_s, rng,
                           descent_iters=0 if coarse else 15)
@@ -611,7 +612,8 @@ def search_node(
         certs[j] = _found(gs, tol)
     for j in targets:
         ms = np.array(minima.get(j, []))
-        best = gs.upper.get(j, np.inf)
+        # the best value known: a bound from elsewhere or a descent's own minimum
+        best = min([gs.upper.get(j, np.inf), *ms])
         reached = int(np.sum(ms <= best * (1 + 1e-3))) if len(ms) else 0
         certs[j] = ThresholdCertificate(
             method="multi-start", status=Status.BUDGET if gs.exhausted else Status.MULTI_START,

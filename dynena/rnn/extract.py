@@ -32,6 +32,7 @@ from ..equilibrium import find_equilibria
 from ..equilibrium.api import distinct_points
 from ..equilibrium.classify import classify, eigen_sorted
 from ..equilibrium.newton import batched_newton
+from ..flow.pulse import hold_input
 from ..network import InputPulses, excitable_network
 from ..network.outcome import OutcomeOracle
 from ..network.via import closest_saddle
@@ -326,15 +327,7 @@ def _slow_points_from_seeds(c: Any, seeds: Array, stable_states: Array, tol: flo
 def _after_pulse(c: Any, x: Array, ch: int, sign: int, a: float, width: int) -> Array:
     u = np.zeros(len(c.input_names))
     u[ch] = sign * a
-    if c.kind == "ode":
-        from scipy.integrate import solve_ivp
-
-        sol = solve_ivp(lambda t, y: c.f(y, u), (0.0, float(width)), x, method="LSODA",
-                        jac=lambda t, y: c.jac(y, u), rtol=1e-8, atol=1e-10)
-        return sol.y[:, -1]
-    for _ in range(width):
-        x = c.f(x, u)
-    return x
+    return hold_input(c, x, u, width, rtol=1e-8, atol=1e-10)
 
 
 def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array, src: int

@@ -207,3 +207,20 @@ def test_nearest_only_gives_the_minimal_critical_shock(models_dir):
         # the same number as the smallest threshold of the full run (the search is the same)
         assert cs[0].threshold == pytest.approx(
             min(c.threshold for c in full.connections if c.source == nid), rel=1e-9)
+
+
+def test_above_three_dimensions_every_threshold_has_a_multi_start_certificate():
+    """Dimension 4: a double well in x with three decaying coordinates (w driven by x·y).
+    The threshold is exactly 1 (x must cross 0). The multi-start search was unreachable code
+    once (connections came out with no certificate at all); each must now carry one, with
+    descents that reached the best value."""
+    m = dynena.load_document({
+        "dynena": 1, "name": "well4", "variables": {v: {"range": [-2, 2]} for v in "xyzw"},
+        "equations": {"x": "x - x**3", "y": "-y", "z": "-2*z", "w": "-3*w + x*y"}})
+    net = dynena.excitable_network(m)
+    assert len(net.edges) == 2 and net.success
+    for c in net.edges:
+        assert c.threshold == pytest.approx(1.0, abs=1e-5)
+        k = c.certificate
+        assert k is not None and k.method == "multi-start" and k.status == "multi-start"
+        assert k.descents >= 1 and k.reached_best >= 1 and k.spread == pytest.approx(0, abs=1e-3)
