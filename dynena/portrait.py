@@ -8,11 +8,12 @@ component projection of the equilibria and of short trajectories from kicked nod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ._typing import Array
+from .compile.system import CompiledSystem
+from .model.protocol import SystemModel
 from .results.equilibria import EquilibriumSet
 
 __all__ = ["Portrait", "phase_portrait"]
@@ -37,7 +38,7 @@ def _project(X: Array, mean: Array, P: Array) -> Array:
     return (X - mean) @ P.T
 
 
-def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
+def phase_portrait(model: SystemModel | CompiledSystem, eqset: EquilibriumSet, *, resolution: int = 25,
                    t_manifold: float = 50.0) -> Portrait:
     """Compute the portrait data for ``model`` and its equilibria.
 
@@ -65,11 +66,11 @@ def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
         gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], resolution),
                              np.linspace(lo[1], hi[1], resolution))
         F = c.f_batch(np.column_stack([gx.ravel(), gy.ravel()]))
-        if c.kind == "map":
+        if c.dynamics.is_map:
             F = F - np.column_stack([gx.ravel(), gy.ravel()])
         curves = []
         for e in eqs:
-            if e.stability != "saddle" or c.kind != "ode":
+            if e.stability != "saddle" or c.dynamics.is_map:
                 continue
             for style, vecs, sign_t in (("unstable", e.unstable_vectors, 1.0),
                                         ("stable", e.stable_vectors, -1.0)):
@@ -106,7 +107,7 @@ def phase_portrait(model: Any, eqset: EquilibriumSet, *, resolution: int = 25,
             continue
         for side in (1, -1):
             x0 = e.state + side * 1e-4 * e.unstable_vectors[0]
-            tr = simulate(c, x0, t_manifold if c.kind == "ode" else 300,
+            tr = simulate(c, x0, t_manifold if not c.dynamics.is_map else 300,
                           stop_at_equilibrium=True, eq_tol=1e-8)
             curves.append(("unstable", _project(tr.x, mean, P)))
     return Portrait("projection", ("PC1", "PC2"), curves=tuple(curves), points=pts,

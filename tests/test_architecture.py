@@ -104,3 +104,11 @@ def test_the_checks_see_a_violation(tmp_path):
     lazy = [t for t, _ in _imports("dynena.cli.main")]
     assert "dynena._version" in lazy
     assert LEVEL["report"] > LEVEL["network"] > LEVEL["flow"] > LEVEL["compile"]
+
+
+def test_every_trajectory_is_computed_in_the_flow_layer():
+    """Analyses ask the flow layer (simulate, the oracle, advance, variational) for
+    trajectories; none integrates on its own."""
+    bad = [str(f.relative_to(PKG)) for f in PKG.rglob("*.py")
+           if "solve_ivp(" in f.read_text() and f.relative_to(PKG).parts[0] != "flow"]
+    assert bad == []

@@ -23,7 +23,10 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
 from ..flow.oracle import DIVERGED, UNDECIDED, UNKNOWN, OutcomeOracle
+from ..flow.variational import tangent
+from ..model.protocol import SystemModel
 from ..results.attractors import AperiodicAttractor, AttractorSet, BasinEstimate, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
 from ..results.status import Status
@@ -32,7 +35,7 @@ from .periodic import limit_cycle_from, map_cycle_from
 __all__ = ["find_attractors", "node_oracle"]
 
 
-def node_oracle(c: Any, equilibria: EquilibriumSet, node_eqs: list[Any],
+def node_oracle(c: CompiledSystem, equilibria: EquilibriumSet, node_eqs: list[Any],
                 orbits: list[PeriodicOrbit], aperiodic: list[AperiodicAttractor] | None = None,
                 t_max: float | None = None) -> OutcomeOracle:
     """The outcome oracle whose nodes are ``node_eqs``, then ``orbits``, then ``aperiodic``."""
@@ -47,7 +50,7 @@ def node_oracle(c: Any, equilibria: EquilibriumSet, node_eqs: list[Any],
 
 
 def find_attractors(
-    model: Any,
+    model: SystemModel | CompiledSystem,
     equilibria: EquilibriumSet | None = None,
     *,
     box: Any = None,
@@ -160,7 +163,7 @@ def find_attractors(
                         status=Status.BUDGET if budget_hit else Status.OK)
 
 
-def _new_attractors(c: Any, states: list[Array], orbits: list[PeriodicOrbit],
+def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[PeriodicOrbit],
                     aper: list[AperiodicAttractor], max_period: int) -> bool:
     """Resolve the final states of unknown starts into new orbits or aperiodic attractors."""
     found = False
@@ -168,7 +171,7 @@ def _new_attractors(c: Any, states: list[Array], orbits: list[PeriodicOrbit],
         if _known(x, orbits, aper):
             continue
         oid = f"C{len(orbits)}"
-        if c.kind == "map":
+        if c.dynamics.is_map:
             o = map_cycle_from(c, x, max_period=max_period, oid=oid)
         else:
             o = limit_cycle_from(c, x, oid=oid)
@@ -197,11 +200,11 @@ def _known(x: Array, orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor]
     return False
 
 
-def _aperiodic_from(c: Any, x: Array, aid: str, n_points: int = 2000) -> AperiodicAttractor | None:
+def _aperiodic_from(c: CompiledSystem, x: Array, aid: str, n_points: int = 2000) -> AperiodicAttractor | None:
     """The tail cloud of a bounded non-periodic trajectory and its Lyapunov estimate."""
     from ..flow.simulation import simulate
 
-    if c.kind == "map":
+    if c.dynamics.is_map:
         tr = simulate(c, x, 4 * n_points)
         if not tr.success:
             return None
@@ -224,16 +227,13 @@ def _aperiodic_from(c: Any, x: Array, aid: str, n_points: int = 2000) -> Aperiod
     return AperiodicAttractor(aid, P, _lyapunov(c, P[0]), tuple(c.names))
 
 
-def _lyapunov(c: Any, x: Array, steps: int = 2000, dt: float = 0.5) -> float:
+def _lyapunov(c: CompiledSystem, x: Array, steps: int = 2000, dt: float = 0.5) -> float:
     """Largest Lyapunov exponent by tangent propagation with renormalisation."""
-    from scipy.integrate import solve_ivp
-
     rng = np.random.default_rng(1)
     v = rng.standard_normal(c.n)
     v /= np.linalg.norm(v)
     total = 0.0
-    n = c.n
-    if c.kind == "map":
+    if c.dynamics.is_map:
         for _ in range(steps):
             v = c.jac(x) @ v
             x = c.f(x)
@@ -243,10 +243,7 @@ def _lyapunov(c: Any, x: Array, steps: int = 2000, dt: float = 0.5) -> float:
         return total / steps
     k = 200
     for _ in range(k):
-        y0 = np.concatenate([x, v])
-        sol = solve_ivp(lambda t, y: np.concatenate([c.f(y[:n]), c.jac(y[:n]) @ y[n:]]),
-                        (0.0, dt), y0, rtol=1e-8, atol=1e-10)
-        x, v = sol.y[:n, -1], sol.y[n:, -1]
+        x, v = tangent(c, x, v, dt)
         nv = float(np.linalg.norm(v))
         total += np.log(max(nv, 1e-300))
         v /= max(nv, 1e-300)
@@ -277,7 +274,7 @@ def _uncertainty(oracle: OutcomeOracle, X: Array, out: Array, lo: Array, hi: Arr
     eps = (1e-2 * diag, 1e-3 * diag)
     # pairs are drawn until the small ε shows enough boundary crossings (binomial noise
     # ~ 1/sqrt(k)) or the cap is reached (cheap for maps, costly for ODEs)
-    cap = 8192 if oracle.model.kind == "map" else 2048
+    cap = 8192 if oracle.model.dynamics.is_map else 2048
     decided = np.flatnonzero(out != UNKNOWN)  # a pair from an undecided start says nothing
     if len(decided) < 2:
         return {"epsilon": list(eps), "fraction": [0.0, 0.0], "mismatches": [0, 0],

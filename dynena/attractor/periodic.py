@@ -12,18 +12,17 @@ r"""Periodic orbits from a state on (or near) them, polished with the exact Jaco
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
+from ..flow.variational import monodromy, orbit
 from ..results.attractors import PeriodicOrbit
 
 __all__ = ["map_cycle_from", "limit_cycle_from"]
 
 
-def map_cycle_from(c: Any, x: Array, *, max_period: int = 64, settle: int = 2000,
+def map_cycle_from(c: CompiledSystem, x: Array, *, max_period: int = 64, settle: int = 2000,
                    tol: float = 1e-7, oid: str = "C?") -> PeriodicOrbit | None:
     """The k-cycle that the orbit of ``x`` settles on, or None (no period ≤ ``max_period``)."""
     X = np.empty((settle + 2 * max_period + 1, c.n))
@@ -70,30 +69,10 @@ def map_cycle_from(c: Any, x: Array, *, max_period: int = 64, settle: int = 2000
                          bool(np.max(np.abs(mult)) < 1 - 1e-9), res, tuple(c.names))
 
 
-def _flow(c: Any, x0: Array, T: float, rtol: float = 1e-10, dense: bool = False) -> Any:
-    with np.errstate(all="ignore"):
-        return solve_ivp(lambda t, x: c.f(x), (0.0, T), x0, method="LSODA",
-                         jac=lambda t, x: c.jac(x), rtol=rtol, atol=1e-12, dense_output=dense)
-
-
-def _monodromy(c: Any, x0: Array, T: float) -> tuple[Array, Array]:
-    n = c.n
-
-    def rhs(t: float, y: Array) -> Array:
-        x, Phi = y[:n], y[n:].reshape(n, n)
-        return np.concatenate([c.f(x), (c.jac(x) @ Phi).ravel()])
-
-    y0 = np.concatenate([x0, np.eye(n).ravel()])
-    with np.errstate(all="ignore"):
-        sol = solve_ivp(rhs, (0.0, T), y0, method="LSODA", rtol=1e-10, atol=1e-12)
-    y = sol.y[:, -1]
-    return y[:n], y[n:].reshape(n, n)
-
-
-def limit_cycle_from(c: Any, x: Array, *, t_tail: float = 200.0, samples: int = 1000,
+def limit_cycle_from(c: CompiledSystem, x: Array, *, t_tail: float = 200.0, samples: int = 1000,
                      tol: float = 1e-8, oid: str = "C?") -> PeriodicOrbit | None:
     """The limit cycle that the trajectory of ``x`` settles on, or None."""
-    sol = _flow(c, x, t_tail, rtol=1e-9, dense=True)
+    sol = orbit(c, x, t_tail, rtol=1e-9, dense=True)
     if sol.status < 0 or not np.all(np.isfinite(sol.y[:, -1])):
         return None
     xr = sol.y[:, -1]
@@ -116,7 +95,7 @@ def limit_cycle_from(c: Any, x: Array, *, t_tail: float = 200.0, samples: int = 
     T = float(np.median(np.diff(tc)))
     z = xr.copy()
     for _ in range(12):  # shooting Newton with the phase condition f(xr)·(z - xr) = 0
-        xT, M = _monodromy(c, z, T)
+        xT, M = monodromy(c, z, T)
         R = np.concatenate([xT - z, [fr @ (z - xr)]])
         if np.linalg.norm(R[:-1]) < tol * (1 + np.linalg.norm(z)):
             break
@@ -131,9 +110,9 @@ def limit_cycle_from(c: Any, x: Array, *, t_tail: float = 200.0, samples: int = 
         z, T = z + d[:c.n], T + d[c.n]
         if not (np.isfinite(T) and T > 0):
             return None
-    xT, M = _monodromy(c, z, T)
+    xT, M = monodromy(c, z, T)
     res = float(np.linalg.norm(xT - z))
-    s = _flow(c, z, T, dense=True)
+    s = orbit(c, z, T, dense=True)
     pts = s.sol(np.linspace(0.0, T, samples, endpoint=False)).T
     # closed relative to the orbit's own size: a tiny loop around a weak focus closes to
     # 1e-8 absolute while it is a spiral, not an orbit

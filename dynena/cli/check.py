@@ -17,6 +17,7 @@ def register(sub: Any) -> None:
 
 
 from ..model.values import format_value as exact_text
+from ..model.vector import VectorModel
 
 
 def summary(model: Any) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def summary(model: Any) -> dict[str, Any]:
     c = compile_model(model)
     x = np.zeros(c.n)
     for k, name in enumerate(c.names):
-        r = getattr(model, "ranges", {}).get(name)
+        r = model.ranges.get(name)
         if r:
             x[k] = 0.5 * (r[0] + r[1]) + 0.1234 * (r[1] - r[0])
     J = c.jac(x + 0.0137)  # a generic point: structural zeros stay zero
@@ -34,22 +35,22 @@ def summary(model: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         "model": model.name, "title": model.title, "kind": model.kind, "source": model.source,
         "n": c.n,
-        "variables": [{"name": v, "range": list(getattr(model, "ranges", {}).get(v, []))
-                       or None} for v in model.variables] if not hasattr(model, "blocks") else
+        "variables": [{"name": v, "range": list(model.ranges.get(v, []))
+                       or None} for v in model.variables] if not isinstance(model, VectorModel) else
         [{"name": b, "size": s} for b, s in model.blocks],
         "parameters": {k: {"value": float(v), "exact": exact_text(v)}
                        for k, v in model.parameters.items()},
         "inputs": list(model.inputs),
         "equations": dict(model.texts),
-        "definitions": {k: str(v) for k, v in (getattr(model, "definitions", {}) or {}).items()},
-        "directions": dict(getattr(model, "directions", {}) or {}),
-        "states": dict(getattr(model, "states", {}) or {}),
+        "definitions": {k: str(v) for k, v in model.definitions.items()},
+        "directions": dict(model.directions),
+        "states": dict(model.states),
         "jacobian": {"nonzeros": nnz, "density": nnz / c.n**2,
-                     "structure": "structured (diag + matrix products)" if hasattr(model, "blocks")
+                     "structure": "structured (diag + matrix products)" if isinstance(model, VectorModel)
                      else "sparse symbolic"},
         "codegen": {k: c.stats[k] for k in ("cached", "derive_s", "generate_s", "lines")},
     }
-    if c.n <= 12 and not hasattr(model, "blocks"):
+    if c.n <= 12 and not isinstance(model, VectorModel):
         out["jacobian"]["pattern"] = ["".join("x" if J[i, j] != 0 else "." for j in range(c.n))
                                       for i in range(c.n)]
         out["jacobian"]["symbolic"] = [[str(e) for e in row] for row in model.jacobian().tolist()]

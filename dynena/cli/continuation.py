@@ -80,4 +80,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _state_names(model: Any) -> tuple[str, ...]:
-    return tuple(getattr(model, "state_names", None) or model.variables)
+    return tuple(model.state_names)

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         except ParameterError as exc:
             raise ParameterError(f"--from {args.start}: {exc}") from None
         p0 = float(model.parameters[args.param])
-        rng = getattr(model, "parameter_ranges", {}).get(args.param, (p0 - 10, p0 + 10))
+        rng = model.parameter_ranges.get(args.param, (p0 - 10, p0 + 10))
         c, k = write_auto_files(model, args.param, args.auto, p_range=rng, start=e.state)
         progress(f"starting at {e.id}; run: gcc -c {c.name} ... (see docs/auto07p.md)")
         print(c)

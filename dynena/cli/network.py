@@ -64,7 +64,7 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
     from ..network import InputPulses, excitable_network
 
     weights = _weights(getattr(args, "weights", None),
-                       getattr(model, "n", None) or len(model.variables))
+                       model.n)
 
     progress(f"equilibria of {model.name}")
     eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False))

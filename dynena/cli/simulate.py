@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.x0:
         x0 = parse_state(args.x0, c.names, option="--x0")
     else:
-        x0 = np.array([np.mean(getattr(model, "ranges", {}).get(v, (0.0, 0.0))) for v in c.names])
+        x0 = np.array([np.mean(model.ranges.get(v, (0.0, 0.0))) for v in c.names])
     progress(f"simulating {model.name} from {np.array2string(x0, precision=4)[:80]}")
     u = parse_state(args.u, tuple(c.input_names), "input", option="--u") if args.u else None
     tr = simulate(c, x0, args.t_end, u=u, method=args.method, max_steps=args.max_steps,

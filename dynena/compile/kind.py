@@ -14,6 +14,7 @@ an equilibrium is the number of such eigenvalues. Analyses ask ``c.dynamics`` in
 branching on ``c.kind``.
 
 >>> import numpy as np
+import numpy.typing as npt
 >>> from dynena.compile.kind import ODE, MAP
 >>> w = np.array([0.5, -2.0])
 >>> ODE.unstable_dimension(w), MAP.unstable_dimension(w)
@@ -24,13 +25,17 @@ True
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from .._typing import Array, KindName
 
 __all__ = ["Kind", "ODE", "MAP", "kind_of"]
+
+Eigenvalues: TypeAlias = npt.NDArray[Any]
+"""Eigenvalues (complex, or real when all are real)."""
 
 
 class Kind:
@@ -49,30 +54,30 @@ class Kind:
         batch ``(B, n, n)``)."""
         return J - np.eye(J.shape[-1]) if self.is_map else J
 
-    def condition_eigenvalues(self, w: Array) -> Array:
+    def condition_eigenvalues(self, w: Eigenvalues) -> Array:
         """Eigenvalues of the condition's Jacobian from those of :math:`J`."""
         return w - 1 if self.is_map else w
 
-    def growth(self, w: Array) -> Array:
+    def growth(self, w: Eigenvalues) -> Array:
         """Signed distance of each eigenvalue to the stability boundary (> 0 unstable)."""
         return np.abs(w) - 1.0 if self.is_map else np.real(w)
 
-    def dominance(self, w: Array) -> Array:
+    def dominance(self, w: Eigenvalues) -> Array:
         """Ordering key: larger means more unstable (Re λ, or |λ| for a map)."""
         return np.abs(w) if self.is_map else np.real(w)
 
-    def rate(self, w: Array) -> Array:
+    def rate(self, w: Eigenvalues) -> Array:
         """Exponential rate per time unit (per step for a map), without sign."""
         if self.is_map:
             with np.errstate(divide="ignore"):
-                return np.abs(np.log(np.abs(w) + 1e-300))
-        return np.abs(np.real(w))
+                return np.asarray(np.abs(np.log(np.abs(w) + 1e-300)), dtype=float)
+        return np.asarray(np.abs(np.real(w)), dtype=float)
 
-    def unstable_dimension(self, w: Array, tol: float = 1e-9) -> int:
+    def unstable_dimension(self, w: Eigenvalues, tol: float = 1e-9) -> int:
         """Number of eigenvalues whose growth exceeds ``tol``."""
         return int(np.sum(self.growth(np.asarray(w)) > tol))
 
-    def is_stable(self, w: Array) -> bool:
+    def is_stable(self, w: Eigenvalues) -> bool:
         """Every eigenvalue strictly inside the stability region."""
         return bool(np.all(self.growth(np.asarray(w)) < 0))
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
+
 from .._typing import Array, KindName
 from ..model.protocol import SystemModel
 from .kind import Kind
 
-__all__ = ["CompiledSystem"]
+__all__ = ["CompiledSystem", "state_vector"]
 
 
 @runtime_checkable
@@ -54,3 +56,12 @@ class CompiledSystem(Protocol):
     def parameter_values(self) -> dict[str, float]: ...
     def with_parameters(self, values: Mapping[str, Any] | None = None, **kw: Any
                         ) -> CompiledSystem: ...
+
+
+def state_vector(c: CompiledSystem, values: Mapping[str, float]) -> Array:
+    """A state (or direction) from a mapping of variable names to values; the others are 0.
+    Names are the model's own (checked when the model was loaded)."""
+    v = np.zeros(c.n)
+    for name, val in values.items():
+        v[c.names.index(name)] = val
+    return v

@@ -15,7 +15,7 @@ import sympy as sp
 
 from .._typing import Array
 from ..model.derivative import almost_everywhere
-from ..model.vector import MatrixProduct, VectorModel
+from ..model.vector import MatrixProduct, VectorEquation, VectorModel
 from .compiled import CompiledModel
 from .kind import kind_of
 
@@ -25,7 +25,7 @@ __all__ = ["VectorCompiledModel", "compile_vector_model"]
 class _Block:
     """One equation, ready to evaluate."""
 
-    def __init__(self, eq: Any, model: VectorModel) -> None:
+    def __init__(self, eq: VectorEquation, model: VectorModel) -> None:
         g = eq.g
         prods: list[MatrixProduct] = list(eq.products)
         # Merge products with the same operand that g only sees through their sum,

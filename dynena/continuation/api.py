@@ -13,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ..compile.system import CompiledSystem
 from ..errors import ParameterError
+from ..model.protocol import SystemModel
 from ..results.continuation import Branch, ContinuationResult, SpecialPoint
+from ..results.equilibria import EquilibriumSet
 from .palc import Continuer
 
 __all__ = ["continue_equilibrium"]
@@ -94,13 +97,13 @@ def _drop_bp_at_folds(br: Branch) -> Branch:
 
 
 def continue_equilibrium(
-    model: Any,
+    model: SystemModel | CompiledSystem,
     param: str,
     *,
     to: float | None = None,
     p_range: tuple[float, float] | None = None,
     start: Any = None,
-    equilibria: Any = None,
+    equilibria: EquilibriumSet | None = None,
     ds: float = 0.01,
     ds_max: float | None = None,
     max_points: int = 1000,
@@ -186,7 +189,7 @@ def continue_equilibrium(
                                "p_range": list(p_range), "tol": tol})
 
 
-def _parameter_range(c: Any, param: str, p0: float, p_range: tuple[float, float] | None,
+def _parameter_range(c: CompiledSystem, param: str, p0: float, p_range: tuple[float, float] | None,
                      to: float | None) -> tuple[float, float]:
     """The declared range of the parameter (else p0 ± 10), stretched to include ``to``."""
     if p_range is None:
@@ -200,7 +203,8 @@ def _parameter_range(c: Any, param: str, p0: float, p_range: tuple[float, float]
     return p_range
 
 
-def _starts(c: Any, param: str, p0: float, start: Any, equilibria: Any, tol: float
+def _starts(c: CompiledSystem, param: str, p0: float, start: Any, equilibria: EquilibriumSet | None,
+            tol: float
             ) -> list[tuple[str, np.ndarray]]:
     """Every equilibrium (the global search), one named equilibrium, or a given state
     corrected by Newton (no global search; a state Newton cannot settle is refused)."""

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
 
@@ -34,7 +35,7 @@ __all__ = ["Continuer"]
 class Continuer:
     """Continuation engine for one compiled model and one parameter."""
 
-    def __init__(self, c: Any, param: str, *, ds: float = 0.01, ds_min: float = 1e-7,
+    def __init__(self, c: CompiledSystem, param: str, *, ds: float = 0.01, ds_min: float = 1e-7,
                  ds_max: float = 0.2, tol: float = 1e-10, max_newton: int = 12,
                  p_range: tuple[float, float] = (-np.inf, np.inf), max_norm: float = 1e6,
                  locate_tol: float = 1e-10) -> None:
@@ -121,9 +122,8 @@ class Continuer:
         M = np.vstack([A, t])
         sign, logdet = np.linalg.slogdet(M)
         out = {"LP": float(t[-1]), "BP": float(sign)}
-        kind = self.c.kind
         cplx = w[np.abs(w.imag) > 1e-9 * max(1.0, float(np.max(np.abs(w))))]
-        if kind == "ode":
+        if not self.c.dynamics.is_map:
             out["H"] = float(cplx.real[np.argmin(np.abs(cplx.real))]) if len(cplx) else np.nan
         else:
             Jx = A[:, :-1]
@@ -215,7 +215,7 @@ class Continuer:
                        "seconds": time.perf_counter() - t_start})
 
     def _is_hopf(self, w0: Array, w1: Array) -> bool:
-        if self.c.kind != "ode":
+        if self.c.dynamics.is_map:
             return True
         def cnt(w: Array) -> tuple[int, int]:
             cp = np.abs(w.imag) > 1e-9

@@ -8,6 +8,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ..results.network import ExcitableNetwork
 from .graph_to_model import DESIGN_DEFAULTS, design_model
 
 __all__ = ["DesignCheck", "design_parameters", "expected_threshold", "verify_design"]
@@ -61,11 +62,17 @@ class DesignCheck:
     recovered: list[tuple[str, str, float]]
     missing: list[tuple[str, str]]
     extra: list[tuple[str, str, float]]
-    network: Any = None
+    network: ExcitableNetwork | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def success(self) -> bool:
+        """The recovered graph equals the requested one, and the analysis behind it is
+        complete with its guarantees."""
+        return self.equal and (self.network is None or self.network.success)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"equal": self.equal, "amplitude": self.amplitude,
+        return {"equal": self.equal, "success": self.success, "amplitude": self.amplitude,
                 "edges": [{"source": a, "target": b, "threshold": t}
                           for a, b, t in self.recovered],
                 "missing": [list(e) for e in self.missing],

@@ -26,12 +26,16 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem, state_vector
 from ..errors import NonHyperbolicWarning, ParameterError
+from ..model.protocol import SystemModel
+from ..model.vector import VectorModel
 from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
 from ..results.status import Status
 from .classify import classify, eigen_sorted, real_basis
 from .degenerate import is_continuum, merge_degenerate
-from .newton import batched_newton, batched_ptc, residual_batch
+from .newton import batched_newton, batched_ptc, jacobian_batch, residual_batch, solve_batch
+from .slow import minimise_speed
 from .symbolic import symbolic_equilibria_timed
 from .symmetry import apply_generators, detect_symmetries
 
@@ -40,18 +44,18 @@ __all__ = ["find_equilibria", "default_box", "distinct_points"]
 DEFAULT_HALF_WIDTH = 10.0
 
 
-def default_box(model: Any, box: Any = None) -> tuple[Array, Array]:
+def default_box(model: CompiledSystem, box: Any = None) -> tuple[Array, Array]:
     """Lower and upper corners: ``box`` if given, else the variables' ranges.
 
     Variables without a range get [-10, 10] (scalar models) or [-1, 1] (vector-form models,
     whose tanh units live there).
     """
-    m = getattr(model, "model", model)
+    m = model.model
     n = model.n
     names = model.names
-    hw = 1.0 if hasattr(m, "blocks") else DEFAULT_HALF_WIDTH
+    hw = 1.0 if isinstance(m, VectorModel) else DEFAULT_HALF_WIDTH
     lo, hi = np.full(n, -hw), np.full(n, hw)
-    ranges = dict(getattr(m, "ranges", {}) or {})
+    ranges = dict(m.ranges)
     if box is not None:
         if isinstance(box, dict):
             ranges.update(box)
@@ -105,7 +109,7 @@ def _new_roots(found: Array, cand: Array, tol: float) -> Array:
 
 
 def find_equilibria(
-    model: Any,
+    model: SystemModel | CompiledSystem,
     *,
     box: Any = None,
     n_starts: int | None = None,
@@ -216,7 +220,7 @@ class _Options:
 class _Search:
     """The state of one search as it passes through the steps of :func:`find_equilibria`."""
 
-    c: Any
+    c: CompiledSystem
     opts: _Options
     lo: Array
     hi: Array
@@ -234,7 +238,7 @@ class _Search:
                       "guarantee of completeness; more starts or a smaller box raise confidence")
 
     @classmethod
-    def start(cls, c: Any, box: Any, seeds: Any, n_starts: int | None, opts: _Options
+    def start(cls, c: CompiledSystem, box: Any, seeds: Any, n_starts: int | None, opts: _Options
               ) -> _Search:
         lo, hi = default_box(c, box)
         X0, seeded = _starts(c, lo, hi, seeds, n_starts, opts.seed)
@@ -266,7 +270,7 @@ class _Search:
         self.message = (self.message + " " if self.message else "") + text
 
 
-def _starts(c: Any, lo: Array, hi: Array, seeds: Any, n_starts: int | None, seed: int
+def _starts(c: CompiledSystem, lo: Array, hi: Array, seeds: Any, n_starts: int | None, seed: int
             ) -> tuple[Array, bool]:
     """Starting states: user seeds, scrambled Sobol points and the box centre, named states."""
     n = c.n
@@ -289,13 +293,8 @@ def _starts(c: Any, lo: Array, hi: Array, seeds: Any, n_starts: int | None, seed
         U = sob.random_base2(k)[:n_starts]
         starts.append(lo + (hi - lo) * U)
         starts.append(((lo + hi) / 2)[None])
-    named = c.model.states or {}
-    if named:
-        S = np.zeros((len(named), n))
-        for i, vec in enumerate(named.values()):
-            for name, v in vec.items():
-                S[i, c.names.index(name)] = v
-        starts.append(S)
+    if c.model.states:
+        starts.append(np.array([state_vector(c, s) for s in c.model.states.values()]))
     X0 = np.concatenate(starts) if starts else ((lo + hi) / 2)[None]
     return X0, seeds_arr is not None
 
@@ -415,6 +414,7 @@ def _classified(s: _Search) -> list[Equilibrium]:
         s.roots = s.roots[[i for i, x in enumerate(s.roots) if _is_stable(c, x)]]
         s.guarantee = ("stable equilibria only: pseudo-transient continuation from every start "
                        "and symmetry orbits; saddles were not searched")
+    s.roots = polish(c, s.roots)
     eqs = _classify_all(c, s.roots, s.opts.tol)
     if c.n <= _LARGE:  # a singular Jacobian alone does not make a continuum: test for one
         eqs = [e if e.isolated or is_continuum(c, e.state) else replace(e, isolated=True)
@@ -448,14 +448,14 @@ def _result(s: _Search, eqs: list[Equilibrium]) -> EquilibriumSet:
         tolerances={"residual": o.tol, "dedup": o.dedup_tol})
 
 
-def _is_stable(c: Any, x: Array) -> bool:
+def _is_stable(c: CompiledSystem, x: Array) -> bool:
     return c.dynamics.is_stable(np.linalg.eigvals(c.jac(x)))
 
 
 _LARGE = 60  # above this many variables, avoid full eigendecompositions where possible
 
 
-def _spectrum(c: Any, J: Array) -> tuple[Any, Any, Any]:
+def _spectrum(c: CompiledSystem, J: Array) -> tuple[Any, Any, Any]:
     """Sorted eigenvalues, the eigenvector matrix (small systems) or None, and the eigenvalues
     of the equilibrium condition's Jacobian (J, or J - I for a map)."""
     if c.n <= _LARGE:
@@ -486,7 +486,31 @@ def _unstable_basis_large(J: Array, w: Any, mask: Any) -> Array:
     return real_basis(V[:, order], w, mask)
 
 
-def _classify_all(c: Any, roots: Array, tol: float) -> list[Equilibrium]:
+def polish(c: CompiledSystem, X: Array, steps: int = 3) -> Array:
+    """A few full Newton steps past the acceptance tolerance, batched over the rows of ``X``,
+    each kept only where it lowers the residual: Newton stops as soon as |F| < tol (1e-10),
+    one more step usually reaches rounding level (1e-16), and the residual reported is that
+    of the state reported."""
+    X = np.array(X, dtype=float, copy=True)
+    if not len(X):
+        return X
+    with np.errstate(all="ignore"):
+        r = np.max(np.abs(residual_batch(c, X)), axis=1)
+        for _ in range(steps):
+            rows = np.flatnonzero(r > 1e-15 * (1.0 + np.max(np.abs(X), axis=1)))
+            if not len(rows):
+                break
+            d, _ = solve_batch(jacobian_batch(c, X[rows]), -residual_batch(c, X[rows]))
+            Y = X[rows] + d
+            rY = np.max(np.abs(residual_batch(c, Y)), axis=1)
+            better = rY < r[rows]
+            X[rows[better]], r[rows[better]] = Y[better], rY[better]
+            if not better.any():
+                break
+    return X
+
+
+def _classify_all(c: CompiledSystem, roots: Array, tol: float) -> list[Equilibrium]:
     items = []
     for x in roots:
         J = c.jac(x)
@@ -515,7 +539,7 @@ def _classify_all(c: Any, roots: Array, tol: float) -> list[Equilibrium]:
             for k, (x, w, uv, sv_, stability, typ, udim, res, iso) in enumerate(items)]
 
 
-def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]],
+def _pair_and_label(c: CompiledSystem, eqs: list[Equilibrium], gens: list[tuple[str, Array]],
                     tol: float) -> list[Equilibrium]:
     from dataclasses import replace
 
@@ -523,13 +547,7 @@ def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]
         return eqs
     states = np.array([e.state for e in eqs])
     glob = next((S for _, S in gens if np.all(S == -1.0)), None)  # the object, not its label
-    named = getattr(c.model, "states", {}) or {}
-    refs = []
-    for name, vec in named.items():
-        v = np.zeros(c.n)
-        for k, val in vec.items():
-            v[c.names.index(k)] = val
-        refs.append((name, v))
+    refs = [(name, state_vector(c, vec)) for name, vec in c.model.states.items()]
     # each named state (and its mirror image) labels the one equilibrium nearest to it
     labels: dict[int, str] = {}
     for name, v in refs:
@@ -552,11 +570,9 @@ def _pair_and_label(c: Any, eqs: list[Equilibrium], gens: list[tuple[str, Array]
     return out
 
 
-def _slow_points(c: Any, ends: Array, eq_states: Array, tol: float, max_points: int = 32
+def _slow_points(c: CompiledSystem, ends: Array, eq_states: Array, tol: float, max_points: int = 32
                  ) -> list[SlowPoint]:
     """Minimise q = |F|^2/2 from stalled starts; a minimum with q > 0 is a slow point."""
-    from scipy.optimize import least_squares
-
     if not len(ends):
         return []
     with np.errstate(all="ignore"):
@@ -565,14 +581,12 @@ def _slow_points(c: Any, ends: Array, eq_states: Array, tol: float, max_points: 
     cand = distinct_points(cand, 1e-3)[:max_points]
     out: list[SlowPoint] = []
     for x0 in cand:
-        sol = least_squares(c.residual, x0, jac=c.residual_jac, method="lm", xtol=1e-15,
-                            ftol=1e-15, gtol=1e-15, max_nfev=200 * c.n)
-        q = 0.5 * float(sol.fun @ sol.fun)
+        x, q = minimise_speed(c, x0, max_nfev=200 * c.n, xtol=1e-15)
         if q <= 0.5 * (tol * np.sqrt(c.n)) ** 2:
             continue  # it converged to an equilibrium after all
-        if len(eq_states) and np.min(np.linalg.norm(eq_states - sol.x, axis=1)) < 1e-6:
+        if len(eq_states) and np.min(np.linalg.norm(eq_states - x, axis=1)) < 1e-6:
             continue
-        if any(np.linalg.norm(s.state - sol.x) < 1e-5 for s in out):
+        if any(np.linalg.norm(s.state - x) < 1e-5 for s in out):
             continue
-        out.append(SlowPoint(sol.x, q, tuple(c.names)))
+        out.append(SlowPoint(x, q, tuple(c.names)))
     return out

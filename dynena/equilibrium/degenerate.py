@@ -11,25 +11,24 @@ returns to the root (isolated) or stops at another root about :math:`h` away (a 
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
 
 __all__ = ["merge_degenerate", "is_continuum"]
 
 
-def _condition_jac(c: Any, x: Array) -> Array:
+def _condition_jac(c: CompiledSystem, x: Array) -> Array:
     return c.residual_jac(x)
 
 
-def _near_singular(c: Any, x: Array, rel: float = 1e-5) -> bool:
+def _near_singular(c: CompiledSystem, x: Array, rel: float = 1e-5) -> bool:
     sv = np.linalg.svd(_condition_jac(c, x), compute_uv=False)
     return bool(sv[-1] <= rel * max(float(sv[0]), 1.0))
 
 
-def _newton(c: Any, x: Array, iters: int = 400) -> Array:
+def _newton(c: CompiledSystem, x: Array, iters: int = 400) -> Array:
     x = x.copy()
     for _ in range(iters):
         F = c.residual(x)
@@ -42,7 +41,7 @@ def _newton(c: Any, x: Array, iters: int = 400) -> Array:
     return x
 
 
-def merge_degenerate(c: Any, roots: Array, merge: float = 1e-4) -> tuple[Array, int]:
+def merge_degenerate(c: CompiledSystem, roots: Array, merge: float = 1e-4) -> tuple[Array, int]:
     """Polish near-singular roots and merge those closer than ``merge * (1 + |x|)``.
 
     Returns the roots and how many were merged away.
@@ -63,7 +62,7 @@ def merge_degenerate(c: Any, roots: Array, merge: float = 1e-4) -> tuple[Array, 
     return out, len(roots) - len(out)
 
 
-def is_continuum(c: Any, x: Array, h: float = 1e-2) -> bool:
+def is_continuum(c: CompiledSystem, x: Array, h: float = 1e-2) -> bool:
     """Does a curve of equilibria pass through ``x``? (Newton from ``x ± h v``, ``v`` the null
     direction, stays about ``h`` away on a continuum and returns to ``x`` at an isolated
     degenerate root.)"""

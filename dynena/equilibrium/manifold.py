@@ -7,11 +7,11 @@ stable equilibrium of the given set, diverges, or the time budget ends.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from ..compile.system import CompiledSystem
 from ..errors import ParameterError
+from ..model.protocol import SystemModel
 from ..results.equilibria import EquilibriumSet, ManifoldBranch
 
 __all__ = ["unstable_manifold", "match_state"]
@@ -25,7 +25,7 @@ def match_state(x: np.ndarray, eqset: EquilibriumSet, tol: float = 1e-3) -> str 
     return None
 
 
-def unstable_manifold(model: Any, eqset: EquilibriumSet, saddle: str, *, eps: float = 1e-5,
+def unstable_manifold(model: SystemModel | CompiledSystem, eqset: EquilibriumSet, saddle: str, *, eps: float = 1e-5,
                       t_end: float = 1e4) -> tuple[ManifoldBranch, ManifoldBranch]:
     """Follow both branches of the 1-D unstable manifold of ``saddle`` (an id in ``eqset``).
 

@@ -21,19 +21,20 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
 
-__all__ = ["batched_newton", "batched_ptc", "residual_batch", "jacobian_batch"]
+__all__ = ["batched_newton", "batched_ptc", "residual_batch", "jacobian_batch", "solve_batch"]
 
 
-def residual_batch(model: Any, X: Array) -> Array:
+def residual_batch(model: CompiledSystem, X: Array) -> Array:
     return model.dynamics.residual(model.f_batch(X), X)
 
 
-def jacobian_batch(model: Any, X: Array) -> Array:
+def jacobian_batch(model: CompiledSystem, X: Array) -> Array:
     return model.dynamics.condition_jacobian(model.jac_batch(X))
 
 
-def _solve(A: Array, b: Array) -> tuple[Any, Any]:
+def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
     """Solve A[k] d[k] = b[k]; singular systems fall back to least squares (flag returned)."""
     with np.errstate(all="ignore"):
         try:
@@ -56,7 +57,7 @@ class _Batch:
     """Bookkeeping shared by the batched iterations: which starts are still running, their
     residuals, convergence, and the counters."""
 
-    def __init__(self, model: Any, X0: Array, tol: float, max_norm: float) -> None:
+    def __init__(self, model: CompiledSystem, X0: Array, tol: float, max_norm: float) -> None:
         self.model, self.tol, self.max_norm = model, tol, max_norm
         self.X = np.array(X0, dtype=float)
         self.active = np.ones(len(self.X), bool)
@@ -91,7 +92,7 @@ class _Batch:
         return jacobian_batch(self.model, Xa)
 
     def solve(self, A: Array, b: Array) -> Array:
-        d, sing = _solve(A, b)
+        d, sing = solve_batch(A, b)
         self.counts["singular"] += int(sing.sum())
         return d
 
@@ -99,7 +100,7 @@ class _Batch:
         return self.X, self.res, self.conv, self.counts
 
 
-def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 50,
+def batched_newton(model: CompiledSystem, X0: Array, *, tol: float = 1e-10, max_iter: int = 50,
                    roots: Array | None = None, max_norm: float = 1e6
                    ) -> tuple[Array, Array, Any, dict[str, int]]:
     """Damped (deflated) Newton from every row of ``X0``.
@@ -138,7 +139,7 @@ def batched_newton(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int =
     return B.result()
 
 
-def batched_ptc(model: Any, X0: Array, *, tol: float = 1e-10, max_iter: int = 200,
+def batched_ptc(model: CompiledSystem, X0: Array, *, tol: float = 1e-10, max_iter: int = 200,
                 dt0: float = 0.1, max_norm: float = 1e6
                 ) -> tuple[Array, Array, Any, dict[str, int]]:
     """Pseudo-transient continuation from every row of ``X0`` (towards stable equilibria)."""

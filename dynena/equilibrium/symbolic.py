@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..compile.system import CompiledSystem
+from ..model.model import Model
+
 __all__ = ["symbolic_equilibria", "symbolic_equilibria_timed"]
 
 
@@ -85,8 +88,8 @@ def symbolic_equilibria(model: Any, box_lo: np.ndarray, box_hi: np.ndarray,
     Applies to scalar-form models with at most 3 variables whose equilibrium conditions are
     rational in the state (numerators taken) with a Bézout bound of at most ``max_bezout``.
     """
-    m = getattr(model, "model", model)
-    if not hasattr(m, "expanded_equations") or m.n > 3:
+    m = model.model if isinstance(model, CompiledSystem) else model
+    if not isinstance(m, Model) or m.n > 3:
         return None
     # exact arithmetic throughout: floats such as 3.0 become rationals
     subs = {sp.Symbol(k, real=True): sp.nsimplify(v, rational=True)

@@ -6,16 +6,15 @@ as tanh networks without bias) and each single-coordinate flip.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
 
 __all__ = ["detect_symmetries", "apply_generators"]
 
 
-def detect_symmetries(model: Any, box_lo: Array, box_hi: Array, *, tol: float = 1e-10,
+def detect_symmetries(model: CompiledSystem, box_lo: Array, box_hi: Array, *, tol: float = 1e-10,
                       max_single: int = 400) -> list[tuple[str, Array]]:
     """Generators as ``(description, S)`` with ``S`` the diagonal of ±1."""
     n = model.n

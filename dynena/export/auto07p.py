@@ -19,6 +19,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import DynenaError, ParameterError
+from ..model.model import Model
 
 __all__ = ["auto_c_source", "auto_constants", "write_auto_files", "auto_available",
            "run_auto", "AutoPoint"]
@@ -40,7 +41,7 @@ def _ccode(e: sp.Expr, sub: dict[sp.Symbol, sp.Symbol]) -> str:
 
 def auto_c_source(model: Any, start: np.ndarray | None = None) -> str:
     """C source of AUTO's ``func`` (f, D_u f, D_par f) and ``stpnt`` for a scalar model."""
-    if not hasattr(model, "expanded_equations"):
+    if not isinstance(model, Model):
         raise ParameterError("AUTO-07p export needs a scalar-form model")
     n = model.n
     pnames = list(model.parameters)

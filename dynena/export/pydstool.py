@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
+from ..model.model import Model
 
 __all__ = ["pydstool_args", "write_pydstool"]
 
 
 def pydstool_args(model: Any) -> dict[str, Any]:
     """The ``args`` dict of ``PyDSTool.Generator.Vode_ODEsystem`` (or ``MapSystem``)."""
-    if not hasattr(model, "expanded_equations"):
+    if not isinstance(model, Model):
         raise ParameterError("PyDSTool export needs a scalar-form model")
     eqs = [e.xreplace({s: 0 for s in model.u}) for e in model.expanded_equations()]
     J = model.jacobian()

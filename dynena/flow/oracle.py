@@ -35,12 +35,12 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from scipy.integrate import solve_ivp
 
 from .._typing import Array, BoolArray, IntArray
+from ..compile.system import CompiledSystem
 from .integrate import integrate_batch
 
 __all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED"]
@@ -73,7 +73,7 @@ class OutcomeOracle:
         Trajectories computed (the cost evidence every threshold reports).
     """
 
-    model: Any
+    model: CompiledSystem
     nodes: Array
     radii: Array
     t_max: float
@@ -110,7 +110,7 @@ class OutcomeOracle:
             self._tree = cKDTree(self._pts)
 
     @classmethod
-    def build(cls, model: Any, nodes: Array, all_equilibria: Array, *,
+    def build(cls, model: CompiledSystem, nodes: Array, all_equilibria: Array, *,
               t_max: float | None = None, eigenvalues: list[Array] | None = None,
               capture: float = 0.05, node_points: list[Array] | None = None,
               rates: list[float] | None = None) -> OutcomeOracle:

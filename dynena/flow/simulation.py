@@ -21,6 +21,7 @@ from .._typing import Array
 from ..compile import CompiledSystem, as_compiled
 from ..errors import ParameterError
 from ..limits import env_name, limit
+from ..model.protocol import SystemModel
 from ..results.status import Status
 
 __all__ = ["Trajectory", "simulate", "METHODS"]
@@ -87,7 +88,7 @@ class Trajectory:
 
 
 def simulate(
-    model: Any,
+    model: SystemModel | CompiledSystem,
     x0: Any,
     t_end: float = 100.0,
     *,

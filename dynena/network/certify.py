@@ -561,7 +561,7 @@ def search_node(
     if n <= 3:
         # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser
         # first grid and more zoom starts
-        per_face = (((256 if oracle.model.kind == "map" else 64) if rough else 16) if n == 2
+        per_face = (((256 if oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
                     else (6 if rough else 3))
         if coarse:  # screening several source points: the plain first grid
             per_face = 4 if n == 2 else 2

@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from .._typing import Array
 from ..compile.kind import kind_of
+from ..flow.advance import advance
+from ..flow.variational import adjoint, orbit
 from .outcome import OutcomeOracle
 
 __all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "edge_track"]
@@ -50,7 +51,7 @@ def left_unstable_vector(J: Array, kind: str) -> Array:
 def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max: float
                     ) -> Array | None:
     """Normal of the stable manifold of ``saddle`` at ``x_start`` (unit), or None."""
-    if model.kind == "map":
+    if model.dynamics.is_map:
         X = [np.asarray(x_start, float)]
         best, bd = 0, np.inf
         for k in range(int(t_max)):
@@ -65,19 +66,13 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
             lam = model.jac(X[k]).T @ lam
             lam /= np.linalg.norm(lam)
         return lam
-    with np.errstate(all="ignore"):
-        sol = solve_ivp(lambda t, x: model.f(x), (0.0, t_max), x_start, method="LSODA",
-                        jac=lambda t, x: model.jac(x), rtol=1e-9, atol=1e-11,
-                        dense_output=True)
+    sol = orbit(model, x_start, t_max, rtol=1e-9, atol=1e-11, dense=True)
     d = np.linalg.norm(sol.y.T - saddle, axis=1)
     t_star = float(sol.t[int(np.argmin(d))])
     if t_star <= 0:
         return None
     # adjoint, backward in time; rescale-free since only the direction matters
-    with np.errstate(all="ignore"):
-        adj = solve_ivp(lambda t, lam: -model.jac(sol.sol(t)).T @ lam, (t_star, 0.0), n_s,
-                        method="LSODA", rtol=1e-8, atol=1e-12)
-    lam = adj.y[:, -1]
+    lam = adjoint(model, sol, t_star, n_s)
     if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
         return None
     return lam / np.linalg.norm(lam)
@@ -95,7 +90,7 @@ def edge_track(oracle: OutcomeOracle, x_in: Array, x_out: Array, target_in: int,
     m = oracle.model
     a, b = np.asarray(x_in, float), np.asarray(x_out, float)
     if dt is None:
-        dt = 1.0 if m.kind == "ode" else 1
+        dt = 1.0  # one time unit (ode) or one step (map)
     for _ in range(steps):
         for _ in range(60):
             if np.linalg.norm(b - a) <= tol * (1 + np.linalg.norm(a)):
@@ -105,15 +100,9 @@ def edge_track(oracle: OutcomeOracle, x_in: Array, x_out: Array, target_in: int,
                 a = mid
             else:
                 b = mid
-        if m.kind == "map":
-            a, b = m.f(a), m.f(b)
-        else:
-            with np.errstate(all="ignore"):
-                sa = solve_ivp(lambda t, x: m.f(x), (0, dt), a, method="LSODA",
-                               jac=lambda t, x: m.jac(x), rtol=1e-10, atol=1e-12)
-                sb = solve_ivp(lambda t, x: m.f(x), (0, dt), b, method="LSODA",
-                               jac=lambda t, x: m.jac(x), rtol=1e-10, atol=1e-12)
-            a, b = sa.y[:, -1], sb.y[:, -1]
+        with np.errstate(all="ignore"):
+            a = advance(m, a, dt, rtol=1e-10, atol=1e-12)
+            b = advance(m, b, dt, rtol=1e-10, atol=1e-12)
         if np.linalg.norm(m.residual(0.5 * (a + b))) < 1e-8:
             break
     return 0.5 * (a + b)

@@ -6,6 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParameterError
+from ..model.protocol import SystemModel
+from ..results.equilibria import EquilibriumSet
+from ..results.network import ExcitableNetwork
 
 __all__ = ["write_report", "check_output_dir"]
 
@@ -23,7 +26,7 @@ def check_output_dir(outdir: str | Path, overwrite: bool) -> Path:
     return out
 
 
-def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: Any | None = None,
+def write_report(outdir: str | Path, *, model: SystemModel, equilibria: EquilibriumSet, network: ExcitableNetwork | None = None,
                  portrait: Any | None = None, extra: dict[str, Any] | None = None,
                  extra_figures: dict[str, Any] | None = None,
                  extra_sections: list[tuple[str, list[Any]]] | None = None,
@@ -71,7 +74,7 @@ def write_report(outdir: str | Path, *, model: Any, equilibria: Any, network: An
         s = save_figure(fig, out, name)
         figs[f"{name}_png"] = s["png"]
         files.update({f"{name}_{k}": v for k, v in s.items()})
-    prov = make_prov(n=getattr(model, "n", None), **(provenance or {}))
+    prov = make_prov(n=model.n, **(provenance or {}))
     payload: dict[str, Any] = {"model": model.name, "provenance": prov,
                                "equilibria": equilibria.to_dict()}
     if network is not None:

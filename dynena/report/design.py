@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..model.protocol import SystemModel
 from .api import write_report
 from .plots import design_threshold_figure
 
 __all__ = ["write_design_report"]
 
 
-def write_design_report(outdir: str | Path, model: Any, check: Any, parameters: dict[str, float],
+def write_design_report(outdir: str | Path, model: SystemModel, check: Any, parameters: dict[str, float],
                         curve: tuple[Any, Any], expected: float, *, overwrite: bool = False
                         ) -> dict[str, Path]:
     """Write the report of a design's round trip ``check`` (a ``DesignCheck``); ``curve`` is

@@ -12,6 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from ..model.model import Model
+from ..model.protocol import SystemModel
+from ..model.vector import VectorModel
+from ..results.equilibria import EquilibriumSet
+from ..results.network import Connection, ExcitableNetwork
+
 __all__ = ["write_pdf_report", "write_results_json"]
 
 
@@ -23,18 +29,19 @@ def write_results_json(path: str | Path, payload: dict[str, Any]) -> Path:
     return p
 
 
-def _latex_equations(model: Any) -> list[tuple[str, str]]:
+def _latex_equations(model: SystemModel) -> list[tuple[str, str]]:
     import sympy as sp
 
     out = []
-    if hasattr(model, "equations_v"):
+    if isinstance(model, VectorModel):
         for e in model.equations_v:
             lhs = f"{e.variable}_{{k+1}}" if model.kind == "map" else f"\\dot{{{e.variable}}}"
             out.append((lhs, _vector_latex(e.text)))
-        for name, (mname, _, operand) in getattr(model, "outputs", {}).items():
+        for name, (mname, _, operand) in model.outputs.items():
             out.append((name, _vector_latex(f"{mname}@{operand}")))
         return out
-    defs = getattr(model, "definitions", {}) or {}
+    assert isinstance(model, Model)  # the two forms of model
+    defs = model.definitions
     for name, expr in list(defs.items())[:6]:
         out.append((name, sp.latex(expr) if len(str(expr)) < 300 else str(expr)[:200] + " ..."))
     for v, e in zip(model.variables, model.equations):
@@ -54,7 +61,7 @@ def _vector_latex(text: str) -> str:
     return t.replace("@", r"\,").replace("*", r"\,")
 
 
-def _certified_by(c: Any) -> str:
+def _certified_by(c: Connection) -> str:
     """Short form of a connection's certificate for the table."""
     k = c.certificate
     if k is None:
@@ -66,7 +73,7 @@ def _certified_by(c: Any) -> str:
     return {"multi-start": f"{k.starts} starts", "ray": "ray scan"}.get(k.method, k.method)
 
 
-def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: Any | None,
+def write_pdf_report(path: str | Path, *, model: SystemModel, equilibria: EquilibriumSet, network: ExcitableNetwork | None,
                      figures: dict[str, Path], provenance: dict[str, Any],
                      extra_sections: list[tuple[str, list[Any]]] | None = None) -> Path:
     """Compose ``report.pdf`` from results and already-rendered figures (PNG)."""
@@ -76,7 +83,7 @@ def write_pdf_report(path: str | Path, *, model: Any, equilibria: Any, network: 
 
     path = Path(path)
     pdf = _Pdf(path.parent / ".eq")
-    title = getattr(model, "title", "") or model.name
+    title = model.title or model.name
     _title_block(pdf, model, title, provenance)
     _model_section(pdf, model)
     _equilibria_section(pdf, equilibria)
@@ -168,7 +175,7 @@ class _Pdf:
         self.scratch.rmdir()
 
 
-def _title_block(pdf: _Pdf, model: Any, title: str, provenance: dict[str, Any]) -> None:
+def _title_block(pdf: _Pdf, model: SystemModel, title: str, provenance: dict[str, Any]) -> None:
     from reportlab.platypus import Spacer
 
     n = provenance.get("n", "?")
@@ -179,7 +186,7 @@ def _title_block(pdf: _Pdf, model: Any, title: str, provenance: dict[str, Any]) 
             Spacer(1, 6))
 
 
-def _model_section(pdf: _Pdf, model: Any) -> None:
+def _model_section(pdf: _Pdf, model: SystemModel) -> None:
     """1. The equations (typeset where short), the parameters with their exact values."""
     from reportlab.lib.units import cm
 
@@ -195,13 +202,13 @@ def _model_section(pdf: _Pdf, model: Any) -> None:
             pdf.add(pdf.para(f"<font face='Courier' size=7>{lhs} = {rhs[:600]}</font>"))
     if len(eqs) > 40:
         pdf.add(pdf.para(f"... and {len(eqs) - 40} more equations (see the model file)."))
-    params = getattr(model, "parameters", {})
+    params = model.parameters
     if params:
         from ..model.values import format_value
 
         pdf.add(pdf.para("Parameters: " + ", ".join(
             f"{k} = {format_value(v)}" for k, v in params.items())
-            + (" (α is the leak)" if "leak" in params and hasattr(model, "equations_v") else "")))
+            + (" (α is the leak)" if "leak" in params and isinstance(model, VectorModel) else "")))
 
 
 def _eigen_text(w: Any) -> str:
@@ -217,7 +224,7 @@ def _eigen_text(w: Any) -> str:
     return ", ".join(shown)
 
 
-def _equilibria_section(pdf: _Pdf, equilibria: Any) -> None:
+def _equilibria_section(pdf: _Pdf, equilibria: EquilibriumSet) -> None:
     """2. The method, its guarantee, and a table of the first 60 equilibria."""
     from reportlab.lib.units import cm
 
@@ -240,7 +247,7 @@ def _equilibria_section(pdf: _Pdf, equilibria: Any) -> None:
                          "q > 0) were found; they are not equilibria."))
 
 
-def _connection_row(network: Any, c: Any) -> list[str]:
+def _connection_row(network: ExcitableNetwork, c: Connection) -> list[str]:
     if c.space == "input":
         what = f"channel {c.channel}, sign {c.sign:+d}, width {c.width}"
     elif c.direction is not None:
@@ -252,7 +259,7 @@ def _connection_row(network: Any, c: Any) -> list[str]:
             c.via or "-", what, str(c.trajectories), _certified_by(c)]
 
 
-def _network_section(pdf: _Pdf, network: Any, figures: dict[str, Path]) -> None:
+def _network_section(pdf: _Pdf, network: ExcitableNetwork, figures: dict[str, Path]) -> None:
     """3. What an edge means, the drawing, the connections with their certificates, the
     staircase."""
     from reportlab.lib.units import cm

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..model.protocol import SystemModel
 from ..results.rnn import FlipFlopAnalysis
 from .api import write_report
 from .rnn_plots import pca_figure, q_figure, readout_cube_figure, sweep_figure, timeseries_figure
@@ -29,7 +30,7 @@ def flipflop_summary(a: FlipFlopAnalysis) -> str:
             + ", ".join(f"{k} {v:.2f}" for k, v in a.timings.items()))
 
 
-def write_flipflop_report(outdir: str | Path, a: FlipFlopAnalysis, model: Any, *,
+def write_flipflop_report(outdir: str | Path, a: FlipFlopAnalysis, model: SystemModel, *,
                           provenance: dict[str, Any] | None = None, overwrite: bool = False
                           ) -> dict[str, Path]:
     """Write the full report of a flip-flop analysis ``a`` of the network ``model``."""

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DynenaError
+from ..results.network import ExcitableNetwork
 
 __all__ = ["network_dot", "render_network"]
 
@@ -28,7 +29,7 @@ def _state_text(names: tuple[str, ...], x: np.ndarray, readout: Any = None) -> s
     return f"|x| = {np.linalg.norm(x):.3g}"
 
 
-def network_dot(net: Any, *, amplitude: float | None = None, show_saddles: bool = False,
+def network_dot(net: ExcitableNetwork, *, amplitude: float | None = None, show_saddles: bool = False,
                 merge_pairs: bool = False) -> Any:
     """A :class:`graphviz.Digraph` of the network at amplitude ``amplitude``.
 
@@ -110,7 +111,7 @@ def network_dot(net: Any, *, amplitude: float | None = None, show_saddles: bool 
     return g
 
 
-def render_network(net: Any, outdir: str | Path, *, stem: str = "network",
+def render_network(net: ExcitableNetwork, outdir: str | Path, *, stem: str = "network",
                    amplitude: float | None = None, show_saddles: bool = False,
                    merge_pairs: bool = False) -> dict[str, Path]:
     """Write ``stem.svg``, ``stem.pdf`` and ``stem.png`` (for the PDF report) with ``dot``."""

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..results.network import ExcitableNetwork
+
 __all__ = ["staircase_figure", "portrait_figure", "save_figure", "equation_image",
            "design_threshold_figure"]
 
@@ -34,7 +36,7 @@ def save_figure(fig: Any, outdir: str | Path, stem: str, formats: tuple[str, ...
     return out
 
 
-def staircase_figure(net: Any) -> Any:
+def staircase_figure(net: ExcitableNetwork) -> Any:
     """Number of edges with threshold ≤ δ, against δ."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 3.2))

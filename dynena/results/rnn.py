@@ -10,6 +10,7 @@ import numpy as np
 from .._typing import Array
 from .equilibria import EquilibriumSet
 from .network import ExcitableNetwork
+from .status import Status
 
 __all__ = ["RNNNode", "RNNSaddle", "FlipFlopAnalysis"]
 
@@ -61,6 +62,15 @@ class FlipFlopAnalysis:
     series: dict[str, Array] = field(default_factory=dict)  # for the pictures
     held_unstable: tuple[dict[str, Any], ...] = ()  # unstable equilibria the run lingers at
 
+    @property
+    def status(self) -> Status:
+        """The network's status (its equilibrium search and every threshold search)."""
+        return self.network.status
+
+    @property
+    def success(self) -> bool:
+        return self.status.success
+
     def edges_at(self, amplitude: float | None = None) -> list[Any]:
         a = self.amplitude if amplitude is None else amplitude
         ids = set(self.network.node_ids)
@@ -83,6 +93,7 @@ class FlipFlopAnalysis:
                     "trajectories": c.trajectories}
 
         return {
+            "status": self.status, "success": self.success,
             "bits": self.bits, "size": self.size, "amplitude": self.amplitude,
             "width": self.width, "accuracy": self.accuracy, "rmse": self.rmse,
             "nodes": [{"id": n.id, "code": None if n.code is None else list(n.code),

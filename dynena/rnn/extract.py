@@ -28,11 +28,13 @@ import numpy as np
 
 from .._typing import Array
 from ..compile import compile_model
+from ..compile.system import CompiledSystem
 from ..equilibrium import find_equilibria
 from ..equilibrium.api import distinct_points
 from ..equilibrium.classify import classify, eigen_sorted
 from ..equilibrium.newton import batched_newton
-from ..flow.pulse import hold_input
+from ..equilibrium.slow import minimise_speed, speed
+from ..flow.advance import advance
 from ..network import InputPulses, excitable_network
 from ..network.outcome import OutcomeOracle
 from ..network.via import closest_saddle
@@ -50,16 +52,15 @@ def _say(progress: Callable[[str], None] | None, msg: str) -> None:
         progress(msg)
 
 
-def _q(c: Any, X: Array) -> Array:
+def _q(c: CompiledSystem, X: Array) -> Array:
     r"""q = ½|G(x) - x|² (map) or ½|f(x)|² (ode), row by row."""
-    F = c.dynamics.residual(c.f_batch(X), X)
-    return 0.5 * np.sum(F * F, axis=1)
+    return speed(c, X)
 
 
-def _relax(c: Any, Y: Array, steps: int = 300) -> Array:
+def _relax(c: CompiledSystem, Y: Array, steps: int = 300) -> Array:
     """Follow the autonomous dynamics from every row: iterate G (map) or RK4 for 100 time
     units (ode)."""
-    if c.kind == "map":
+    if c.dynamics.is_map:
         for _ in range(steps):
             Y = c.f_batch(Y)
         return Y
@@ -211,7 +212,7 @@ def _seeds(X: Array, q: Array, pulse_steps: list[int]) -> Array:
     return X[sorted(set(before + [len(X) - 1] + qmin))]
 
 
-def _converge(c: Any, seeds: Array) -> tuple[EquilibriumSet, Array]:
+def _converge(c: CompiledSystem, seeds: Array) -> tuple[EquilibriumSet, Array]:
     """Iterate G (batched) from the seeds, then Newton inside find_equilibria; also the
     distinct raw seeds (up to 40), where slow points are looked for."""
     Y = _relax(c, seeds.copy())
@@ -250,7 +251,7 @@ def _observed(X: Array, pulse_steps: list[int], N: Array, nodes: list[RNNNode],
     return observed
 
 
-def _via_saddles(c: Any, eq: EquilibriumSet, net: ExcitableNetwork, N: Array, width: int,
+def _via_saddles(c: CompiledSystem, eq: EquilibriumSet, net: ExcitableNetwork, N: Array, width: int,
                  node_tol: float, W_out: Array) -> tuple[list[RNNSaddle], list[Connection]]:
     """The saddle each pulse connection passes: a known saddle near the trajectory from just
     above the threshold, else one found from the bracket (edge tracking, Newton polish)."""
@@ -294,7 +295,7 @@ def _via_saddles(c: Any, eq: EquilibriumSet, net: ExcitableNetwork, N: Array, wi
     return saddles, conns
 
 
-def _slow_points_from_seeds(c: Any, seeds: Array, stable_states: Array, tol: float,
+def _slow_points_from_seeds(c: CompiledSystem, seeds: Array, stable_states: Array, tol: float,
                             max_points: int = 16) -> tuple[list[Array], list[Array]]:
     """Minimise q from held states (small q) away from every stable node.
 
@@ -302,8 +303,6 @@ def _slow_points_from_seeds(c: Any, seeds: Array, stable_states: Array, tol: flo
     **unstable equilibrium the trajectory lingers near**. Both hold memory without being
     attractors; they are returned separately.
     """
-    from scipy.optimize import least_squares
-
     slow: list[Array] = []
     unstable: list[Array] = []
     qs = _q(c, seeds)
@@ -312,30 +311,28 @@ def _slow_points_from_seeds(c: Any, seeds: Array, stable_states: Array, tol: flo
             break
         if len(stable_states) and np.min(np.linalg.norm(stable_states - x0, axis=1)) < tol:
             continue
-        sol = least_squares(c.residual, x0, jac=c.residual_jac, method="lm", max_nfev=50 * c.n,
-                            xtol=1e-14, ftol=1e-14, gtol=1e-14)
-        qmin = 0.5 * float(sol.fun @ sol.fun)
-        if len(stable_states) and np.min(np.linalg.norm(stable_states - sol.x, axis=1)) < tol:
+        x, qmin = minimise_speed(c, x0, max_nfev=50 * c.n, xtol=1e-14)
+        if len(stable_states) and np.min(np.linalg.norm(stable_states - x, axis=1)) < tol:
             continue
         bucket = unstable if qmin < 1e-20 else slow
-        if any(np.linalg.norm(sol.x - y) < tol for y in bucket):
+        if any(np.linalg.norm(x - y) < tol for y in bucket):
             continue
-        bucket.append(sol.x)
+        bucket.append(x)
     return slow, unstable
 
 
-def _after_pulse(c: Any, x: Array, ch: int, sign: int, a: float, width: int) -> Array:
+def _after_pulse(c: CompiledSystem, x: Array, ch: int, sign: int, a: float, width: int) -> Array:
     u = np.zeros(len(c.input_names))
     u[ch] = sign * a
-    return hold_input(c, x, u, width, rtol=1e-8, atol=1e-10)
+    return advance(c, x, width, u, rtol=1e-8, atol=1e-10)
 
 
-def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array, src: int
+def _saddle_from_bracket(c: CompiledSystem, oracle: OutcomeOracle, x_lo: Array, x_hi: Array, src: int
                          ) -> tuple[Array, tuple[int, float, float]] | None:
     """Bisect [x_lo, x_hi] in state space to the boundary, follow the edge trajectory to its
     slowest point, Newton-polish; the result is the boundary's saddle."""
     a, b = x_lo.copy(), x_hi.copy()
-    for _ in range(45 if c.kind == "map" else 32):
+    for _ in range(45 if c.dynamics.is_map else 32):
         mid = 0.5 * (a + b)
         if oracle(mid[None])[0] == src:
             a = mid
@@ -346,7 +343,7 @@ def _saddle_from_bracket(c: Any, oracle: OutcomeOracle, x_lo: Array, x_hi: Array
     x = 0.5 * (a + b)
     # The edge trajectory may pass other saddles first; it ends on the index-1 saddle of the
     # boundary, so take the last slow stretch (last local minimum of q) before it leaves.
-    if c.kind == "map":
+    if c.dynamics.is_map:
         xs_, qs_ = [], []
         for _ in range(int(min(oracle.t_max, 3000))):
             F = c.f(x) - x
@@ -445,7 +442,7 @@ def _sweep_point(esn: EchoStateNetwork, bits: int, a: float, width: int, p: floa
             "unrelaxed_pulses": unrelaxed}
 
 
-def _diagnose(nodes: list[RNNNode], eq: Any, bits: int, net: Any, amplitude: float, q: Array,
+def _diagnose(nodes: list[RNNNode], eq: EquilibriumSet, bits: int, net: ExcitableNetwork, amplitude: float, q: Array,
               sweep: list[dict[str, float]], acc: float, slow: list[Array], W_out: Array,
               held_unstable: list[Array] | None = None) -> list[str]:
     """Name the failure modes of science.md §5 when they occur."""
@@ -482,18 +479,19 @@ def _diagnose(nodes: list[RNNNode], eq: Any, bits: int, net: Any, amplitude: flo
         if src is None or dst is None:
             continue
         changed = [k for k in range(bits) if src[k] != dst[k]]
-        if src[cn.channel] == cn.sign:
+        ch = int(cn.channel or 0)  # input-pulse connections carry their channel
+        if src[ch] == cn.sign:
             same += 1  # a same-sign pulse should leave the state alone
-        elif changed != [cn.channel]:
+        elif changed != [ch]:
             wrong += 1
     for n in nodes:
         if n.code is None:
             continue
         for ch in range(bits):
             sg = -n.code[ch]
-            cn = next((x for x in net.connections if x.source == n.id and x.channel == ch
-                       and x.sign == sg and x.target in ids), None)
-            if cn is None or cn.threshold > amplitude:
+            hit = next((x for x in net.connections if x.source == n.id and x.channel == ch
+                        and x.sign == sg and x.target in ids), None)
+            if hit is None or hit.threshold > amplitude:
                 flips_missing += 1
     if same:
         out.append(f"same-sign transitions: {same} same-sign pulses switch the state")

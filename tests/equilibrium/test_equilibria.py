@@ -151,3 +151,22 @@ def test_large_system_saddle_vectors_are_eigenvectors(models_dir):
             v = e.unstable_vectors[0]
             lam = e.eigenvalues[0].real
             assert np.linalg.norm(J @ v - lam * v) < 1e-8
+
+
+@pytest.mark.parametrize("name", ["toggle", "cube3", "lorenz", "brusselator", "henon"])
+def test_reported_states_are_roots_to_rounding(models_dir, name):
+    """The reported residual is that of the reported state (evaluated here with sympy, not
+    the generated code), and Newton is carried to rounding level, not stopped at 1e-10."""
+    import sympy as sp
+
+    m = dynena.load(models_dir / f"{name}.yaml")
+    eq = find_equilibria(m)
+    subs = {sp.Symbol(k, real=True): v for k, v in m.parameters.items()}
+    subs.update({u: 0 for u in m.u})  # autonomous
+    F = sp.lambdify(m.x, [e.xreplace(subs) - (x if m.kind == "map" else 0)
+                          for e, x in zip(m.equations, m.x)], "mpmath")
+    for e in eq:
+        r = max(abs(float(v)) for v in F(*[sp.Float(float(s), 30) for s in e.state]))
+        scale = 1.0 + float(np.max(np.abs(e.state)))
+        assert r <= 1e-13 * scale, (e.id, r)
+        assert e.residual == pytest.approx(r, abs=1e-14 * scale)

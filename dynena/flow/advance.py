@@ -1,29 +1,30 @@
-r"""The state after an input held for a while: one step of the input-pulse picture.
+r"""One state moved on by the dynamics for a while, with an input held or none.
 
 For a map, :math:`x \mapsto f(x, u)` applied ``duration`` times; for an ODE,
 :math:`\dot x = f(x, u)` integrated over ``[0, duration]`` (LSODA with the exact Jacobian).
-The outcome oracle's batched version is :meth:`dynena.flow.oracle.OutcomeOracle.apply_pulse`.
+Used for the state an input pulse leaves behind and for edge tracking. The outcome oracle's
+batched version of a pulse is :meth:`dynena.flow.oracle.OutcomeOracle.apply_pulse`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .._typing import Array
+from ..compile.system import CompiledSystem
 
-__all__ = ["hold_input"]
+__all__ = ["advance"]
 
 
-def hold_input(c: Any, x: Array, u: Array, duration: int | float, *, rtol: float = 1e-9,
-               atol: float = 1e-11) -> Array:
-    """State reached from ``x`` with the input ``u`` held for ``duration`` (steps or time).
+def advance(c: CompiledSystem, x: Array, duration: int | float, u: Array | None = None, *,
+            rtol: float = 1e-9, atol: float = 1e-11) -> Array:
+    """State reached from ``x`` after ``duration`` (steps or time), the input ``u`` held
+    (zero when None).
 
     >>> import numpy as np, dynena
     >>> m = dynena.load_document({"dynena": 1, "name": "leaky", "variables": ["x"],
     ...     "inputs": ["s"], "equations": {"x": "-x + s"}})
-    >>> x = hold_input(dynena.compile_model(m), np.zeros(1), np.ones(1), 1.0)
+    >>> x = advance(dynena.compile_model(m), np.zeros(1), 1.0, np.ones(1))
     >>> round(float(x[0]), 8) == round(1 - float(np.exp(-1)), 8)
     True
     """

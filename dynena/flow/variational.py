@@ -1,0 +1,73 @@
+r"""Trajectories with their linearisation: the flow, its monodromy matrix, tangent vectors
+and the adjoint. All integrate with the exact Jacobian :math:`J = D_x f` of the compiled
+system.
+
+- :func:`orbit`: :math:`\dot x = f(x)` (LSODA, optionally with dense output);
+- :func:`monodromy`: :math:`\dot x = f(x),\ \dot\Phi = J(x)\Phi,\ \Phi(0) = I`, whose
+  :math:`\Phi(T)` at a period :math:`T` has the Floquet multipliers as eigenvalues;
+- :func:`tangent`: one tangent vector, :math:`\dot v = J(x) v` (Lyapunov exponents);
+- :func:`adjoint`: :math:`\dot\lambda = -J(x(t))^\top \lambda` backwards along an orbit
+  (normals of stable manifolds).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from .._typing import Array
+from ..compile.system import CompiledSystem
+
+__all__ = ["orbit", "monodromy", "tangent", "adjoint"]
+
+
+def orbit(c: CompiledSystem, x0: Array, T: float, *, rtol: float = 1e-10, atol: float = 1e-12,
+          dense: bool = False) -> Any:
+    """``solve_ivp``'s solution of the autonomous flow over ``[0, T]``."""
+    with np.errstate(all="ignore"):
+        return solve_ivp(lambda t, x: c.f(x), (0.0, T), x0, method="LSODA",
+                         jac=lambda t, x: c.jac(x), rtol=rtol, atol=atol, dense_output=dense)
+
+
+def monodromy(c: CompiledSystem, x0: Array, T: float) -> tuple[Array, Array]:
+    """The state at ``T`` and :math:`\\Phi(T)`.
+
+    >>> import numpy as np, dynena
+    >>> m = dynena.load_document({"dynena": 1, "name": "lin", "variables": ["x", "y"],
+    ...     "equations": {"x": "-x", "y": "-2*y"}})
+    >>> _, Phi = monodromy(dynena.compile_model(m), np.ones(2), 1.0)
+    >>> np.allclose(np.diag(Phi), np.exp([-1.0, -2.0]), rtol=1e-8)
+    True
+    """
+    n = c.n
+
+    def rhs(t: float, y: Array) -> Array:
+        x, Phi = y[:n], y[n:].reshape(n, n)
+        return np.concatenate([c.f(x), (c.jac(x) @ Phi).ravel()])
+
+    y0 = np.concatenate([x0, np.eye(n).ravel()])
+    with np.errstate(all="ignore"):
+        sol = solve_ivp(rhs, (0.0, T), y0, method="LSODA", rtol=1e-10, atol=1e-12)
+    y = sol.y[:, -1]
+    return y[:n], y[n:].reshape(n, n)
+
+
+def tangent(c: CompiledSystem, x: Array, v: Array, dt: float, *, rtol: float = 1e-8,
+            atol: float = 1e-10) -> tuple[Array, Array]:
+    """The state and the tangent vector after ``dt`` (explicit Runge–Kutta, scipy's default)."""
+    n = c.n
+    sol = solve_ivp(lambda t, y: np.concatenate([c.f(y[:n]), c.jac(y[:n]) @ y[n:]]),
+                    (0.0, dt), np.concatenate([x, v]), rtol=rtol, atol=atol)
+    return sol.y[:n, -1], sol.y[n:, -1]
+
+
+def adjoint(c: CompiledSystem, path: Any, t_star: float, lam: Array, *, rtol: float = 1e-8,
+            atol: float = 1e-12) -> Array:
+    """:math:`\\lambda(0)` from :math:`\\lambda(t_*)` backwards along ``path`` (a dense
+    :func:`orbit` solution)."""
+    with np.errstate(all="ignore"):
+        adj = solve_ivp(lambda t, y: -c.jac(path.sol(t)).T @ y, (t_star, 0.0), lam,
+                        method="LSODA", rtol=rtol, atol=atol)
+    return np.asarray(adj.y[:, -1], dtype=float)

@@ -1,0 +1,95 @@
+"""Shared state of one excitable-network computation: the compiled system, the outcome oracle, the
+nodes and saddles, the options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from ..compile.system import CompiledSystem
+from ..results.attractors import AttractorSet, PeriodicOrbit
+from ..results.network import node_target_name
+from .outcome import OutcomeOracle
+from .via import closest_saddle
+
+
+def _say(progress: Callable[[str], None] | None, msg: str) -> None:
+    if progress is not None:
+        progress(msg)
+
+
+@dataclass
+class _Ctx:
+    c: CompiledSystem
+    oracle: OutcomeOracle
+    N: Array
+    ids: list[str]
+    S: Array
+    sids: list[str]
+    s_reach: Array
+    W: Array | None
+    rtol: float
+    seed: int
+    progress: Any
+    nearest_only: bool = False
+    certify: bool = True
+    tol: float = 1e-4
+    budget: int = 40000
+    points: list[Array] | None = None  # every node's points (cycles: all of them)
+    rough: bool = False  # the basin boundaries look fractal (uncertainty exponent < 0.85)
+
+    def dist(self, x: Array, k: int) -> float:
+        """Norm of the smallest kick from ``x`` onto a point of node ``k``."""
+        P = self.points[k] if self.points is not None else self.N[k][None, :]
+        D = P - x
+        d = np.sqrt(np.sum(self.W * D * D, axis=1)) if self.W is not None else \
+            np.linalg.norm(D, axis=1)
+        return float(d.min())
+
+    def unit(self, v: Array) -> Array:
+        nrm = np.sqrt(np.sum(self.W * v * v)) if self.W is not None else np.linalg.norm(v)
+        return v / nrm
+
+    def name(self, code: int) -> str:
+        return node_target_name(code, self.ids)
+
+    def via(self, x_start: Array) -> tuple[str | None, int]:
+        if not len(self.S):
+            return None, -1
+        _, X = self.oracle.trajectory(x_start)
+        k, _, _ = closest_saddle(X, self.S, self.s_reach)
+        return (self.sids[k], k) if k is not None else (None, -1)
+
+
+def _rough(att: AttractorSet | None) -> bool:
+    """Basin boundaries look fractal: the uncertainty exponent is clearly below one."""
+    u = att.uncertainty if att is not None else None
+    return bool(u and u.get("exponent") is not None and u["exponent"] < 0.85)
+
+
+@dataclass
+class _Selection:
+    """The network's nodes (equilibria, then periodic orbits) and the saddles between them."""
+
+    eqs: list[Any]
+    node_eqs: list[Any]
+    saddle_eqs: list[Any]
+    orbits: list[PeriodicOrbit]
+    att: AttractorSet | None
+    notes: list[str]
+
+    @property
+    def ids(self) -> list[str]:
+        return [e.id for e in self.node_eqs] + [o.id for o in self.orbits]
+
+    @property
+    def states(self) -> Array:
+        n = len(self.eqs[0].state) if self.eqs else (self.orbits[0].points.shape[1]
+                                                     if self.orbits else 0)
+        return np.array([e.state for e in self.node_eqs]
+                        + [o.points[0] for o in self.orbits]).reshape(-1, n)

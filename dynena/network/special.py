@@ -1,0 +1,84 @@
+"""Connections of the other kinds of node: periodic orbits (kicks from points along the orbit),
+labelled saddles of heteroclinic designs, and attracting non-hyperbolic equilibria.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._typing import Array
+from ..compile.system import CompiledSystem
+from ..errors import ParameterError
+from ..results.attractors import PeriodicOrbit
+from ..results.network import Connection
+from .context import _Ctx
+from .cycles import search_orbit
+
+
+def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array] | None
+                       ) -> list[Connection]:
+    """Connections from a periodic source: kicks from points of the orbit."""
+    if dirs is not None:
+        raise ParameterError("named directions are not supported from a periodic-orbit node "
+                             f"({orbit.id}); use all directions")
+    upper = {k: min(ctx.dist(p, k) for p in orbit.points[:: max(1, len(orbit.points) // 64)])
+             * (1 + 1e-9) for k in range(len(ctx.ids)) if k != i}
+    n0 = ctx.oracle.trajectories
+    best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
+                               tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
+                               rough=ctx.rough)
+    if ctx.nearest_only and best:
+        j0 = min((j for j in best if j >= 0), key=lambda j: best[j][1], default=None)
+        best = {j0: best[j0]} if j0 is not None else {}
+    out = []
+    per = (ctx.oracle.trajectories - n0) // max(1, len(best))
+    for j, (lo, hi, v, x0) in sorted(best.items(), key=lambda kv: kv[1][1]):
+        via, _ = ctx.via(x0 + hi * v) if j >= 0 else (None, -1)
+        out.append(Connection(source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (lo + hi),
+                              space="state", kind="excitable", direction=v, via=via,
+                              bracket=(lo, hi), trajectories=per, origin=x0,
+                              certificate=certs.get(j)))
+    return out
+
+
+def _heteroclinic(ctx: _Ctx, i: int, e: Any) -> list[Connection]:
+    """Zero-threshold connections of a saddle node: follow its unstable directions."""
+    xi = ctx.N[i]
+    r = ctx.oracle.radii[i]
+    out: list[Connection] = []
+    seen: set[int] = set()
+    for u in e.unstable_vectors:
+        for sgn in (1, -1):
+            x0 = xi + sgn * 3.0 * r * u / np.linalg.norm(u)
+            o = int(ctx.oracle(x0[None])[0])
+            if o == i or o in seen:
+                continue
+            seen.add(o)
+            out.append(Connection(source=ctx.ids[i], target=ctx.name(o), threshold=0.0,
+                                  kind="heteroclinic", direction=sgn * u, via=None,
+                                  bracket=(0.0, 0.0), trajectories=1, verified=0))
+    return out
+
+
+def _attracting_nonhyperbolic(c: CompiledSystem, eqs: list[Any], node_eqs: list[Any], notes: list[str]
+                              ) -> list[Any]:
+    """Non-hyperbolic equilibria with no unstable eigenvalue that the flow shows attracting
+    (``x' = -x^3``): nodes, with the evidence in ``notes``."""
+    from ..attractor.nonlinear import nonlinear_stability
+
+    out = []
+    X = np.array([e.state for e in eqs]).reshape(-1, c.n)
+    for e in eqs:
+        if e.stability != "nonhyperbolic" or e.unstable_dim > 0 or e in node_eqs:
+            continue
+        d = np.linalg.norm(X - e.state, axis=1)
+        d = d[d > 0]
+        r = min(0.05 * (1.0 + float(np.max(np.abs(e.state)))),
+                0.25 * float(d.min()) if len(d) else np.inf)
+        verdict = nonlinear_stability(c, e.state, radius=r)
+        notes.append(f"{e.id} is non-hyperbolic and {verdict.describe()}")
+        if verdict.verdict == "attracting":
+            out.append(e)
+    return out
