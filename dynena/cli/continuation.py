@@ -75,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
               f"[{b.p.min():.6g}, {b.p.max():.6g}]; {b.message}")
         for sp in b.special_points:
             st = ", ".join(f"{n}={v:.6g}" for n, v in list(zip(res.names, sp.state))[:4])
-            print(f"  {sp.type:>2} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  {st}")
+            crit = f"  [{sp.criticality}, coefficient {sp.coefficient:.6g}]" \
+                if sp.criticality and sp.coefficient is not None else ""
+            print(f"  {sp.type:>2} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  {st}{crit}")
     return 0
 
 

@@ -14,7 +14,6 @@ an equilibrium is the number of such eigenvalues. Analyses ask ``c.dynamics`` in
 branching on ``c.kind``.
 
 >>> import numpy as np
-import numpy.typing as npt
 >>> from dynena.compile.kind import ODE, MAP
 >>> w = np.array([0.5, -2.0])
 >>> ODE.unstable_dimension(w), MAP.unstable_dimension(w)

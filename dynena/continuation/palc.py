@@ -26,8 +26,10 @@ import numpy as np
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
+from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
+from .normal_form import MAX_VARIABLES, MultilinearForms, flip_coefficient, hopf_coefficient
 
 __all__ = ["Continuer"]
 
@@ -49,6 +51,7 @@ class Continuer:
         self.max_norm = max_norm
         self.locate_tol = locate_tol
         self.counts = {"newton": 0, "jac": 0, "eig": 0}
+        self._forms: MultilinearForms | None = None  # exact 2nd/3rd derivatives, on demand
 
     # -- the maps ------------------------------------------------------------------------
     def F(self, y: Array) -> Array:
@@ -277,8 +280,28 @@ class Continuer:
             cp = w[np.abs(w.imag) > 1e-9]
             if len(cp):
                 extra["frequency"] = float(np.abs(cp.imag[np.argmin(np.abs(cp.real))]))
+        coef, crit, note = self._criticality(kind, y, extra.get("frequency"))
         return SpecialPoint(kind, float(y[-1]), y[:-1].copy(), w, index, float(acc),
-                            float(best[0]), extra)
+                            float(best[0]), extra, coef, crit, note)
+
+    def _criticality(self, kind: str, y: Array, omega: float | None
+                     ) -> tuple[float | None, str | None, str]:
+        """Normal-form coefficient at H (ode) and PD (map) from exact derivatives."""
+        if kind not in ("H", "PD") or (kind == "H" and not omega):
+            return None, None, ""
+        m = self.c.model
+        if not isinstance(m, Model):
+            return None, None, "not computed for vector-form models"
+        if m.n > MAX_VARIABLES:
+            return None, None, f"not computed above {MAX_VARIABLES} variables"
+        if self._forms is None:
+            self._forms = MultilinearForms(m)
+        c = self._model(y[-1])
+        H, T = self._forms.tensors(y[:-1], c.p)
+        A = c.jac(y[:-1])
+        r = hopf_coefficient(A, H, T, float(omega or 0.0)) if kind == "H" else \
+            flip_coefficient(A, H, T)
+        return r.coefficient, r.kind, ""
 
     def _bracketed(self, kind: str, ya: Array, yb: Array, wa: Array, wb: Array, va: float,
                    vb: float, index: int) -> SpecialPoint:

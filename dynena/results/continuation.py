@@ -21,6 +21,10 @@ class SpecialPoint:
     """A bifurcation located on a branch: ``type`` in LP, H, BP, PD, NS.
 
     ``accuracy`` bounds the parameter error of the location (bisection bracket).
+    ``coefficient`` is the normal-form coefficient where computed (the first Lyapunov
+    coefficient at H, the flip coefficient at PD, with ⟨q, q⟩ = 1) and ``criticality`` what
+    its sign says: ``supercritical``, ``subcritical`` or ``degenerate``; ``None`` where it was
+    not computed (the reason is in ``note``).
     """
 
     type: str
@@ -31,6 +35,9 @@ class SpecialPoint:
     accuracy: float = 0.0
     test_value: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    coefficient: float | None = None
+    criticality: str | None = None
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -101,8 +108,15 @@ class ContinuationResult:
                                     "accuracy": sp.accuracy,
                                     "eigenvalues": [[float(z.real), float(z.imag)]
                                                     for z in sp.eigenvalues[:6]],
-                                    **sp.extra}
+                                    **sp.extra, **_criticality(sp)}
                                    for sp in b.special_points],
                 "stats": b.stats} for b in self.branches],
             "options": self.options,
         }
+
+
+def _criticality(sp: SpecialPoint) -> dict[str, Any]:
+    if sp.type not in ("H", "PD"):
+        return {}
+    return {"coefficient": sp.coefficient, "criticality": sp.criticality,
+            **({"note": sp.note} if sp.note else {})}
