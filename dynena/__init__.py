@@ -49,6 +49,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "flipflop": (".rnn.tasks", "flipflop"),
     "Trajectory": (".flow.simulation", "Trajectory"),
     "simulate": (".flow.simulation", "simulate"),
+    "sweep": (".sweep", "sweep"),
+    "SweepSpec": (".sweep", "SweepSpec"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
@@ -96,3 +98,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn
     from .rnn.extract import analyse_flipflop as analyse_flipflop
     from .rnn.tasks import flipflop as flipflop
+    from .sweep import SweepSpec as SweepSpec
+    from .sweep import sweep as sweep

@@ -4,7 +4,7 @@ Layers, lowest first (see the README's design notes)::
 
     base (_typing, _version, errors, limits)
     model → results → compile → flow → equilibrium → attractor, continuation, portrait, export
-          → network → rnn, design → report → cli
+          → network → rnn, design → sweep → report → cli
 
 A module may import its own package, the base and any lower layer — never a higher one, and
 never another package of its own layer. The package facade ``dynena/__init__.py`` is exempt.
@@ -21,7 +21,7 @@ PKG = Path(__file__).resolve().parents[1] / "dynena"
 BASE = {"_typing", "_version", "errors", "limits"}
 LAYERS = [{"model"}, {"results"}, {"compile"}, {"flow"}, {"equilibrium"},
           {"attractor", "continuation", "portrait", "export"}, {"network"}, {"rnn", "design"},
-          {"report"}, {"cli"}]
+          {"sweep"}, {"report"}, {"cli"}]
 LEVEL = {name: k for k, names in enumerate(LAYERS) for name in names}
 
 

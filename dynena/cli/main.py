@@ -10,7 +10,7 @@ from typing import NoReturn
 from .options import run_safely
 
 _COMMANDS = ["check", "simulate", "equilibria", "continuation", "network", "report",
-             "flipflop", "design", "export"]
+             "flipflop", "design", "export", "sweep"]
 
 
 class _Parser(argparse.ArgumentParser):
