@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from typing import NoReturn
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # command not built yet
             raise
         mod.register(sub)
+    for cmd in sub.choices.values():
+        cmd.add_argument("-q", "--quiet", action="store_true",
+                         help="no progress lines on stderr (warnings and errors still appear)")
     return parser
 
 
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    if getattr(args, "quiet", False):
+        os.environ["DYNENA_QUIET"] = "1"  # read by options.progress, here and in workers
     return run_safely(lambda: args.func(args))
 
 

@@ -120,3 +120,15 @@ def test_network_merge_pairs_json(models_dir):
     assert len(m["nodes"]) == 4 and len(m["edges"]) == 12  # ± pairs as one node each
     assert all(e["threshold"] == pytest.approx(1.0, rel=2e-6) for e in m["edges"])
     assert all(e["certificate"] is None for e in json.loads(r.stdout)["edges"])
+
+
+@pytest.mark.parametrize("argv", [["equilibria", "toggle.yaml", "--json"],
+                                  ["network", "double_well.yaml", "--json"],
+                                  ["continue", "toggle.yaml", "--param", "a", "--json"]])
+def test_quiet_leaves_stderr_empty_and_stdout_one_json_object(models_dir, argv):
+    argv = [a if not a.endswith(".yaml") else str(models_dir / a) for a in argv]
+    loud, quiet = run(*argv), run(*argv, "--quiet")
+    assert loud.returncode == quiet.returncode == 0
+    assert loud.stderr.strip() and quiet.stderr == ""
+    a, b = json.loads(loud.stdout), json.loads(quiet.stdout)
+    assert a["model"] == b["model"] and a.keys() == b.keys()
