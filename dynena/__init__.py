@@ -16,6 +16,7 @@ fast; sympy, scipy and numba load with the first analysis.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__ as __version__
@@ -42,6 +43,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "excitable_network": (".network", "excitable_network"),
     "phase_portrait": (".portrait", "phase_portrait"),
     "write_report": (".report", "write_report"),
+    "draw": (".report.graphviz", "draw"),
     "ESNConfig": (".rnn.esn", "ESNConfig"),
     "EchoStateNetwork": (".rnn.esn", "EchoStateNetwork"),
     "train_flipflop_esn": (".rnn.esn", "train_flipflop_esn"),
@@ -54,6 +56,27 @@ _LAZY: dict[str, tuple[str, str]] = {
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]
+
+
+def _notebook_display() -> None:
+    """In IPython/Jupyter, show an ExcitableNetwork as its drawing (SVG), next to the HTML
+    tables every result provides. Registered by type name, so nothing is imported now; the
+    reporter is imported when a network is first displayed."""
+    try:
+        shell = sys.modules["IPython"].get_ipython()  # type: ignore[attr-defined]
+        fmt = shell.display_formatter.formatters["image/svg+xml"]
+    except (KeyError, AttributeError):
+        return  # not in IPython
+
+    def svg(net: Any) -> str:
+        from .report.graphviz import network_svg
+
+        return network_svg(net)
+
+    fmt.for_type_by_name("dynena.results.network", "ExcitableNetwork", svg)
+
+
+_notebook_display()
 
 
 def __getattr__(name: str) -> Any:
@@ -93,6 +116,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .network import excitable_network as excitable_network
     from .portrait import phase_portrait as phase_portrait
     from .report import write_report as write_report
+    from .report.graphviz import draw as draw
     from .rnn.esn import EchoStateNetwork as EchoStateNetwork
     from .rnn.esn import ESNConfig as ESNConfig
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import DynenaError
 from ..results.network import ExcitableNetwork
 
-__all__ = ["network_dot", "render_network"]
+__all__ = ["network_dot", "render_network", "draw", "network_svg"]
 
 _COLORS = {"stable": "#1f77b4", "saddle": "#d62728", "unstable": "#9467bd",
            "nonhyperbolic": "#7f7f7f"}
@@ -128,3 +128,23 @@ def render_network(net: ExcitableNetwork, outdir: str | Path, *, stem: str = "ne
         p = g.render(filename=stem, directory=outdir, format=fmt, cleanup=True)
         out[fmt] = Path(p)
     return out
+
+
+def draw(net: ExcitableNetwork, *, amplitude: float | None = None, show_saddles: bool = False,
+         merge_pairs: bool = False) -> Any:
+    """The network as a :class:`graphviz.Digraph` (it displays itself in Jupyter; ``.render``
+    writes files). ``amplitude`` defaults to the network's ``max_threshold``.
+
+    >>> import dynena
+    >>> net = dynena.excitable_network(dynena.load("models/double_well.yaml"))
+    >>> g = dynena.draw(net)
+    >>> sorted(line.split()[0] for line in g.body if "->" in line)
+    ['E0', 'E1']
+    """
+    return network_dot(net, amplitude=net.max_threshold if amplitude is None else amplitude,
+                       show_saddles=show_saddles, merge_pairs=merge_pairs)
+
+
+def network_svg(net: ExcitableNetwork) -> str:
+    """The drawing as SVG text (what a notebook shows for an ExcitableNetwork)."""
+    return str(draw(net).pipe(format="svg", encoding="utf-8"))

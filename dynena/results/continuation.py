@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from .html import state_text, table
 from .status import Status
 
 __all__ = ["SpecialPoint", "Branch", "ContinuationResult"]
@@ -83,6 +84,14 @@ class ContinuationResult:
     @property
     def success(self) -> bool:
         return self.status.success
+
+    def _repr_html_(self) -> str:
+        rows = [[b.origin, sp.type, f"{sp.p:.10g}", f"{sp.accuracy:.1e}",
+                 state_text(self.names, sp.state), sp.criticality or ""]
+                for b in self.branches for sp in b.special_points]
+        return table(f"{self.model}: {len(self.branches)} branches in {self.parameter} "
+                     f"({self.status})", ["branch", "type", self.parameter, "±", "state",
+                                          "criticality"], rows)
 
     def special_points(self, type_: str | None = None) -> list[SpecialPoint]:
         return [sp for b in self.branches for sp in b.special_points

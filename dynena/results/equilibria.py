@@ -9,6 +9,7 @@ import numpy as np
 
 from .._typing import Array
 from ..errors import UnknownIdError
+from .html import eigen_text, state_text, table
 from .status import Status
 
 __all__ = ["Equilibrium", "SlowPoint", "EquilibriumSet", "ManifoldBranch"]
@@ -172,6 +173,14 @@ class EquilibriumSet:
     @property
     def saddles(self) -> tuple[Equilibrium, ...]:
         return tuple(e for e in self.equilibria if e.stability == "saddle")
+
+    def _repr_html_(self) -> str:
+        rows = [[e.id, e.type, e.unstable_dim, state_text(self.names, e.state),
+                 eigen_text(e.eigenvalues), f"{e.residual:.1e}", e.label or ""]
+                for e in self.equilibria]
+        return table(f"{self.model}: {len(self)} equilibria ({self.status})",
+                     ["id", "type", "index", "state", "leading eigenvalues", "|F|", "label"],
+                     rows, self.guarantee)
 
     def index_counts(self) -> dict[int, int]:
         """How many equilibria have each unstable dimension (Morse index)."""

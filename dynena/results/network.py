@@ -10,6 +10,7 @@ import numpy as np
 from .._typing import Array
 from .attractors import AttractorSet
 from .equilibria import EquilibriumSet
+from .html import state_text, table
 from .status import Status
 
 __all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name"]
@@ -232,6 +233,22 @@ class ExcitableNetwork:
     def success(self) -> bool:
         """Every node found and every threshold established within its budgets."""
         return self.status.success
+
+    def _repr_html_(self) -> str:
+        """The connections as a table (the drawing: ``dynena.draw(net)``)."""
+        def what(c: Connection) -> str:
+            if c.space == "input":
+                return f"channel {c.channel}, sign {c.sign:+d}"
+            return "" if c.direction is None else state_text(self.names, c.direction)
+
+        rows = [[c.source, c.target, f"{c.threshold:.7g}",
+                 f"[{c.bracket[0]:.6g}, {c.bracket[1]:.6g}]", c.via or "", what(c),
+                 "" if c.certificate is None else str(c.certificate.status)]
+                for c in self.connections]
+        return table(f"{self.model}: {len(self.node_ids)} nodes, {len(self.edges)} edges "
+                     f"({self.status})", ["source", "target", "threshold", "bracket", "via",
+                                         "direction / input", "certificate"], rows,
+                     self.message)
 
     @property
     def edges(self) -> tuple[Connection, ...]:
