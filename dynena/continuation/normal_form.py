@@ -25,6 +25,14 @@ third derivatives,
             + \tfrac12\langle p, B(q, (I - A)^{-1} B(q,q))\rangle ;
 
   :math:`c > 0`: **supercritical** (a stable 2-cycle is born), :math:`c < 0`: subcritical.
+* **Neimark–Sacker** (map), :math:`Aq = e^{i\theta_0} q`, :math:`A^\top p = e^{-i\theta_0} p`:
+
+  .. math:: d = \tfrac12\,\mathrm{Re}\Big\{e^{-i\theta_0}\big[\langle p, C(q,q,\bar q)\rangle
+            + 2\langle p, B(q, (I - A)^{-1}B(q,\bar q))\rangle
+            + \langle p, B(\bar q, (e^{2i\theta_0} I - A)^{-1}B(q,q))\rangle\big]\Big\} ;
+
+  :math:`d < 0`: **supercritical** (a stable invariant circle is born), :math:`d > 0`:
+  subcritical (away from strong resonances :math:`e^{ik\theta_0} = 1`, k ≤ 4).
 
 The value of a coefficient depends on the normalisation of :math:`q`; its sign does not.
 Derivatives are taken symbolically once per model (up to :data:`MAX_VARIABLES` variables).
@@ -45,7 +53,7 @@ from ..model.derivative import almost_everywhere, real_symbols
 from ..model.model import Model
 
 __all__ = ["Criticality", "MultilinearForms", "hopf_coefficient", "flip_coefficient",
-           "MAX_VARIABLES"]
+           "neimark_sacker_coefficient", "MAX_VARIABLES"]
 
 MAX_VARIABLES = 12
 """Above this many variables the third-derivative tensor (n⁴/6 entries) is not formed."""
@@ -167,4 +175,32 @@ def flip_coefficient(A: Array, H: Array, T: Array) -> Criticality:
     v = np.linalg.solve(np.eye(n) - A, _B(H, q, q))
     c = float(np.dot(p, _C(T, q, q, q)) / 6 + np.dot(p, _B(H, q, v)) / 2)
     return _verdict(c, "supercritical", "subcritical", float(np.max(np.abs(T))) +
+                    float(np.max(np.abs(H))) ** 2)
+
+
+def neimark_sacker_coefficient(A: Array, H: Array, T: Array, theta: float) -> Criticality:
+    r"""The Neimark–Sacker coefficient :math:`d` of a map at multipliers
+    :math:`e^{\pm i\theta_0}` (see the module docstring).
+
+    >>> import numpy as np                 # w -> e^{i θ}(w + ℓ w|w|²), ℓ = -1, θ = 1
+    >>> th = 1.0
+    >>> A = np.array([[np.cos(th), -np.sin(th)], [np.sin(th), np.cos(th)]])
+    >>> T = np.zeros((2, 2, 2, 2))          # cubic part: ℓ R (x r², y r²)
+    >>> G = np.zeros((2, 2, 2, 2))
+    >>> G[0, 0, 0, 0] = G[1, 1, 1, 1] = 6
+    >>> for a, b, c in [(0, 1, 1), (1, 0, 1), (1, 1, 0)]: G[0, a, b, c] = 2
+    >>> for a, b, c in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]: G[1, a, b, c] = 2
+    >>> T = -np.einsum("ij,jklm->iklm", A, G)
+    >>> r = neimark_sacker_coefficient(A, np.zeros((2, 2, 2)), T, th)
+    >>> round(r.coefficient, 12), r.kind    # 2ℓ with ⟨q,q⟩ = 1
+    (-2.0, 'supercritical')
+    """
+    n = A.shape[0]
+    mu = np.exp(1j * theta)
+    q, p = _pair(A, mu)
+    a = np.linalg.solve(np.eye(n) - A, _B(H, q, np.conj(q)))
+    b = np.linalg.solve(mu * mu * np.eye(n) - A, _B(H, q, q))
+    g = _C(T, q, q, np.conj(q)) + 2 * _B(H, q, a) + _B(H, np.conj(q), b)
+    d = 0.5 * float(np.real(np.conj(mu) * np.vdot(p, g)))
+    return _verdict(d, "subcritical", "supercritical", float(np.max(np.abs(T))) +
                     float(np.max(np.abs(H))) ** 2)

@@ -29,7 +29,13 @@ from ..compile.system import CompiledSystem
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
-from .normal_form import MAX_VARIABLES, MultilinearForms, flip_coefficient, hopf_coefficient
+from .normal_form import (
+    MAX_VARIABLES,
+    MultilinearForms,
+    flip_coefficient,
+    hopf_coefficient,
+    neimark_sacker_coefficient,
+)
 
 __all__ = ["Continuer"]
 
@@ -280,14 +286,20 @@ class Continuer:
             cp = w[np.abs(w.imag) > 1e-9]
             if len(cp):
                 extra["frequency"] = float(np.abs(cp.imag[np.argmin(np.abs(cp.real))]))
-        coef, crit, note = self._criticality(kind, y, extra.get("frequency"))
+        if kind == "NS":
+            cp = w[np.abs(w.imag) > 1e-9]
+            if len(cp):
+                z = cp[np.argmin(np.abs(np.abs(cp) - 1))]
+                extra["angle"] = float(abs(np.angle(z)))
+        coef, crit, note = self._criticality(kind, y, extra.get("frequency", extra.get("angle")))
         return SpecialPoint(kind, float(y[-1]), y[:-1].copy(), w, index, float(acc),
                             float(best[0]), extra, coef, crit, note)
 
     def _criticality(self, kind: str, y: Array, omega: float | None
                      ) -> tuple[float | None, str | None, str]:
-        """Normal-form coefficient at H (ode) and PD (map) from exact derivatives."""
-        if kind not in ("H", "PD") or (kind == "H" and not omega):
+        """Normal-form coefficient at H (ode), PD and NS (map) from exact derivatives;
+        ``omega`` is the Hopf frequency or the NS angle."""
+        if kind not in ("H", "PD", "NS") or (kind in ("H", "NS") and not omega):
             return None, None, ""
         m = self.c.model
         if not isinstance(m, Model):
@@ -299,8 +311,12 @@ class Continuer:
         c = self._model(y[-1])
         H, T = self._forms.tensors(y[:-1], c.p)
         A = c.jac(y[:-1])
-        r = hopf_coefficient(A, H, T, float(omega or 0.0)) if kind == "H" else \
-            flip_coefficient(A, H, T)
+        if kind == "H":
+            r = hopf_coefficient(A, H, T, float(omega or 0.0))
+        elif kind == "NS":
+            r = neimark_sacker_coefficient(A, H, T, float(omega or 0.0))
+        else:
+            r = flip_coefficient(A, H, T)
         return r.coefficient, r.kind, ""
 
     def _bracketed(self, kind: str, ya: Array, yb: Array, wa: Array, wb: Array, va: float,

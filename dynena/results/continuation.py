@@ -23,7 +23,8 @@ class SpecialPoint:
 
     ``accuracy`` bounds the parameter error of the location (bisection bracket).
     ``coefficient`` is the normal-form coefficient where computed (the first Lyapunov
-    coefficient at H, the flip coefficient at PD, with ⟨q, q⟩ = 1) and ``criticality`` what
+    coefficient at H, the flip coefficient at PD, the Neimark–Sacker coefficient at NS, with
+    ⟨q, q⟩ = 1) and ``criticality`` what
     its sign says: ``supercritical``, ``subcritical`` or ``degenerate``; ``None`` where it was
     not computed (the reason is in ``note``).
     """
@@ -125,7 +126,7 @@ class ContinuationResult:
 
 
 def _criticality(sp: SpecialPoint) -> dict[str, Any]:
-    if sp.type not in ("H", "PD"):
+    if sp.type not in ("H", "PD", "NS"):
         return {}
     return {"coefficient": sp.coefficient, "criticality": sp.criticality,
             **({"note": sp.note} if sp.note else {})}

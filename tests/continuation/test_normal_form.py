@@ -76,3 +76,33 @@ def test_cubic_map_flip(sign, kind):
     (pd,) = r.special_points("PD")
     assert pd.p == pytest.approx(-1.0, abs=1e-9)
     assert pd.coefficient == pytest.approx(sign, rel=1e-8) and pd.criticality == kind
+
+
+def test_delayed_logistic_neimark_sacker_is_supercritical():
+    """x -> y, y -> r y (1 - x): a stable invariant circle is born at r = 2 (textbook)."""
+    m = dynena.load_document({"dynena": 1, "name": "dlog", "kind": "map",
+                              "variables": {"x": {"range": [0, 1]}, "y": {"range": [0, 1]}},
+                              "parameters": {"r": {"value": "3/2", "range": [1.2, 2.3]}},
+                              "equations": {"x": "y", "y": "r*y*(1 - x)"}})
+    r = dynena.continue_equilibrium(m, "r", start=np.array([1 / 3, 1 / 3]))
+    (ns,) = r.special_points("NS")
+    assert ns.criticality == "supercritical" and ns.coefficient < 0
+
+
+@pytest.mark.parametrize("ell, kind", [(-0.5, "supercritical"), (0.5, "subcritical")])
+def test_neimark_sacker_normal_form(ell, kind):
+    """w -> (1 + mu) e^{i theta}(w + ell w |w|^2) with theta = 1 (no strong resonance):
+    d = 2 ell with <q, q> = 1."""
+    c, s = float(np.cos(1.0)), float(np.sin(1.0))
+    fx = "(x + ell*x*(x**2 + y**2))"
+    fy = "(y + ell*y*(x**2 + y**2))"
+    m = dynena.load_document({
+        "dynena": 1, "name": "ns", "kind": "map",
+        "variables": {"x": {"range": [-1, 1]}, "y": {"range": [-1, 1]}},
+        "parameters": {"mu": {"value": -0.2, "range": [-0.5, 0.5]}, "ell": repr(ell)},
+        "equations": {"x": f"(1 + mu)*({c!r}*{fx} - {s!r}*{fy})",
+                      "y": f"(1 + mu)*({s!r}*{fx} + {c!r}*{fy})"}})
+    r = dynena.continue_equilibrium(m, "mu", start=np.zeros(2), switch=False)
+    (ns,) = r.special_points("NS")
+    assert ns.p == pytest.approx(0.0, abs=1e-9)
+    assert ns.criticality == kind and ns.coefficient == pytest.approx(2 * ell, rel=1e-7)
