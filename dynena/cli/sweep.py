@@ -12,11 +12,14 @@ from .options import count, emit_json, parse_assignments, progress
 def register(sub: Any) -> None:
     p = sub.add_parser("sweep", help="run an analysis over a grid of parameter values "
                                      "(on Dask: a local cluster or --scheduler)")
-    p.add_argument("target", help="a model file, or a sweep spec (a YAML file with 'sweep: 1')")
+    p.add_argument("target", help="a model file, a sweep spec (a YAML file with 'sweep: 1'), "
+                                  "or 'flipflop' (the ESN of the paper, trained at each point; "
+                                  "--set and --axis then name ESN and task options)")
     p.add_argument("--axis", action="append", default=[], metavar="NAME=lo:hi:num|v1,v2,..",
                    help="a swept parameter: a grid lo:hi:num or a list (repeatable)")
-    p.add_argument("--analysis", choices=("equilibria", "network"), default=None,
-                   help="what to compute at each point (default: equilibria)")
+    p.add_argument("--analysis", choices=("equilibria", "network", "flipflop"), default=None,
+                   help="what to compute at each point (default: equilibria; flipflop for the "
+                        "'flipflop' target)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="a fixed parameter value (repeatable)")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
@@ -48,8 +51,11 @@ def run(args: argparse.Namespace) -> int:
                                  "analysis in the spec, not as options")
         spec = load_spec(args.target)
     else:
-        spec = SweepSpec(Path(args.target).resolve(), tuple(parse_axis(a) for a in args.axis),
-                         args.analysis or "equilibria", parse_assignments(args.set))
+        flip = args.target == "flipflop"
+        spec = SweepSpec(None if flip else Path(args.target).resolve(),
+                         tuple(parse_axis(a) for a in args.axis),
+                         args.analysis or ("flipflop" if flip else "equilibria"),
+                         parse_assignments(args.set))
         spec.check()
     res = sweep(spec, out, scheduler=args.scheduler, workers=args.workers, progress=progress)
     fig = write_sweep_figure(res, out / "sweep.svg")

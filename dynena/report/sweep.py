@@ -15,7 +15,7 @@ __all__ = ["write_sweep_figure"]
 
 def write_sweep_figure(res: SweepResult, path: Path) -> Path | None:
     """Write ``path`` (SVG) for a sweep over one or two grid axes; None for other shapes."""
-    numeric = [c for c in res.columns if c != "analysis_status"]
+    numeric = [c for c in res.columns if c not in ("analysis_status", "diagnosis", "clean")]
     if len(res.axes) not in (1, 2) or not res.rows:
         return None
     plt = _plt()

@@ -35,6 +35,8 @@ __all__ = ["sweep", "SweepResult", "run_point"]
 _COLUMNS = {
     "equilibria": ["n_equilibria", "n_stable", "n_saddles", "analysis_status"],
     "network": ["n_nodes", "n_edges", "min_threshold", "max_threshold", "analysis_status"],
+    "flipflop": ["accuracy", "rmse", "n_nodes", "n_spurious", "n_edges", "n_saddles",
+                 "n_slow_points", "clean", "diagnosis", "analysis_status"],
 }
 
 
@@ -64,15 +66,19 @@ class SweepResult:
                 "success": self.success, "files": {k: str(v) for k, v in self.files.items()}}
 
 
-def run_point(model_path: str, sets: dict[str, str], point: dict[str, float],
+def run_point(model_path: str | None, sets: dict[str, str], point: dict[str, float],
               analysis: str) -> dict[str, Any]:
     """One point (runs on a worker): the summary row and the full result, or the error."""
     t0 = time.perf_counter()
     try:
-        from ..model import load
+        if analysis == "flipflop":
+            row, full = _flipflop(sets, point)
+        else:
+            from ..model import load
 
-        model = load(model_path).with_parameters({**sets, **point})
-        row, full = _analyse(model, analysis)
+            assert model_path is not None
+            model = load(model_path).with_parameters({**sets, **point})
+            row, full = _analyse(model, analysis)
         status, error = "ok", ""
     except DynenaError as exc:
         row, full, status, error = {}, None, "failed", str(exc)
@@ -99,6 +105,43 @@ def _analyse(model: Any, analysis: str) -> tuple[dict[str, Any], dict[str, Any]]
              "min_threshold": min(th) if th else None,
              "max_threshold": max(th) if th else None,
              "analysis_status": str(net.status)}, jsonable(net.to_dict()))
+
+
+def _flipflop(sets: dict[str, str], point: dict[str, float]
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Train the ESN with these options and extract its network (the paper, at one point).
+    ``clean``: every code a stable node, no spurious node, every single-bit flip an edge and
+    nothing else, and no diagnosis."""
+    from ..rnn.esn import ESNConfig, train_flipflop_esn
+    from ..rnn.extract import analyse_flipflop
+    from .spec import FLIPFLOP_OPTIONS
+
+    opts: dict[str, Any] = {}
+    merged: dict[str, str | float] = {**sets, **point}
+    for k, v in merged.items():
+        cast = FLIPFLOP_OPTIONS[k]
+        x = float(v)
+        if cast is int and x != int(x):
+            raise ParameterError(f"flip-flop option {k!r} must be an integer, got {v!r}")
+        opts[k] = cast(x)
+    task = {k: opts.pop(k) for k in ("bits", "amplitude", "width", "p", "test_steps")
+            if k in opts}
+    bits = int(task.pop("bits", 3))
+    cfg = ESNConfig(**opts)
+    cfg.validate()
+    esn, _ = train_flipflop_esn(bits, cfg, **{k: v for k, v in task.items()
+                                              if k != "test_steps"})
+    a = analyse_flipflop(esn, bits=bits, seed=cfg.seed, **task)
+    edges = a.edges_at()
+    flips = {(c.source, c.target) for c in edges}
+    codes = {n.code for n in a.nodes if n.code is not None}
+    clean = (len(codes) == 2**bits and not any(n.spurious for n in a.nodes)
+             and len(flips) == len(edges) == bits * 2**bits and not a.diagnosis)
+    return ({"accuracy": a.accuracy, "rmse": a.rmse, "n_nodes": len(a.nodes),
+             "n_spurious": sum(n.spurious for n in a.nodes), "n_edges": len(edges),
+             "n_saddles": len(a.saddles), "n_slow_points": len(a.slow_points),
+             "clean": bool(clean), "diagnosis": "; ".join(a.diagnosis),
+             "analysis_status": str(a.status)}, jsonable(a.to_dict()))
 
 
 def point_key(digest: str, spec: SweepSpec, point: dict[str, float]) -> str:
@@ -132,10 +175,14 @@ def sweep(spec: SweepSpec, directory: str | Path, *, scheduler: str | None = Non
     out = Path(directory)
     pts_dir = out / "points"
     pts_dir.mkdir(parents=True, exist_ok=True)
-    model = load(spec.model)
-    _check_parameters(model, spec)
+    if spec.model is not None:
+        model = load(spec.model)
+        _check_parameters(model, spec)
+        digest = model.digest()
+    else:
+        digest = f"flipflop-esn-{__version__}"  # the network is trained at each point
     points = spec.points()
-    keys = [point_key(model.digest(), spec, p) for p in points]
+    keys = [point_key(digest, spec, p) for p in points]
     done: dict[str, dict[str, Any]] = {}
     for k in keys:
         rec = _read(pts_dir / f"{k}.json")
@@ -153,7 +200,8 @@ def sweep(spec: SweepSpec, directory: str | Path, *, scheduler: str | None = Non
                  for r in records)
     files = _write_table(out, rows, axes, columns)
     (out / "sweep.json").write_text(json.dumps({
-        "dynena": __version__, "model": str(spec.model), "set": spec.sets,
+        "dynena": __version__, "model": None if spec.model is None else str(spec.model),
+        "set": spec.sets,
         "axes": {a.name: (list(a.values) if a.sobol is None else {"sobol": list(a.sobol)})
                  for a in spec.axes},
         "samples": spec.samples, "analysis": spec.analysis, "points": len(points)}, indent=1))
@@ -166,7 +214,7 @@ def _check_parameters(model: Any, spec: SweepSpec) -> None:
     known = set(model.parameters)
     for name in [*spec.sets, *(a.name for a in spec.axes)]:
         if name not in known:
-            raise ParameterError(f"{name!r} is not a parameter of {spec.model.name}; it has: "
+            raise ParameterError(f"{name!r} is not a parameter of {model.name}; it has: "
                                  + (", ".join(sorted(known)) or "none"))
 
 
@@ -180,7 +228,8 @@ def _compute(spec: SweepSpec, todo: list[tuple[str, dict[str, float]]], pts_dir:
     out: dict[str, dict[str, Any]] = {}
     t0 = time.perf_counter()
     try:
-        futures = {client.submit(run_point, str(spec.model), spec.sets, p, spec.analysis,
+        model = None if spec.model is None else str(spec.model)
+        futures = {client.submit(run_point, model, spec.sets, p, spec.analysis,
                                  key=f"dynena-point-{k}", retries=2, pure=False): k
                    for k, p in todo}
         failed = 0

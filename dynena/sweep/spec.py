@@ -10,7 +10,7 @@ Axes, on the command line (``--axis``) or in a spec file:
 A spec file::
 
     sweep: 1
-    model: cusp.yaml            # relative to the spec file
+    model: cusp.yaml            # relative to the spec file (or flipflop: {bits: 3, ...})
     set: {c: 1}                 # fixed parameter values (like --set)
     axes:
       a: {grid: [-1, 1, 9]}
@@ -31,9 +31,16 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Axis", "SweepSpec", "parse_axis", "load_spec", "ANALYSES", "MAX_POINTS"]
+__all__ = ["Axis", "SweepSpec", "parse_axis", "load_spec", "ANALYSES", "MAX_POINTS",
+           "FLIPFLOP_OPTIONS"]
 
-ANALYSES = ("equilibria", "network")
+ANALYSES = ("equilibria", "network", "flipflop")
+FLIPFLOP_OPTIONS = {"bits": int, "size": int, "density": float, "spectral_radius": float,
+                    "input_scale": float, "feedback_scale": float, "leak": float,
+                    "bias_scale": float, "ridge": float, "noise": float, "train_steps": int,
+                    "washout": int, "seed": int, "amplitude": float, "width": int, "p": float,
+                    "test_steps": int}
+"""What a flip-flop sweep may fix or sweep: the ESN's hyperparameters and the task's."""
 MAX_POINTS = 100_000
 """A sweep larger than this is refused up front (split it, or raise it in the spec)."""
 
@@ -49,9 +56,10 @@ class Axis:
 
 @dataclass(frozen=True)
 class SweepSpec:
-    """A sweep: the model file, fixed parameters, the axes, the analysis per point."""
+    """A sweep: the model file (``None`` for the flip-flop ESN, trained at each point), fixed
+    parameters (for the flip-flop: ESN and task options), the axes, the analysis per point."""
 
-    model: Path
+    model: Path | None
     axes: tuple[Axis, ...]
     analysis: str = "equilibria"
     sets: dict[str, str] = field(default_factory=dict)
@@ -89,6 +97,15 @@ class SweepSpec:
         clash = sorted(set(names) & set(self.sets))
         if clash:
             raise ParameterError(f"parameter {clash[0]!r} is both swept and fixed by --set")
+        if (self.model is None) != (self.analysis == "flipflop"):
+            raise ParameterError("the flipflop analysis trains its own network (target "
+                                 "'flipflop', no model file); a model file takes equilibria "
+                                 "or network")
+        if self.model is None:
+            unknown = sorted((set(names) | set(self.sets)) - set(FLIPFLOP_OPTIONS))
+            if unknown:
+                raise ParameterError(f"{unknown[0]!r} is not a flip-flop option; sweep or set "
+                                     "any of " + ", ".join(FLIPFLOP_OPTIONS))
         n = math.prod(len(a.values) for a in self.axes if a.sobol is None) * (
             self.samples if any(a.sobol is not None for a in self.axes) else 1)
         if n > MAX_POINTS:
@@ -150,12 +167,15 @@ def load_spec(path: str | Path) -> SweepSpec:
 
     if not isinstance(doc, Mapping) or str(doc.get("sweep")) != "1":
         raise bad("a sweep spec is a mapping starting with 'sweep: 1'")
-    unknown = sorted(set(doc) - {"sweep", "model", "set", "axes", "analysis", "samples",
-                                 "seed"})
+    unknown = sorted(set(doc) - {"sweep", "model", "flipflop", "set", "axes", "analysis",
+                                 "samples", "seed"})
     if unknown:
         raise bad(f"unknown key {unknown[0]!r}")
-    if not isinstance(doc.get("model"), str):
-        raise bad("'model:' must name the model file")
+    flip = doc.get("flipflop")
+    if flip is not None and not isinstance(flip, Mapping):
+        raise bad("'flipflop:' must map ESN and task options to values")
+    if (flip is None) == (not isinstance(doc.get("model"), str)):
+        raise bad("give 'model:' (a model file) or 'flipflop:' (ESN options), not both")
     axes_doc = doc.get("axes")
     if not isinstance(axes_doc, Mapping) or not axes_doc:
         raise bad("'axes:' must map parameter names to {grid: [lo, hi, num]}, {values: [...]} "
@@ -167,8 +187,11 @@ def load_spec(path: str | Path) -> SweepSpec:
     samples = doc.get("samples", 16)
     if not isinstance(samples, int) or isinstance(samples, bool) or not 1 <= samples <= MAX_POINTS:
         raise bad(f"'samples:' must be an integer from 1 to {MAX_POINTS}")
-    spec = SweepSpec((p.parent / doc["model"]).resolve(), tuple(axes),
-                     str(doc.get("analysis", "equilibria")),
+    if flip is not None:
+        sets = {**flip, **sets}
+    model = None if flip is not None else (p.parent / doc["model"]).resolve()
+    spec = SweepSpec(model, tuple(axes),
+                     str(doc.get("analysis", "flipflop" if flip is not None else "equilibria")),
                      {str(k): str(v) for k, v in sets.items()}, samples, int(doc.get("seed", 0)))
     spec.check()
     return spec

@@ -141,3 +141,18 @@ def test_spec_files_and_their_errors(cusp, tmp_path):
     for bad in ("a", "a=1:2", "a=1:2:x", "a=2:1:3", "a=1,foo"):
         with pytest.raises(ParameterError, match="axis"):
             parse_axis(bad)
+
+
+def test_flipflop_sweep_finds_the_small_reservoir_failure(tmp_path):
+    """The paper's reference (science notes §5): N = 200 gives the clean 3-bit network (8
+    nodes, 24 single-bit edges, accuracy 1); N = 50 does not (missing flips, same-sign
+    switches). Each point trains its own network."""
+    spec = SweepSpec(None, (parse_axis("size=50,200"),), "flipflop", {"bits": "3"})
+    res = sweep(spec, tmp_path / "ff", workers=2)
+    by = {int(r["size"]): r for r in res.rows}
+    assert res.success
+    assert by[200]["clean"] and by[200]["n_nodes"] == 8 and by[200]["n_edges"] == 24
+    assert by[200]["accuracy"] == pytest.approx(1.0)
+    assert not by[50]["clean"] and by[50]["diagnosis"]
+    with pytest.raises(ParameterError, match="not a flip-flop option"):
+        sweep(SweepSpec(None, (parse_axis("a=1,2"),), "flipflop"), tmp_path / "x")
