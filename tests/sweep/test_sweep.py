@@ -35,6 +35,18 @@ def cusp(tmp_path_factory) -> Path:
     return p
 
 
+def _stop(procs: list[subprocess.Popen]) -> None:
+    """Terminate the Dask processes a test started; kill what does not stop in time."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait(timeout=15)
+
+
 def _spec(cusp: Path) -> SweepSpec:
     return SweepSpec(cusp, (parse_axis("a=-1,0.6,1.5"), parse_axis("b=0.1,0.5")))
 
@@ -85,10 +97,7 @@ def test_an_external_scheduler_with_two_workers_gives_the_same_table(cusp, tmp_p
                                    stderr=subprocess.DEVNULL, env=env) for _ in range(2)]
         ext = sweep(_spec(cusp), tmp_path / "ext", scheduler=address)
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.wait(timeout=30)
+        _stop(procs)
     local = sweep(_spec(cusp), tmp_path / "local", workers=2)
     assert ext.success and _table(ext) == _table(local)
 
@@ -156,3 +165,47 @@ def test_flipflop_sweep_finds_the_small_reservoir_failure(tmp_path):
     assert not by[50]["clean"] and by[50]["diagnosis"]
     with pytest.raises(ParameterError, match="not a flip-flop option"):
         sweep(SweepSpec(None, (parse_axis("a=1,2"),), "flipflop"), tmp_path / "x")
+
+
+def test_a_worker_killed_mid_sweep_loses_nothing(cusp, tmp_path):
+    """Two external workers; one is killed while points are running. Dask reruns its tasks on
+    the other worker: every point is in the table, once."""
+    import signal
+
+    exe = Path(sys.executable).parent
+    sched_file = tmp_path / "scheduler.json"
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    procs = [subprocess.Popen([str(exe / "dask"), "scheduler", "--port", "0",
+                               "--dashboard-address", ":0", "--scheduler-file", str(sched_file)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)]
+    try:
+        for _ in range(300):
+            if sched_file.exists() and sched_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(sched_file.read_text())["address"]
+        workers = [subprocess.Popen([str(exe / "dask"), "worker", "--scheduler-file",
+                                     str(sched_file), "--nthreads", "1", "--nworkers", "1",
+                                     "--no-nanny", "--no-dashboard"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    env=env) for _ in range(2)]
+        procs += workers
+        killed = []
+
+        def kill_one(msg: str) -> None:
+            # after the first finished point, the others are running or queued
+            if msg.startswith("point 1/") and not killed:
+                workers[0].send_signal(signal.SIGKILL)
+                killed.append(True)
+
+        spec = SweepSpec(cusp, (parse_axis("a=-1:1.5:12"), parse_axis("b=0.1,0.5")))
+        res = sweep(spec, tmp_path / "k", scheduler=address, progress=kill_one)
+        assert killed and workers[0].wait(timeout=10) == -signal.SIGKILL
+    finally:
+        _stop(procs)
+    assert res.success and len(res.rows) == 24
+    keys = [(r["a"], r["b"]) for r in res.rows]
+    assert len(set(keys)) == 24
+    for r in res.rows:
+        assert r["n_equilibria"] == _real_roots(r["a"], r["b"])
+    assert len(list((tmp_path / "k" / "points").glob("*.json"))) == 24
