@@ -231,10 +231,21 @@ def _starts(c: CompiledSystem, param: str, p0: float, start: Any, equilibria: Eq
     return [("start", X[0])]
 
 
+def _branch_tangent(br: Branch, y: np.ndarray) -> np.ndarray:
+    """The branch's own direction through ``y``: the chord between its points on either side.
+    (At the branch point itself the kernel of F_y is two-dimensional and a tangent computed
+    there may as well be the other branch's.)"""
+    Y = np.column_stack([br.x, br.p])
+    k = int(np.argmin(np.linalg.norm(Y - y, axis=1)))
+    a, b = Y[max(k - 1, 0)], Y[min(k + 1, len(Y) - 1)]
+    d = b - a
+    return d / np.linalg.norm(d)
+
+
 def _switches(eng: Continuer, br: Branch, param: str, seen_bp: list[np.ndarray]
               ) -> list[tuple[str, np.ndarray, float, np.ndarray | None]]:
-    """Starts on the other branch at each bisected branch point not seen before: the kernel
-    vector of the extended Jacobian most orthogonal to this branch's tangent."""
+    """Starts on the other branch at each bisected branch point not seen before: the null
+    vector of the bordered Jacobian [F_y; t^T]."""
     out: list[tuple[str, np.ndarray, float, np.ndarray | None]] = []
     for sp in br.special_points:
         if sp.type != "BP" or sp.extra.get("bisected") == 0.0:
@@ -243,11 +254,11 @@ def _switches(eng: Continuer, br: Branch, param: str, seen_bp: list[np.ndarray]
         if any(np.linalg.norm(y - z) < 1e-4 for z in seen_bp):
             continue
         seen_bp.append(y)
-        _, _, Vt = np.linalg.svd(eng.DF(y))
-        null = Vt[-2:]  # two-dimensional kernel at a simple branch point
-        t_here = eng.tangent(y, None)
-        cand = null - np.outer(null @ t_here, t_here)
-        k = int(np.argmax(np.linalg.norm(cand, axis=1)))
-        out.append((f"BP at {param}={sp.p:.6g}", sp.state, sp.p,
-                    cand[k] / np.linalg.norm(cand[k])))
+        # the bordered matrix [F_y; t^T] is singular at a simple branch point; its null
+        # vector lies in the kernel of F_y and is orthogonal to this branch's tangent: the
+        # other branch's direction (as AUTO switches), robust to an inexact location
+        t_here = _branch_tangent(br, y)
+        _, _, Vt = np.linalg.svd(np.vstack([eng.DF(y), t_here]))
+        phi = Vt[-1] - (Vt[-1] @ t_here) * t_here
+        out.append((f"BP at {param}={sp.p:.6g}", sp.state, sp.p, phi / np.linalg.norm(phi)))
     return out

@@ -180,3 +180,32 @@ def test_closed_loop_is_followed_once_and_its_folds_reported_once():
     assert len(lps) == 2 and abs(lps[0] + 1) < 1e-9 and abs(lps[1] - 1) < 1e-9
     assert len(br.p) < 200  # once around, not until the point budget
     assert np.allclose(br.x[:, 0] ** 2 + br.p**2, 1, atol=1e-9)
+
+
+@pytest.mark.parametrize("x0", [0.0, 7e-11, -3e-9, 1e-6])
+def test_branch_switching_from_starts_next_to_the_trivial_branch(x0):
+    """Pitchfork x' = p x - x^3. A start 7e-11 off x = 0 once made the switch go back along
+    the trivial branch (the tangent computed at the singular point was the other branch's):
+    the bifurcating branch x^2 = p must be found from every start."""
+    m = dynena.load_document({"dynena": 1, "name": "pf", "variables": {"x": {"range": [-2, 2]}},
+                              "parameters": {"p": {"value": -1, "range": [-1, 1]}},
+                              "equations": {"x": "p*x - x**3"}})
+    r = continue_equilibrium(m, "p", start=np.array([x0]))
+    assert len(r.branches) == 2
+    new = r.branches[1]
+    on = new.p > 1e-3
+    assert np.allclose(new.x[on, 0] ** 2, new.p[on], rtol=1e-8)
+    assert new.x[:, 0].min() < -0.9 and new.x[:, 0].max() > 0.9
+
+
+def test_branch_switching_at_a_skew_crossing():
+    """x' = (x - p)(x - 2p), y' = x - y: branches x = p and x = 2p cross at p = 0 at an angle
+    far from 90 degrees; starting on the first, the second is found."""
+    m = dynena.load_document({"dynena": 1, "name": "skew",
+                              "variables": {"x": {"range": [-3, 3]}, "y": {"range": [-3, 3]}},
+                              "parameters": {"p": {"value": -1, "range": [-1, 1]}},
+                              "equations": {"x": "(x - p)*(x - 2*p)", "y": "x - y"}})
+    r = continue_equilibrium(m, "p", start=np.array([-1.0, -1.0]))
+    slopes = sorted(round(float(np.median(b.x[np.abs(b.p) > 0.1, 0] / b.p[np.abs(b.p) > 0.1])),
+                          6) for b in r.branches)
+    assert slopes == [1.0, 2.0]
