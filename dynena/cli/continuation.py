@@ -28,7 +28,9 @@ def register(sub: Any) -> None:
     p.add_argument("--start", dest="start_state", default=None, metavar="x=..,y=..",
                    help="start from (Newton-corrected) this state: no global equilibrium search")
     p.add_argument("--ds-max", type=number(0), default=None,
-                   help="largest arclength step (default 2%% of the parameter range)")
+                   help="largest arclength step (default 2%% of the parameter range, or of the "
+                        "branch's expected length where the state moves > 10x faster than "
+                        "the parameter)")
     p.add_argument("--ds", type=number(0), default=0.01, help="initial step")
     p.add_argument("--max-points", type=count(1, 10**7), default=1000, help="point budget per direction")
     p.add_argument("--no-switch", action="store_true", help="do not switch at branch points")

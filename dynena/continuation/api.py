@@ -66,17 +66,23 @@ def _polyline_distance(y: np.ndarray, br: Branch) -> float:
 
 
 def _on_branch(x: np.ndarray, p: float, branches: list[Branch], tol: float) -> bool:
+    """``(x, p)`` lies on a branch already followed: within ``tol`` of its polyline (an
+    absolute distance of the order of the chord error of the largest step, not relative to
+    |x|: a branch whose state is at 500 is still distinct from one 0.5 away)."""
     y = np.append(x, p)
-    return any(_polyline_distance(y, br) < tol * (1 + np.linalg.norm(y)) for br in branches)
+    return any(_polyline_distance(y, br) < tol for br in branches)
 
 
 def _duplicate(br: Branch, branches: list[Branch], tol: float) -> bool:
-    """A branch whose interior points all lie on an existing branch is the same branch."""
+    """A branch whose points all lie on an existing branch is the same branch. Checked at 21
+    points spread along it (not a few interior ones: steps start small, so the interior is
+    crowded next to the start, where a branch switched to at a branch point is still close to
+    the branch it left)."""
     if len(br.p) < 5:
         return False
-    picks = [len(br.p) // 4, len(br.p) // 2, 3 * len(br.p) // 4]
-    return any(all(_polyline_distance(np.append(br.x[k], br.p[k]), old) <
-                   tol * (1 + np.linalg.norm(br.x[k])) for k in picks) for old in branches)
+    picks = sorted({int(k) for k in np.linspace(1, len(br.p) - 2, 21)})
+    return any(all(_polyline_distance(np.append(br.x[k], br.p[k]), old) < tol
+                   for k in picks) for old in branches)
 
 
 def _drop_bp_at_folds(br: Branch) -> Branch:
@@ -127,8 +133,11 @@ def continue_equilibrium(
         A starting equilibrium (state vector, or an id of ``equilibria``). Default: every
         equilibrium found at the current parameter value.
     ds, ds_max : float
-        Initial and largest arclength step (default largest: 2% of the parameter range,
-        at least 0.1).
+        Initial and largest arclength step. The default largest step is 2% of the parameter
+        range (at least 0.1); where the state moves more than ten times faster than the
+        parameter at a start, 2% of the branch's expected length, the range times
+        :math:`\sqrt{1 + |dx/dp|^2}` (capped by the search box), so a branch whose state
+        moves by hundreds of units is not starved of steps.
     max_points : int
         Point budget per direction.
     switch : bool
@@ -158,7 +167,7 @@ def continue_equilibrium(
     p_range = _parameter_range(c, param, p0, p_range, to)
     starts = _starts(c, param, p0, start, equilibria, tol)
     if ds_max is None:
-        ds_max = max(0.1, 0.02 * (p_range[1] - p_range[0]))
+        ds_max = _default_ds_max(c, param, p0, p_range, starts)
     eng = Continuer(c, param, ds=ds, ds_max=ds_max, p_range=p_range, tol=tol)
     branches: list[Branch] = []
     queue: list[tuple[str, np.ndarray, float, np.ndarray | None]] = [
@@ -187,6 +196,31 @@ def continue_equilibrium(
                               c.parameter_values(), tuple(branches),
                               {"ds": ds, "ds_max": ds_max, "max_points": max_points,
                                "p_range": list(p_range), "tol": tol})
+
+
+def _default_ds_max(c: CompiledSystem, param: str, p0: float, p_range: tuple[float, float],
+                    starts: list[tuple[str, np.ndarray]]) -> float:
+    """2% of the parameter range (at least 0.1); where the state moves more than ten times
+    faster than the parameter at a start (|dx/dp| > 10, dx/dp = -F_x^{-1} F_p), 2% of the
+    branch length expected over the range, width · sqrt(1 + |dx/dp|^2), capped by width + the
+    box's diagonal."""
+    from ..equilibrium.api import default_box
+
+    width = p_range[1] - p_range[0]
+    j = c.parameter_names.index(param)
+    slope = 0.0
+    for _, x in starts:
+        try:
+            dx = np.linalg.solve(c.residual_jac(x), -c.dfdp(x)[:, j])
+        except np.linalg.LinAlgError:
+            continue  # a start at a singular point: no slope from it
+        if np.all(np.isfinite(dx)):
+            slope = max(slope, float(np.linalg.norm(dx)))
+    if slope <= 10.0:  # the state moves with the parameter at its own pace: steps as before
+        return max(0.1, 0.02 * width)
+    lo, hi = default_box(c)
+    scale = min(width * float(np.sqrt(1.0 + slope**2)), width + float(np.linalg.norm(hi - lo)))
+    return max(0.1, 0.02 * scale)
 
 
 def _parameter_range(c: CompiledSystem, param: str, p0: float, p_range: tuple[float, float] | None,

@@ -209,3 +209,24 @@ def test_branch_switching_at_a_skew_crossing():
     slopes = sorted(round(float(np.median(b.x[np.abs(b.p) > 0.1, 0] / b.p[np.abs(b.p) > 0.1])),
                           6) for b in r.branches)
     assert slopes == [1.0, 2.0]
+
+
+def test_a_branch_whose_state_moves_by_hundreds_is_not_starved():
+    """x = 100 p moves by 1000 over the range; y has a pitchfork at p = 5. With steps of 2% of
+    the parameter range the branch used its 1000-point budget before p = 2 and never met the
+    pitchfork; then the switched branch was taken for a copy of the first (its points near
+    the branch point, where the two are close, were all that was compared)."""
+    m = dynena.load_document({
+        "dynena": 1, "name": "far",
+        "variables": {"x": {"range": [-200, 2000]}, "y": {"range": [-10, 10]}},
+        "parameters": {"p": {"value": 0, "range": [0, 10]}},
+        "equations": {"x": "p - x/100", "y": "(p - 5)*y - y**3"}})
+    r = continue_equilibrium(m, "p", start=np.array([0.0, 0.0]))
+    first = r.branches[0]
+    assert first.p.max() >= 10.0 and "budget" not in first.message
+    assert points(r, "BP") == pytest.approx([5.0], abs=1e-6)
+    assert len(r.branches) == 2
+    new = r.branches[1]
+    far = new.p > 6
+    assert np.allclose(new.x[far, 1] ** 2, new.p[far] - 5, rtol=1e-8)
+    assert np.allclose(new.x[far, 0], 100 * new.p[far], rtol=1e-8)
