@@ -11,11 +11,13 @@ STRICT  := dynena/model dynena/compile dynena/results dynena/flow dynena/_typing
 
 .PHONY: setup system test test-all report bench docs clean
 
-# Debian packages: Graphviz's `dot` (drawings), AUTO-07p + gfortran (continuation oracle).
+# Debian packages: Graphviz's `dot` (drawings), AUTO-07p + gfortran (continuation oracle),
+# chromium + chromium-driver (the browser test of the interactive report.html).
 system:
-	@command -v dot >/dev/null 2>&1 && [ -d /usr/lib/auto-07p ] && command -v gfortran >/dev/null 2>&1 || { \
+	@command -v dot >/dev/null 2>&1 && [ -d /usr/lib/auto-07p ] && command -v gfortran >/dev/null 2>&1 \
+	  && command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz auto-07p gfortran gcc >/dev/null; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq graphviz auto-07p gfortran gcc chromium chromium-driver >/dev/null; }
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)

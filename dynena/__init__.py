@@ -16,7 +16,6 @@ fast; sympy, scipy and numba load with the first analysis.
 from __future__ import annotations
 
 import importlib
-import sys
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__ as __version__
@@ -58,25 +57,27 @@ _LAZY: dict[str, tuple[str, str]] = {
 __all__ = sorted(_LAZY) + ["__version__"]
 
 
-def _notebook_display() -> None:
-    """In IPython/Jupyter, show an ExcitableNetwork as its drawing (SVG), next to the HTML
-    tables every result provides. Registered by type name, so nothing is imported now; the
-    reporter is imported when a network is first displayed."""
-    try:
-        shell = sys.modules["IPython"].get_ipython()  # type: ignore[attr-defined]
-        fmt = shell.display_formatter.formatters["image/svg+xml"]
-    except (KeyError, AttributeError):
-        return  # not in IPython
+def _register_renderers() -> None:
+    """Let ``ExcitableNetwork.draw()`` and the notebook displays (``_repr_svg_``) reach the
+    reporter's drawings, which the results layer below it cannot import; the reporter itself
+    is imported on the first drawing, not now."""
+    from .results.display import register_renderer
 
-    def svg(net: Any) -> str:
-        from .report.graphviz import network_svg
+    def draw(net: Any, **options: Any) -> Any:
+        from .report.graphviz import draw as _draw
 
-        return network_svg(net)
+        return _draw(net, **options)
 
-    fmt.for_type_by_name("dynena.results.network", "ExcitableNetwork", svg)
+    def bifurcation(res: Any) -> str:
+        from .report.bifurcation import bifurcation_svg
+
+        return bifurcation_svg(res)
+
+    register_renderer("network", draw)
+    register_renderer("bifurcation", bifurcation)
 
 
-_notebook_display()
+_register_renderers()
 
 
 def __getattr__(name: str) -> Any:

@@ -2,7 +2,7 @@
 
 Layers, lowest first (see the README's design notes)::
 
-    base (_typing, _version, errors, limits)
+    base (_typing, _version, errors, limits, progress)
     model → results → compile → flow → equilibrium → attractor, continuation, portrait, export
           → network → rnn, design → sweep → report → cli
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import networkx as nx
 
 PKG = Path(__file__).resolve().parents[1] / "dynena"
-BASE = {"_typing", "_version", "errors", "limits"}
+BASE = {"_typing", "_version", "errors", "limits", "progress"}
 LAYERS = [{"model"}, {"results"}, {"compile"}, {"flow"}, {"equilibrium"},
           {"attractor", "continuation", "portrait", "export"}, {"network"}, {"rnn", "design"},
           {"sweep"}, {"report"}, {"cli"}]

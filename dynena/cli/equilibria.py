@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     model = load_model_from_args(args)
     progress(f"searching equilibria of {model.name}")
     res = find_equilibria(model, n_starts=args.starts, stable_only=args.stable_only,
-                          max_time=args.max_time, tol=args.tol)
+                          max_time=args.max_time, tol=args.tol, progress=progress)
     if args.json:
         emit_json(res.to_dict())
         return 0

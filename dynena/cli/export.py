@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         from ..equilibrium import find_equilibria
         from ..export.auto07p import write_auto_files
 
-        eq = find_equilibria(model)
+        eq = find_equilibria(model, progress=progress)
         if not len(eq):
             raise ParameterError("no equilibrium to start AUTO-07p from")
         try:

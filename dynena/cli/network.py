@@ -67,7 +67,8 @@ def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
                        model.n)
 
     progress(f"equilibria of {model.name}")
-    eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False))
+    eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False),
+                         progress=progress)
     progress(f"{len(eq)} equilibria ({len(eq.stable)} stable); computing thresholds")
     pert: Any = "state"
     if args.inputs:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import DynenaError, ParameterError
 from ..results.jsonable import jsonable as _jsonable
+from .progress import CliProgress
 
 __all__ = ["add_model_args", "load_model_from_args", "emit_json", "progress", "run_safely",
            "parse_state", "number", "count", "jobs", "output_file"]
@@ -165,10 +166,8 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(_jsonable(obj), indent=2) + "\n")
 
 
-def progress(msg: str) -> None:
-    """A progress line on stderr (never on stdout, which may carry JSON)."""
-    if not os.environ.get("DYNENA_QUIET"):
-        print(f"dynena: {msg}", file=sys.stderr, flush=True)
+#: Progress lines and bars on stderr (never on stdout, which may carry JSON).
+progress = CliProgress()
 
 
 def run_safely(fn: Callable[[], int | None]) -> int:

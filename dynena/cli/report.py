@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
                    help="draw the via-saddles as small nodes")
     p.add_argument("--merge-pairs", action="store_true",
                    help="draw each ± symmetric pair of states as one node")
+    p.add_argument("--self-loops", action="store_true",
+                   help="draw the perturbations that return to their own state")
     p.set_defaults(func=run)
 
 
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     progress(f"writing {out}/")
     files = write_report(out, model=model, equilibria=eq, network=net, portrait=portrait,
                          overwrite=args.overwrite, show_saddles=args.show_saddles,
-                         merge_pairs=args.merge_pairs,
+                         merge_pairs=args.merge_pairs, self_loops=args.self_loops,
                          provenance={"command": "dynena report", "rtol": args.rtol,
                                      "trajectories": net.stats["trajectories"],
                                      "network_seconds": round(net.stats["seconds"], 2),

@@ -30,6 +30,7 @@ from ..compile.system import CompiledSystem, state_vector
 from ..errors import NonHyperbolicWarning, ParameterError
 from ..model.protocol import SystemModel
 from ..model.vector import VectorModel
+from ..progress import ProgressFn, step
 from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
 from ..results.status import Status
 from .classify import classify, eigen_sorted, real_basis
@@ -126,6 +127,7 @@ def find_equilibria(
     max_equilibria: int = 2000,
     seed: int = 0,
     stable_only: bool = False,
+    progress: ProgressFn | None = None,
 ) -> EquilibriumSet:
     r"""Find and classify the equilibria of a model inside a box.
 
@@ -165,6 +167,8 @@ def find_equilibria(
     stable_only : bool
         Only the stable equilibria: pseudo-transient continuation and symmetry orbits, no
         Newton or deflation (much cheaper when saddles are not needed).
+    progress : callable, optional
+        Receives the search's steps (see :mod:`dynena.progress`).
 
     Returns
     -------
@@ -189,13 +193,15 @@ def find_equilibria(
                     symbolic, symbolic_time, symmetry, slow_points, max_time, max_equilibria,
                     seed, stable_only)
     s = _Search.start(as_compiled(model), box, seeds, n_starts, opts)
-    _solve_from_starts(s)
-    _deflate(s)
-    _complete_orbits(s)
-    _keep_inside_box(s)
-    _confirm_exactly(s)
-    _check_count(s)
-    return _result(s, _classified(s))
+    steps = (_solve_from_starts, _deflate, _complete_orbits, _keep_inside_box, _confirm_exactly,
+             _check_count)
+    step(progress, "equilibria: search steps done", 0, len(steps) + 1)
+    for k, run in enumerate(steps, start=1):
+        run(s)
+        step(progress, "equilibria: search steps done", k, len(steps) + 1)
+    eqs = _classified(s)
+    step(progress, "equilibria: search steps done", len(steps) + 1, len(steps) + 1)
+    return _result(s, eqs)
 
 
 @dataclass(frozen=True)

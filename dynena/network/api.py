@@ -39,10 +39,11 @@ from ..compile.system import CompiledSystem
 from ..errors import ParameterError
 from ..model.protocol import SystemModel
 from ..model.vector import VectorModel
+from ..progress import say
 from ..results.attractors import AttractorSet, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
 from ..results.network import ExcitableNetwork
-from .context import _Ctx, _rough, _say, _Selection
+from .context import _Ctx, _rough, _Selection
 from .pulses import InputPulses
 from .special import _attracting_nonhyperbolic
 from .state import _named_directions
@@ -150,8 +151,8 @@ def excitable_network(
     c = as_compiled(model)
     W = _check_options(c, nodes, weights, max_time, perturbations)
     if equilibria is None:
-        _say(progress, "finding equilibria")
-        equilibria = find_equilibria(c)
+        say(progress, "finding equilibria")
+        equilibria = find_equilibria(c, progress=progress)
     sel = _select_nodes(c, equilibria, nodes, attractors, seed, max_time, progress)
     space = "input" if isinstance(perturbations, InputPulses) else "state"
     base = dict(model=c.model.name, kind=c.kind, parameters=c.parameter_values(),
@@ -238,7 +239,7 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
     orbits: list[PeriodicOrbit] = []
     att: AttractorSet | None = None
     if _want_attractors(attractors, c, nodes):
-        _say(progress, "sampling the box for attractors that are not equilibria")
+        say(progress, "sampling the box for attractors that are not equilibria")
         att = find_attractors(c, equilibria, seed=seed,
                               max_time=None if max_time is None else min(120.0, max_time / 3),
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)

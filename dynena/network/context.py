@@ -4,7 +4,6 @@ nodes and saddles, the options.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +15,6 @@ from ..results.attractors import AttractorSet, PeriodicOrbit
 from ..results.network import node_target_name
 from .outcome import OutcomeOracle
 from .via import closest_saddle
-
-
-def _say(progress: Callable[[str], None] | None, msg: str) -> None:
-    if progress is not None:
-        progress(msg)
 
 
 @dataclass

@@ -11,9 +11,10 @@ import numpy as np
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
+from ..progress import step
 from ..results.attractors import PeriodicOrbit
 from ..results.network import Connection
-from .context import _Ctx, _say, _Selection
+from .context import _Ctx, _Selection
 from .pulses import _input_connections
 from .special import _heteroclinic, _orbit_connections
 from .state import _state_connections
@@ -68,8 +69,8 @@ def _work_in_child(i: int) -> tuple[list[Connection], list[Connection], int]:
     return _WORK(i)
 
 
-def _run_parallel(work: _NodeWork, todo: list[int], jobs: int, progress: Any,
-                  ids: list[str]) -> list[tuple[list[Connection], list[Connection], int]]:
+def _run_parallel(work: _NodeWork, todo: list[int], jobs: int, progress: Any
+                  ) -> list[tuple[list[Connection], list[Connection], int]]:
     """Share nodes among forked worker processes (they inherit the compiled model)."""
     import multiprocessing as mp
     import os
@@ -80,8 +81,9 @@ def _run_parallel(work: _NodeWork, todo: list[int], jobs: int, progress: Any,
     try:
         with mp.get_context("fork").Pool(jobs) as pool:
             out = []
+            step(progress, "thresholds: nodes done", 0, len(todo))
             for count, res in enumerate(pool.imap(_work_in_child, todo)):
-                _say(progress, f"node {ids[todo[count]]} done ({count + 1}/{len(todo)})")
+                step(progress, "thresholds: nodes done", count + 1, len(todo))
                 out.append(res)
         return out
     finally:
@@ -95,12 +97,13 @@ def _connections(work: _NodeWork, todo: list[int], jobs: int, mirror: bool, sel:
     pair_of = {e.id: e.pair for e in sel.eqs}
     jobs = max(1, min(int(jobs), len(todo)))
     if jobs > 1:
-        results = _run_parallel(work, todo, jobs, progress, ids)
+        results = _run_parallel(work, todo, jobs, progress)
     else:
         results = []
+        step(progress, "thresholds: nodes done", 0, len(todo))
         for count, i in enumerate(todo):
-            _say(progress, f"node {ids[i]} ({count + 1}/{len(todo)}): searching connections")
             results.append(work(i))
+            step(progress, "thresholds: nodes done", count + 1, len(todo))
     conns: list[Connection] = []
     self_loops: list[Connection] = []
     for i, (found, loops, ntraj) in zip(todo, results):

@@ -31,11 +31,13 @@ def write_report(outdir: str | Path, *, model: SystemModel, equilibria: Equilibr
                  extra_figures: dict[str, Any] | None = None,
                  extra_sections: list[tuple[str, list[Any]]] | None = None,
                  provenance: dict[str, Any] | None = None, overwrite: bool = False,
-                 show_saddles: bool = False, merge_pairs: bool = False) -> dict[str, Path]:
+                 show_saddles: bool = False, merge_pairs: bool = False,
+                 self_loops: bool = False) -> dict[str, Path]:
     """Write the full report of a model's analysis into ``outdir``.
 
     Files: ``results.json`` (equilibria, network, extra), ``network.svg``/``.pdf``,
-    ``staircase.svg``/``.pdf``, ``portrait.svg``/``.pdf`` and ``report.pdf``. An existing
+    ``staircase.svg``/``.pdf``, ``portrait.svg``/``.pdf``, ``report.pdf`` and ``report.html``
+    (the same report as one interactive page: hover cards on the network, sortable tables). An existing
     non-empty folder is refused unless ``overwrite`` (files the report does not write are
     left alone).
 
@@ -47,11 +49,12 @@ def write_report(outdir: str | Path, *, model: SystemModel, equilibria: Equilibr
     >>> with tempfile.TemporaryDirectory() as d:
     ...     files = dynena.write_report(d, model=m, equilibria=eq)
     >>> sorted(files)
-    ['report', 'results']
+    ['html', 'report', 'results']
     """
     from .document import provenance as make_prov
     from .document import write_pdf_report, write_results_json
     from .graphviz import render_network
+    from .interactive import write_html_report
     from .plots import portrait_figure, save_figure, staircase_figure
 
     out = check_output_dir(outdir, overwrite)
@@ -60,7 +63,8 @@ def write_report(outdir: str | Path, *, model: SystemModel, equilibria: Equilibr
     figs: dict[str, Path] = {}
     if network is not None:
         r = render_network(network, out, stem="network", amplitude=network.max_threshold,
-                           show_saddles=show_saddles, merge_pairs=merge_pairs)
+                           show_saddles=show_saddles, merge_pairs=merge_pairs,
+                           self_loops=self_loops)
         files.update({f"network_{k}": v for k, v in r.items()})
         figs["network_png"] = r["png"]
         s = save_figure(staircase_figure(network), out, "staircase")
@@ -86,6 +90,10 @@ def write_report(outdir: str | Path, *, model: SystemModel, equilibria: Equilibr
     files["report"] = write_pdf_report(out / "report.pdf", model=model, equilibria=equilibria,
                                        network=network, figures=figs, provenance=prov,
                                        extra_sections=sections)
+    svgs = {k[:-4]: v for k, v in files.items() if k.endswith("_svg")}
+    files["html"] = write_html_report(out / "report.html", model=model, equilibria=equilibria,
+                                      network=network, svgs=svgs, provenance=prov,
+                                      extra_sections=extra_sections)
     # PNGs were only for the PDF
     for k in [k for k in files if k.endswith("_png")]:
         files[k].unlink(missing_ok=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from .plots import _plt
 
-__all__ = ["bifurcation_figure"]
+__all__ = ["bifurcation_figure", "bifurcation_svg"]
 
 _MARK = {"LP": ("o", "#d62728"), "H": ("s", "#9467bd"), "BP": ("^", "#2ca02c"),
          "PD": ("D", "#ff7f0e"), "NS": ("v", "#8c564b")}
@@ -45,3 +45,17 @@ def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
                  "(solid stable, dashed unstable)", fontsize=10)
     ax.grid(alpha=0.3)
     return fig
+
+
+def bifurcation_svg(res: Any, variable: str | int | None = None) -> str:
+    """The diagram as SVG text (what a notebook shows for a continuation result)."""
+    import io
+
+    plt = _plt()
+    fig = bifurcation_figure(res, variable)
+    buf = io.StringIO()
+    try:
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()

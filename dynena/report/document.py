@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,10 @@ def write_pdf_report(path: str | Path, *, model: SystemModel, equilibria: Equili
     pdf = _Pdf(path.parent / ".eq")
     title = model.title or model.name
     _title_block(pdf, model, title, provenance)
+    if network is not None:
+        from .summary import network_summary
+
+        pdf.add(pdf.para(f"<b>In short.</b> {escape(network_summary(network))}"))
     _model_section(pdf, model)
     _equilibria_section(pdf, equilibria)
     if network is not None:

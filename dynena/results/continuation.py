@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from .html import state_text, table
+from .display import renderer
+from .html import state_text, table, with_figure
 from .status import Status
 
 __all__ = ["SpecialPoint", "Branch", "ContinuationResult"]
@@ -86,7 +87,15 @@ class ContinuationResult:
     def success(self) -> bool:
         return self.status.success
 
+    def _repr_svg_(self) -> str:
+        """The bifurcation diagram (first variable against the parameter) as SVG."""
+        return str(renderer("bifurcation")(self))
+
     def _repr_html_(self) -> str:
+        """The bifurcation diagram above the table of special points (Jupyter)."""
+        return with_figure(self._repr_svg_, self._table_html())
+
+    def _table_html(self) -> str:
         rows = [[b.origin, sp.type, f"{sp.p:.10g}", f"{sp.accuracy:.1e}",
                  state_text(self.names, sp.state), sp.criticality or ""]
                 for b in self.branches for sp in b.special_points]

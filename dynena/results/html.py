@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Any
 
 import numpy as np
 
-__all__ = ["table", "state_text", "eigen_text"]
+__all__ = ["table", "state_text", "eigen_text", "with_figure"]
 
 MAX_ROWS = 60
 
@@ -45,3 +45,18 @@ def eigen_text(w: Any, k: int = 3) -> str:
         if len(shown) == k:
             break
     return ", ".join(shown)
+
+
+def with_figure(svg: Callable[[], str], table_html: str) -> str:
+    """A figure (inline SVG, its XML prologue dropped) above a table. A display must not
+    raise: without Graphviz or matplotlib the table alone is shown.
+
+    >>> with_figure(lambda: '<?xml version="1.0"?><svg/>', "<table></table>")
+    '<div><svg/><table></table></div>'
+    """
+    try:
+        text = svg()
+        text = text[text.index("<svg"):]
+    except Exception:  # noqa: BLE001 - whatever failed, the numbers are still shown
+        text = ""
+    return f"<div>{text}{table_html}</div>"

@@ -9,8 +9,9 @@ import numpy as np
 
 from .._typing import Array
 from .attractors import AttractorSet
+from .display import renderer
 from .equilibria import EquilibriumSet
-from .html import state_text, table
+from .html import state_text, table, with_figure
 from .status import Status
 
 __all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name"]
@@ -234,8 +235,21 @@ class ExcitableNetwork:
         """Every node found and every threshold established within its budgets."""
         return self.status.success
 
+    def draw(self, **options: Any) -> Any:
+        """The drawing as a :class:`graphviz.Digraph` (options as :func:`dynena.draw`:
+        ``amplitude``, ``show_saddles``, ``merge_pairs``, ``self_loops``)."""
+        return renderer("network")(self, **options)
+
+    def _repr_svg_(self) -> str:
+        """The drawing as SVG (Jupyter)."""
+        return str(self.draw().pipe(format="svg", encoding="utf-8", quiet=True))
+
     def _repr_html_(self) -> str:
-        """The connections as a table (the drawing: ``dynena.draw(net)``)."""
+        """The drawing (inline SVG) above the connections table (Jupyter)."""
+        return with_figure(self._repr_svg_, self._table_html())
+
+    def _table_html(self) -> str:
+        """The connections as a table."""
         def what(c: Connection) -> str:
             if c.space == "input":
                 return f"channel {c.channel}, sign {c.sign:+d}"

@@ -38,6 +38,7 @@ from ..flow.advance import advance
 from ..network import InputPulses, excitable_network
 from ..network.outcome import OutcomeOracle
 from ..network.via import closest_saddle
+from ..progress import say, step
 from ..results.equilibria import EquilibriumSet
 from ..results.network import Connection, ExcitableNetwork
 from ..results.rnn import FlipFlopAnalysis, RNNNode, RNNSaddle
@@ -45,11 +46,6 @@ from .esn import EchoStateNetwork
 from .tasks import FlipFlopTask, flipflop, score
 
 __all__ = ["analyse_flipflop"]
-
-
-def _say(progress: Callable[[str], None] | None, msg: str) -> None:
-    if progress is not None:
-        progress(msg)
 
 
 def _q(c: CompiledSystem, X: Array) -> Array:
@@ -145,13 +141,15 @@ def analyse_flipflop(
     acc, rmse = score(Z, task.y)
     q = _q(c, X)
     timings["test_run"] = time.perf_counter() - t0
-    _say(progress, f"test run: accuracy {acc:.4f}, RMSE {rmse:.4f}")
+    say(progress, f"test run: accuracy {acc:.4f}, RMSE {rmse:.4f}")
+    step(progress, "extraction: stages done", 1, 5)
     # 2-3. seeds from the trajectory, converged to equilibria
     t1 = time.perf_counter()
     pulse_steps = [pl.step for pl in task.pulses]
     eq, raw = _converge(c, _seeds(X, q, pulse_steps))
     timings["equilibria"] = time.perf_counter() - t1
-    _say(progress, f"{len(eq.stable)} stable equilibria, {len(eq.slow_points)} slow points")
+    say(progress, f"{len(eq.stable)} stable equilibria, {len(eq.slow_points)} slow points")
+    step(progress, "extraction: stages done", 2, 5)
     # 4. nodes, their read-out codes, and the slow points among the seeds
     nodes = _label_nodes(eq, W_out, code_tol)
     N = np.array([n.state for n in nodes]).reshape(-1, c.n)
@@ -167,10 +165,12 @@ def analyse_flipflop(
         width=width, max_amplitude=1.5 * amplitude), rtol=rtol, nodes="stable", jobs=jobs,
         progress=progress)
     timings["thresholds"] = time.perf_counter() - t2
+    step(progress, "extraction: stages done", 3, 5)
     # 7. via-saddles from the threshold brackets
     t3 = time.perf_counter()
     saddles, conns = _via_saddles(c, eq, net, N, width, node_tol, W_out)
     timings["saddles"] = time.perf_counter() - t3
+    step(progress, "extraction: stages done", 4, 5)
     labels = tuple("".join("+" if v > 0 else "-" for v in n.code) if n.code else "spurious"
                    for n in nodes)
     net = replace(net, connections=tuple(conns), readout={n.id: n.readout for n in nodes},
@@ -183,6 +183,7 @@ def analyse_flipflop(
     sweep_rows = [_sweep_point(esn, bits, float(amp), width, p, sweep_steps, seed, N, nodes,
                                thr, node_tol) for amp in sweep]
     timings["sweep"] = time.perf_counter() - t4
+    step(progress, "extraction: stages done", 5, 5)
     diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out,
                      held_unstable)
     timings["total"] = time.perf_counter() - t0

@@ -27,6 +27,7 @@ from typing import Any
 
 from .._version import __version__
 from ..errors import DynenaError, ParameterError
+from ..progress import say, step
 from ..results.jsonable import jsonable
 from .spec import SweepSpec
 
@@ -189,7 +190,7 @@ def sweep(spec: SweepSpec, directory: str | Path, *, scheduler: str | None = Non
         if rec is not None:
             done[k] = rec
     todo = [(k, p) for k, p in zip(keys, points) if k not in done]
-    _say(progress, f"{len(points)} points: {len(done)} already done, {len(todo)} to compute")
+    say(progress, f"{len(points)} points: {len(done)} already done, {len(todo)} to compute")
     if todo:
         done.update(_compute(spec, todo, pts_dir, scheduler, workers, progress))
     records = [done[k] for k in keys]
@@ -226,7 +227,6 @@ def _compute(spec: SweepSpec, todo: list[tuple[str, dict[str, float]]], pts_dir:
 
     client, cluster = _client(scheduler, workers)
     out: dict[str, dict[str, Any]] = {}
-    t0 = time.perf_counter()
     try:
         model = None if spec.model is None else str(spec.model)
         futures = {client.submit(run_point, model, spec.sets, p, spec.analysis,
@@ -239,9 +239,7 @@ def _compute(spec: SweepSpec, todo: list[tuple[str, dict[str, float]]], pts_dir:
             _atomic_write(pts_dir / f"{k}.json", json.dumps(rec, default=str))
             out[k] = rec
             failed += rec["status"] != "ok"
-            eta = (time.perf_counter() - t0) / n * (len(todo) - n)
-            _say(progress, f"point {n}/{len(todo)} done ({failed} failed), "
-                           f"about {eta:.0f} s left")
+            step(progress, "sweep: points done", n, len(todo), f"{failed} failed")
     finally:
         client.close()
         if cluster is not None:
@@ -294,6 +292,3 @@ def _write_table(out: Path, rows: tuple[dict[str, Any], ...], axes: tuple[str, .
     return {"parquet": out / "results.parquet", "csv": out / "results.csv"}
 
 
-def _say(progress: Callable[[str], None] | None, msg: str) -> None:
-    if progress is not None:
-        progress(msg)

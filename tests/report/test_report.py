@@ -38,13 +38,14 @@ def test_the_drawing_has_exactly_the_edges_within_the_amplitude(analysed):
     """tristable (stable 0 and ±2, unstable ±1): thresholds 1 (to a neighbour) and 3 (from
     -2 past the basin of 0 to +2); at amplitude 2 only the edges below it are drawn."""
     _, _, net = analysed
-    thresholds = sorted(round(c.threshold, 4) for c in net.edges)
     cut = 2.0
     src = network_dot(net, amplitude=cut).source
-    drawn = src.count("->")
-    assert drawn == sum(t <= cut for t in thresholds) >= 1
-    for c in net.edges:
-        assert (f"{c.threshold:.4g}" in src) == (c.threshold <= cut)
+    drawn = {int(k) for k in re.findall(r'id="label-(\d+)"', src)}
+    want = {k for k, c in enumerate(net.connections, start=1)
+            if c.target in net.node_ids and c.threshold <= cut}
+    assert drawn == want and len(want) >= 1 and len(want) < len(net.edges)
+    for k in want:
+        assert f"#{k} δ={net.connections[k - 1].threshold:.3g}" in src
 
 
 def test_the_pdf_states_every_threshold(analysed, tmp_path):
@@ -70,3 +71,39 @@ def _pdf_text(raw: bytes) -> bytes:
             continue
         out += body
     return out
+
+
+def test_the_first_page_says_in_three_sentences_what_the_network_means(tristable, tmp_path):
+    """The numbers in the summary are the network's own: node count, connected pairs, the
+    smallest and largest threshold with their ratio; and it is on the PDF's first page."""
+    from dynena.report.summary import network_summary
+
+    m, eq, net = tristable
+    text = network_summary(net)
+    assert text.count(". ") == 2 and text.endswith(".")
+    lo = min(net.edges, key=lambda c: c.threshold)
+    hi = max(net.edges, key=lambda c: c.threshold)
+    assert f"has {len(net.node_ids)} stable states" in text
+    assert f"{len({(c.source, c.target) for c in net.edges})} of the 6 possible" in text
+    ties = [c for c in net.edges if c.threshold >= hi.threshold * (1 - 1e-9)]
+    assert f"easiest switch is {lo.source} → {lo.target} at δ = {lo.threshold:.3g}" in text
+    assert any(f"hardest is {c.source} → {c.target} at δ = {hi.threshold:.3g}" in text
+               for c in ties)
+    assert f"{hi.threshold / lo.threshold:.3g} times larger" in text
+    assert "Every threshold was established" in text
+    files = dynena.write_report(tmp_path / "out", model=m, equilibria=eq, network=net)
+    pdf = _pdf_text(files["report"].read_bytes())
+    assert b"In short." in pdf and b"easiest switch" in pdf
+
+
+def test_the_summary_says_what_could_not_be_established(models_dir):
+    from dynena.report.summary import network_summary
+
+    m = dynena.load(models_dir / "bistable2d.yaml")
+    net = dynena.excitable_network(m, budget=30)
+    assert net.status == "budget"
+    text = network_summary(net)
+    n = sum(c.certificate.status == "budget" for c in net.connections)
+    assert "Not everything could be established" in text
+    assert f"{n} threshold{'s' if n > 1 else ''} stopped at the search budget" in text
+    assert "remedy: raise the budget" in text

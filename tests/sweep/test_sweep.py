@@ -194,7 +194,7 @@ def test_a_worker_killed_mid_sweep_loses_nothing(cusp, tmp_path):
 
         def kill_one(msg: str) -> None:
             # after the first finished point, the others are running or queued
-            if msg.startswith("point 1/") and not killed:
+            if msg.startswith("sweep: points done 1/") and not killed:
                 workers[0].send_signal(signal.SIGKILL)
                 killed.append(True)
 
