@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
 # The typed core: mypy --strict on the symbolic model, compile, results and flow layers.
 STRICT  := dynena/model dynena/compile dynena/results dynena/flow dynena/_typing.py \
-           dynena/errors.py dynena/limits.py
+           dynena/errors.py dynena/limits.py dynena/progress.py
 
 .PHONY: setup system test test-all report bench docs clean
 

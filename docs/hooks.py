@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any
 
-_MARK = re.compile(r"<!-- dynena-help ([a-z]+) -->")
+_MARK = re.compile(r"<!-- dynena-help ([a-z-]+) -->")
 _ROLE = re.compile(r":(?:func|class|meth|mod|attr|data|obj|exc|math):(?=<code>)")
 
 

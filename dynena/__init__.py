@@ -51,6 +51,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "Trajectory": (".flow.simulation", "Trajectory"),
     "simulate": (".flow.simulation", "simulate"),
     "sweep": (".sweep", "sweep"),
+    "continue_network": (".sweep", "continue_network"),
     "SweepSpec": (".sweep", "SweepSpec"),
 }
 
@@ -124,4 +125,5 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.extract import analyse_flipflop as analyse_flipflop
     from .rnn.tasks import flipflop as flipflop
     from .sweep import SweepSpec as SweepSpec
+    from .sweep import continue_network as continue_network
     from .sweep import sweep as sweep

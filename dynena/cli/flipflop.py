@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         write_flipflop_report(out, a, esn.to_model(name), overwrite=True,
                               provenance={"command": "dynena flipflop", **a.config})
         esn.save(out / f"{name}.yaml", overwrite=True)
-        progress(f"wrote {out}/report.pdf, results.json, network.svg and the model {name}.yaml")
+        progress(f"wrote {out}/report.pdf, report.html, results.json, network.svg and the model "
+                 f"{name}.yaml")
     if args.json:
         emit_json(a.to_dict())
     elif not args.output:

@@ -1,5 +1,7 @@
-"""Parameter sweeps on Dask's distributed scheduler (see :mod:`dynena.sweep.run`)."""
+"""Parameter studies: sweeps on Dask's distributed scheduler (:mod:`dynena.sweep.run`) and
+the excitable network followed through a parameter (:mod:`dynena.sweep.follow`)."""
 
+from .follow import continue_network as continue_network
 from .run import SweepResult as SweepResult
 from .run import run_point as run_point
 from .run import sweep as sweep
@@ -8,4 +10,4 @@ from .spec import SweepSpec as SweepSpec
 from .spec import load_spec as load_spec
 from .spec import parse_axis as parse_axis
 
-__all__ = ["sweep", "SweepSpec", "SweepResult", "Axis", "parse_axis", "load_spec", "run_point"]
+__all__ = ["continue_network", "sweep", "SweepSpec", "SweepResult", "Axis", "parse_axis", "load_spec", "run_point"]

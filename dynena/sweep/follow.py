@@ -1,0 +1,272 @@
+"""The excitable network followed through a parameter, with its events located by bisection.
+
+At each value of a grid the network is computed (equilibria, then thresholds); nodes are
+carried from one value to the next by matching states (so a node keeps its key along its
+branch), edges by their node keys. Between neighbouring values the networks are compared
+feature by feature — a node present or not and its stability, an edge present or not and its
+kind (excitable or heteroclinic) — and every difference is located by bisection on the
+parameter: the network at the midpoint is computed and compared with the left end, until the
+bracket is narrower than the tolerance or the bisection budget is spent (then the event says
+``converged = False``).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ..compile import as_compiled
+from ..compile.system import CompiledSystem
+from ..equilibrium import find_equilibria
+from ..errors import NonHyperbolicWarning, ParameterError
+from ..model.protocol import SystemModel
+from ..network import excitable_network
+from ..progress import ProgressFn, say, step
+from ..results.network import ExcitableNetwork
+from ..results.network_path import NetworkEvent, NetworkPath, NetworkPoint
+
+__all__ = ["continue_network"]
+
+
+def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: float, hi: float,
+                     *, points: int = 11, tol: float | None = None, max_bisections: int = 40,
+                     max_threshold: float | None = None, max_time: float = 600.0,
+                     progress: ProgressFn | None = None, **network_options: Any) -> NetworkPath:
+    r"""Follow the excitable network of ``model`` as ``parameter`` goes from ``lo`` to ``hi``.
+
+    Parameters
+    ----------
+    model : model or compiled system
+    parameter : str
+        A parameter of the model.
+    lo, hi : float
+        The range; ``points`` evenly spaced values (at least 2) are computed.
+    tol : float, optional
+        Width of the bracket to which each event is located (default: the grid step / 256).
+    max_bisections : int
+        Budget of bisection steps per event.
+    max_time : float
+        Time budget (seconds) of the whole path. Each network gets what is left of it; when it
+        is spent, the remaining events keep the bracket they have (``converged = False``) and
+        ``status`` is ``budget``. Near a bifurcation the thresholds are small and the escape
+        slow, so the networks there cost most.
+    max_threshold : float, optional
+        Edges are connections with :math:`\delta \le` ``max_threshold`` (as
+        :func:`~dynena.network.excitable_network`, which receives ``network_options`` too).
+
+    Returns
+    -------
+    NetworkPath
+        The network at each value (on persistent node keys) and the events: ``node-appears``,
+        ``node-lost``, ``stability``, ``edge-appears``, ``edge-disappears``, ``heteroclinic``
+        (an edge's threshold reached 0), ``excitable``.
+
+    Examples
+    --------
+    The toggle switch above its pitchfork (a = 2): two stable states and the two switches
+    between them throughout, so no event.
+
+    >>> import dynena
+    >>> path = dynena.continue_network(dynena.load("models/toggle.yaml"), "a", 2.5, 3.0,
+    ...                                points=2)
+    >>> [len(pt.nodes) for pt in path.points], path.edge_keys(), path.events
+    ([2, 2], ['E0->E1', 'E1->E0'], ())
+    """
+    c = as_compiled(model)
+    known = c.parameter_values()
+    if parameter not in known:
+        raise ParameterError(f"{parameter!r} is not a parameter of {c.model.name}; it has: "
+                             + (", ".join(sorted(known)) or "none"))
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo != hi):
+        raise ParameterError(f"the range must be two different finite numbers, got {lo}, {hi}")
+    if points < 2:
+        raise ParameterError(f"points must be at least 2, got {points}")
+    grid = np.linspace(lo, hi, points)
+    tol = abs(hi - lo) / (points - 1) / 256 if tol is None else tol
+    t0 = time.perf_counter()
+    path = _Path(c, parameter, dict(max_threshold=max_threshold, **network_options),
+                 t0 + max_time)
+    step(progress, "network path: values done", 0, points)
+    for k, p in enumerate(grid):
+        path.add(float(p))
+        step(progress, "network path: values done", k + 1, points)
+    events: list[NetworkEvent] = []
+    for left, right in zip(path.grid_points(), path.grid_points()[1:]):
+        for feature in _differences(left, right):
+            say(progress, f"locating {feature[0]} {feature[1]} between p = {left.p:.6g} and "
+                          f"{right.p:.6g}")
+            events.append(path.locate(feature, left, right, tol, max_bisections))
+    stats = {"networks": path.computed, "trajectories": path.trajectories,
+             "seconds": time.perf_counter() - t0, "grid_points": points}
+    unique = {pt.p: pt for pt in reversed(path.points)}  # one per value (the first computed)
+    return NetworkPath(c.model.name, parameter, tuple(unique[p] for p in sorted(unique)),
+                       tuple(sorted(events, key=lambda e: e.p)), tol, stats,
+                       "each value computed from scratch (no warm start of the thresholds)")
+
+
+Feature = tuple[str, str]  # ("node" | "edge", key)
+
+
+def _value(pt: NetworkPoint, feature: Feature) -> str:
+    kind, key = feature
+    if kind == "node":
+        return pt.nodes[key]["stability"] if key in pt.nodes else "absent"
+    return pt.edges[key]["kind"] if key in pt.edges else "absent"
+
+
+def _shown(pt: NetworkPoint, feature: Feature) -> str:
+    v = _value(pt, feature)
+    if feature[0] == "edge" and v != "absent":
+        return f"δ={pt.edges[feature[1]]['threshold']:.4g} {v}"
+    return v
+
+
+def _differences(a: NetworkPoint, b: NetworkPoint) -> list[Feature]:
+    feats = [("node", k) for k in sorted(set(a.nodes) | set(b.nodes))]
+    feats += [("edge", k) for k in sorted(set(a.edges) | set(b.edges))]
+    return [f for f in feats if _value(a, f) != _value(b, f)]
+
+
+def _event_type(feature: Feature, before: str, after: str) -> str:
+    if before == "absent":
+        return f"{feature[0]}-appears"
+    if after == "absent":
+        return "node-lost" if feature[0] == "node" else "edge-disappears"
+    if feature[0] == "node":
+        return "stability"
+    return "heteroclinic" if after == "heteroclinic" else "excitable"
+
+
+class _Path:
+    """The networks computed so far, on persistent node keys."""
+
+    def __init__(self, c: CompiledSystem, parameter: str, options: dict[str, Any],
+                 deadline: float) -> None:
+        self.c, self.parameter, self.options, self.deadline = c, parameter, options, deadline
+        self._nets: dict[float, ExcitableNetwork] = {}  # by p: bisections of events that
+        self._eqs: dict[float, Any] = {}  # flip at the same value share their midpoints
+        self.points: list[NetworkPoint] = []
+        self.grid: list[NetworkPoint] = []
+        self.computed = 0
+        self.trajectories = 0
+        self._new = 0
+
+    def grid_points(self) -> list[NetworkPoint]:
+        return self.grid
+
+    def left(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def network(self, p: float) -> ExcitableNetwork:
+        if p not in self._nets:
+            cp = self.c.with_parameters({self.parameter: p})
+            opts = {"max_time": max(1.0, self.left()), **self.options}
+            net = excitable_network(cp, equilibria=find_equilibria(cp), **opts)
+            self.computed += 1
+            self.trajectories += int(net.stats.get("trajectories", 0))
+            self._nets[p] = net
+        return self._nets[p]
+
+    def add(self, p: float, refs: tuple[NetworkPoint, ...] = ()) -> NetworkPoint:
+        """Compute the network at ``p``; keys from ``refs`` (default: the last grid point)."""
+        net = self.network(p)
+        refs = refs or ((self.grid[-1],) if self.grid else ())
+        pt = self._keyed(p, net, refs)
+        self.points.append(pt)
+        if len(refs) <= 1:
+            self.grid.append(pt)
+        return pt
+
+    def _keyed(self, p: float, net: ExcitableNetwork, refs: tuple[NetworkPoint, ...]
+               ) -> NetworkPoint:
+        ids = list(net.node_ids)
+        k_of = self._keys(ids, np.asarray(net.node_states), refs, new=True)
+        nodes = {k_of[i]: {"id": i, "label": net.node_labels[n],
+                           "stability": net.node_stability[n],
+                           "state": [float(v) for v in net.node_states[n]]}
+                 for n, i in enumerate(ids)}
+        edges: dict[str, dict[str, Any]] = {}
+        for cn in net.edges:
+            key = f"{k_of[cn.source]}->{k_of[cn.target]}"
+            if key not in edges or cn.threshold < edges[key]["threshold"]:
+                edges[key] = {"threshold": float(cn.threshold), "kind": cn.kind,
+                              "id": [cn.source, cn.target]}
+        return NetworkPoint(p, nodes, edges, int(net.stats.get("trajectories", 0)), net)
+
+    def _keys(self, ids: list[str], states: Any, refs: tuple[NetworkPoint, ...], new: bool
+              ) -> dict[str, str]:
+        """Persistent keys of the states ``ids``: matched to the references' nodes in turn;
+        the rest get new keys (``new``) or none."""
+        keys: dict[str, str] = {}
+        for ref in refs:
+            left = [n for n, i in enumerate(ids) if i not in keys]
+            got = _match(states[left] if left else states[:0], ref, set(keys.values()))
+            keys.update({ids[left[r]]: k for r, k in got.items()})
+        if new:
+            for i in ids:
+                if i not in keys:
+                    keys[i] = i if not refs else f"N{self._new}"
+                    self._new += bool(refs)
+        return keys
+
+    def equilibria_point(self, p: float, refs: tuple[NetworkPoint, ...]) -> NetworkPoint:
+        """Only the equilibria at ``p`` (cheap), on the references' node keys: enough to tell
+        whether a node exists and what its stability is."""
+        if p not in self._eqs:
+            self._eqs[p] = find_equilibria(self.c.with_parameters({self.parameter: p}))
+        eqs = self._eqs[p].equilibria
+        ids = [e.id for e in eqs]
+        states = np.array([e.state for e in eqs]).reshape(len(eqs), self.c.n)
+        k_of = self._keys(ids, states, refs, new=False)
+        nodes = {k_of[e.id]: {"id": e.id, "label": e.label, "stability": e.stability,
+                              "state": [float(v) for v in e.state]}
+                 for e in eqs if e.id in k_of}
+        return NetworkPoint(p, nodes, {}, 0, None)  # not a network: not one of the path's points
+
+    def locate(self, feature: Feature, left: NetworkPoint, right: NetworkPoint, tol: float,
+               budget: int) -> NetworkEvent:
+        """Bisect on p until ``feature`` is told apart within ``tol``."""
+        before = _value(left, feature)
+        L, R = left, right
+        for _ in range(budget):
+            if abs(R.p - L.p) <= tol or self.left() <= 0:
+                break
+            mid = 0.5 * (L.p + R.p)
+            with warnings.catch_warnings():
+                # bisection closes in on a bifurcation: its equilibria are non-hyperbolic by
+                # nature there, and the event reports that
+                warnings.simplefilter("ignore", NonHyperbolicWarning)
+                m = (self.equilibria_point(mid, (L, R)) if feature[0] == "node"
+                     else self.add(mid, refs=(L, R)))
+            if _value(m, feature) == before:
+                L = m
+            else:
+                R = m
+        # the kind of event is what changed between the grid values; at the bracket's right
+        # end the value can be the degenerate one in between (``nonhyperbolic`` at the point
+        # of the bifurcation itself), which before/after show as found
+        return NetworkEvent(_event_type(feature, before, _value(right, feature)), feature[1],
+                            0.5 * (L.p + R.p), (L.p, R.p), _shown(L, feature),
+                            _shown(R, feature), abs(R.p - L.p) <= tol,
+                            (L.network or left.network, R.network or right.network))
+
+
+def _match(X: Any, ref: NetworkPoint, taken: set[str]) -> dict[int, str]:
+    """Rows of ``X`` paired with the reference's node keys by nearest state (one to one),
+    where the distance is under half the spacing of the reference's nodes."""
+    from scipy.optimize import linear_sum_assignment
+
+    rkeys = [k for k in ref.nodes if k not in taken]
+    if not len(X) or not rkeys:
+        return {}
+    R = np.array([ref.nodes[k]["state"] for k in rkeys])
+    D = np.linalg.norm(np.asarray(X)[:, None, :] - R[None, :, :], axis=2)
+    allR = np.array([v["state"] for v in ref.nodes.values()])
+    spacing = np.linalg.norm(allR[:, None] - allR[None], axis=2)
+    np.fill_diagonal(spacing, np.inf)
+    radius = 0.5 * float(spacing.min()) if len(allR) > 1 else 0.5 * (1 + float(np.abs(R).max()))
+    rows, cols = linear_sum_assignment(D)
+    return {int(r): rkeys[c] for r, c in zip(rows, cols) if D[r, c] < radius}
