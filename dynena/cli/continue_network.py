@@ -24,6 +24,10 @@ def register(sub: Any) -> None:
                    help="edges are connections with threshold up to this")
     p.add_argument("--max-time", type=number(0), default=600.0,
                    help="time budget of the whole path in seconds (default 600)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="compute the grid values on a running Dask scheduler (tcp://host:8786)")
+    p.add_argument("--workers", type=count(1, 4096), default=None,
+                   help="compute the grid values on a local Dask cluster of this many processes")
     p.add_argument("-o", "--output", default=None, metavar="DIR",
                    help="write path.json, thresholds.svg/pdf and the network before/after "
                         "each event")
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     lo, hi = args.range
     path = continue_network(model, args.param, lo, hi, points=args.points, tol=args.tol,
                             max_threshold=args.max_threshold, max_time=args.max_time,
-                            progress=progress)
+                            scheduler=args.scheduler, workers=args.workers, progress=progress)
     if args.output:
         from ..report.network_path import write_network_path
 

@@ -34,6 +34,7 @@ __all__ = ["continue_network"]
 def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: float, hi: float,
                      *, points: int = 11, tol: float | None = None, max_bisections: int = 40,
                      max_threshold: float | None = None, max_time: float = 600.0,
+                     scheduler: str | None = None, workers: int | None = None,
                      progress: ProgressFn | None = None, **network_options: Any) -> NetworkPath:
     r"""Follow the excitable network of ``model`` as ``parameter`` goes from ``lo`` to ``hi``.
 
@@ -53,6 +54,11 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
         is spent, the remaining events keep the bracket they have (``converged = False``) and
         ``status`` is ``budget``. Near a bifurcation the thresholds are small and the escape
         slow, so the networks there cost most.
+    scheduler, workers : optional
+        Compute the grid values as tasks on Dask's distributed scheduler: a running one at
+        address ``scheduler``, or a local cluster of ``workers`` processes (as
+        :func:`~dynena.sweep.sweep`). The bisections that follow are sequential by nature
+        and run here.
     max_threshold : float, optional
         Edges are connections with :math:`\delta \le` ``max_threshold`` (as
         :func:`~dynena.network.excitable_network`, which receives ``network_options`` too).
@@ -90,9 +96,15 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
     path = _Path(c, parameter, dict(max_threshold=max_threshold, **network_options),
                  t0 + max_time)
     step(progress, "network path: values done", 0, points)
-    for k, p in enumerate(grid):
-        path.add(float(p))
-        step(progress, "network path: values done", k + 1, points)
+    if scheduler is not None or workers is not None:
+        nets = _on_dask(c, parameter, grid, path.options, max_time, scheduler, workers,
+                        progress)
+        for p, net in zip(grid, nets):
+            path.add(float(p), network=net)
+    else:
+        for k, p in enumerate(grid):
+            path.add(float(p))
+            step(progress, "network path: values done", k + 1, points)
     events: list[NetworkEvent] = []
     for left, right in zip(path.grid_points(), path.grid_points()[1:]):
         for feature in _differences(left, right):
@@ -108,6 +120,44 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
 
 
 Feature = tuple[str, str]  # ("node" | "edge", key)
+
+
+def _network_at(c: CompiledSystem, parameter: str, p: float, options: dict[str, Any],
+                seconds: float) -> ExcitableNetwork:
+    cp = c.with_parameters({parameter: p})
+    opts = {"max_time": max(1.0, seconds), **options}
+    return excitable_network(cp, equilibria=find_equilibria(cp), **opts)
+
+
+def _network_task(model: SystemModel, parameter: str, p: float, options: dict[str, Any],
+                 seconds: float) -> ExcitableNetwork:
+    """One grid value, as a Dask task: the model travels (it pickles; a compiled system does
+    not), the worker compiles it (from its disk cache after the first time)."""
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return _network_at(as_compiled(model), parameter, p, options, seconds)
+
+
+def _on_dask(c: CompiledSystem, parameter: str, grid: Any, options: dict[str, Any],
+             seconds: float, scheduler: str | None, workers: int | None,
+             progress: ProgressFn | None) -> list[ExcitableNetwork]:
+    """The grid's networks computed as tasks on Dask (retried on a lost worker), in order."""
+    from distributed import as_completed
+
+    from .run import _client
+
+    client, cluster = _client(scheduler, workers)
+    try:
+        futures = [client.submit(_network_task, c.model, parameter, float(p), options, seconds,
+                                 pure=False, retries=2) for p in grid]
+        for n, _ in enumerate(as_completed(futures), 1):
+            step(progress, "network path: values done", n, len(futures))
+        return list(client.gather(futures))
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 def _value(pt: NetworkPoint, feature: Feature) -> str:
@@ -160,19 +210,21 @@ class _Path:
     def left(self) -> float:
         return self.deadline - time.perf_counter()
 
-    def network(self, p: float) -> ExcitableNetwork:
+    def network(self, p: float, net: ExcitableNetwork | None = None) -> ExcitableNetwork:
+        """The network at ``p``: computed here, or ``net`` (computed elsewhere)."""
         if p not in self._nets:
-            cp = self.c.with_parameters({self.parameter: p})
-            opts = {"max_time": max(1.0, self.left()), **self.options}
-            net = excitable_network(cp, equilibria=find_equilibria(cp), **opts)
+            if net is None:
+                net = _network_at(self.c, self.parameter, p, self.options, self.left())
             self.computed += 1
             self.trajectories += int(net.stats.get("trajectories", 0))
             self._nets[p] = net
         return self._nets[p]
 
-    def add(self, p: float, refs: tuple[NetworkPoint, ...] = ()) -> NetworkPoint:
-        """Compute the network at ``p``; keys from ``refs`` (default: the last grid point)."""
-        net = self.network(p)
+    def add(self, p: float, refs: tuple[NetworkPoint, ...] = (),
+            network: ExcitableNetwork | None = None) -> NetworkPoint:
+        """The network at ``p`` (computed unless given) on keys from ``refs`` (default: the
+        last grid point)."""
+        net = self.network(p, network)
         refs = refs or ((self.grid[-1],) if self.grid else ())
         pt = self._keyed(p, net, refs)
         self.points.append(pt)

@@ -88,3 +88,17 @@ def test_cli_writes_the_path_and_refuses_bad_options(models_dir, tmp_path):
                         "zz", "--range", "2.5", "3"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and "'zz' is not a parameter of toggle" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_grid_values_on_a_local_dask_cluster_give_the_same_path(models_dir):
+    """The grid's networks computed as Dask tasks (2 local workers) equal those computed
+    here, threshold for threshold."""
+    m = dynena.load(models_dir / "toggle.yaml")
+    here = dynena.continue_network(m, "a", 2.5, 3.0, points=3)
+    there = dynena.continue_network(m, "a", 2.5, 3.0, points=3, workers=2)
+    assert [pt.p for pt in there.points] == [pt.p for pt in here.points]
+    for a, b in zip(here.points, there.points):
+        assert a.edges.keys() == b.edges.keys() and a.nodes.keys() == b.nodes.keys()
+        for k in a.edges:
+            assert b.edges[k]["threshold"] == a.edges[k]["threshold"]
+    assert there.stats["networks"] == 3 and there.events == ()
