@@ -82,6 +82,23 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
     ([2, 2], ['E0->E1', 'E1->E0'], ())
     """
     c = as_compiled(model)
+    _check(c, parameter, lo, hi, points)
+    grid = np.linspace(lo, hi, points)
+    tol = abs(hi - lo) / (points - 1) / 256 if tol is None else tol
+    t0 = time.perf_counter()
+    path = _Path(c, parameter, dict(max_threshold=max_threshold, **network_options),
+                 t0 + max_time)
+    _compute_grid(path, grid, max_time, scheduler, workers, progress)
+    events = _locate_events(path, tol, max_bisections, progress)
+    stats = {"networks": path.computed, "trajectories": path.trajectories,
+             "seconds": time.perf_counter() - t0, "grid_points": points}
+    unique = {pt.p: pt for pt in reversed(path.points)}  # one per value (the first computed)
+    return NetworkPath(c.model.name, parameter, tuple(unique[p] for p in sorted(unique)),
+                       tuple(sorted(events, key=lambda e: e.p)), tol, stats,
+                       "each value computed from scratch (no warm start of the thresholds)")
+
+
+def _check(c: CompiledSystem, parameter: str, lo: float, hi: float, points: int) -> None:
     known = c.parameter_values()
     if parameter not in known:
         raise ParameterError(f"{parameter!r} is not a parameter of {c.model.name}; it has: "
@@ -90,33 +107,34 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
         raise ParameterError(f"the range must be two different finite numbers, got {lo}, {hi}")
     if points < 2:
         raise ParameterError(f"points must be at least 2, got {points}")
-    grid = np.linspace(lo, hi, points)
-    tol = abs(hi - lo) / (points - 1) / 256 if tol is None else tol
-    t0 = time.perf_counter()
-    path = _Path(c, parameter, dict(max_threshold=max_threshold, **network_options),
-                 t0 + max_time)
-    step(progress, "network path: values done", 0, points)
+
+
+def _compute_grid(path: _Path, grid: Any, max_time: float, scheduler: str | None,
+                  workers: int | None, progress: ProgressFn | None) -> None:
+    """The network at every grid value: here, or as Dask tasks when a cluster is asked for."""
+    step(progress, "network path: values done", 0, len(grid))
     if scheduler is not None or workers is not None:
-        nets = _on_dask(c, parameter, grid, path.options, max_time, scheduler, workers,
-                        progress)
+        nets = _on_dask(path.c, path.parameter, grid, path.options, max_time, scheduler,
+                        workers, progress)
         for p, net in zip(grid, nets):
             path.add(float(p), network=net)
-    else:
-        for k, p in enumerate(grid):
-            path.add(float(p))
-            step(progress, "network path: values done", k + 1, points)
+        return
+    for k, p in enumerate(grid):
+        path.add(float(p))
+        step(progress, "network path: values done", k + 1, len(grid))
+
+
+def _locate_events(path: _Path, tol: float, budget: int, progress: ProgressFn | None
+                   ) -> list[NetworkEvent]:
+    """Every difference between neighbouring grid values, located by bisection."""
     events: list[NetworkEvent] = []
-    for left, right in zip(path.grid_points(), path.grid_points()[1:]):
+    grid = path.grid_points()
+    for left, right in zip(grid, grid[1:]):
         for feature in _differences(left, right):
             say(progress, f"locating {feature[0]} {feature[1]} between p = {left.p:.6g} and "
                           f"{right.p:.6g}")
-            events.append(path.locate(feature, left, right, tol, max_bisections))
-    stats = {"networks": path.computed, "trajectories": path.trajectories,
-             "seconds": time.perf_counter() - t0, "grid_points": points}
-    unique = {pt.p: pt for pt in reversed(path.points)}  # one per value (the first computed)
-    return NetworkPath(c.model.name, parameter, tuple(unique[p] for p in sorted(unique)),
-                       tuple(sorted(events, key=lambda e: e.p)), tol, stats,
-                       "each value computed from scratch (no warm start of the thresholds)")
+            events.append(path.locate(feature, left, right, tol, budget))
+    return events
 
 
 Feature = tuple[str, str]  # ("node" | "edge", key)
