@@ -58,6 +58,44 @@ def bench_500_points() -> None:
            note=f"{len(r.branches[0].p)} points")
 
 
+
+def bench_curves_against_auto() -> None:
+    """Two-parameter curves: AUTO-07p's run alone (its own "Total Time", compile and link
+    excluded) against dynena's curve alone (compiled model and symbolic derivatives cached),
+    same start, same box; AUTO's curve points checked to lie on dynena's curve."""
+    import sys
+
+    sys.path.insert(0, "../tests/continuation")
+    from test_codim2 import BT, CUSP, ZH  # the normal forms of the test suite
+
+    from dynena.continuation import continue_curve
+    from dynena.export.auto07p import run_auto_curve
+
+    if not auto_available():
+        print("AUTO-07p not installed: two-parameter comparison skipped")
+        return
+    lorenz = dynena.load("../models/lorenz.yaml")
+    for m, a, b, kind, box in ((CUSP, "a", "b", "LP", ((-2.0, 2.0), (-1.0, 2.0))),
+                               (BT, "b1", "b2", "H", ((-2.0, 2.0), (-2.0, 2.0))),
+                               (ZH, "b1", "b2", "LP", ((-2.0, 2.0), (-2.0, 2.0))),
+                               (lorenz, "rho", "sigma", "H", ((20.0, 30.0), (6.0, 20.0)))):
+        c = dynena.compile_model(m)
+        x0 = max((e.state for e in find_equilibria(c)), key=lambda s: float(s[0]))
+        auto = run_auto_curve(m, a, b, x0, kind, box[0], box[1], ds_max=0.05)
+        one = continue_equilibrium(c, a, start=x0, p_range=box[0])
+        label = next(k for k, sp in one.labelled().items() if sp.type == kind)
+        continue_curve(c, a, b, start=label, result=one, box=box, ds_max=0.05)  # warm
+        t = time.perf_counter()
+        r = continue_curve(c, a, b, start=label, result=one, box=box, ds_max=0.05)
+        dt = time.perf_counter() - t
+        cv = r.curves[0]
+        report(f"{m.name}: {kind} curve in ({a}, {b}), dynena vs AUTO-07p run alone", dt,
+               auto.seconds, "s", "lower is better",
+               f"dynena {len(cv.p)} points, codim-2 {[p.type for p in cv.points]}; AUTO "
+               f"{len(auto.p)} points, codim-2 {sorted({t for t, _, _ in auto.points})}")
+
+
 if __name__ == "__main__":
     bench_against_auto()
     bench_500_points()
+    bench_curves_against_auto()

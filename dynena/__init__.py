@@ -24,6 +24,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "CompiledModel": (".compile", "CompiledModel"),
     "compile_model": (".compile", "compile_model"),
     "continue_equilibrium": (".continuation", "continue_equilibrium"),
+    "continue_curve": (".continuation", "continue_curve"),
     "design_model": (".design", "design_model"),
     "verify_design": (".design", "verify_design"),
     "find_attractors": (".attractor", "find_attractors"),
@@ -74,8 +75,14 @@ def _register_renderers() -> None:
 
         return bifurcation_svg(res)
 
+    def curves(res: Any) -> str:
+        from .report.bifurcation import curves_svg
+
+        return curves_svg(res)
+
     register_renderer("network", draw)
     register_renderer("bifurcation", bifurcation)
+    register_renderer("curves", curves)
 
 
 _register_renderers()
@@ -98,6 +105,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .attractor import find_attractors as find_attractors
     from .compile import CompiledModel as CompiledModel
     from .compile import compile_model as compile_model
+    from .continuation import continue_curve as continue_curve
     from .continuation import continue_equilibrium as continue_equilibrium
     from .design import design_model as design_model
     from .design import verify_design as verify_design

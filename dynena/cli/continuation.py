@@ -1,8 +1,11 @@
-"""``dynena continue MODEL --param NAME``: branches of equilibria and their bifurcations."""
+"""``dynena continue MODEL --param NAME [--param2 NAME2 --from LP1]``: branches of equilibria
+and their bifurcations; with a second parameter, curves of those bifurcations and their
+codimension-two points."""
 
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from ..errors import ParameterError
@@ -19,12 +22,25 @@ from .options import (
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("continue", help="follow equilibria in a parameter (LP, H, BP; PD, NS)")
+    p = sub.add_parser("continue", help="follow equilibria in a parameter (LP, H, BP; PD, NS), "
+                                        "and those points in two parameters (--param2)")
     add_model_args(p)
     p.add_argument("--param", required=True, help="the continuation parameter")
     p.add_argument("--to", type=number(), default=None, help="follow up to this value")
-    p.add_argument("--from", dest="start", default=None,
-                   help="start from this equilibrium id (default: every equilibrium)")
+    p.add_argument("--from", dest="start", default=None, metavar="LABEL|ID",
+                   help="with --param2: the special point whose curve to follow (LP1, H2, PD1, "
+                        "NS1 as the one-parameter run prints them; default every one); "
+                        "without: an equilibrium id to start from (default every equilibrium)")
+    p.add_argument("--from-equilibrium", dest="start_id", default=None, metavar="ID",
+                   help="start the one-parameter branch from this equilibrium id")
+    p.add_argument("--param2", default=None,
+                   help="second parameter: follow the folds and Hopf points (odes) or folds, "
+                        "period doublings and Neimark-Sacker points (maps) in two parameters")
+    p.add_argument("--range2", type=number(), nargs=2, default=None, metavar=("LO", "HI"),
+                   help="stop the curves outside this interval of --param2 (default its "
+                        "declared range, else its value +- 10)")
+    p.add_argument("--max-time", type=number(0), default=120.0,
+                   help="time budget per two-parameter curve, seconds (default 120)")
     p.add_argument("--start", dest="start_state", default=None, metavar="x=..,y=..",
                    help="start from (Newton-corrected) this state: no global equilibrium search")
     p.add_argument("--ds-max", type=number(0), default=None,
@@ -54,15 +70,28 @@ def run(args: argparse.Namespace) -> int:
         raise ParameterError(f"--variable {args.variable}: not a state variable of "
                              f"{model.name!r}; its variables: "
                              f"{', '.join(_state_names(model)[:12])}")
-    progress(f"continuing equilibria of {model.name} in {args.param}")
-    start: Any = args.start
+    label = args.start if args.start is not None and _LABEL.match(args.start) else None
+    if args.param2 is None and (label is not None or args.range2 is not None):
+        raise ParameterError(f"{'--from ' + label if label else '--range2'} needs --param2 (the "
+                             "second parameter of a two-parameter continuation)")
+    if args.param2 is not None and args.param2 not in model.parameters:
+        raise ParameterError(f"--param2 {args.param2}: model {model.name!r} has no such "
+                             f"parameter; its parameters: {', '.join(model.parameters) or 'none'}")
+    start: Any = args.start if label is None else None
+    if args.start_id is not None:
+        if start is not None:
+            raise ParameterError("give --from (an equilibrium id) or --from-equilibrium, not both")
+        start = args.start_id
     if args.start_state is not None:
-        if args.start is not None:
-            raise ParameterError("give --from (an equilibrium id) or --start (a state), not both")
+        if start is not None:
+            raise ParameterError("give an equilibrium id or --start (a state), not both")
         start = parse_state(args.start_state, _state_names(model), option="--start")
+    progress(f"continuing equilibria of {model.name} in {args.param}")
     res = continue_equilibrium(model, args.param, to=args.to, start=start, ds=args.ds,
                                ds_max=args.ds_max, max_points=args.max_points,
                                switch=not args.no_switch)
+    if args.param2 is not None:
+        return _two_parameters(args, model, res, label)
     if args.plot:
         from ..report.bifurcation import bifurcation_figure
 
@@ -72,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(res.to_dict())
         return 0
+    labels = {id(sp): k for k, sp in res.labelled().items()}
     for b in res.branches:
         print(f"branch from {b.origin}: {len(b.p)} points, {args.param} in "
               f"[{b.p.min():.6g}, {b.p.max():.6g}]; {b.message}")
@@ -79,7 +109,44 @@ def run(args: argparse.Namespace) -> int:
             st = ", ".join(f"{n}={v:.6g}" for n, v in list(zip(res.names, sp.state))[:4])
             crit = f"  [{sp.criticality}, coefficient {sp.coefficient:.6g}]" \
                 if sp.criticality and sp.coefficient is not None else ""
-            print(f"  {sp.type:>2} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  {st}{crit}")
+            print(f"  {labels[id(sp)]:>4} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  "
+                  f"{st}{crit}")
+    return 0
+
+
+_LABEL = re.compile(r"^(LP|H|PD|NS|BP)[0-9]+$")
+
+
+def _two_parameters(args: argparse.Namespace, model: Any, res: Any, label: str | None) -> int:
+    """Curves of the special points of ``res`` in (--param, --param2)."""
+    from ..continuation import continue_curve
+
+    box = None
+    if args.range2 is not None:
+        lo, hi = sorted(args.range2)
+        p1 = res.options["p_range"]
+        box = ((float(p1[0]), float(p1[1])), (lo, hi))
+    progress(f"following {label or 'every special point'} in ({args.param}, {args.param2})")
+    cr = continue_curve(model, args.param, args.param2, start=label, result=res, box=box,
+                        ds=args.ds, max_points=args.max_points, max_time=args.max_time)
+    if args.plot:
+        from ..report.bifurcation import curves_figure
+
+        fig = curves_figure(cr)
+        fig.savefig(args.plot, bbox_inches="tight", dpi=150)
+        progress(f"wrote {args.plot}")
+    if args.json:
+        emit_json(cr.to_dict())
+        return 0
+    a, b = cr.parameters
+    for cv in cr.curves:
+        print(f"{cv.kind} curve from {cv.origin}: {len(cv.p)} points, {a} in "
+              f"[{cv.p[:, 0].min():.6g}, {cv.p[:, 0].max():.6g}], {b} in "
+              f"[{cv.p[:, 1].min():.6g}, {cv.p[:, 1].max():.6g}]; {cv.status}: {cv.message}")
+        for pt in cv.points:
+            st = ", ".join(f"{n}={v:.6g}" for n, v in list(zip(cr.names, pt.state))[:4])
+            print(f"  {pt.type:>4} at {a} = {pt.p[0]:.10g}, {b} = {pt.p[1]:.10g} "
+                  f"(± {pt.accuracy:.1e})  {st}")
     return 0
 
 

@@ -1,5 +1,7 @@
-"""Continuation of equilibria in one parameter, with fold / Hopf / branch-point detection."""
+"""Continuation of equilibria in one parameter (fold / Hopf / branch-point detection) and of
+folds, Hopf, period-doubling and Neimark–Sacker points in two."""
 
+from .api import continue_curve as continue_curve
 from .api import continue_equilibrium as continue_equilibrium
 
-__all__ = ["continue_equilibrium"]
+__all__ = ["continue_equilibrium", "continue_curve"]

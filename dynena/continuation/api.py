@@ -16,11 +16,18 @@ import numpy as np
 from ..compile.system import CompiledSystem
 from ..errors import ParameterError
 from ..model.protocol import SystemModel
-from ..results.continuation import Branch, ContinuationResult, SpecialPoint
+from ..results.continuation import (
+    Branch,
+    Codim2Point,
+    ContinuationResult,
+    Curve,
+    CurveResult,
+    SpecialPoint,
+)
 from ..results.equilibria import EquilibriumSet
 from .palc import Continuer
 
-__all__ = ["continue_equilibrium"]
+__all__ = ["continue_equilibrium", "continue_curve"]
 
 
 def _merge(a: Branch, b: Branch) -> Branch:
@@ -296,3 +303,166 @@ def _switches(eng: Continuer, br: Branch, param: str, seen_bp: list[np.ndarray]
         phi = Vt[-1] - (Vt[-1] @ t_here) * t_here
         out.append((f"BP at {param}={sp.p:.6g}", sp.state, sp.p, phi / np.linalg.norm(phi)))
     return out
+
+
+def continue_curve(
+    model: SystemModel | CompiledSystem,
+    param: str,
+    param2: str,
+    *,
+    start: SpecialPoint | str | None = None,
+    result: ContinuationResult | None = None,
+    box: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    ds: float = 0.01,
+    ds_max: float | None = None,
+    max_points: int = 1000,
+    max_time: float = 120.0,
+    tol: float = 1e-10,
+) -> CurveResult:
+    r"""Follow folds and Hopf points (odes) or folds, period doublings and Neimark–Sacker
+    points (maps) in two parameters, and locate the codimension-two points on the curves.
+
+    Parameters
+    ----------
+    model : Model or CompiledModel (scalar form, up to 12 variables)
+    param, param2 : str
+        The parameter of the one-parameter continuation the curves start from, and the
+        second parameter.
+    start : SpecialPoint or str, optional
+        One special point of ``result`` (or its label, ``"LP1"``, ``"H2"``: the k-th point
+        of that type, as ``dynena continue`` prints them). Default: every LP and H (ode) or
+        LP, PD and NS (map) point of ``result``, a curve through several of them followed
+        once.
+    result : ContinuationResult, optional
+        A one-parameter continuation in ``param``; computed when not given.
+    box : ((lo, hi), (lo, hi)), optional
+        Stop where a curve leaves this box of (param, param2); default the parameters'
+        declared ranges, else ± 10 around their values.
+    ds, ds_max, max_points, max_time : float, float, int, float
+        First and largest arclength step, point budget per direction and time budget per
+        curve (a curve that runs out says ``budget``).
+
+    Returns
+    -------
+    CurveResult
+        One curve per start, each both ways from it, with its codimension-two points (CP, BT,
+        ZH, GH on curves of odes; CP, R1–R4, LPPD, GPD, CH on curves of maps) located by
+        bisection.
+
+    Examples
+    --------
+    The cusp normal form x' = a + b x - x³ has its folds on 27 a² = 4 b³ and the cusp at 0.
+
+    >>> import dynena
+    >>> m = dynena.load_document({"dynena": 1, "name": "cusp", "variables": ["x"],
+    ...     "parameters": {"a": 0, "b": 1}, "equations": {"x": "a + b*x - x**3"}})
+    >>> r = dynena.continue_curve(m, "a", "b", start="LP1")
+    >>> [(pt.type, round(pt.p[0], 9) + 0, round(pt.p[1], 9) + 0) for pt in r.points()]
+    [('CP', 0.0, 0.0)]
+    """
+    from ..compile import as_compiled
+    from .codim2 import CURVE_KINDS, CurveContinuer
+
+    c = as_compiled(model)
+    for q, opt in ((param, "param"), (param2, "param2")):
+        if q not in c.parameter_names:
+            raise ParameterError(f"{opt} {q!r} is not a parameter of {c.model.name!r}; it has: "
+                                 + (", ".join(c.parameter_names) or "no parameters"))
+    if param == param2:
+        raise ParameterError(f"the two parameters must differ (both are {param!r})")
+    if result is None:
+        result = continue_equilibrium(c, param)
+    elif result.parameter != param:
+        raise ParameterError(f"the continuation result is in {result.parameter!r}, not {param!r}")
+    kinds = CURVE_KINDS["map" if c.dynamics.is_map else "ode"]
+    starts = _curve_starts(result, start, kinds)
+    if box is None:
+        box = (_parameter_range(c, param, float(c.p[c.parameter_names.index(param)]), None, None),
+               _parameter_range(c, param2, float(c.p[c.parameter_names.index(param2)]), None,
+                                None))
+    if ds_max is None:
+        ds_max = 0.02 * max(box[0][1] - box[0][0], box[1][1] - box[1][0], 1.0)
+    p2 = float(c.p[c.parameter_names.index(param2)])
+    curves: list[Curve] = []
+    for label, sp in starts:
+        y0 = np.concatenate([sp.state, [sp.p, p2]])
+        if sp.type in ("H", "NS"):
+            if sp.type == "H":
+                kappa = sp.extra.get("frequency", 0.0) ** 2
+            else:
+                kappa = float(np.cos(sp.extra.get("angle", 0.0)))
+            y0 = np.append(y0, kappa)
+        if any(cv.kind == sp.type and _near_curve(y0, cv, 0.05 * ds_max) for cv in curves):
+            continue  # this point lies on a curve already followed
+        eng = CurveContinuer(c, sp.type, (param, param2), ds=ds, ds_max=ds_max, tol=tol,
+                             box=box)
+        fw = eng.run(y0, direction=1, max_points=max_points, origin=label,
+                     max_time=max_time / 2)
+        if fw.status == "failed":
+            curves.append(fw)
+            continue
+        bw = eng.run(y0, direction=-1, max_points=max_points, origin=label,
+                     max_time=max_time / 2)
+        curves.append(_merge_curve(fw, bw))
+    return CurveResult(c.model.name, c.kind, (param, param2), tuple(c.names),
+                       c.parameter_values(), tuple(curves),
+                       {"ds": ds, "ds_max": ds_max, "max_points": max_points,
+                        "box": [list(box[0]), list(box[1])], "tol": tol,
+                        "max_time": max_time})
+
+
+def _curve_starts(result: ContinuationResult, start: SpecialPoint | str | None,
+                  kinds: tuple[str, ...]) -> list[tuple[str, SpecialPoint]]:
+    labelled = result.labelled()
+    if isinstance(start, SpecialPoint):
+        if start.type not in kinds:
+            raise ParameterError(f"a curve starts at {', '.join(kinds)} points, not {start.type}")
+        label = next((k for k, v in labelled.items() if v is start), start.type)
+        return [(label, start)]
+    if isinstance(start, str):
+        if start not in labelled:
+            raise ParameterError(
+                f"no special point {start!r} in the continuation in {result.parameter}; it has: "
+                + (", ".join(labelled) or "none"))
+        if labelled[start].type not in kinds:
+            raise ParameterError(f"{start}: a curve starts at {', '.join(kinds)} points "
+                                 f"(a {labelled[start].type} point has no curve to follow)")
+        return [(start, labelled[start])]
+    out = [(k, v) for k, v in labelled.items() if v.type in kinds]
+    if not out:
+        raise ParameterError(f"the continuation in {result.parameter} has no "
+                             f"{'/'.join(kinds)} point to start a curve from")
+    return out
+
+
+def _near_curve(y0: np.ndarray, cv: Curve, tol: float) -> bool:
+    n = cv.x.shape[1]
+    P = np.column_stack([cv.x, cv.p])
+    return bool(len(P) > 1 and np.min(np.linalg.norm(P - y0[:n + 2], axis=1)) < max(tol, 1e-6)) \
+        or _polyline_near(y0[:n + 2], P, tol)
+
+
+def _polyline_near(y: np.ndarray, P: np.ndarray, tol: float) -> bool:
+    if len(P) < 2:
+        return False
+    a, b = P[:-1], P[1:]
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", y - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab),
+                                                               1e-300), 0, 1)
+    return bool(np.min(np.linalg.norm(a + t[:, None] * ab - y, axis=1)) < tol)
+
+
+def _merge_curve(fw: Curve, bw: Curve) -> Curve:
+    """Both directions of one curve as one polyline (backward reversed, then forward); a
+    codimension-two point seen from both sides is kept once."""
+    pts: list[Codim2Point] = []
+    for pt in list(bw.points) + list(fw.points):
+        if not any(o.type == pt.type and np.hypot(o.p[0] - pt.p[0], o.p[1] - pt.p[1]) <=
+                   max(o.accuracy, pt.accuracy, 1e-8) for o in pts):
+            pts.append(pt)
+    worst = fw.status if not fw.status.success else bw.status
+    return dataclasses.replace(
+        fw, p=np.concatenate([bw.p[::-1], fw.p[1:]]), x=np.concatenate([bw.x[::-1], fw.x[1:]]),
+        kappa=np.concatenate([bw.kappa[::-1], fw.kappa[1:]]), points=tuple(pts), status=worst,
+        message="; ".join(m for m in (bw.message, fw.message) if m),
+        stats={k: fw.stats.get(k, 0) + bw.stats.get(k, 0) for k in set(fw.stats) | set(bw.stats)})

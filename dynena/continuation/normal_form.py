@@ -89,7 +89,19 @@ class MultilinearForms:
                         d3 = almost_everywhere(sp.diff(d2, x[m]))
                         if d3 != 0:
                             third.append((i, j, k, m, d3))
+        mixed: list[tuple[int, int, int, sp.Expr]] = []
+        for i, e in enumerate(eqs):
+            for j, xj in enumerate(x):
+                d1 = sp.diff(e, xj)
+                for m, pm in enumerate(p):
+                    d2 = almost_everywhere(sp.diff(d1, pm))
+                    if d2 != 0:
+                        mixed.append((i, j, m, d2))
         self.n = n
+        self.n_parameters = len(p)
+        self._mixed = [t[:3] for t in mixed]
+        self._fm: Callable[..., Any] = sp.lambdify([*x, *p], [t[3] for t in mixed] or [0],
+                                                  "numpy")
         self._second = [t[:3] for t in second]
         self._third = [t[:4] for t in third]
         args = [*x, *p]
@@ -111,6 +123,15 @@ class MultilinearForms:
             for a, b, c in {(j, k, m), (j, m, k), (k, j, m), (k, m, j), (m, j, k), (m, k, j)}:
                 T[i, a, b, c] = v
         return H, T
+
+
+    def mixed(self, x: Array, p: Array) -> Array:
+        """``M[i, j, m]`` = ∂²f_i/∂x_j∂p_m: how the Jacobian moves with each parameter."""
+        M = np.zeros((self.n, self.n, self.n_parameters))
+        vals = np.atleast_1d(np.asarray(self._fm(*x, *p), dtype=float))
+        for (i, j, m), v in zip(self._mixed, vals):
+            M[i, j, m] = v
+        return M
 
 
 def _B(H: Array, u: Any, v: Any) -> Any:

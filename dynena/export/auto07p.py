@@ -8,6 +8,7 @@ executable in a scratch folder with the constants on stdin (see ``shared/spec/au
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -22,12 +23,13 @@ from ..errors import DynenaError, ParameterError
 from ..model.model import Model
 
 __all__ = ["auto_c_source", "auto_constants", "write_auto_files", "auto_available",
-           "run_auto", "AutoPoint"]
+           "run_auto", "run_auto_curve", "AutoPoint", "AutoCurve"]
 
 AUTO_DIR = Path("/usr/lib/auto-07p")
 # fort.7 type codes
 _TYPES = {1: "BP", 2: "LP", 3: "H", 5: "LP", 6: "BP", 7: "PD", 8: "NS", -9: "MX", 9: "EP",
-          -4: "UZ", 4: "RG"}
+          -4: "UZ", 4: "RG", -1: "BT", -2: "CP", -3: "ZH", -32: "GH", -5: "R1", -6: "R2",
+          -7: "R3", -8: "R4", 28: "LPPD", 78: "LPPD"}
 
 
 def auto_available() -> bool:
@@ -140,6 +142,21 @@ class AutoPoint:
     branch: int
 
 
+def _build(model: Any, param: str, d: Path, p_range: tuple[float, float], start: np.ndarray,
+           **kw: Any) -> tuple[Path, str]:
+    """Write, compile and link the AUTO files of ``model`` in ``d``: (executable, constants)."""
+    src, const = write_auto_files(model, param, d, p_range=p_range, start=start, **kw)
+    lib = AUTO_DIR / "lib"
+    obj = d / f"{model.name}.o"
+    exe = d / f"{model.name}.exe"
+    subprocess.run(["gcc", "-O2", "-fPIC", f"-I{AUTO_DIR / 'include'}", "-c", str(src),
+                    "-o", str(obj)], check=True, capture_output=True)
+    objs = sorted(str(p) for p in lib.glob("*.o"))
+    subprocess.run(["gfortran", "-fopenmp", str(obj), "-o", str(exe), *objs, f"-L{lib}",
+                    "-lauto_c"], check=True, capture_output=True)
+    return exe, const.read_text()
+
+
 def run_auto(model: Any, param: str, start: np.ndarray, p_range: tuple[float, float],
              **kw: Any) -> tuple[list[AutoPoint], str]:
     """Continue from ``start`` in both directions with AUTO-07p; labelled points and output."""
@@ -149,16 +166,7 @@ def run_auto(model: Any, param: str, start: np.ndarray, p_range: tuple[float, fl
     log = ""
     with tempfile.TemporaryDirectory(prefix="dynena-auto-") as tmp:
         d = Path(tmp)
-        src, const = write_auto_files(model, param, d, p_range=p_range, start=start, **kw)
-        lib = AUTO_DIR / "lib"
-        obj = d / f"{model.name}.o"
-        exe = d / f"{model.name}.exe"
-        subprocess.run(["gcc", "-O2", "-fPIC", f"-I{AUTO_DIR / 'include'}", "-c", str(src),
-                        "-o", str(obj)], check=True, capture_output=True)
-        objs = sorted(str(p) for p in lib.glob("*.o"))
-        subprocess.run(["gfortran", "-fopenmp", str(obj), "-o", str(exe), *objs, f"-L{lib}",
-                        "-lauto_c"], check=True, capture_output=True)
-        base = const.read_text()
+        exe, base = _build(model, param, d, p_range, start, **kw)
         ds = kw.get("ds", 0.01)
         for sign in (1, -1):  # both directions from the start
             text = base.replace(f"DS = {ds},", f"DS = {sign * ds},")
@@ -189,3 +197,91 @@ def _parse_fort7(text: str, n: int) -> list[AutoPoint]:
         p, state = vals[0], np.array(vals[2:2 + n])
         pts.append(AutoPoint(name, p, state, br))
     return pts
+
+
+@dataclass(frozen=True)
+class AutoCurve:
+    """A two-parameter curve computed by AUTO-07p: every point's (p_a, p_b), and the labelled
+    codimension-two points (type, p_a, p_b)."""
+
+    p: np.ndarray
+    points: list[tuple[str, float, float]]
+    log: str
+    seconds: float = 0.0  # AUTO's own "Total Time" of the two-parameter runs (no compile)
+
+
+def run_auto_curve(model: Any, param: str, param2: str, start: np.ndarray, kind: str,
+                   p_range: tuple[float, float], box2: tuple[float, float], *,
+                   ds: float = 0.01, ds_max: float = 0.05, nmx: int = 400) -> AutoCurve:
+    """Continue from the equilibrium ``start`` in ``param`` with AUTO-07p, restart at its first
+    ``kind`` point (LP, H, PD or NS) and follow that point in (``param``, ``param2``) both
+    ways (``ISW = 2``), stopping at the ends of ``box2``."""
+    if not auto_available():
+        raise DynenaError("AUTO-07p is not installed (Debian: apt-get install auto-07p gfortran)")
+    codes = {"LP": (2, 5), "H": (3,), "PD": (7,), "NS": (8,)}[kind]
+    names = list(model.parameters)
+    with tempfile.TemporaryDirectory(prefix="dynena-auto-") as tmp:
+        d = Path(tmp)
+        exe, base = _build(model, param, d, p_range, start, ds=ds, ds_max=ds_max, nmx=2000)
+        log = ""
+        label = None
+        for sign in (1, -1):
+            text = base.replace(f"DS = {ds},", f"DS = {sign * ds},") + "sv = 'one'\n"
+            r = subprocess.run([str(exe)], input=text, capture_output=True, text=True, cwd=d,
+                               timeout=120)
+            log += r.stdout
+            rows = _fort7_rows((d / "b.one").read_text(), model.n, two=False)
+            hits = [lab for ty, lab, _ in rows if _base_type(ty) in codes]
+            if hits:
+                label = hits[0]
+                break
+        if label is None:
+            raise DynenaError(f"AUTO-07p found no {kind} point in {param}")
+        two = base.replace("IRS = 0", f"IRS = {label}").replace(
+            f"ICP = [{names.index(param) + 1}]",
+            f"ICP = [{names.index(param) + 1}, {names.index(param2) + 1}]").replace(
+            "ISW = 1", "ISW = 2").replace("NMX = 2000, NPR = 2000", f"NMX = {nmx}, NPR = {nmx}")
+        two += f"s = 'one'\nUZSTOP = {{'{param2}': [{box2[0]!r}, {box2[1]!r}]}}\n"
+        pts: list[np.ndarray] = []
+        special: list[tuple[str, float, float]] = []
+        seconds = 0.0
+        for sign in (1, -1):
+            text = two.replace(f"DS = {ds},", f"DS = {sign * ds},") + "sv = 'two'\n"
+            r = subprocess.run([str(exe)], input=text, capture_output=True, text=True, cwd=d,
+                               timeout=120)
+            log += r.stdout
+            seconds += sum(float(t) for t in re.findall(r"Total Time\s+([0-9.Ee+-]+)", r.stdout))
+            for ty, _, vals in _fort7_rows((d / "b.two").read_text(), model.n, two=True):
+                pts.append(vals)
+                name = _TYPES.get(_base_type(ty))
+                if name in ("BT", "CP", "ZH", "GH", "R1", "R2", "R3", "R4", "LPPD"):
+                    special.append((name, float(vals[0]), float(vals[1])))
+    return AutoCurve(np.array(pts), special, log, seconds)
+
+
+def _base_type(ty: int) -> int:
+    """AUTO's type code without the tens digit that names the curve (``-31`` is BT found on
+    a Hopf curve, ``32`` a fold of it); fold-flip, GH and the torus codes stay whole (as in
+    AUTO's own ``parseB.type_translation``)."""
+    if ty in (28, 78):
+        return 28
+    if ty in (-32, 88, 23, 83, 77, 87):
+        return ty
+    return ty % 10 if ty >= 0 else -((-ty) % 10)
+
+
+def _fort7_rows(text: str, n: int, *, two: bool) -> list[tuple[int, int, np.ndarray]]:
+    """(type, label, values) of every row of a b.* file; values are (PAR1, U...) or, for a
+    two-parameter run, (PAR1, PAR2)."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 6 + n or parts[0] == "0":
+            continue
+        try:
+            ty, lab = int(parts[2]), int(parts[3])
+            vals = [float(v) for v in parts[4:]]
+        except ValueError:
+            continue
+        out.append((ty, lab, np.array([vals[0], vals[2 + n]]) if two else np.array(vals)))
+    return out

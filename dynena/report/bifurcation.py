@@ -6,7 +6,7 @@ from typing import Any
 
 from .plots import _plt
 
-__all__ = ["bifurcation_figure", "bifurcation_svg"]
+__all__ = ["bifurcation_figure", "bifurcation_svg", "curves_figure", "curves_svg"]
 
 _MARK = {"LP": ("o", "#d62728"), "H": ("s", "#9467bd"), "BP": ("^", "#2ca02c"),
          "PD": ("D", "#ff7f0e"), "NS": ("v", "#8c564b")}
@@ -53,6 +53,62 @@ def bifurcation_svg(res: Any, variable: str | int | None = None) -> str:
 
     plt = _plt()
     fig = bifurcation_figure(res, variable)
+    buf = io.StringIO()
+    try:
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
+
+
+_CURVE_COLOUR = {"LP": "#d62728", "H": "#9467bd", "PD": "#ff7f0e", "NS": "#8c564b"}
+
+
+def curves_figure(res: Any) -> Any:
+    """The two-parameter diagram: each curve in the (p_a, p_b) plane, its neutral-saddle part
+    (H with κ < 0, NS with |κ| > 1) dotted, codimension-two points marked and named."""
+    import numpy as np
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    seen: set[str] = set()
+    for cv in res.curves:
+        col = _CURVE_COLOUR.get(cv.kind, "k")
+        real = np.ones(len(cv.p), bool)
+        if cv.kind == "H":
+            real = cv.kappa > 0
+        elif cv.kind == "NS":
+            real = np.abs(cv.kappa) < 1
+        for mask, style in ((real, "-"), (~real, ":")):
+            # keep each segment joined to its neighbour so no gap opens where the kind changes
+            edge = mask | np.roll(mask, 1) | np.roll(mask, -1)
+            y = np.where(edge[:, None], cv.p, np.nan)
+            if np.any(mask):
+                lab = cv.kind if style == "-" and cv.kind not in seen else None
+                ax.plot(y[:, 0], y[:, 1], style, color=col if style == "-" else "0.55",
+                        lw=1.6 if style == "-" else 1.0, label=lab)
+                if lab:
+                    seen.add(cv.kind)
+        for pt in cv.points:
+            ax.plot(*pt.p, "o", color="k", ms=5)
+            ax.annotate(pt.type, pt.p, textcoords="offset points", xytext=(5, 5), fontsize=8)
+    a, b = res.parameters
+    ax.set_xlabel(a)
+    ax.set_ylabel(b)
+    ax.set_title(f"{res.model}: bifurcation curves in ({a}, {b}) "
+                 "(dotted: neutral saddle)", fontsize=10)
+    if seen:
+        ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def curves_svg(res: Any) -> str:
+    """The two-parameter diagram as SVG text (what a notebook shows)."""
+    import io
+
+    plt = _plt()
+    fig = curves_figure(res)
     buf = io.StringIO()
     try:
         fig.savefig(buf, format="svg", bbox_inches="tight")

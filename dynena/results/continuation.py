@@ -12,10 +12,17 @@ from .display import renderer
 from .html import state_text, table, with_figure
 from .status import Status
 
-__all__ = ["SpecialPoint", "Branch", "ContinuationResult"]
+__all__ = ["SpecialPoint", "Branch", "ContinuationResult", "Codim2Point", "Curve",
+           "CurveResult"]
 
 SPECIAL_TYPES = {"LP": "fold (limit point)", "H": "Hopf", "BP": "branch point",
                  "PD": "period doubling (flip)", "NS": "Neimark-Sacker"}
+
+CODIM2_TYPES = {"CP": "cusp", "BT": "Bogdanov-Takens", "ZH": "zero-Hopf (fold-Hopf)",
+                "GH": "generalised Hopf (Bautin)", "R1": "1:1 resonance",
+                "R2": "1:2 resonance", "R3": "1:3 resonance", "R4": "1:4 resonance",
+                "LPPD": "fold-flip", "GPD": "generalised period doubling",
+                "CH": "Chenciner (generalised Neimark-Sacker)"}
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,16 @@ class ContinuationResult:
                      f"({self.status})", ["branch", "type", self.parameter, "±", "state",
                                           "criticality"], rows)
 
+    def labelled(self) -> dict[str, SpecialPoint]:
+        """Every special point under its label: ``LP1``, ``LP2``, ``H1``, … (the k-th point of
+        its type, branch by branch, in the order of :meth:`special_points`)."""
+        out: dict[str, SpecialPoint] = {}
+        seen: dict[str, int] = {}
+        for sp in self.special_points():
+            seen[sp.type] = seen.get(sp.type, 0) + 1
+            out[f"{sp.type}{seen[sp.type]}"] = sp
+        return out
+
     def special_points(self, type_: str | None = None) -> list[SpecialPoint]:
         return [sp for b in self.branches for sp in b.special_points
                 if type_ is None or sp.type == type_]
@@ -139,3 +156,117 @@ def _criticality(sp: SpecialPoint) -> dict[str, Any]:
         return {}
     return {"coefficient": sp.coefficient, "criticality": sp.criticality,
             **({"note": sp.note} if sp.note else {})}
+
+
+@dataclass(frozen=True)
+class Codim2Point:
+    """A codimension-two point located on a curve: ``type`` in :data:`CODIM2_TYPES`.
+
+    ``p`` holds the two parameter values; ``accuracy`` bounds the distance (in the parameter
+    plane) to the true point: the last bisection bracket. ``extra["bisected"] = 0`` marks a
+    point whose bisection stopped early (a trial point could not be corrected).
+    """
+
+    type: str
+    p: tuple[float, float]
+    state: Array
+    eigenvalues: Array
+    index: int
+    accuracy: float = 0.0
+    test_value: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A curve of codimension-one points (``kind`` LP, H, PD or NS) in two parameters:
+    ``p[k] = (p_a, p_b)``, the equilibrium ``x[k]`` there, and ``kappa[k]`` (ω² on a Hopf
+    curve, negative on its neutral-saddle part; cos θ on a Neimark–Sacker curve; nan
+    otherwise)."""
+
+    kind: str
+    parameters: tuple[str, str]
+    p: Array
+    x: Array
+    kappa: Array
+    points: tuple[Codim2Point, ...]
+    status: Status
+    message: str
+    origin: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
+
+
+@dataclass(frozen=True)
+class CurveResult:
+    """Two-parameter continuation: the curves followed and the codimension-two points."""
+
+    model: str
+    kind: str
+    parameters: tuple[str, str]
+    names: tuple[str, ...]
+    values: dict[str, float]
+    curves: tuple[Curve, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def status(self) -> Status:
+        """The worst status of the curves (``ok`` when every curve is)."""
+        bad = [c.status for c in self.curves if not c.status.success]
+        return bad[0] if bad else Status.OK
+
+    @property
+    def success(self) -> bool:
+        return self.status.success
+
+    def points(self, type_: str | None = None) -> list[Codim2Point]:
+        return [pt for c in self.curves for pt in c.points if type_ is None or pt.type == type_]
+
+    def _repr_svg_(self) -> str:
+        """The two-parameter diagram as SVG."""
+        return str(renderer("curves")(self))
+
+    def _repr_html_(self) -> str:
+        a, b = self.parameters
+        rows = [[c.kind, c.origin, pt.type, f"{pt.p[0]:.10g}", f"{pt.p[1]:.10g}",
+                 f"{pt.accuracy:.1e}", state_text(self.names, pt.state)]
+                for c in self.curves for pt in c.points]
+        return with_figure(self._repr_svg_, table(
+            f"{self.model}: {len(self.curves)} curves in ({a}, {b}) ({self.status})",
+            ["curve", "from", "point", a, b, "±", "state"], rows))
+
+    def to_dict(self) -> dict[str, Any]:
+        a, b = self.parameters
+
+        def st(x: Array) -> dict[str, float]:
+            return dict(zip(self.names, map(float, x)))
+
+        def kap(c: Curve, k: float) -> dict[str, float]:
+            if not np.isfinite(k):
+                return {}
+            return {"kappa": float(k)}
+
+        return {
+            "model": self.model, "kind": self.kind, "parameters": [a, b],
+            "values": self.values, "status": self.status, "success": self.success,
+            "curves": [{
+                "kind": c.kind, "origin": c.origin, "status": c.status, "success": c.success,
+                "message": c.message,
+                "points": [{a: float(p[0]), b: float(p[1]), "state": st(x), **kap(c, k)}
+                           for p, x, k in zip(c.p, c.x, c.kappa)],
+                "codim2_points": [{"type": pt.type, "description": CODIM2_TYPES.get(pt.type, ""),
+                                   a: pt.p[0], b: pt.p[1], "state": st(pt.state),
+                                   "accuracy": pt.accuracy,
+                                   "eigenvalues": [[float(z.real), float(z.imag)]
+                                                   for z in pt.eigenvalues[:6]],
+                                   **pt.extra} for pt in c.points],
+                "stats": c.stats} for c in self.curves],
+            "options": self.options,
+        }
