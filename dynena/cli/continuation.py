@@ -49,7 +49,11 @@ def register(sub: Any) -> None:
                         "the parameter)")
     p.add_argument("--ds", type=number(0), default=0.01, help="initial step")
     p.add_argument("--max-points", type=count(1, 10**7), default=1000, help="point budget per direction")
-    p.add_argument("--no-switch", action="store_true", help="do not switch at branch points")
+    p.add_argument("--no-switch", action="store_true",
+                   help="do not switch at branch points (nor, for maps, at period doublings)")
+    p.add_argument("--max-period", type=count(1, 4096), default=16,
+                   help="maps: follow the doubled cycles of period doublings up to this period "
+                        "(default 16)")
     p.add_argument("--plot", default=None, help="write the bifurcation diagram (.svg/.pdf/.png)")
     p.add_argument("--variable", default=None, help="state variable on the diagram's y axis")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --plot file")
@@ -84,12 +88,13 @@ def run(args: argparse.Namespace) -> int:
         start = args.start_id
     if args.start_state is not None:
         if start is not None:
-            raise ParameterError("give an equilibrium id or --start (a state), not both")
+            raise ParameterError("give --from / --from-equilibrium (an equilibrium id) or --start "
+                                 "(a state), not both")
         start = parse_state(args.start_state, _state_names(model), option="--start")
     progress(f"continuing equilibria of {model.name} in {args.param}")
     res = continue_equilibrium(model, args.param, to=args.to, start=start, ds=args.ds,
                                ds_max=args.ds_max, max_points=args.max_points,
-                               switch=not args.no_switch)
+                               switch=not args.no_switch, max_period=args.max_period)
     if args.param2 is not None:
         return _two_parameters(args, model, res, label)
     if args.plot:

@@ -25,6 +25,7 @@ from ..results.continuation import (
     SpecialPoint,
 )
 from ..results.equilibria import EquilibriumSet
+from .cycles import IteratedMap
 from .palc import Continuer
 
 __all__ = ["continue_equilibrium", "continue_curve"]
@@ -123,6 +124,7 @@ def continue_equilibrium(
     switch: bool = True,
     max_branches: int = 12,
     tol: float = 1e-10,
+    max_period: int = 16,
 ) -> ContinuationResult:
     r"""Continue equilibria of ``model`` in the parameter ``param``.
 
@@ -148,7 +150,11 @@ def continue_equilibrium(
     max_points : int
         Point budget per direction.
     switch : bool
-        Follow the other branch at every branch point.
+        Follow the other branch at every branch point, and (maps) the doubled cycle at every
+        period doubling.
+    max_period : int
+        Maps: switch at period doublings up to cycles of this period (the branch of a k-cycle
+        is the fixed points of f^k; its points are one point of the cycle each).
 
     Returns
     -------
@@ -175,15 +181,26 @@ def continue_equilibrium(
     starts = _starts(c, param, p0, start, equilibria, tol)
     if ds_max is None:
         ds_max = _default_ds_max(c, param, p0, p_range, starts)
-    eng = Continuer(c, param, ds=ds, ds_max=ds_max, p_range=p_range, tol=tol)
+    engines: dict[int, Continuer] = {}
+
+    def engine(period: int) -> Continuer:
+        # one engine per period: the k-cycles of a map are fixed points of f^k
+        if period not in engines:
+            system: Any = c if period == 1 else IteratedMap(c, period)
+            engines[period] = Continuer(system, param, ds=ds, ds_max=ds_max, p_range=p_range,
+                                        tol=tol)
+        return engines[period]
+
     branches: list[Branch] = []
-    queue: list[tuple[str, np.ndarray, float, np.ndarray | None]] = [
-        (o, x, p0, None) for o, x in starts]
+    queue: list[tuple[str, np.ndarray, float, np.ndarray | None, int]] = [
+        (o, x, p0, None, 1) for o, x in starts]
     seen_bp: list[np.ndarray] = []
+    seen_pd: list[tuple[int, float, np.ndarray]] = []
     while queue and len(branches) < max_branches:
-        origin, x, p, t0 = queue.pop(0)
+        origin, x, p, t0, period = queue.pop(0)
         if t0 is None and _on_branch(x, p, branches, 0.05 * ds_max):
             continue
+        eng = engine(period)
         fw = eng.run(x, p, direction=1, max_points=max_points, t0=t0, origin=origin)
         if fw.message.startswith("closed loop"):  # the loop is whole: nothing behind it
             bw = dataclasses.replace(eng.run(x, p, direction=-1, max_points=1, t0=t0,
@@ -194,15 +211,22 @@ def continue_equilibrium(
             branches.append(fw)
             continue
         br = _drop_bp_at_folds(_merge(fw, bw))
+        if period > 1:
+            br = dataclasses.replace(_one_per_cycle(_drop_bp_at(br, np.append(x, p)),
+                                                    IteratedMap(c.with_parameters(), period)),
+                                     period=period)
         if _duplicate(br, branches, 0.05 * ds_max):
             continue
         branches.append(br)
         if switch:
-            queue += _switches(eng, br, param, seen_bp)
+            queue += [(*q, period) for q in _switches(eng, br, param, seen_bp)]
+            if 2 * period <= max_period:
+                queue += _period_doublings(eng, br, param, period, seen_pd)
     return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
                               c.parameter_values(), tuple(branches),
                               {"ds": ds, "ds_max": ds_max, "max_points": max_points,
-                               "p_range": list(p_range), "tol": tol})
+                               "p_range": list(p_range), "tol": tol,
+                               **({"max_period": max_period} if c.dynamics.is_map else {})})
 
 
 def _default_ds_max(c: CompiledSystem, param: str, p0: float, p_range: tuple[float, float],
@@ -413,7 +437,13 @@ def continue_curve(
 
 def _curve_starts(result: ContinuationResult, start: SpecialPoint | str | None,
                   kinds: tuple[str, ...]) -> list[tuple[str, SpecialPoint]]:
-    labelled = result.labelled()
+    period = {id(sp): b.period for b in result.branches for sp in b.special_points}
+    labelled = {k: v for k, v in result.labelled().items() if period[id(v)] == 1}
+    cycles = [k for k, v in result.labelled().items() if period[id(v)] > 1]
+    if isinstance(start, str) and start in cycles:
+        raise ParameterError(f"{start} lies on a branch of cycles (period "
+                             f"{period[id(result.labelled()[start])]}): two-parameter curves "
+                             "are followed for equilibria and fixed points only")
     if isinstance(start, SpecialPoint):
         if start.type not in kinds:
             raise ParameterError(f"a curve starts at {', '.join(kinds)} points, not {start.type}")
@@ -466,3 +496,51 @@ def _merge_curve(fw: Curve, bw: Curve) -> Curve:
         kappa=np.concatenate([bw.kappa[::-1], fw.kappa[1:]]), points=tuple(pts), status=worst,
         message="; ".join(m for m in (bw.message, fw.message) if m),
         stats={k: fw.stats.get(k, 0) + bw.stats.get(k, 0) for k in set(fw.stats) | set(bw.stats)})
+
+
+def _drop_bp_at(br: Branch, y0: np.ndarray) -> Branch:
+    """A doubled cycle's branch starts at a pitchfork of f^{2k} (the period doubling it
+    came from): that point is the branch's origin, not a new branch point."""
+    keep = tuple(sp for sp in br.special_points if not (
+        sp.type == "BP" and np.linalg.norm(np.append(sp.state, sp.p) - y0) <
+        max(1e-5, 10 * sp.accuracy)))
+    return dataclasses.replace(br, special_points=keep)
+
+
+def _one_per_cycle(br: Branch, cycle: IteratedMap) -> Branch:
+    """A k-cycle's branch passes through each of its points: one bifurcation of the cycle is
+    then found at several of them. Keep it once (the best located)."""
+    keep: list[SpecialPoint] = []
+    for sp in sorted(br.special_points, key=lambda s: s.accuracy):
+        cycle.p = cycle.p.copy()
+        cycle.p[cycle.parameter_names.index(br.parameter)] = sp.p
+        if not any(o.type == sp.type and abs(o.p - sp.p) <= max(1e-7, 10 * o.accuracy,
+                                                                10 * sp.accuracy)
+                   and cycle.same_cycle(o.state, sp.state) for o in keep):
+            keep.append(sp)
+    return dataclasses.replace(br, special_points=tuple(sorted(keep, key=lambda s: s.index)))
+
+
+def _period_doublings(eng: Continuer, br: Branch, param: str, period: int,
+                      seen: list[tuple[int, float, np.ndarray]]
+                      ) -> list[tuple[str, np.ndarray, float, np.ndarray | None, int]]:
+    """Starts of the 2k-cycle at each located period doubling of a k-cycle branch: the
+    eigenvector of D_x f^k for the multiplier -1, with the parameter held (the pitchfork of
+    f^{2k} opens along it). A k-cycle's branch passes through each of its k points, so one
+    doubling shows up at up to k points of the same cycle: it is switched at once."""
+    out: list[tuple[str, np.ndarray, float, np.ndarray | None, int]] = []
+    for sp in br.special_points:
+        if sp.type != "PD" or sp.extra.get("bisected") == 0.0:
+            continue
+        eng._model(sp.p)
+        cycle = IteratedMap(eng.c.base, period) if period > 1 else IteratedMap(eng.c, 1)
+        if any(k == period and abs(q - sp.p) <= max(1e-7, 10 * sp.accuracy) and
+               cycle.same_cycle(x, sp.state) for k, q, x in seen):
+            continue
+        seen.append((period, sp.p, sp.state))
+        w, V = np.linalg.eig(eng.c.jac(sp.state))
+        q = np.real(V[:, int(np.argmin(np.abs(w + 1)))])
+        t0 = np.append(q / np.linalg.norm(q), 0.0)
+        out.append((f"PD at {param}={sp.p:.6g} (period {2 * period})", sp.state, sp.p, t0,
+                    2 * period))
+    return out

@@ -164,17 +164,25 @@ class Continuer:
         specials: list[SpecialPoint] = []
         ds = self.ds
         far = 0.0
+        cycles = getattr(self.c, "period", 1) > 1
         while len(ys) < max_points:
             y_pred = ys[-1] + ds * ts[-1]
             y_new, ok, iters = self.correct(y_pred, ts[-1])
             if ok and np.linalg.norm(y_new - ys[-1]) > 3 * ds:
                 ok = False  # jumped to another branch: take a smaller step
+            lower = self.c.lower_period(y_new[:-1]) if ok and cycles else None
+            if lower is not None:
+                ok = False  # on the parent cycle (f^k has its fixed points too): not this branch
             if not ok:
                 ds *= 0.5
                 if ds < self.ds_min:
                     status = Status.STOPPED
                     message = (f"corrector failed below the minimum step at {self.param} = "
                                f"{ys[-1][-1]:.6g}: a singularity or a very sharp turn")
+                    if lower is not None:
+                        status = Status.OK
+                        message = (f"the cycle merges into a cycle of period {lower} at "
+                                   f"{self.param} = {ys[-1][-1]:.6g}")
                     break
                 continue
             t_new = self.tangent(y_new, ts[-1])
@@ -304,6 +312,8 @@ class Continuer:
         m = self.c.model
         if not isinstance(m, Model):
             return None, None, "not computed for vector-form models"
+        if getattr(self.c, "period", 1) > 1:
+            return None, None, "not computed for cycles (period > 1)"
         if m.n > MAX_VARIABLES:
             return None, None, f"not computed above {MAX_VARIABLES} variables"
         if self._forms is None:

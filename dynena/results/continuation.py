@@ -52,7 +52,8 @@ class SpecialPoint:
 
 @dataclass(frozen=True)
 class Branch:
-    """A curve of equilibria ``(p[k], x[k])`` with stability along it."""
+    """A curve of equilibria ``(p[k], x[k])`` with stability along it (of a map's k-cycles
+    when ``period`` is k > 1: ``x[k]`` is one point of the cycle, stability its multipliers')."""
 
     parameter: str
     p: Array
@@ -64,6 +65,7 @@ class Branch:
     message: str
     origin: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
+    period: int = 1  # maps: a branch of k-cycles (each point is one point of the cycle)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))  # also from a plain string
@@ -136,7 +138,7 @@ class ContinuationResult:
             "parameters": self.parameters, "status": self.status, "success": self.success,
             "branches": [{
                 "origin": b.origin, "status": b.status, "success": b.success,
-                "message": b.message,
+                "message": b.message, **({"period": b.period} if b.period > 1 else {}),
                 "points": [{par: float(p), "state": st(x), "stable": bool(s),
                             "unstable_dim": int(u)}
                            for p, x, s, u in zip(b.p, b.x, b.stable, b.unstable_dim)],

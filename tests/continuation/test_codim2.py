@@ -208,6 +208,17 @@ def test_cli_two_parameters(write_model, tmp_path):
     assert bad.returncode != 0 and "zz" in bad.stderr
 
 
+def test_curves_start_at_fixed_points_only():
+    """The Hénon map's 2-cycle has its own flip (PD2): its curve is not followed as if the
+    cycle point were a fixed point, and asking for it says why."""
+    one = continue_equilibrium(HENON, "a", p_range=(-0.5, 2))
+    assert any(b.period == 2 for b in one.branches)
+    r = continue_curve(HENON, "a", "b", result=one, max_points=50)
+    assert sorted(c.origin for c in r.curves) == ["LP1", "PD1"]
+    with pytest.raises(ParameterError, match="branch of cycles"):
+        continue_curve(HENON, "a", "b", start="PD2", result=one)
+
+
 def test_api_errors():
     with pytest.raises(ParameterError, match="differ"):
         continue_curve(CUSP, "a", "a")

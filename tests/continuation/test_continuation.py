@@ -11,8 +11,11 @@ from dynena.equilibrium import find_equilibria
 from dynena.export.auto07p import auto_available, run_auto
 
 
-def points(res, kind):
-    return sorted(sp.p for sp in res.special_points(kind))
+def points(res, kind, period=1):
+    """The special points of one type on the branches of equilibria (period 1) or of a map's
+    cycles of the given period."""
+    return sorted(sp.p for b in res.branches if b.period == period for sp in b.special_points
+                  if sp.type == kind)
 
 
 def test_fold_of_the_normal_form(write_model):
@@ -67,6 +70,40 @@ def test_logistic_flip_at_3(models_dir):
     assert points(r, "PD") == pytest.approx([3.0], abs=1e-8)
 
 
+# the period-doubling values of the logistic map x -> r x (1 - x): r2 = 1 + sqrt 6 exactly,
+# the next ones from the literature (OEIS A086181 and Briggs 1991), to 15 digits
+CASCADE = [3.0, 1 + np.sqrt(6), 3.544090359551922, 3.564407266095432, 3.568759419544783]
+
+
+def test_logistic_period_doubling_cascade(models_dir):
+    """At each period doubling the branch switches onto the doubled cycle (the pitchfork of
+    f^{2k} along the multiplier -1 eigenvector); the cascade's values are the known ones and
+    their ratios tend to Feigenbaum's delta."""
+    r = continue_equilibrium(dynena.load(models_dir / "logistic.yaml"), "r",
+                             p_range=(2.5, 3.58), max_period=16)
+    got = [points(r, "PD", 2**m) for m in range(5)]
+    assert [len(g) for g in got] == [1, 1, 1, 1, 1]   # each doubling once, not once per point
+    got = [g[0] for g in got]
+    assert got == pytest.approx(CASCADE, abs=1e-9)
+    delta = [(got[k + 1] - got[k]) / (got[k + 2] - got[k + 1]) for k in range(3)]
+    assert delta == pytest.approx([4.7514, 4.6562, 4.6683], abs=1e-3)
+    assert abs(delta[2] - 4.6692016) < abs(delta[0] - 4.6692016)
+    f = lambda x, rr: rr * x * (1 - x)  # noqa: E731
+    for b in r.branches:
+        assert b.period in (1, 2, 4, 8, 16)
+        if b.period == 2:
+            # genuinely 2-cycles: f(f(x)) = x, f(x) != x, and stable between the doublings
+            for x, rr in zip(b.x[:, 0], b.p):
+                assert abs(f(f(x, rr), rr) - x) < 1e-9
+                assert rr < 3 + 1e-4 or abs(f(x, rr) - x) > 1e-6  # away from its origin
+            inside = (b.p > 3.01) & (b.p < 3.44)
+            assert inside.any() and b.stable[inside].all() and not b.stable[b.p > 3.46].any()
+    # max_period bounds the cascade
+    short = continue_equilibrium(dynena.load(models_dir / "logistic.yaml"), "r",
+                                 p_range=(2.5, 3.58), max_period=2)
+    assert max(b.period for b in short.branches) == 2
+
+
 def test_henon_fold_and_flip(models_dir):
     r = continue_equilibrium(dynena.load(models_dir / "henon.yaml"), "a", p_range=(-0.5, 2))
     b = 0.3
@@ -117,7 +154,8 @@ def _compare_with_auto(name, param, p_range):
     m = dynena.load(f"models/{name}.yaml")
     eq = find_equilibria(m)
     ours = continue_equilibrium(m, param, equilibria=eq, p_range=p_range)
-    mine = [(sp.type, sp.p) for sp in ours.special_points()]
+    # AUTO follows equilibria (fixed points) only: compare the period-1 branches
+    mine = [(sp.type, sp.p) for b in ours.branches if b.period == 1 for sp in b.special_points]
     seen = []
     for e in eq:
         pts, _ = run_auto(m, param, e.state, p_range)

@@ -61,8 +61,12 @@ def test_brusselator_hopf_is_supercritical(models_dir):
 def test_logistic_period_doubling_coefficient(models_dir):
     """x -> r x (1 - x) at r = 3, x* = 2/3: f = x* - xi - 3 xi^2, so c = a2^2 + a3 = 9."""
     r = dynena.continue_equilibrium(dynena.load(models_dir / "logistic.yaml"), "r")
-    (pd,) = r.special_points("PD")
+    (pd,) = [sp for b in r.branches if b.period == 1 for sp in b.special_points
+             if sp.type == "PD"]
     assert pd.coefficient == pytest.approx(9.0, rel=1e-8) and pd.criticality == "supercritical"
+    # on the 2-cycle's branch the coefficient is not computed, and the result says why
+    (pd2,) = [sp for b in r.branches if b.period == 2 for sp in b.special_points]
+    assert pd2.criticality is None and "cycles" in pd2.note
 
 
 @pytest.mark.parametrize("sign, kind", [(1, "supercritical"), (-1, "subcritical")])
