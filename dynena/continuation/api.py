@@ -533,7 +533,7 @@ def _period_doublings(eng: Continuer, br: Branch, param: str, period: int,
         if sp.type != "PD" or sp.extra.get("bisected") == 0.0:
             continue
         eng._model(sp.p)
-        cycle = IteratedMap(eng.c.base, period) if period > 1 else IteratedMap(eng.c, 1)
+        cycle = eng.c if isinstance(eng.c, IteratedMap) else IteratedMap(eng.c, 1)
         if any(k == period and abs(q - sp.p) <= max(1e-7, 10 * sp.accuracy) and
                cycle.same_cycle(x, sp.state) for k, q, x in seen):
             continue

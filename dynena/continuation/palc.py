@@ -29,6 +29,7 @@ from ..compile.system import CompiledSystem
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
+from .cycles import IteratedMap
 from .normal_form import (
     MAX_VARIABLES,
     MultilinearForms,
@@ -164,13 +165,13 @@ class Continuer:
         specials: list[SpecialPoint] = []
         ds = self.ds
         far = 0.0
-        cycles = getattr(self.c, "period", 1) > 1
+        cycles = self.c if isinstance(self.c, IteratedMap) and self.c.period > 1 else None
         while len(ys) < max_points:
             y_pred = ys[-1] + ds * ts[-1]
             y_new, ok, iters = self.correct(y_pred, ts[-1])
             if ok and np.linalg.norm(y_new - ys[-1]) > 3 * ds:
                 ok = False  # jumped to another branch: take a smaller step
-            lower = self.c.lower_period(y_new[:-1]) if ok and cycles else None
+            lower = cycles.lower_period(y_new[:-1]) if ok and cycles is not None else None
             if lower is not None:
                 ok = False  # on the parent cycle (f^k has its fixed points too): not this branch
             if not ok:
@@ -312,7 +313,7 @@ class Continuer:
         m = self.c.model
         if not isinstance(m, Model):
             return None, None, "not computed for vector-form models"
-        if getattr(self.c, "period", 1) > 1:
+        if isinstance(self.c, IteratedMap) and self.c.period > 1:
             return None, None, "not computed for cycles (period > 1)"
         if m.n > MAX_VARIABLES:
             return None, None, f"not computed above {MAX_VARIABLES} variables"
