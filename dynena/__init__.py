@@ -25,6 +25,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "compile_model": (".compile", "compile_model"),
     "continue_equilibrium": (".continuation", "continue_equilibrium"),
     "continue_curve": (".continuation", "continue_curve"),
+    "continue_cycles": (".continuation", "continue_cycles"),
     "design_model": (".design", "design_model"),
     "verify_design": (".design", "verify_design"),
     "find_attractors": (".attractor", "find_attractors"),
@@ -106,6 +107,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .compile import CompiledModel as CompiledModel
     from .compile import compile_model as compile_model
     from .continuation import continue_curve as continue_curve
+    from .continuation import continue_cycles as continue_cycles
     from .continuation import continue_equilibrium as continue_equilibrium
     from .design import design_model as design_model
     from .design import verify_design as verify_design

@@ -40,7 +40,15 @@ def register(sub: Any) -> None:
                    help="stop the curves outside this interval of --param2 (default its "
                         "declared range, else its value +- 10)")
     p.add_argument("--max-time", type=number(0), default=120.0,
-                   help="time budget per two-parameter curve, seconds (default 120)")
+                   help="time budget per two-parameter curve or cycle branch, seconds "
+                        "(default 120)")
+    p.add_argument("--cycles", action="store_true",
+                   help="odes: follow the periodic orbits born at the Hopf points (orthogonal "
+                        "collocation; --from H1 for one of them)")
+    p.add_argument("--ntst", type=count(2, 2000), default=20,
+                   help="with --cycles: mesh intervals (default 20)")
+    p.add_argument("--ncol", type=count(1, 7), default=4,
+                   help="with --cycles: collocation points per interval (default 4)")
     p.add_argument("--start", dest="start_state", default=None, metavar="x=..,y=..",
                    help="start from (Newton-corrected) this state: no global equilibrium search")
     p.add_argument("--ds-max", type=number(0), default=None,
@@ -75,9 +83,15 @@ def run(args: argparse.Namespace) -> int:
                              f"{model.name!r}; its variables: "
                              f"{', '.join(_state_names(model)[:12])}")
     label = args.start if args.start is not None and _LABEL.match(args.start) else None
-    if args.param2 is None and (label is not None or args.range2 is not None):
-        raise ParameterError(f"{'--from ' + label if label else '--range2'} needs --param2 (the "
-                             "second parameter of a two-parameter continuation)")
+    if args.param2 is None and args.range2 is not None:
+        raise ParameterError("--range2 needs --param2 (the second parameter of a two-parameter "
+                             "continuation)")
+    if args.param2 is None and label is not None and not (args.cycles and label[0] == "H"):
+        raise ParameterError(f"--from {label} needs --param2 (the second parameter of a "
+                             "two-parameter continuation), or --cycles with a Hopf point (H1, "
+                             "H2, ...)")
+    if args.cycles and args.param2 is not None:
+        raise ParameterError("--cycles and --param2 are separate runs: give one of them")
     if args.param2 is not None and args.param2 not in model.parameters:
         raise ParameterError(f"--param2 {args.param2}: model {model.name!r} has no such "
                              f"parameter; its parameters: {', '.join(model.parameters) or 'none'}")
@@ -97,6 +111,13 @@ def run(args: argparse.Namespace) -> int:
                                switch=not args.no_switch, max_period=args.max_period)
     if args.param2 is not None:
         return _two_parameters(args, model, res, label)
+    if args.cycles:
+        from ..continuation import continue_cycles
+
+        progress(f"following the periodic orbits from {label or 'every Hopf point'}")
+        res = continue_cycles(model, args.param, result=res, start=label, ntst=args.ntst,
+                              ncol=args.ncol, max_points=args.max_points
+                              if args.max_points != 1000 else 200, max_time=args.max_time)
     if args.plot:
         from ..report.bifurcation import bifurcation_figure
 
@@ -116,6 +137,16 @@ def run(args: argparse.Namespace) -> int:
                 if sp.criticality and sp.coefficient is not None else ""
             print(f"  {labels[id(sp)]:>4} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  "
                   f"{st}{crit}")
+    for cb in res.cycles:
+        if not len(cb.p):
+            print(f"cycles from {cb.origin}: {cb.status}: {cb.message}")
+            continue
+        print(f"cycles from {cb.origin}: {len(cb.p)} cycles, {args.param} in "
+              f"[{cb.p.min():.6g}, {cb.p.max():.6g}], period in [{cb.period.min():.6g}, "
+              f"{cb.period.max():.6g}]; {cb.status}: {cb.message}")
+        for sp in cb.special_points:
+            print(f"  {sp.type:>4} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  "
+                  f"period {sp.extra['period']:.6g}, amplitude {sp.extra['amplitude']:.6g}")
     return 0
 
 

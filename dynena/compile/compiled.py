@@ -193,6 +193,19 @@ class CompiledModel:
             out += np.einsum("ikb,kjb->ijb", fd, dd)
         return np.moveaxis(out, 2, 0)
 
+    def dfdp_batch(self, X: Any, U: Any = None) -> Array:
+        """:math:`D_p f` at a batch of states ``X`` of shape ``(B, n)``; returns
+        ``(B, n, n_p)``."""
+        X = np.asarray(X, dtype=float)
+        B = X.shape[0]
+        u = self._u0[:, None] if U is None else np.asarray(U, dtype=float).T
+        cols = len(self.p)
+        out, fd, dd = self._module.dfdp(X.T, self.p, u, *self._work(cols, (B,)))
+        out = np.broadcast_to(out, (self.n, cols, B)).copy()
+        if self.n_definitions:
+            out += np.einsum("ikb,kjb->ijb", fd, dd)
+        return np.moveaxis(out, 2, 0)
+
     def residual(self, x: Any) -> Array:
         """The equilibrium condition: f(x) (ode) or f(x) - x (map)."""
         return self.dynamics.residual(self.f(x), np.asarray(x, dtype=float))

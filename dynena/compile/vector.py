@@ -159,6 +159,10 @@ class VectorCompiledModel(CompiledModel):
         X = np.asarray(X, dtype=float)
         return np.stack([self.jac(x, None if U is None else U[i]) for i, x in enumerate(X)])
 
+    def dfdp_batch(self, X: Any, U: Any = None) -> Array:
+        X = np.asarray(X, dtype=float)
+        return np.stack([self.dfdp(x, None if U is None else U[i]) for i, x in enumerate(X)])
+
     def dfdu(self, x: Any, u: Any = None) -> Array:
         x = np.asarray(x, dtype=float)
         D = np.zeros((self.n, len(self._u0)))

@@ -2,6 +2,7 @@
 folds, Hopf, period-doubling and Neimark–Sacker points in two."""
 
 from .api import continue_curve as continue_curve
+from .api import continue_cycles as continue_cycles
 from .api import continue_equilibrium as continue_equilibrium
 
-__all__ = ["continue_equilibrium", "continue_curve"]
+__all__ = ["continue_equilibrium", "continue_curve", "continue_cycles"]

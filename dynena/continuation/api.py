@@ -28,7 +28,7 @@ from ..results.equilibria import EquilibriumSet
 from .cycles import IteratedMap
 from .palc import Continuer
 
-__all__ = ["continue_equilibrium", "continue_curve"]
+__all__ = ["continue_equilibrium", "continue_curve", "continue_cycles"]
 
 
 def _merge(a: Branch, b: Branch) -> Branch:
@@ -544,3 +544,104 @@ def _period_doublings(eng: Continuer, br: Branch, param: str, period: int,
         out.append((f"PD at {param}={sp.p:.6g} (period {2 * period})", sp.state, sp.p, t0,
                     2 * period))
     return out
+
+
+def continue_cycles(
+    model: SystemModel | CompiledSystem,
+    param: str,
+    *,
+    result: ContinuationResult | None = None,
+    start: SpecialPoint | str | None = None,
+    ntst: int = 20,
+    ncol: int = 4,
+    ds: float = 0.01,
+    ds_max: float | None = None,
+    max_points: int = 200,
+    max_time: float = 120.0,
+    p_range: tuple[float, float] | None = None,
+    max_period: float | None = None,
+) -> ContinuationResult:
+    r"""Follow the periodic orbits born at Hopf points, by orthogonal collocation (``ntst``
+    mesh intervals × ``ncol`` Gauss points, adaptive mesh, exact Jacobians).
+
+    Parameters
+    ----------
+    model : Model or CompiledModel (an ODE)
+    param : str
+        The continuation parameter.
+    result : ContinuationResult, optional
+        A one-parameter continuation of equilibria in ``param``; computed when not given.
+    start : SpecialPoint or str, optional
+        One Hopf point (or its label, ``"H1"``); default every Hopf point of ``result``.
+    ntst, ncol : int
+        Mesh intervals and collocation points per interval (AUTO's NTST, NCOL).
+    ds, ds_max, max_points, max_time : float, float, int, float
+        First and largest step, cycle budget and time budget per branch.
+    p_range : (float, float), optional
+        Stop outside this interval (default: that of ``result``).
+    max_period : float, optional
+        Stop when the period exceeds this (default 20 × the period at the Hopf point): the
+        orbit approaches a homoclinic orbit.
+
+    Returns
+    -------
+    ContinuationResult
+        ``result`` with ``cycles``: one :class:`~dynena.results.continuation.CycleBranch` per
+        Hopf point (period, amplitude, stability, Floquet multipliers; LPC, PD and NS of cycles
+        located by bisection).
+
+    Examples
+    --------
+    The Brusselator's cycles are born at b = 2 with period 2π/ω₀ = 2π.
+
+    >>> import dynena
+    >>> r = dynena.continue_cycles(dynena.load("models/brusselator.yaml"), "b", max_points=20)
+    >>> cb = r.cycles[0]
+    >>> round(float(cb.period[0]), 3), bool(cb.stable.all())
+    (6.283, True)
+    """
+    from ..compile import as_compiled
+    from .collocation import CycleContinuer
+
+    c = as_compiled(model)
+    if c.dynamics.is_map:
+        raise ParameterError(f"{c.model.name!r} is a map: its cycles are followed by "
+                             "continue_equilibrium (period doubling switches onto them)")
+    if param not in c.parameter_names:
+        raise ParameterError(f"parameter {param!r} is not in model {c.model.name!r}; it has: "
+                             + (", ".join(c.parameter_names) or "no parameters"))
+    if result is None:
+        result = continue_equilibrium(c, param, p_range=p_range)
+    hopf = [(k, sp) for k, sp in result.labelled().items() if sp.type == "H"]
+    if isinstance(start, str):
+        hopf = [(k, sp) for k, sp in hopf if k == start]
+        if not hopf:
+            raise ParameterError(f"no Hopf point {start!r} in the continuation in {param}; it "
+                                 "has: " + (", ".join(k for k, v in result.labelled().items()
+                                                       if v.type == "H") or "none"))
+    elif isinstance(start, SpecialPoint):
+        hopf = [(next((k for k, v in result.labelled().items() if v is start), "H"), start)]
+    if p_range is None:
+        p_range = tuple(result.options.get("p_range", (-np.inf, np.inf)))  # type: ignore[assignment]
+    assert p_range is not None
+    if ds_max is None:
+        ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0])) if np.all(np.isfinite(p_range)) \
+            else 0.1
+    cycles = []
+    for label, sp in hopf:
+        omega = sp.extra.get("frequency", 0.0)
+        if not omega:
+            continue
+        cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
+                            p_range=p_range)
+        cc._set_p(sp.p)
+        w, V = np.linalg.eig(cc.c.jac(sp.state))
+        q = V[:, int(np.argmin(np.abs(w - 1j * omega)))]
+        y0, t0, ref = cc.from_hopf(sp.state, sp.p, omega, q, ds)
+        cycles.append(cc.run(y0, t0, ref, max_points=max_points, max_time=max_time,
+                             origin=label, max_period=max_period if max_period is not None
+                             else 20 * 2 * np.pi / omega))
+    return dataclasses.replace(result, cycles=result.cycles + tuple(cycles),
+                               options={**result.options, "cycles": {
+                                   "ntst": ntst, "ncol": ncol, "ds": ds, "ds_max": ds_max,
+                                   "max_points": max_points}})

@@ -8,6 +8,7 @@ executable in a scratch folder with the constants on stdin (see ``shared/spec/au
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +24,8 @@ from ..errors import DynenaError, ParameterError
 from ..model.model import Model
 
 __all__ = ["auto_c_source", "auto_constants", "write_auto_files", "auto_available",
-           "run_auto", "run_auto_curve", "AutoPoint", "AutoCurve"]
+           "run_auto", "run_auto_curve", "run_auto_cycles", "AutoPoint", "AutoCurve",
+           "AutoCycles"]
 
 AUTO_DIR = Path("/usr/lib/auto-07p")
 # fort.7 type codes
@@ -285,3 +287,68 @@ def _fort7_rows(text: str, n: int, *, two: bool) -> list[tuple[int, int, np.ndar
             continue
         out.append((ty, lab, np.array([vals[0], vals[2 + n]]) if two else np.array(vals)))
     return out
+
+
+@dataclass(frozen=True)
+class AutoCycles:
+    """A branch of periodic orbits computed by AUTO-07p: rows (p, period, L2 norm, max of each
+    variable over its mesh), its labelled special points (type, p) and its own run time (no
+    compile)."""
+
+    rows: np.ndarray
+    points: list[tuple[str, float]]
+    log: str
+    seconds: float
+
+
+def run_auto_cycles(model: Any, param: str, start: np.ndarray, p_range: tuple[float, float],
+                    *, ntst: int = 20, ncol: int = 4, nmx: int = 200, ds: float = 0.01,
+                    ds_max: float = 0.05) -> AutoCycles:
+    """Continue from the equilibrium ``start`` with AUTO-07p to its first Hopf point, then
+    follow the periodic orbits born there (``IPS = 2``, ``ICP = [param, period]``) for
+    ``nmx`` steps with ``ntst`` × ``ncol`` collocation."""
+    if not auto_available():
+        raise DynenaError("AUTO-07p is not installed (Debian: apt-get install auto-07p gfortran)")
+    names = list(model.parameters)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # AUTO's OpenMP threads only contend here
+    with tempfile.TemporaryDirectory(prefix="dynena-auto-") as tmp:
+        d = Path(tmp)
+        exe, base = _build(model, param, d, p_range, start, ds=ds, ds_max=ds_max, nmx=2000)
+        label, log = None, ""
+        for sign in (1, -1):
+            text = base.replace(f"DS = {ds},", f"DS = {sign * ds},") + "sv = 'one'\n"
+            r = subprocess.run([str(exe)], input=text, capture_output=True, text=True, cwd=d,
+                               timeout=120, env=env)
+            log += r.stdout
+            hits = [lab for ty, lab, _ in _fort7_rows((d / "b.one").read_text(), model.n,
+                                                       two=False) if _base_type(ty) == 3]
+            if hits:
+                label = hits[0]
+                break
+        if label is None:
+            raise DynenaError(f"AUTO-07p found no Hopf point in {param}")
+        icp = names.index(param) + 1
+        po = base.replace("IRS = 0", f"IRS = {label}").replace(
+            f"ICP = [{icp}]", f"ICP = [{icp}, 11]").replace("IPS = 1", "IPS = 2").replace(
+            "NMX = 2000, NPR = 2000", f"NMX = {nmx}, NPR = {nmx}").replace(
+            "NTST = 20, NCOL = 4", f"NTST = {ntst}, NCOL = {ncol}") + "s = 'one'\nsv = 'po'\n"
+        r = subprocess.run([str(exe)], input=po, capture_output=True, text=True, cwd=d,
+                           timeout=600, env=env)
+        log += r.stdout
+        seconds = sum(float(t) for t in re.findall(r"Total Time\s+([0-9.Ee+-]+)", r.stdout))
+        rows, points = [], []
+        for line in (d / "b.po").read_text().splitlines():
+            parts = line.split()
+            if len(parts) < 6 + model.n or parts[0] == "0":
+                continue
+            try:
+                ty = int(parts[2])
+                vals = [float(v) for v in parts[4:]]
+            except ValueError:
+                continue
+            # columns: PAR, L2-NORM, MAX U(1..n), PERIOD
+            rows.append([vals[0], vals[2 + model.n], vals[1], *vals[2:2 + model.n]])
+            name = _TYPES.get(_base_type(ty))
+            if name in ("LP", "PD", "NS", "BP"):
+                points.append(("LPC" if name == "LP" else name, vals[0]))
+    return AutoCycles(np.array(rows), points, log, seconds)

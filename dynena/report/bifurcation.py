@@ -15,6 +15,8 @@ _MARK = {"LP": ("o", "#d62728"), "H": ("s", "#9467bd"), "BP": ("^", "#2ca02c"),
 def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
     """Plot ``variable`` (name, index, or the state norm if None and n > 1... default: the
     first variable) against the continuation parameter for every branch."""
+    import numpy as np
+
     plt = _plt()
     if variable is None:
         k = 0
@@ -39,10 +41,27 @@ def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
             ax.plot(sp.p, sp.state[k], mk, color=col, ms=7, mec="k")
             ax.annotate(sp.type, (sp.p, sp.state[k]), textcoords="offset points",
                         xytext=(5, 5), fontsize=8)
+    for cb in getattr(res, "cycles", ()):
+        # a periodic orbit as its extent in the variable: max and min over the orbit
+        for y in (cb.maximum[:, k], cb.minimum[:, k]):
+            start = 0
+            st = cb.stable
+            for i in range(1, len(st) + 1):
+                if i == len(st) or st[i] != st[start]:
+                    seg = slice(start, min(i + 1, len(st)))
+                    ax.plot(cb.p[seg], y[seg], "-" if st[start] else "--", color="#2ca02c",
+                            lw=1.4 if st[start] else 0.9)
+                    start = i
+        for sp in cb.special_points:
+            j = int(np.argmin(np.abs(cb.p - sp.p)))
+            ax.plot(sp.p, cb.maximum[j, k], "o", color="#17becf", ms=6, mec="k")
+            ax.annotate(sp.type, (sp.p, cb.maximum[j, k]), textcoords="offset points",
+                        xytext=(5, 5), fontsize=8)
     ax.set_xlabel(res.parameter)
     ax.set_ylabel(res.names[k])
-    ax.set_title(f"{res.model}: equilibria against {res.parameter} "
-                 "(solid stable, dashed unstable)", fontsize=10)
+    ax.set_title(f"{res.model}: equilibria" + (" and cycles (green: max/min)"
+                                                if getattr(res, "cycles", ()) else "") +
+                 f" against {res.parameter} (solid stable, dashed unstable)", fontsize=10)
     ax.grid(alpha=0.3)
     return fig
 

@@ -13,10 +13,11 @@ from .html import state_text, table, with_figure
 from .status import Status
 
 __all__ = ["SpecialPoint", "Branch", "ContinuationResult", "Codim2Point", "Curve",
-           "CurveResult"]
+           "CurveResult", "CycleBranch"]
 
 SPECIAL_TYPES = {"LP": "fold (limit point)", "H": "Hopf", "BP": "branch point",
-                 "PD": "period doubling (flip)", "NS": "Neimark-Sacker"}
+                 "PD": "period doubling (flip)", "NS": "Neimark-Sacker",
+                 "LPC": "fold of cycles"}
 
 CODIM2_TYPES = {"CP": "cusp", "BT": "Bogdanov-Takens", "ZH": "zero-Hopf (fold-Hopf)",
                 "GH": "generalised Hopf (Bautin)", "R1": "1:1 resonance",
@@ -77,6 +78,42 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class CycleBranch:
+    """A branch of periodic orbits of an ODE (orthogonal collocation): at each point the
+    parameter ``p[k]``, the ``period[k]``, each variable's ``minimum``/``maximum`` over the
+    orbit (of the piecewise polynomial, sampled 4× finer than the mesh), ``l2_norm``
+    :math:`(\\int_0^1 |u(t)|^2 dt)^{1/2}` (AUTO's L2-NORM), stability and the Floquet
+    ``multipliers`` (largest modulus first);
+    ``trivial_error[k]`` is the distance of the multiplier nearest 1 from 1 (exactly 0 for the
+    exact orbit: a check of the discretisation). Special points: LPC (fold of cycles), PD and
+    NS of cycles; their ``state`` is the orbit's point at t = 0, ``extra`` its period and
+    amplitude."""
+
+    parameter: str
+    p: Array
+    period: Array
+    minimum: Array
+    maximum: Array
+    stable: Array
+    multipliers: Array
+    trivial_error: Array
+    special_points: tuple[SpecialPoint, ...]
+    status: Status
+    message: str
+    origin: str = ""
+    stats: dict[str, Any] = field(default_factory=dict)
+    l2_norm: Array = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
+
+
+@dataclass(frozen=True)
 class ContinuationResult:
     model: str
     kind: str
@@ -85,11 +122,13 @@ class ContinuationResult:
     parameters: dict[str, float]
     branches: tuple[Branch, ...]
     options: dict[str, Any] = field(default_factory=dict)
+    cycles: tuple[CycleBranch, ...] = ()
 
     @property
     def status(self) -> Status:
-        """The worst status of the branches (``ok`` when every branch is)."""
-        bad = [b.status for b in self.branches if not b.status.success]
+        """The worst status of the branches and cycle branches (``ok`` when every one is)."""
+        states = [b.status for b in self.branches] + [c.status for c in self.cycles]
+        bad = [s for s in states if not s.success]
         return bad[0] if bad else Status.OK
 
     @property
@@ -149,8 +188,31 @@ class ContinuationResult:
                                     **sp.extra, **_criticality(sp)}
                                    for sp in b.special_points],
                 "stats": b.stats} for b in self.branches],
+            **({"cycles": [_cycles_dict(cb, self.names) for cb in self.cycles]}
+               if self.cycles else {}),
             "options": self.options,
         }
+
+
+def _cycles_dict(cb: CycleBranch, names: tuple[str, ...]) -> dict[str, Any]:
+    par = cb.parameter
+
+    def mults(m: Array) -> list[list[float]]:
+        return [[float(z.real), float(z.imag)] for z in m[:6]]
+
+    return {
+        "origin": cb.origin, "status": cb.status, "success": cb.success, "message": cb.message,
+        "points": [{par: float(p), "period": float(T), "l2_norm": float(l2),
+                    "min": dict(zip(names, map(float, lo))), "max": dict(zip(names, map(float, hi))),
+                    "stable": bool(s), "multipliers": mults(m), "trivial_multiplier_error": float(e)}
+                   for p, T, l2, lo, hi, s, m, e in zip(cb.p, cb.period, cb.l2_norm, cb.minimum,
+                                                       cb.maximum, cb.stable, cb.multipliers,
+                                                       cb.trivial_error)],
+        "special_points": [{"type": sp.type, par: float(sp.p), "accuracy": sp.accuracy,
+                            "state": dict(zip(names, map(float, sp.state))),
+                            "multipliers": mults(sp.eigenvalues), **sp.extra}
+                           for sp in cb.special_points],
+        "stats": cb.stats}
 
 
 def _criticality(sp: SpecialPoint) -> dict[str, Any]:

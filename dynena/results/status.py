@@ -26,6 +26,7 @@ class Status(StrEnum):
     BUDGET = "budget"
     CONTINUUM = "continuum"
     STOPPED = "stopped"
+    UNRESOLVED = "unresolved"
     FAILED = "failed"
     # -- simulations -------------------------------------------------------------------------
     COMPLETED = "completed"
@@ -67,6 +68,9 @@ _TEXT: dict[Status, tuple[str, str]] = {
                        "'dynena continue'"),
     Status.STOPPED: ("the corrector failed to converge and the step could not shrink further",
                      "reduce --ds-max or start elsewhere on the branch"),
+    Status.UNRESOLVED: ("the discretisation stopped resolving the solution (its own check: "
+                        "a periodic orbit's trivial Floquet multiplier drifted from 1)",
+                        "raise the mesh (--ntst, --ncol)"),
     Status.FAILED: ("the computation failed", "see the message; DYNENA_DEBUG=1 shows the "
                     "traceback"),
     Status.COMPLETED: ("integrated to the end time", ""),

@@ -50,10 +50,11 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
     max_bisections : int
         Budget of bisection steps per event.
     max_time : float
-        Time budget (seconds) of the whole path. Each network gets what is left of it; when it
-        is spent, the remaining events keep the bracket they have (``converged = False``) and
-        ``status`` is ``budget``. Near a bifurcation the thresholds are small and the escape
-        slow, so the networks there cost most.
+        Time budget (seconds) of the networks of the path. Each network gets what is left of
+        it; when it is spent, the remaining edge events keep the bracket they have
+        (``converged = False``) and ``status`` is ``budget``. Near a bifurcation the thresholds
+        are small and the escape slow, so the networks there cost most. Node events need
+        equilibria only: they are located first and are bounded by ``max_bisections`` alone.
     scheduler, workers : optional
         Compute the grid values as tasks on Dask's distributed scheduler: a running one at
         address ``scheduler``, or a local cluster of ``workers`` processes (as
@@ -126,15 +127,20 @@ def _compute_grid(path: _Path, grid: Any, max_time: float, scheduler: str | None
 
 def _locate_events(path: _Path, tol: float, budget: int, progress: ProgressFn | None
                    ) -> list[NetworkEvent]:
-    """Every difference between neighbouring grid values, located by bisection."""
+    """Every difference between neighbouring grid values, located by bisection: node events
+    first (equilibria only: cheap), then edge events (a network per step) with what is left
+    of the time budget."""
     events: list[NetworkEvent] = []
     grid = path.grid_points()
-    for left, right in zip(grid, grid[1:]):
-        for feature in _differences(left, right):
-            say(progress, f"locating {feature[0]} {feature[1]} between p = {left.p:.6g} and "
-                          f"{right.p:.6g}")
-            events.append(path.locate(feature, left, right, tol, budget))
-    return events
+    for kind in ("node", "edge"):
+        for left, right in zip(grid, grid[1:]):
+            for feature in _differences(left, right):
+                if feature[0] != kind:
+                    continue
+                say(progress, f"locating {feature[0]} {feature[1]} between p = {left.p:.6g} "
+                              f"and {right.p:.6g}")
+                events.append(path.locate(feature, left, right, tol, budget))
+    return sorted(events, key=lambda e: e.bracket[0])
 
 
 Feature = tuple[str, str]  # ("node" | "edge", key)
@@ -302,7 +308,9 @@ class _Path:
         before = _value(left, feature)
         L, R = left, right
         for _ in range(budget):
-            if abs(R.p - L.p) <= tol or self.left() <= 0:
+            # a node event costs an equilibrium search per step (each under its own budget):
+            # bounded by the step count, it is located even when the networks used up the time
+            if abs(R.p - L.p) <= tol or (feature[0] == "edge" and self.left() <= 0):
                 break
             mid = 0.5 * (L.p + R.p)
             with warnings.catch_warnings():

@@ -1,0 +1,469 @@
+r"""Periodic orbits of ODEs by orthogonal collocation, continued in one parameter from a Hopf
+point (AUTO-07p's method; Doedel, Keller & Kernévez 1991).
+
+A periodic orbit of period :math:`T` is :math:`u(t)`, :math:`t \in [0, 1]`, with
+
+.. math:: u'(t) = T f(u(t), p), \qquad u(0) = u(1), \qquad
+          \int_0^1 \langle u(t), \hat u'(t)\rangle\, dt = 0,
+
+the last (phase) condition fixing the orbit's phase against the previous one :math:`\hat u`.
+On a mesh :math:`0 = \tau_0 < \dots < \tau_N = 1` (``ntst`` intervals), :math:`u` is a
+polynomial of degree ``ncol`` = m on each interval, given by its values at m + 1 equally spaced
+points (shared at the interval ends, the last one identified with the first), and the equation
+holds at the m Gauss–Legendre points of each interval. The unknowns
+:math:`y = (u_0, \dots, u_{Nm-1}, T, p)` follow a curve, continued by pseudo-arclength with the
+exact :math:`D_x f` and :math:`D_p f`; every few steps the mesh is redistributed to
+equidistribute the collocation error (de Boor's density :math:`|u^{(m+1)}|^{1/(m+1)}`, as
+AUTO's adaptive mesh does).
+
+**Floquet multipliers** come from the same linear algebra: on interval j the linearised
+collocation equations express the interior and end values through the start value,
+:math:`\delta u_{j,m} = M_j\, \delta u_{j,0}`, and the monodromy matrix is
+:math:`M_{N-1}\cdots M_0`; one multiplier is 1 (the orbit's own direction), and its distance
+from 1 is reported as a check of the discretisation.
+
+**Special points of cycles**: LPC (fold of cycles: the tangent's parameter component changes
+sign), PD (a real multiplier crosses −1: :math:`\det(M + I)`), NS (a complex pair crosses the
+unit circle), each bisected on the arclength.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from numpy.polynomial.legendre import leggauss
+
+from .._typing import Array
+from ..compile.system import CompiledSystem
+from ..results.continuation import CycleBranch, SpecialPoint
+from ..results.status import Status
+
+__all__ = ["CycleContinuer"]
+
+
+def _basis(m: int) -> tuple[Array, Array, Array, Array]:
+    """Lagrange basis on m + 1 equally spaced nodes of [0, 1]: values ``L[k, i]`` and
+    derivatives ``D[k, i]`` at the m Gauss points, the Gauss points and weights on [0, 1]."""
+    s = np.linspace(0.0, 1.0, m + 1)
+    g, w = leggauss(m)
+    z, wz = (g + 1) / 2, w / 2
+    L = np.ones((m, m + 1))
+    D = np.zeros((m, m + 1))
+    for i in range(m + 1):
+        others = [r for r in range(m + 1) if r != i]
+        den = np.prod([s[i] - s[r] for r in others])
+        L[:, i] = np.prod([z - s[r] for r in others], axis=0) / den
+        for r in others:
+            rest = [q for q in others if q != r]
+            D[:, i] += np.prod([z - s[q] for q in rest], axis=0) / den if rest else 1.0 / den
+    return L, D, z, wz
+
+
+def _solve(A: Array, b: Array) -> Array:
+    """Solve the bordered collocation system: dense LU while small, sparse LU (SuperLU) once
+    the block structure pays (each row touches one interval's nodes, T, p)."""
+    if A.shape[0] <= 300:
+        return np.asarray(np.linalg.solve(A, b), dtype=float)
+    from scipy.sparse import csc_matrix
+    from scipy.sparse.linalg import splu
+
+    return np.asarray(splu(csc_matrix(A)).solve(b))
+
+
+def _lagrange_at(m: int, x: Array) -> Array:
+    """Values of the m + 1 Lagrange basis polynomials (equally spaced nodes) at local x."""
+    s = np.linspace(0.0, 1.0, m + 1)
+    out = np.ones((len(x), m + 1))
+    for i in range(m + 1):
+        for r in range(m + 1):
+            if r != i:
+                out[:, i] *= (x - s[r]) / (s[i] - s[r])
+    return out
+
+
+class CycleContinuer:
+    """Continuation of the periodic orbits of one compiled ODE in one parameter."""
+
+    def __init__(self, c: CompiledSystem, param: str, *, ntst: int = 20, ncol: int = 4,
+                 ds: float = 0.01, ds_min: float = 1e-7, ds_max: float = 0.1, tol: float = 1e-9,
+                 max_newton: int = 10, p_range: tuple[float, float] = (-np.inf, np.inf),
+                 adapt: int = 3, locate_tol: float = 1e-9,
+                 max_trivial_error: float = 1e-3) -> None:
+        if c.dynamics.is_map:
+            raise ValueError("periodic orbits by collocation are for ODEs")
+        self.c = c.with_parameters()
+        self.param = param
+        self.j = c.parameter_names.index(param)
+        self.n, self.N, self.m = c.n, int(ntst), int(ncol)
+        self.L, self.D, self.z, self.wz = _basis(self.m)
+        self.mesh = np.linspace(0.0, 1.0, self.N + 1)
+        self.ds, self.ds_min, self.ds_max = ds, ds_min, ds_max
+        self.tol, self.max_newton = tol, max_newton
+        self.p_range = p_range
+        self.adapt = adapt
+        self.locate_tol = locate_tol
+        self.max_trivial_error = max_trivial_error
+        self.size = self.N * self.m * self.n + 2
+        self.counts = {"newton": 0, "points": 0}
+
+    # -- layout ------------------------------------------------------------------------------
+    def _split(self, y: Array) -> tuple[Array, float, float]:
+        return y[:-2].reshape(self.N * self.m, self.n), float(y[-2]), float(y[-1])
+
+    def _intervals(self, U: Array) -> Array:
+        """(N, m + 1, n): each interval's node values (the last node is the next interval's
+        first; the orbit closes on u_0)."""
+        idx = (np.arange(self.N)[:, None] * self.m + np.arange(self.m + 1)[None, :]) \
+            % (self.N * self.m)
+        return U[idx]
+
+    def _set_p(self, p: float) -> None:
+        if self.c.p[self.j] != p:
+            q = self.c.p.copy()
+            q[self.j] = p
+            self.c.p = q
+
+    def times(self) -> Array:
+        """The times of the Nm nodes on [0, 1)."""
+        h = np.diff(self.mesh)
+        return (self.mesh[:-1, None] + h[:, None] * np.linspace(0, 1, self.m + 1)[None, :-1]
+                ).ravel()
+
+    def derivative(self, U: Array) -> Array:
+        """u'(t) at the Gauss points, (N, m, n) (per unit t)."""
+        h = np.diff(self.mesh)
+        return np.einsum("ki,jin->jkn", self.D, self._intervals(U)) / h[:, None, None]
+
+    def inner(self, a: Array, b: Array) -> float:
+        """The pseudo-arclength inner product: the mean over nodes of u·v, plus T and p."""
+        nu = self.N * self.m * self.n
+        return float(a[:nu] @ b[:nu]) / (self.N * self.m) + float(a[nu:] @ b[nu:])
+
+    # -- the defining system -----------------------------------------------------------------
+    def residual(self, y: Array, ref: Array) -> Array:
+        """Collocation equations (N m n) and the phase condition; ``ref`` is û' at the Gauss
+        points."""
+        U, T, p = self._split(y)
+        self._set_p(p)
+        h = np.diff(self.mesh)
+        V = self._intervals(U)
+        uc = np.einsum("ki,jin->jkn", self.L, V)
+        du = np.einsum("ki,jin->jkn", self.D, V)
+        F = self.c.f_batch(uc.reshape(-1, self.n)).reshape(uc.shape)
+        coll = du - h[:, None, None] * T * F
+        phase = float(np.einsum("j,k,jkn,jkn->", h, self.wz, uc, ref))
+        return np.append(coll.ravel(), phase)
+
+    def jacobian(self, y: Array, ref: Array) -> tuple[Array, Array]:
+        """The exact Jacobian (rows: collocation, phase; columns: nodes, T, p) and the
+        collocation Jacobians at the Gauss points (N, m, n, n)."""
+        U, T, p = self._split(y)
+        self._set_p(p)
+        n, N, m = self.n, self.N, self.m
+        h = np.diff(self.mesh)
+        V = self._intervals(U)
+        uc = np.einsum("ki,jin->jkn", self.L, V)
+        X = uc.reshape(-1, n)
+        F = self.c.f_batch(X).reshape(N, m, n)
+        J = self.c.jac_batch(X).reshape(N, m, n, n)
+        Fp = self.c.dfdp_batch(X)[:, :, self.j].reshape(N, m, n)
+        out = np.zeros((N * m * n + 1, self.size))
+        B = self._blocks(T, J)                                          # (N, mn, (m+1)n)
+        rows = np.arange(N)[:, None, None] * m * n + np.arange(m * n)[None, :, None]
+        cols = (np.arange(N)[:, None, None] * m * n + np.arange((m + 1) * n)[None, None, :]) \
+            % (N * m * n)
+        out[rows, cols] = B
+        out[:N * m * n, -2] = (-h[:, None, None] * F).ravel()
+        out[:N * m * n, -1] = (-h[:, None, None] * T * Fp).ravel()
+        # phase: d/du_{j,i} of sum_j h_j sum_k w_k L[k,i] u_{j,i} . ref_{j,k}
+        g = np.einsum("j,k,ki,jkn->jin", h, self.wz, self.L, ref)        # (N, m+1, n)
+        nodes = (np.arange(N)[:, None] * m + np.arange(m + 1)[None, :]) % (N * m)
+        row = np.zeros((N * m, n))
+        np.add.at(row, nodes.ravel(), g.reshape(-1, n))
+        out[-1, :N * m * n] = row.ravel()
+        return out, J
+
+    def _blocks(self, T: float, J: Array) -> Array:
+        """The linearised collocation equations of each interval on its m + 1 nodes:
+        (N, m n, (m + 1) n) blocks D[k, i] I − h_j T J(u_jk) L[k, i]."""
+        n, N, m = self.n, self.N, self.m
+        h = np.diff(self.mesh)
+        B = self.D[None, :, :, None, None] * np.eye(n) - (h * T)[:, None, None, None, None] * \
+            self.L[None, :, :, None, None] * J[:, :, None, :, :]         # (N, m, m+1, n, n)
+        return B.transpose(0, 1, 3, 2, 4).reshape(N, m * n, (m + 1) * n)
+
+    # -- Newton and the tangent --------------------------------------------------------------
+    def correct(self, y_pred: Array, t: Array, ref: Array) -> tuple[Array, bool, int]:
+        y = y_pred.copy()
+        w = self._weights()
+        for k in range(self.max_newton):
+            r = np.append(self.residual(y, ref), self.inner(t, y - y_pred))
+            if not np.all(np.isfinite(r)):
+                return y, False, k
+            if np.max(np.abs(r)) < self.tol:
+                return y, True, k
+            A, _ = self.jacobian(y, ref)
+            self.counts["newton"] += 1
+            try:
+                dy = _solve(np.vstack([A, t * w]), -r)
+            except (np.linalg.LinAlgError, RuntimeError):
+                return y, False, k
+            y = y + dy
+            if y[-2] <= 0 or not np.all(np.isfinite(y)):
+                return y, False, k
+        r = self.residual(y, ref)
+        return y, bool(np.max(np.abs(r)) < self.tol), self.max_newton
+
+    def _weights(self) -> Array:
+        nu = self.N * self.m * self.n
+        return np.concatenate([np.full(nu, 1.0 / (self.N * self.m)), [1.0, 1.0]])
+
+    def tangent(self, y: Array, t_prev: Array, ref: Array) -> tuple[Array, Array]:
+        """The unit tangent (oriented along ``t_prev``) and the Gauss-point Jacobians."""
+        A, J = self.jacobian(y, ref)
+        rhs = np.zeros(self.size)
+        rhs[-1] = 1.0
+        t = _solve(np.vstack([A, t_prev * self._weights()]), rhs)
+        return t / np.sqrt(self.inner(t, t)), J
+
+    # -- Floquet multipliers -----------------------------------------------------------------
+    def multipliers(self, y: Array, J: Array) -> Any:
+        """Eigenvalues of the monodromy matrix, largest modulus first."""
+        _, T, _ = self._split(y)
+        n = self.n
+        M = np.eye(n)
+        for B in self._blocks(T, J):
+            # interior and end values through the start value: B[:, n:] du_1.. = -B[:, :n] du_0
+            M = -np.linalg.solve(B[:, n:], B[:, :n])[-n:] @ M
+        w = np.linalg.eigvals(M)
+        return w[np.argsort(-np.abs(w))]
+
+    # -- mesh adaptation ---------------------------------------------------------------------
+    def regrid(self, vectors: list[Array]) -> list[Array]:
+        """A new mesh that equidistributes the collocation error of the first vector — the
+        density |u^(m+1)|^(1/(m+1)) (de Boor; AUTO's IAD), the (m+1)-th derivative from the
+        jumps of the piecewise-constant m-th derivative between intervals — and every
+        vector's node values re-interpolated onto it (T and p unchanged)."""
+        from math import comb
+
+        U, _, _ = self._split(vectors[0])
+        m = self.m
+        h = np.diff(self.mesh)
+        V = self._intervals(U)
+        coef = np.array([(-1) ** (m - i) * comb(m, i) for i in range(m + 1)], float)
+        dm = np.einsum("i,jin->jn", coef, V) * (m / h[:, None]) ** m      # u^(m) per interval
+        jump = (dm - np.roll(dm, 1, axis=0)) / (0.5 * (h + np.roll(h, 1)))[:, None]
+        at_mesh = np.linalg.norm(jump, axis=1)                             # at mesh points j
+        density = (0.5 * (at_mesh + np.roll(at_mesh, -1))) ** (1.0 / (m + 1))
+        density = np.maximum(density, 1e-3 * max(float(density.max()), 1e-300))
+        cum = np.concatenate([[0.0], np.cumsum(density * h)])
+        cum /= cum[-1]
+        new = np.interp(np.linspace(0, 1, self.N + 1), cum, self.mesh)
+        t_new = (new[:-1, None] + np.diff(new)[:, None] *
+                 np.linspace(0, 1, self.m + 1)[None, :-1]).ravel()
+        out = [np.concatenate([self.evaluate(self._split(v)[0], t_new).ravel(), v[-2:]])
+               for v in vectors]
+        self.mesh = new
+        return out
+
+    def evaluate(self, U: Array, t: Array) -> Array:
+        """u at the times ``t`` in [0, 1] (the piecewise polynomial)."""
+        t = np.mod(t, 1.0)
+        j = np.clip(np.searchsorted(self.mesh, t, side="right") - 1, 0, self.N - 1)
+        loc = (t - self.mesh[j]) / np.diff(self.mesh)[j]
+        V = self._intervals(U)[j]                                            # (len, m+1, n)
+        return np.einsum("ti,tin->tn", _lagrange_at(self.m, loc), V)
+
+    # -- the branch --------------------------------------------------------------------------
+    def from_hopf(self, x0: Array, p0: float, omega: float, q: Array, amplitude: float
+                  ) -> tuple[Array, Array, Array]:
+        """The start at a Hopf point: the constant orbit, the tangent along
+        Re(q e^{2πit}) and the phase reference (that tangent's derivative)."""
+        t = self.times()
+        phi = np.real(q[None, :] * np.exp(2j * np.pi * t)[:, None])
+        y0 = np.concatenate([np.tile(x0, len(t)), [2 * np.pi / omega, p0]])
+        t0 = np.concatenate([phi.ravel(), [0.0, 0.0]])
+        t0 /= np.sqrt(self.inner(t0, t0))
+        ref = self.derivative(self._split(t0)[0])
+        return y0, t0, ref
+
+    def run(self, y0: Array, t0: Array, ref0: Array, *, max_points: int = 200,
+            max_time: float = 120.0, origin: str = "", max_period: float | None = None
+            ) -> CycleBranch:
+        t_start = time.perf_counter()
+        ds = self.ds
+        y, ok, _ = self.correct(y0 + ds * t0, t0, ref0)
+        if not ok:
+            return self._branch([], [], [], None, Status.FAILED,
+                                "no periodic orbit next to the start (Newton on the collocation "
+                                "system did not converge)", origin, t_start)
+        ref = self.derivative(self._split(y)[0])
+        t, J = self.tangent(y, t0, ref)
+        ys, ts, mus = [y], [t], [self.multipliers(y, J)]
+        meshes = [self.mesh.copy()]
+        tests = [self.tests(t, mus[0])]
+        specials: list[SpecialPoint] = []
+        status, message = Status.OK, ""
+        T0 = y[-2]
+        while len(ys) < max_points:
+            if time.perf_counter() - t_start > max_time:
+                status, message = Status.BUDGET, f"time budget of {max_time:g} s reached"
+                break
+            y_new, ok, iters = self.correct(ys[-1] + ds * ts[-1], ts[-1], ref)
+            if ok and np.sqrt(self.inner(y_new - ys[-1], y_new - ys[-1])) > 3 * ds:
+                ok = False
+            if not ok:
+                ds *= 0.5
+                if ds < self.ds_min:
+                    status = Status.STOPPED
+                    message = (f"corrector failed below the minimum step at {self.param} = "
+                               f"{ys[-1][-1]:.6g}")
+                    break
+                continue
+            ref_new = self.derivative(self._split(y_new)[0])
+            t_new, J = self.tangent(y_new, ts[-1], ref_new)
+            mu = self.multipliers(y_new, J)
+            drift = float(np.min(np.abs(mu - 1.0)))
+            if drift > self.max_trivial_error:
+                # the orbit's own direction must have multiplier 1: past this the mesh no
+                # longer resolves the orbit, and multipliers and test functions are noise
+                status = Status.UNRESOLVED
+                message = (f"at {self.param} = {y_new[-1]:.6g} (period {y_new[-2]:.4g}) the "
+                           f"trivial Floquet multiplier is {drift:.1e} from 1: the mesh of "
+                           f"{self.N} x {self.m} no longer resolves the orbit; raise ntst "
+                           "(--ntst) to follow it further")
+                break
+            te = self.tests(t_new, mu)
+            for kind, v in te.items():
+                v0 = tests[-1][kind]
+                if np.isfinite(v) and np.isfinite(v0) and v0 != 0 and np.sign(v) != np.sign(v0):
+                    sp = self._locate(kind, ys[-1], ts[-1], ds, ref, len(ys) - 1)
+                    if sp is not None:
+                        specials.append(sp)
+            ys.append(y_new)
+            ts.append(t_new)
+            mus.append(mu)
+            tests.append(te)
+            meshes.append(self.mesh.copy())
+            ref = ref_new
+            if iters <= 3:
+                ds = min(ds * 1.3, self.ds_max)
+            if self.adapt and len(ys) % self.adapt == 0:
+                ys[-1], ts[-1] = self.regrid([ys[-1], ts[-1]])
+                meshes[-1] = self.mesh.copy()
+                ref = self.derivative(self._split(ys[-1])[0])
+            p, T = ys[-1][-1], ys[-1][-2]
+            if not (self.p_range[0] <= p <= self.p_range[1]):
+                status, message = Status.OK, f"reached the end of the parameter range at {p:.6g}"
+                break
+            if max_period is not None and T > max_period:
+                status, message = Status.OK, (
+                    f"the period grew past {max_period:g} (from {T0:.4g}) at {self.param} = "
+                    f"{p:.6g}: a homoclinic orbit (infinite period) is near")
+                break
+            amp = float(np.ptp(self._split(ys[-1])[0], axis=0).max())
+            if len(ys) > 5 and amp < 1e-6:
+                status, message = Status.OK, (f"the cycles shrank onto an equilibrium (a Hopf "
+                                              f"point) at {self.param} = {p:.6g}")
+                break
+        else:
+            status, message = Status.BUDGET, f"point budget of {max_points} reached"
+        return self._branch(ys, mus, specials, meshes, status, message, origin, t_start)
+
+    def tests(self, t: Array, mu: Array) -> dict[str, float]:
+        """LPC: dp/ds; PD: det(M + I) over the multipliers; NS: |μ| − 1 of the complex pair
+        nearest the unit circle."""
+        out = {"LPC": float(t[-1]), "PD": float(np.real(np.prod(mu + 1.0)))}
+        cp = mu[np.abs(mu.imag) > 1e-7]
+        if len(cp):
+            r = np.abs(cp) - 1.0
+            out["NS"] = float(r[np.argmin(np.abs(r))])
+        else:
+            out["NS"] = np.nan
+        return out
+
+    def _locate(self, kind: str, y0: Array, t0: Array, ds: float, ref: Array, index: int
+                ) -> SpecialPoint | None:
+        def value(h: float) -> tuple[float, Array, Array] | None:
+            if h == 0:
+                y = y0
+            else:
+                y, ok, _ = self.correct(y0 + h * t0, t0, ref)
+                if not ok:
+                    return None
+            t, J = self.tangent(y, t0, self.derivative(self._split(y)[0]))
+            mu = self.multipliers(y, J)
+            return self.tests(t, mu)[kind], y, mu
+
+        a, b = 0.0, ds
+        va, vb = value(a), value(b)
+        if va is None or vb is None:
+            return None
+        for _ in range(100):
+            if b - a <= self.locate_tol * max(1.0, ds):
+                break
+            mid = 0.5 * (a + b)
+            vm = value(mid)
+            if vm is None:
+                break
+            if np.sign(vm[0]) == np.sign(va[0]):
+                a, va = mid, vm
+            else:
+                b, vb = mid, vm
+        best = va if abs(va[0]) <= abs(vb[0]) else vb
+        y, mu = best[1], best[2]
+        U, T, p = self._split(y)
+        return SpecialPoint(kind + ("C" if kind == "LP" else ""), p, U[0].copy(), mu, index,
+                            abs(float(vb[1][-1] - va[1][-1])), float(best[0]),
+                            {"period": T, "amplitude": float(np.ptp(U, axis=0).max())})
+
+    def l2(self, U: Array) -> float:
+        """:math:`(\\int_0^1 |u(t)|^2 dt)^{1/2}` by Gauss quadrature on the mesh."""
+        h = np.diff(self.mesh)
+        uc = np.einsum("ki,jin->jkn", self.L, self._intervals(U))
+        return float(np.sqrt(np.einsum("j,k,jkn,jkn->", h, self.wz, uc, uc)))
+
+    def _on_mesh(self, mesh: Array, U: Array, t: Array) -> Array:
+        keep, self.mesh = self.mesh, mesh
+        try:
+            return self.evaluate(U, t)
+        finally:
+            self.mesh = keep
+
+    def _on_mesh_l2(self, mesh: Array, U: Array) -> float:
+        keep, self.mesh = self.mesh, mesh
+        try:
+            return self.l2(U)
+        finally:
+            self.mesh = keep
+
+    def _branch(self, ys: list[Array], mus: list[Array], specials: list[SpecialPoint],
+                meshes: list[Array] | None, status: Status, message: str, origin: str,
+                t_start: float) -> CycleBranch:
+        n = self.n
+        if not ys:
+            z = np.zeros((0, n))
+            return CycleBranch(self.param, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool),
+                               np.zeros((0, n), complex), np.zeros(0), (), status, message,
+                               origin, {"ntst": self.N, "ncol": self.m})
+        Us = [self._split(y)[0] for y in ys]
+        fine = np.linspace(0.0, 1.0, 4 * self.N * self.m, endpoint=False)
+        # the mesh moves between points (adaptation): sample each orbit on its own mesh
+        meshes = meshes if meshes is not None else [self.mesh] * len(Us)
+        samples = [self._on_mesh(mesh, U, fine) for mesh, U in zip(meshes, Us)]
+        l2 = np.array([self._on_mesh_l2(mesh, U) for mesh, U in zip(meshes, Us)])
+        mu = np.array(mus)
+        # the trivial multiplier (the orbit's own direction) is the one nearest 1
+        triv = np.array([int(np.argmin(np.abs(m - 1.0))) for m in mu])
+        others = [np.delete(m, k) for m, k in zip(mu, triv)]
+        stable = np.array([bool(np.all(np.abs(o) < 1.0)) for o in others])
+        self.counts["points"] += len(ys)
+        return CycleBranch(
+            self.param, np.array([y[-1] for y in ys]), np.array([y[-2] for y in ys]),
+            np.array([S.min(axis=0) for S in samples]), np.array([S.max(axis=0) for S in samples]),
+            stable, mu, np.abs(mu[np.arange(len(mu)), triv] - 1.0), tuple(specials), status,
+            message or f"{len(ys)} cycles", origin,
+            {"ntst": self.N, "ncol": self.m, "points": len(ys), "newton": self.counts["newton"],
+             "seconds": time.perf_counter() - t_start}, l2)
