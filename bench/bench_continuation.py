@@ -95,7 +95,37 @@ def bench_curves_against_auto() -> None:
                f"{len(auto.p)} points, codim-2 {sorted({t for t, _, _ in auto.points})}")
 
 
+
+def bench_cycles_against_auto() -> None:
+    """A branch of 200 periodic orbits at 20 x 4 collocation: AUTO-07p's run alone (its own
+    "Total Time", no compile, one OpenMP thread) against dynena's branch alone (compiled model
+    cached, the one-parameter equilibrium run done beforehand): goal within 3x."""
+    from dynena.continuation import continue_cycles
+    from dynena.export.auto07p import run_auto_cycles
+
+    if not auto_available():
+        print("AUTO-07p not installed: periodic-orbit comparison skipped")
+        return
+    for name, param, rng in (("brusselator", "b", (1.0, 30.0)),):
+        m = dynena.load(f"../models/{name}.yaml")
+        c = dynena.compile_model(m)
+        x0 = find_equilibria(c)[0].state
+        one = continue_equilibrium(c, param, start=x0, p_range=rng)
+        auto = run_auto_cycles(m, param, x0, rng, nmx=200, ds_max=0.05)
+        continue_cycles(c, param, result=one, max_points=10)  # warm
+        t = time.perf_counter()
+        r = continue_cycles(c, param, result=one, max_points=200, ds_max=0.05)
+        dt = time.perf_counter() - t
+        cb = r.cycles[0]
+        report(f"{name}: 200 cycles, 20 x 4 collocation, dynena vs AUTO-07p run alone", dt,
+               auto.seconds, "s", "goal <= 3x",
+               f"dynena {len(cb.p)} cycles to {param} = {cb.p[-1]:.4g} (period "
+               f"{cb.period[-1]:.4g}); AUTO {len(auto.rows)} to {auto.rows[-1, 0]:.4g} "
+               f"(period {auto.rows[-1, 1]:.4g})")
+
+
 if __name__ == "__main__":
     bench_against_auto()
     bench_500_points()
     bench_curves_against_auto()
+    bench_cycles_against_auto()

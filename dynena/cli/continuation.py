@@ -49,6 +49,10 @@ def register(sub: Any) -> None:
                    help="with --cycles: mesh intervals (default 20)")
     p.add_argument("--ncol", type=count(1, 7), default=4,
                    help="with --cycles: collocation points per interval (default 4)")
+    p.add_argument("--period", type=number(0), default=None,
+                   help="with --cycles and --start: the start is a point on a periodic orbit of "
+                        "about this period (from a simulation); its branch is followed both ways "
+                        "(no equilibrium continuation)")
     p.add_argument("--start", dest="start_state", default=None, metavar="x=..,y=..",
                    help="start from (Newton-corrected) this state: no global equilibrium search")
     p.add_argument("--ds-max", type=number(0), default=None,
@@ -56,7 +60,8 @@ def register(sub: Any) -> None:
                         "branch's expected length where the state moves > 10x faster than "
                         "the parameter)")
     p.add_argument("--ds", type=number(0), default=0.01, help="initial step")
-    p.add_argument("--max-points", type=count(1, 10**7), default=1000, help="point budget per direction")
+    p.add_argument("--max-points", type=count(1, 10**7), default=None,
+                   help="point budget per direction (default 1000; 200 cycles with --cycles)")
     p.add_argument("--no-switch", action="store_true",
                    help="do not switch at branch points (nor, for maps, at period doublings)")
     p.add_argument("--max-period", type=count(1, 4096), default=16,
@@ -105,9 +110,20 @@ def run(args: argparse.Namespace) -> int:
             raise ParameterError("give --from / --from-equilibrium (an equilibrium id) or --start "
                                  "(a state), not both")
         start = parse_state(args.start_state, _state_names(model), option="--start")
+    if args.period is not None:
+        if not args.cycles or args.start_state is None:
+            raise ParameterError("--period goes with --cycles and --start (a point on the "
+                                 "periodic orbit)")
+        from ..continuation import continue_cycles
+
+        progress(f"following the periodic orbit through --start in {args.param}")
+        res = continue_cycles(model, args.param, start=start, period=args.period,
+                              ntst=args.ntst, ncol=args.ncol, max_time=args.max_time,
+                              max_points=args.max_points or 200)
+        return _print(args, res)
     progress(f"continuing equilibria of {model.name} in {args.param}")
     res = continue_equilibrium(model, args.param, to=args.to, start=start, ds=args.ds,
-                               ds_max=args.ds_max, max_points=args.max_points,
+                               ds_max=args.ds_max, max_points=args.max_points or 1000,
                                switch=not args.no_switch, max_period=args.max_period)
     if args.param2 is not None:
         return _two_parameters(args, model, res, label)
@@ -116,8 +132,13 @@ def run(args: argparse.Namespace) -> int:
 
         progress(f"following the periodic orbits from {label or 'every Hopf point'}")
         res = continue_cycles(model, args.param, result=res, start=label, ntst=args.ntst,
-                              ncol=args.ncol, max_points=args.max_points
-                              if args.max_points != 1000 else 200, max_time=args.max_time)
+                              ncol=args.ncol, max_points=args.max_points or 200,
+                              max_time=args.max_time)
+    return _print(args, res)
+
+
+def _print(args: argparse.Namespace, res: Any) -> int:
+    """The diagram, the JSON or the text listing of a one-parameter result."""
     if args.plot:
         from ..report.bifurcation import bifurcation_figure
 
@@ -164,7 +185,7 @@ def _two_parameters(args: argparse.Namespace, model: Any, res: Any, label: str |
         box = ((float(p1[0]), float(p1[1])), (lo, hi))
     progress(f"following {label or 'every special point'} in ({args.param}, {args.param2})")
     cr = continue_curve(model, args.param, args.param2, start=label, result=res, box=box,
-                        ds=args.ds, max_points=args.max_points, max_time=args.max_time)
+                        ds=args.ds, max_points=args.max_points or 1000, max_time=args.max_time)
     if args.plot:
         from ..report.bifurcation import curves_figure
 

@@ -22,6 +22,7 @@ from ..results.continuation import (
     ContinuationResult,
     Curve,
     CurveResult,
+    CycleBranch,
     SpecialPoint,
 )
 from ..results.equilibria import EquilibriumSet
@@ -560,6 +561,7 @@ def continue_cycles(
     max_time: float = 120.0,
     p_range: tuple[float, float] | None = None,
     max_period: float | None = None,
+    period: float | None = None,
 ) -> ContinuationResult:
     r"""Follow the periodic orbits born at Hopf points, by orthogonal collocation (``ntst``
     mesh intervals × ``ncol`` Gauss points, adaptive mesh, exact Jacobians).
@@ -571,8 +573,12 @@ def continue_cycles(
         The continuation parameter.
     result : ContinuationResult, optional
         A one-parameter continuation of equilibria in ``param``; computed when not given.
-    start : SpecialPoint or str, optional
-        One Hopf point (or its label, ``"H1"``); default every Hopf point of ``result``.
+    start : SpecialPoint, str or array_like, optional
+        One Hopf point (or its label, ``"H1"``); default every Hopf point of ``result``. Or a
+        point on a periodic orbit (a state, with ``period``): the orbit through it is followed
+        both ways, with no equilibrium continuation at all.
+    period : float, optional
+        The period of the orbit through the state ``start`` (from a simulation).
     ntst, ncol : int
         Mesh intervals and collocation points per interval (AUTO's NTST, NCOL).
     ds, ds_max, max_points, max_time : float, float, int, float
@@ -610,6 +616,10 @@ def continue_cycles(
     if param not in c.parameter_names:
         raise ParameterError(f"parameter {param!r} is not in model {c.model.name!r}; it has: "
                              + (", ".join(c.parameter_names) or "no parameters"))
+    if period is not None or (start is not None and not isinstance(start, (str, SpecialPoint))):
+        return _cycles_from_orbit(c, param, start, period, ntst=ntst, ncol=ncol, ds=ds,
+                                  ds_max=ds_max, max_points=max_points, max_time=max_time,
+                                  p_range=p_range, max_period=max_period)
     if result is None:
         result = continue_equilibrium(c, param, p_range=p_range)
     hopf = [(k, sp) for k, sp in result.labelled().items() if sp.type == "H"]
@@ -645,3 +655,65 @@ def continue_cycles(
                                options={**result.options, "cycles": {
                                    "ntst": ntst, "ncol": ncol, "ds": ds, "ds_max": ds_max,
                                    "max_points": max_points}})
+
+
+def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float | None, *,
+                       ntst: int, ncol: int, ds: float, ds_max: float | None, max_points: int,
+                       max_time: float, p_range: tuple[float, float] | None,
+                       max_period: float | None) -> ContinuationResult:
+    """The branch through a user's periodic orbit (a point on it and its period), both ways."""
+    from .collocation import CycleContinuer
+
+    if period is None or not np.isfinite(period) or period <= 0:
+        raise ParameterError("a start on a periodic orbit needs its period (period > 0)")
+    x0 = np.asarray(start, float)
+    if x0.shape != (c.n,) or not np.all(np.isfinite(x0)):
+        raise ParameterError(f"the start on the orbit must have {c.n} finite entries")
+    p0 = float(c.p[c.parameter_names.index(param)])
+    p_range = _parameter_range(c, param, p0, p_range, None)
+    if ds_max is None:
+        ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0]))
+    cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max, p_range=p_range)
+    try:
+        y0, t0, ref = cc.from_orbit(x0, float(period), p0)
+    except ValueError as exc:
+        raise ParameterError(str(exc)) from None
+    mesh = cc.mesh.copy()
+    halves = []
+    for sign in (1, -1):
+        cc.mesh = mesh.copy()
+        halves.append(cc.run(y0 - sign * ds * t0, sign * t0, ref, max_points=max_points,
+                             max_time=max_time / 2, origin="orbit",
+                             max_period=max_period if max_period is not None
+                             else 20 * float(period)))
+    fw, bw = halves
+    branch = _merge_cycles(fw, bw)
+    return ContinuationResult(c.model.name, c.kind, param, tuple(c.names), c.parameter_values(),
+                              (), {"p_range": list(p_range), "cycles": {
+                                  "ntst": ntst, "ncol": ncol, "ds": ds, "ds_max": ds_max,
+                                  "max_points": max_points, "start_period": float(period)}},
+                              (branch,))
+
+
+def _merge_cycles(fw: CycleBranch, bw: CycleBranch) -> CycleBranch:
+    """Both directions from a start as one branch (backward reversed, then forward; the
+    shared start kept once)."""
+    if not len(bw.p):
+        return fw
+    if not len(fw.p):
+        return bw
+
+    def join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([b[::-1], a[1:]])
+
+    worst = fw.status if not fw.status.success else bw.status
+    return dataclasses.replace(
+        fw, p=join(fw.p, bw.p), period=join(fw.period, bw.period),
+        minimum=join(fw.minimum, bw.minimum), maximum=join(fw.maximum, bw.maximum),
+        stable=join(fw.stable, bw.stable), multipliers=join(fw.multipliers, bw.multipliers),
+        trivial_error=join(fw.trivial_error, bw.trivial_error),
+        l2_norm=join(fw.l2_norm, bw.l2_norm),
+        special_points=tuple(sorted(bw.special_points + fw.special_points, key=lambda s: s.p)),
+        status=worst, message="; ".join(m for m in (bw.message, fw.message) if m),
+        stats={k: fw.stats.get(k, 0) + bw.stats.get(k, 0) if k not in ("ntst", "ncol")
+               else fw.stats[k] for k in fw.stats})

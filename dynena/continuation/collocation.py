@@ -233,10 +233,13 @@ class CycleContinuer:
         """Eigenvalues of the monodromy matrix, largest modulus first."""
         _, T, _ = self._split(y)
         n = self.n
+        B = self._blocks(T, J)
+        # interior and end values through the start value: B[:, n:] du_1.. = -B[:, :n] du_0,
+        # every interval in one batched solve
+        Mj = -np.linalg.solve(B[:, :, n:], B[:, :, :n])[:, -n:, :]
         M = np.eye(n)
-        for B in self._blocks(T, J):
-            # interior and end values through the start value: B[:, n:] du_1.. = -B[:, :n] du_0
-            M = -np.linalg.solve(B[:, n:], B[:, :n])[-n:] @ M
+        for step in Mj:
+            M = step @ M
         w = np.linalg.eigvals(M)
         return w[np.argsort(-np.abs(w))]
 
@@ -289,6 +292,43 @@ class CycleContinuer:
         ref = self.derivative(self._split(t0)[0])
         return y0, t0, ref
 
+    def from_orbit(self, x0: Array, period: float, p0: float) -> tuple[Array, Array, Array]:
+        """A start on a periodic orbit given by one of its points and its period (from a
+        simulation): the trajectory over one period as the first guess, corrected by Newton at
+        the fixed parameter value; returns (the orbit, the tangent towards increasing p, the
+        phase reference). Raises ``ValueError`` when Newton does not settle."""
+        from ..flow.variational import orbit
+
+        self._set_p(p0)
+        sol = orbit(self.c, np.asarray(x0, float), float(period), dense=True)
+        if not sol.success:
+            raise ValueError(f"the simulation from the start failed ({sol.message})")
+        U = sol.sol(self.times() * period).T
+        y = np.concatenate([U.ravel(), [float(period), p0]])
+        ref = self.derivative(U)
+        e_p = np.zeros(self.size)
+        e_p[-1] = 1.0
+        for _ in range(3):  # the phase reference follows the corrected orbit
+            y, ok, _ = self.correct(y, e_p, ref)
+            if not ok:
+                break
+            ref = self.derivative(self._split(y)[0])
+        if not ok:
+            gap = float(np.linalg.norm(U[0] - sol.y[:, -1]))
+            raise ValueError(
+                f"no periodic orbit of period near {period:g} through the start: Newton on the "
+                f"collocation system did not settle (the simulation returns {gap:.2g} away "
+                "from its start after one period); give a point on the orbit and its period "
+                "from a simulation that has settled")
+        amp = float(np.ptp(self._split(y)[0], axis=0).max())
+        if amp < 1e-6 * (1.0 + float(np.abs(U).max())):
+            raise ValueError(
+                f"Newton from the start settled on an equilibrium (a constant orbit), not a "
+                f"periodic orbit of period near {period:g}: give a point on the orbit and its "
+                "period from a simulation that has settled onto it")
+        t, _ = self.tangent(y, e_p, ref)
+        return y, t, ref
+
     def run(self, y0: Array, t0: Array, ref0: Array, *, max_points: int = 200,
             max_time: float = 120.0, origin: str = "", max_period: float | None = None
             ) -> CycleBranch:
@@ -323,6 +363,13 @@ class CycleContinuer:
                     break
                 continue
             ref_new = self.derivative(self._split(y_new)[0])
+            if self._through_zero(ys[-1], y_new):
+                # the orbits shrank to a point and came out mirrored (the phase condition
+                # keeps them aligned, so a sign flip means amplitude zero was crossed)
+                status, message = Status.OK, (
+                    f"the cycles shrink onto an equilibrium (a Hopf point) between "
+                    f"{self.param} = {ys[-1][-1]:.6g} and {y_new[-1]:.6g}")
+                break
             t_new, J = self.tangent(y_new, ts[-1], ref_new)
             mu = self.multipliers(y_new, J)
             drift = float(np.min(np.abs(mu - 1.0)))
@@ -371,6 +418,12 @@ class CycleContinuer:
         else:
             status, message = Status.BUDGET, f"point budget of {max_points} reached"
         return self._branch(ys, mus, specials, meshes, status, message, origin, t_start)
+
+    def _through_zero(self, y0: Array, y1: Array) -> bool:
+        """The orbit's deviation from its mean changed sign between two steps."""
+        a, b = self._split(y0)[0], self._split(y1)[0]
+        a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+        return float(np.sum(a * b)) < 0
 
     def tests(self, t: Array, mu: Array) -> dict[str, float]:
         """LPC: dp/ds; PD: det(M + I) over the multipliers; NS: |μ| − 1 of the complex pair

@@ -164,3 +164,65 @@ def test_period_doubling_of_cycles_as_auto07p():
     auto = run_auto_cycles(m, "c", x0, (0.2, 8.0), nmx=400)
     ((kind, c_auto),) = auto.points
     assert kind == "PD" and abs(pd.p - c_auto) < 1e-6
+
+
+VDP = {"dynena": 1, "name": "vdp", "variables": ["x", "y"],
+       "parameters": {"mu": {"value": 1, "range": [0.2, 5]}},
+       "equations": {"x": "y", "y": "mu*(1 - x**2)*y - x"}}
+
+
+def test_from_a_users_periodic_orbit_van_der_pol():
+    """The van der Pol cycle has no Hopf point to start from (μ = 0 is a linear centre): a
+    point on it and a rough period from a simulation start the branch. T(1) = 6.663286859323
+    (the literature value) to 1e-8 with 40 intervals; amplitude 2.00862."""
+    m = dynena.load_document(VDP)
+    r = continue_cycles(m, "mu", start=[2.0, 0.0], period=6.66, ntst=40, max_points=30)
+    (cb,) = r.cycles
+    assert r.branches == () and cb.origin == "orbit"
+    k = int(np.argmin(np.abs(cb.p - 1.0)))
+    assert cb.p[k] == pytest.approx(1.0, abs=1e-12)
+    assert cb.period[k] == pytest.approx(6.663286859323130, abs=1e-8)
+    assert cb.maximum[k, 0] == pytest.approx(2.00862, abs=1e-4)
+    assert cb.p.min() < 0.9 and cb.p.max() > 1.1 and cb.stable.all()  # both ways, stable
+    assert np.all(np.diff(cb.p) > 0) and np.all(np.diff(cb.period) > 0)
+
+
+def test_from_an_orbit_through_the_fold_of_cycles():
+    """Started on the stable outer cycle of the subcritical Bautin form at b1 = -0.1, the
+    branch runs through the fold of cycles at b1 = -1/4 onto the unstable inner cycles."""
+    m = bautin(1.0).with_parameters(b1="-1/10")
+    r = np.sqrt((1 + np.sqrt(1 - 0.4)) / 2)
+    (cb,) = continue_cycles(m, "b1", start=[r + 0.01, 0.0], period=6.3, max_points=80).cycles
+    (lpc,) = [sp for sp in cb.special_points if sp.type == "LPC"]
+    assert lpc.p == pytest.approx(-0.25, abs=1e-8)
+    assert cb.stable.any() and not cb.stable.all()
+    # the inner cycles shrink onto the Hopf point at b1 = 0: the branch ends there (and does
+    # not come back out mirrored, which would report the Hopf point as a fold of cycles)
+    assert "shrink onto an equilibrium" in cb.message
+    assert -0.25 <= cb.p[cb.p < 0.0].min() and cb.p[0] > -0.01
+
+
+@pytest.mark.parametrize("start, period, words", [
+    ([0.1, 0.0], 3.0, "equilibrium"), ([2.0, 0.0], 2.0, "did not settle"),
+    ([2.0, 0.0], -1.0, "period > 0"), ([2.0], 6.6, "2 finite entries")])
+def test_bad_orbit_starts_are_refused_with_a_reason(start, period, words):
+    with pytest.raises(ParameterError, match=words):
+        continue_cycles(dynena.load_document(VDP), "mu", start=start, period=period)
+
+
+def test_cli_cycle_from_orbit(tmp_path):
+    exe = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
+    path = tmp_path / "vdp.yaml"
+    path.write_text("dynena: 1\nname: vdp\nvariables: [x, y]\nparameters:\n"
+                    "  mu: {value: 1, range: [0.5, 2]}\nequations:\n  x: y\n"
+                    "  y: mu*(1 - x**2)*y - x\n")
+    env = {**os.environ, "DYNENA_QUIET": "1"}
+    r = subprocess.run([exe, "continue", str(path), "--param", "mu", "--cycles", "--start",
+                        "x=2,y=0", "--period", "6.66", "--json"], capture_output=True,
+                       text=True, env=env, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr
+    (c,) = json.loads(r.stdout)["cycles"]
+    assert c["origin"] == "orbit" and len(c["points"]) > 10
+    r = subprocess.run([exe, "continue", str(path), "--param", "mu", "--period", "6.66"],
+                       capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert r.returncode == 2 and "--cycles" in r.stderr and "Traceback" not in r.stderr
