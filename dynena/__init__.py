@@ -49,6 +49,8 @@ _LAZY: dict[str, tuple[str, str]] = {
     "EchoStateNetwork": (".rnn.esn", "EchoStateNetwork"),
     "train_flipflop_esn": (".rnn.esn", "train_flipflop_esn"),
     "analyse_flipflop": (".rnn.extract", "analyse_flipflop"),
+    "load_torch": (".rnn.pytorch", "load_torch"),
+    "from_torch": (".rnn.pytorch", "from_torch"),
     "flipflop": (".rnn.tasks", "flipflop"),
     "Trajectory": (".flow.simulation", "Trajectory"),
     "simulate": (".flow.simulation", "simulate"),
@@ -133,6 +135,8 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.esn import ESNConfig as ESNConfig
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn
     from .rnn.extract import analyse_flipflop as analyse_flipflop
+    from .rnn.pytorch import from_torch as from_torch
+    from .rnn.pytorch import load_torch as load_torch
     from .rnn.tasks import flipflop as flipflop
     from .sweep import SweepSpec as SweepSpec
     from .sweep import continue_network as continue_network

@@ -11,7 +11,7 @@ from typing import NoReturn
 from .options import run_safely
 
 _COMMANDS = ["check", "simulate", "equilibria", "continuation", "network", "report",
-             "flipflop", "design", "export", "sweep", "continue_network"]
+             "flipflop", "design", "export", "sweep", "continue_network", "rnn"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -59,16 +59,19 @@ def _weights(text: str | None, n: int) -> list[float] | None:
     return w
 
 
-def network_from_args(args: argparse.Namespace, model: Any) -> tuple[Any, Any]:
+def network_from_args(args: argparse.Namespace, model: Any, eq: Any = None
+                      ) -> tuple[Any, Any]:
+    """The equilibria (unless given) and the excitable network the options ask for."""
     from ..equilibrium import find_equilibria
     from ..network import InputPulses, excitable_network
 
     weights = _weights(getattr(args, "weights", None),
                        model.n)
 
-    progress(f"equilibria of {model.name}")
-    eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False),
-                         progress=progress)
+    if eq is None:
+        progress(f"equilibria of {model.name}")
+        eq = find_equilibria(model, stable_only=getattr(args, "stable_only", False),
+                             progress=progress)
     progress(f"{len(eq)} equilibria ({len(eq.stable)} stable); computing thresholds")
     pert: Any = "state"
     if args.inputs:

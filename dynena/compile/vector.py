@@ -156,8 +156,26 @@ class VectorCompiledModel(CompiledModel):
         return J
 
     def jac_batch(self, X: Any, U: Any = None) -> Array:
+        """Jacobians at a batch of states (B, n): the structured sum, every point at once."""
         X = np.asarray(X, dtype=float)
-        return np.stack([self.jac(x, None if U is None else U[i]) for i, x in enumerate(X)])
+        B = X.shape[0]
+        U = np.zeros((B, len(self._u0))) if U is None else np.asarray(U, dtype=float)
+        J = np.zeros((B, self.n, self.n))
+        for blk, vals in self._all(X, U):
+            rows = self._slices[blk.var]
+            size = rows.stop - rows.start
+            k = 1 + len(blk.dvars) + len(blk.dins)
+            for pr in blk.products:
+                if pr.operand_kind == "variable":
+                    c = np.broadcast_to(vals[k], (B, size))
+                    J[:, rows, self._slices[pr.operand]] += c[:, :, None] * pr.M[None]
+                k += 1
+            for j, sym in enumerate(blk.dvars):
+                cols = self._slices[sym.name]
+                d = np.broadcast_to(vals[1 + j], (B, size))
+                i = np.arange(size)
+                J[:, rows.start + i, cols.start + i] += d
+        return J
 
     def dfdp_batch(self, X: Any, U: Any = None) -> Array:
         X = np.asarray(X, dtype=float)

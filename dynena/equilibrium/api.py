@@ -250,7 +250,7 @@ class _Search:
         X0, seeded = _starts(c, lo, hi, seeds, n_starts, opts.seed)
         stats: dict[str, Any] = {"starts": len(X0), "newton_iterations": 0,
                                  "ptc_iterations": 0, "f_evals": 0, "jac_evals": 0,
-                                 "deflation_rounds": 0, "singular_solves": 0}
+                                 "deflation_rounds": 0, "singular_solves": 0, "outside_box": 0}
         return cls(c, opts, lo, hi, X0, seeded, time.perf_counter(), np.zeros((0, c.n)), stats)
 
     def late(self) -> bool:
@@ -270,7 +270,17 @@ class _Search:
         """New distinct roots that Newton reaches from the rows of ``X``."""
         Y, _, conv, cnt = batched_newton(self.c, X, tol=self.opts.tol, **kw)
         self.count(cnt, "newton_iterations")
-        return _new_roots(self.roots, Y[conv], self.opts.dedup_tol)
+        return _new_roots(self.roots, self.near_box(Y[conv]), self.opts.dedup_tol)
+
+    def near_box(self, Y: Array) -> Array:
+        """The roots within one box width of the box. Far outside it they are not searched
+        for and must not be deflated: a saturating network (a GRU gate at exactly 1 in double
+        precision) has a numerical continuum of them there, and each one deflated slows every
+        later Newton step."""
+        width = self.hi - self.lo
+        ok = np.all((Y >= self.lo - width) & (Y <= self.hi + width), axis=1)
+        self.stats["outside_box"] += int((~ok).sum())
+        return Y[ok]
 
     def note(self, text: str) -> None:
         self.message = (self.message + " " if self.message else "") + text
@@ -321,7 +331,8 @@ def _solve_from_starts(s: _Search) -> None:
         X, _, conv, cnt = batched_ptc(s.c, ptc_starts, tol=s.opts.tol)
         s.count(cnt, "ptc_iterations")
         s.ptc_end, s.ptc_conv = X, conv
-        s.roots = np.concatenate([s.roots, _new_roots(s.roots, X[conv], s.opts.dedup_tol)])
+        s.roots = np.concatenate([s.roots, _new_roots(s.roots, s.near_box(X[conv]),
+                                                      s.opts.dedup_tol)])
     s.gens = detect_symmetries(s.c, s.lo, s.hi) if s.opts.symmetry else []
 
 
@@ -363,7 +374,7 @@ def _keep_inside_box(s: _Search) -> None:
     inside = np.all((roots >= lo - 1e-9 * (1 + np.abs(lo))) &
                     (roots <= hi + 1e-9 * (1 + np.abs(hi))), axis=1) if len(roots) else \
         np.zeros(0, bool)
-    s.stats["outside_box"] = int((~inside).sum())
+    s.stats["outside_box"] += int((~inside).sum())
     s.roots, s.stats["merged_degenerate"] = merge_degenerate(s.c, roots[inside])
 
 

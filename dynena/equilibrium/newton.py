@@ -49,7 +49,13 @@ def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
                 except np.linalg.LinAlgError:
                     bad[k] = True
         for j in np.flatnonzero(bad):
-            d[j] = np.linalg.lstsq(A[j], b[j], rcond=None)[0]
+            if not (np.all(np.isfinite(A[j])) and np.all(np.isfinite(b[j]))):
+                d[j] = np.nan  # an overflowing model there (exp of a huge argument): no step
+                continue
+            try:
+                d[j] = np.linalg.lstsq(A[j], b[j], rcond=None)[0]
+            except np.linalg.LinAlgError:
+                d[j] = np.nan
     return d, bad
 
 

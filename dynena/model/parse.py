@@ -121,6 +121,12 @@ def parse_expression(
         result = tr.visit(tree)
     except RecursionError:
         raise where.error(f"expression {_short(src)!r} is nested too deeply") from None
+    except TypeError as exc:
+        # a 2-D array used as a number (``W + x``, ``tanh(W)``): only ``W@v`` multiplies it
+        if "_MatRef" not in str(exc):
+            raise
+        raise where.error(f"in {_short(src)!r}: a 2-D array may only appear in a matrix "
+                          "product 'W@v'") from None
     if isinstance(result, sp.Basic):
         fault = constant_fault(result)
         if fault:

@@ -70,6 +70,8 @@ class VectorModel:
     equations_v: tuple[VectorEquation, ...]
     title: str = ""
     source: str | None = None
+    output_bias: dict[str, tuple[str, np.ndarray]] = field(default_factory=dict)
+    """Affine read-outs ``z = M@v + c``: the name and values of ``c`` per output."""
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     parameter_ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     directions: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -113,10 +115,14 @@ class VectorModel:
         return replace(self, parameters=new)
 
     def output(self, name: str, X: np.ndarray) -> np.ndarray:
-        """Evaluate a declared output (``M @ operand``) at states ``X`` (shape (n,) or (B, n))."""
+        """Evaluate a declared output (``M @ operand``, plus its bias ``c`` when it has one)
+        at states ``X`` (shape (n,) or (B, n))."""
         _, M, operand = self.outputs[name]
         sl = self.block_slices()[operand]
-        return np.asarray(np.asarray(X)[..., sl] @ M.T)
+        z = np.asarray(X)[..., sl] @ M.T
+        if name in self.output_bias:
+            z = z + self.output_bias[name][1]
+        return np.asarray(z)
 
     def block_slices(self) -> dict[str, slice]:
         out, k = {}, 0

@@ -55,12 +55,13 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Context, *, base_dir: Path |
             sp.Symbol(k, real=True) if a.ndim == 1 else sp.Float(float(a)))
     for v in [*shapes.sizes, *parameters]:
         names[v] = sp.Symbol(v, real=True)
-    outputs = _outputs(doc, ctx, declare, names, shapes)
-    equations = _vector_equations(doc, ctx, blocks, names, outputs, shapes)
+    bias: dict[str, tuple[str, np.ndarray]] = {}
+    outputs = _outputs(doc, ctx, declare, names, shapes, bias)
+    equations = _vector_equations(doc, ctx, blocks, names, outputs, shapes, bias)
     return VectorModel(name=str(doc["name"]), kind=kind, blocks=tuple(blocks),  # type: ignore
                        inputs_sized=tuple(inputs), parameters=parameters, arrays=arrays,
                        outputs=outputs, equations_v=tuple(equations),
-                       title=str(doc.get("title") or ""), source=ctx.file)
+                       title=str(doc.get("title") or ""), source=ctx.file, output_bias=bias)
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,10 @@ def _sized(doc: Mapping[str, Any], ctx: Context, declare: Declarations, section:
 
 
 def _outputs(doc: Mapping[str, Any], ctx: Context, declare: Declarations,
-             names: dict[str, Any], shapes: _Shapes) -> dict[str, tuple[str, np.ndarray, str]]:
-    """Linear read-outs ``name: M@v``; each becomes a name equations may multiply."""
+             names: dict[str, Any], shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]]
+             ) -> dict[str, tuple[str, np.ndarray, str]]:
+    """Read-outs ``name: M@v`` or ``name: M@v + c`` (``c`` a 1-D array: a read-out bias, as
+    ``nn.Linear`` has); each becomes a name equations may multiply."""
     outputs: dict[str, tuple[str, np.ndarray, str]] = {}
     for oname, text in _mapping(doc, "outputs", ctx).items():
         declare(oname, "output", "outputs")
@@ -143,8 +146,19 @@ def _outputs(doc: Mapping[str, Any], ctx: Context, declare: Declarations,
             raise w.error("an output must be a matrix times a variable, e.g. 'W_out@x'")
 
         got = parse_expression(text, names, w, matmul=out_mm)
-        if len(holder) != 1 or got != sp.Symbol(f"_out_{oname}"):
-            raise w.error("an output must be a single product 'M@v'", name=oname)
+        product = sp.Symbol(f"_out_{oname}")
+        rest = sp.sympify(got) - product if len(holder) == 1 else None
+        if rest is None or not (rest == 0 or (isinstance(rest, sp.Symbol) and
+                                              rest.name in shapes.arrays)):
+            raise w.error("an output must be a single product 'M@v', or 'M@v + c' with c a "
+                          "1-D array (a read-out bias)", name=oname)
+        if rest != 0:
+            c = shapes.arrays[rest.name]
+            if c.shape != (holder[0][1].shape[0],):
+                raise w.error(f"the read-out bias {rest.name!r} has shape {c.shape}; "
+                              f"{holder[0][0]!r} gives {holder[0][1].shape[0]} outputs",
+                              name=rest.name)
+            bias[oname] = (rest.name, c)
         outputs[oname] = holder[0]
         names[oname] = sp.Symbol(f"_output_{oname}", real=True)
     return outputs
@@ -155,8 +169,8 @@ class _Products:
     outputs and products of arrays) and stands a symbol in for each."""
 
     def __init__(self, w: Where, outputs: dict[str, tuple[str, np.ndarray, str]],
-                 shapes: _Shapes) -> None:
-        self.w, self.outputs, self.shapes = w, outputs, shapes
+                 shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]]) -> None:
+        self.w, self.outputs, self.shapes, self.bias = w, outputs, shapes, bias
         self.products: list[MatrixProduct] = []
 
     def __call__(self, a: Any, v: Any) -> Any:
@@ -183,12 +197,20 @@ class _Products:
                           "vector variable, input or output", name=nm)
         sym = sp.Symbol(f"_z{len(self.products)}", real=True)
         self.products.append(MatrixProduct(sym, label, M, nm, self.shapes.kinds[nm]))
+        oname = v.name[len("_output_"):] if v.name.startswith("_output_") else None
+        if oname in self.bias:
+            # A@(M@x + c) = (A M)@x + (A c): the constant part as an array of its own
+            cname, c = self.bias[oname]
+            folded = f"_{a.name}_{cname}"
+            self.shapes.arrays[folded] = a.M @ c
+            return sym + sp.Symbol(folded, real=True)
         return sym
 
 
 def _vector_equations(doc: Mapping[str, Any], ctx: Context, blocks: list[tuple[str, int]],
                       names: dict[str, Any], outputs: dict[str, tuple[str, np.ndarray, str]],
-                      shapes: _Shapes) -> list[VectorEquation]:
+                      shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]]
+                      ) -> list[VectorEquation]:
     """One elementwise equation per variable block, its products and sizes checked."""
     eq_entries = _mapping(doc, "equations", ctx)
     for b, _ in blocks:
@@ -201,7 +223,7 @@ def _vector_equations(doc: Mapping[str, Any], ctx: Context, blocks: list[tuple[s
     equations: list[VectorEquation] = []
     for b, size in blocks:
         w = ctx.where("equations", b)
-        mm = _Products(w, outputs, shapes)
+        mm = _Products(w, outputs, shapes, bias)
         g = parse_expression(eq_entries[b], names, w, matmul=mm)
         if isinstance(g, _MatRef):
             raise w.error("equation is a bare matrix; multiply it by a vector", name=b)
