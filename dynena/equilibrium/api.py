@@ -36,7 +36,7 @@ from ..results.status import Status
 from .classify import classify, eigen_sorted, real_basis
 from .degenerate import is_continuum, merge_degenerate
 from .newton import batched_newton, batched_ptc, jacobian_batch, residual_batch, solve_batch
-from .slow import minimise_speed
+from .slow import minimise_speed_batch
 from .symbolic import symbolic_equilibria_timed
 from .symmetry import apply_generators, detect_symmetries
 
@@ -452,7 +452,8 @@ def _result(s: _Search, eqs: list[Equilibrium]) -> EquilibriumSet:
     c, o = s.c, s.opts
     slow: list[SlowPoint] = []
     if o.slow_points and s.ptc_end is not None and s.ptc_conv is not None:
-        slow = _slow_points(c, s.ptc_end[~s.ptc_conv], np.array([e.state for e in eqs]), o.tol)
+        slow = _slow_points(c, s.ptc_end[~s.ptc_conv], np.array([e.state for e in eqs]), o.tol,
+                            (s.lo, s.hi))
     s.stats["seconds"] = time.perf_counter() - s.t0
     return EquilibriumSet(
         model=c.model.name, kind=c.kind, parameters=c.parameter_values(), names=tuple(c.names),
@@ -587,9 +588,11 @@ def _pair_and_label(c: CompiledSystem, eqs: list[Equilibrium], gens: list[tuple[
     return out
 
 
-def _slow_points(c: CompiledSystem, ends: Array, eq_states: Array, tol: float, max_points: int = 32
-                 ) -> list[SlowPoint]:
-    """Minimise q = |F|^2/2 from stalled starts; a minimum with q > 0 is a slow point."""
+def _slow_points(c: CompiledSystem, ends: Array, eq_states: Array, tol: float,
+                 box: tuple[Array, Array], max_points: int = 32) -> list[SlowPoint]:
+    """Minimise q = |F|^2/2 from stalled starts; a minimum with q > 0 inside the search box is
+    a slow point (outside it, as for equilibria, nothing is claimed: a saturating network has
+    flat valleys of tiny q there that are no feature of its dynamics)."""
     if not len(ends):
         return []
     with np.errstate(all="ignore"):
@@ -597,9 +600,13 @@ def _slow_points(c: CompiledSystem, ends: Array, eq_states: Array, tol: float, m
     cand = ends[np.isfinite(r) & (r < 1e-2)]
     cand = distinct_points(cand, 1e-3)[:max_points]
     out: list[SlowPoint] = []
-    for x0 in cand:
-        x, q = minimise_speed(c, x0, max_nfev=200 * c.n, xtol=1e-15)
-        if q <= 0.5 * (tol * np.sqrt(c.n)) ** 2:
+    X, Q = minimise_speed_batch(c, cand) if len(cand) else (cand, np.zeros(0))
+    lo, hi = box
+    for x, q in zip(X, Q):
+        q = float(q)
+        if not np.all((x >= lo - 1e-9 * (1 + np.abs(lo))) & (x <= hi + 1e-9 * (1 + np.abs(hi)))):
+            continue
+        if not np.isfinite(q) or q <= 0.5 * (tol * np.sqrt(c.n)) ** 2:
             continue  # it converged to an equilibrium after all
         if len(eq_states) and np.min(np.linalg.norm(eq_states - x, axis=1)) < 1e-6:
             continue

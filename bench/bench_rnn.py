@@ -1,0 +1,97 @@
+"""Fixed points of trained RNNs: dynena against the FixedPointFinder method, side by side
+(issue 12's peer benchmark).
+
+The baseline is FixedPointFinder's algorithm (Golub & Sussillo 2018), written here in numpy
+with the same exact Jacobians dynena uses (its torch version differentiates by autograd):
+minimise q(x) = ½‖F(x) − x‖² with Adam from noisy samples of trajectory states (1024 starts,
+noise 0.5 × the state spread, at most 5000 iterations, stop at q < 1e-16), keep the points with
+q below its tolerance, deduplicate at 1e-3. Its points are then Newton-polished for the count
+of *true* fixed points it reached (‖F(x) − x‖ ≤ 1e-12), so neither side is credited with slow
+points. dynena: ``trajectory_seeds`` + ``find_equilibria`` (what ``dynena rnn`` runs).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from _common import report
+
+import dynena
+from dynena.equilibrium.newton import batched_newton
+from dynena.rnn.pytorch import load_torch, trajectory_seeds
+
+
+def fixed_point_finder(c: object, seeds: np.ndarray, *, n_inits: int = 1024,
+                       noise: float = 0.5, lr: float = 1e-2, max_iters: int = 5000,
+                       tol_q: float = 1e-16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Adam on q(x) = ½‖F(x) − x‖² from noisy trajectory samples (FixedPointFinder's method).
+    Returns the deduplicated points with their q."""
+    rng = np.random.default_rng(seed)
+    X = seeds[rng.integers(len(seeds), size=n_inits)]
+    X = X + noise * X.std(axis=0) * rng.standard_normal(X.shape)
+    m = np.zeros_like(X)
+    v = np.zeros_like(X)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for k in range(1, max_iters + 1):
+        R = c.f_batch(X) - X                                      # type: ignore[attr-defined]
+        q = 0.5 * np.sum(R * R, axis=1)
+        if np.all(q < tol_q):
+            break
+        J = c.jac_batch(X)                                        # type: ignore[attr-defined]
+        g = np.einsum("bij,bi->bj", J, R) - R                     # (J - I)^T R
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        step = lr * (m / (1 - b1**k)) / (np.sqrt(v / (1 - b2**k)) + eps)
+        X = X - np.where((q < tol_q)[:, None], 0.0, step)
+    R = c.f_batch(X) - X                                          # type: ignore[attr-defined]
+    q = 0.5 * np.sum(R * R, axis=1)
+    keep: list[int] = []
+    for i in np.argsort(q):
+        if all(np.linalg.norm(X[i] - X[j]) > 1e-3 for j in keep):
+            keep.append(int(i))
+    return X[keep], q[keep]
+
+
+def _true_points(c: object, X: np.ndarray) -> np.ndarray:
+    """The distinct true fixed points Newton reaches from ``X`` (‖F − x‖ ≤ 1e-12) in the
+    state space of the network (|h| ≤ 1: a GRU's state is a convex combination of tanh values;
+    outside it a saturated gate makes every state a fixed point to rounding)."""
+    Y, res, conv, _ = batched_newton(c, X, tol=1e-12)             # type: ignore[arg-type]
+    out: list[np.ndarray] = []
+    for y in Y[conv & (np.max(np.abs(Y), axis=1) <= 1 + 1e-9)]:
+        if all(np.linalg.norm(y - z) > 1e-6 for z in out):
+            out.append(y)
+    return np.array(out)
+
+
+def bench_against_fixed_point_finder() -> None:
+    for label, path, arch in (("16-unit GRU, 3-bit flip-flop", "../models/flipflop_gru.safetensors",
+                               "gru"),):
+        m = load_torch(path, arch)
+        c = dynena.compile_model(m)
+        seeds = trajectory_seeds(c)
+        t = time.perf_counter()
+        eq = dynena.find_equilibria(c, seeds=seeds)
+        t_ours = time.perf_counter() - t
+        t = time.perf_counter()
+        X, q = fixed_point_finder(c, seeds)
+        t_base = time.perf_counter() - t
+        slow = int(np.sum(q < 1e-12))
+        inside = int(np.sum(np.max(np.abs(X), axis=1) <= 1 + 1e-9))
+        theirs = _true_points(c, X[q < 1e-6]) if np.any(q < 1e-6) else np.zeros((0, c.n))
+        ours = np.array([e.state for e in eq])
+        missed = sum(min(np.linalg.norm(ours - y, axis=1)) > 1e-6 for y in theirs)
+        extra = sum(min(np.linalg.norm(theirs - y, axis=1), default=np.inf) > 1e-6
+                    for y in ours)
+        worst = max(float(np.max(np.abs(c.f(e.state) - e.state))) for e in eq)
+        report(f"{label}: fixed points, dynena vs FixedPointFinder method", t_ours, t_base, "s",
+               "goal <= 0.1", f"dynena {len(eq)} ({len(eq.stable)} stable, max |F-x| "
+               f"{worst:.1e}); baseline {len(X)} distinct points ({inside} in |h| <= 1, "
+               f"max q {float(q.max()):.1e}), {slow} with q < 1e-12, "
+               f"{len(theirs)} true fixed points after Newton; dynena misses {missed} of them, "
+               f"finds {extra} the baseline does not")
+
+
+if __name__ == "__main__":
+    bench_against_fixed_point_finder()
