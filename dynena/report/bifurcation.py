@@ -26,16 +26,7 @@ def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
         k = int(variable)
     fig, ax = plt.subplots(figsize=(6, 4))
     for b in res.branches:
-        y = b.x[:, k]
-        st = b.stable
-        # split into runs of equal stability
-        start = 0
-        for i in range(1, len(st) + 1):
-            if i == len(st) or st[i] != st[start]:
-                seg = slice(start, min(i + 1, len(st)))
-                ax.plot(b.p[seg], y[seg], "-" if st[start] else "--", color="#1f77b4",
-                        lw=1.6 if st[start] else 1.0)
-                start = i
+        _stability_runs(ax, b.p, b.x[:, k], b.stable, "#1f77b4", 1.6)
         for sp in b.special_points:
             mk, col = _MARK.get(sp.type, ("x", "k"))
             ax.plot(sp.p, sp.state[k], mk, color=col, ms=7, mec="k")
@@ -44,14 +35,7 @@ def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
     for cb in getattr(res, "cycles", ()):
         # a periodic orbit as its extent in the variable: max and min over the orbit
         for y in (cb.maximum[:, k], cb.minimum[:, k]):
-            start = 0
-            st = cb.stable
-            for i in range(1, len(st) + 1):
-                if i == len(st) or st[i] != st[start]:
-                    seg = slice(start, min(i + 1, len(st)))
-                    ax.plot(cb.p[seg], y[seg], "-" if st[start] else "--", color="#2ca02c",
-                            lw=1.4 if st[start] else 0.9)
-                    start = i
+            _stability_runs(ax, cb.p, y, cb.stable, "#2ca02c", 1.4)
         for sp in cb.special_points:
             j = int(np.argmin(np.abs(cb.p - sp.p)))
             ax.plot(sp.p, cb.maximum[j, k], "o", color="#17becf", ms=6, mec="k")
@@ -64,6 +48,18 @@ def bifurcation_figure(res: Any, variable: str | int | None = None) -> Any:
                  f" against {res.parameter} (solid stable, dashed unstable)", fontsize=10)
     ax.grid(alpha=0.3)
     return fig
+
+
+def _stability_runs(ax: Any, p: Any, y: Any, stable: Any, colour: str, width: float) -> None:
+    """A branch as runs of equal stability: solid where stable, dashed and thinner where not
+    (each run joined to the next point so the curve has no gaps)."""
+    start = 0
+    for i in range(1, len(stable) + 1):
+        if i == len(stable) or stable[i] != stable[start]:
+            seg = slice(start, min(i + 1, len(stable)))
+            ax.plot(p[seg], y[seg], "-" if stable[start] else "--", color=colour,
+                    lw=width if stable[start] else 0.6 * width)
+            start = i
 
 
 def bifurcation_svg(res: Any, variable: str | int | None = None) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from .status import Status
+from .status import HasStatus, Status
 
 __all__ = ["PeriodicOrbit", "AperiodicAttractor", "BasinEstimate", "AttractorSet"]
 
@@ -94,7 +94,7 @@ class BasinEstimate:
 
 
 @dataclass(frozen=True)
-class AttractorSet:
+class AttractorSet(HasStatus):
     """Attractors found by sampling the box: periodic orbits (stable and those met), other
     bounded attractors, basin fractions, and what could not be resolved."""
 
@@ -106,14 +106,6 @@ class AttractorSet:
     uncertainty: dict[str, Any] | None = None
     message: str = ""
     status: Status = Status.OK
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
 
     @property
     def stable_orbits(self) -> tuple[PeriodicOrbit, ...]:

@@ -10,7 +10,7 @@ import numpy as np
 from .._typing import Array
 from .display import renderer
 from .html import state_text, table, with_figure
-from .status import Status
+from .status import HasStatus, Status
 
 __all__ = ["SpecialPoint", "Branch", "ContinuationResult", "Codim2Point", "Curve",
            "CurveResult", "CycleBranch"]
@@ -52,7 +52,7 @@ class SpecialPoint:
 
 
 @dataclass(frozen=True)
-class Branch:
+class Branch(HasStatus):
     """A curve of equilibria ``(p[k], x[k])`` with stability along it (of a map's k-cycles
     when ``period`` is k > 1: ``x[k]`` is one point of the cycle, stability its multipliers')."""
 
@@ -68,17 +68,9 @@ class Branch:
     stats: dict[str, Any] = field(default_factory=dict)
     period: int = 1  # maps: a branch of k-cycles (each point is one point of the cycle)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
-
 
 @dataclass(frozen=True)
-class CycleBranch:
+class CycleBranch(HasStatus):
     """A branch of periodic orbits of an ODE (orthogonal collocation): at each point the
     parameter ``p[k]``, the ``period[k]``, each variable's ``minimum``/``maximum`` over the
     orbit (of the piecewise polynomial, sampled 4× finer than the mesh), ``l2_norm``
@@ -103,14 +95,6 @@ class CycleBranch:
     origin: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
     l2_norm: Array = field(default_factory=lambda: np.zeros(0))
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
 
 
 @dataclass(frozen=True)
@@ -242,7 +226,7 @@ class Codim2Point:
 
 
 @dataclass(frozen=True)
-class Curve:
+class Curve(HasStatus):
     """A curve of codimension-one points (``kind`` LP, H, PD or NS) in two parameters:
     ``p[k] = (p_a, p_b)``, the equilibrium ``x[k]`` there, and ``kappa[k]`` (ω² on a Hopf
     curve, negative on its neutral-saddle part; cos θ on a Neimark–Sacker curve; nan
@@ -258,14 +242,6 @@ class Curve:
     message: str
     origin: str = ""
     stats: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import numpy as np
 from .._typing import Array
 from ..errors import UnknownIdError
 from .html import eigen_text, state_text, table
-from .status import Status
+from .status import HasStatus, Status
 
 __all__ = ["Equilibrium", "SlowPoint", "EquilibriumSet", "ManifoldBranch"]
 
@@ -96,7 +96,7 @@ class SlowPoint:
 
 
 @dataclass(frozen=True)
-class ManifoldBranch:
+class ManifoldBranch(HasStatus):
     """One side of a saddle's one-dimensional unstable manifold and where it goes."""
 
     saddle: str
@@ -107,21 +107,13 @@ class ManifoldBranch:
     status: Status
     t_end: float
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
-
     def to_dict(self) -> dict[str, Any]:
         return {"saddle": self.saddle, "side": self.side, "target": self.target,
                 "status": self.status, "end": self.end.tolist(), "t": self.t_end}
 
 
 @dataclass(frozen=True)
-class EquilibriumSet:
+class EquilibriumSet(HasStatus):
     """All equilibria found, with the method, its guarantee and the counters.
 
     ``status`` is ``ok``, ``budget`` (time or start budget reached) or ``continuum`` (roots not
@@ -142,14 +134,6 @@ class EquilibriumSet:
     message: str = ""
     box: dict[str, tuple[float, float]] = field(default_factory=dict)
     tolerances: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.equilibria)

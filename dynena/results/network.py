@@ -12,7 +12,7 @@ from .attractors import AttractorSet
 from .display import renderer
 from .equilibria import EquilibriumSet
 from .html import state_text, table, with_figure
-from .status import Status
+from .status import HasStatus, Status
 
 __all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name"]
 
@@ -26,7 +26,7 @@ def node_target_name(code: int, node_ids: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class ThresholdCertificate:
+class ThresholdCertificate(HasStatus):
     r"""How a threshold was established and what is guaranteed about it.
 
     Attributes
@@ -87,14 +87,6 @@ class ThresholdCertificate:
     reached_best: int | None = None
     spread: float | None = None
     undecided: int = 0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "status", Status(self.status))  # also from a plain string
-
-    @property
-    def success(self) -> bool:
-        """Complete, with the full guarantee of its method (see :class:`Status`)."""
-        return self.status.success
 
     @property
     def statement(self) -> str:

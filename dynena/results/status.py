@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["Status"]
+__all__ = ["Status", "HasStatus"]
 
 
 class Status(StrEnum):
@@ -88,3 +88,18 @@ _TEXT: dict[Status, tuple[str, str]] = {
     Status.UNDECIDED: ("some kicks ended undecided within the integration budget and were "
                        "counted as staying", "raise the integration time (t_max)"),
 }
+
+
+class HasStatus:
+    """For a frozen dataclass with a field ``status``: accepts the plain string too (from
+    JSON), and says whether the result is complete with its full guarantee."""
+
+    status: Status
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+
+    @property
+    def success(self) -> bool:
+        """Complete, with the full guarantee of its method (see :class:`Status`)."""
+        return self.status.success
