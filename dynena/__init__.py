@@ -51,6 +51,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "analyse_flipflop": (".rnn.extract", "analyse_flipflop"),
     "load_torch": (".rnn.pytorch", "load_torch"),
     "from_torch": (".rnn.pytorch", "from_torch"),
+    "from_reservoirpy": (".rnn.reservoir_import", "from_reservoirpy"),
     "flipflop": (".rnn.tasks", "flipflop"),
     "Trajectory": (".flow.simulation", "Trajectory"),
     "simulate": (".flow.simulation", "simulate"),
@@ -137,6 +138,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.extract import analyse_flipflop as analyse_flipflop
     from .rnn.pytorch import from_torch as from_torch
     from .rnn.pytorch import load_torch as load_torch
+    from .rnn.reservoir_import import from_reservoirpy as from_reservoirpy
     from .rnn.tasks import flipflop as flipflop
     from .sweep import SweepSpec as SweepSpec
     from .sweep import continue_network as continue_network

@@ -557,53 +557,74 @@ def search_node(
     gs.sw = sw
     targets = sorted(j for j in upper if j != source)
     seeds_s = [to_s(v) for v in seeds]
-    certs: dict[int, ThresholdCertificate] = {}
     if n <= 3:
-        # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser
-        # first grid and more zoom starts
-        per_face = (((256 if oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
-                    else (6 if rough else 3))
-        if coarse:  # screening several source points: the plain first grid
-            per_face = 4 if n == 2 else 2
-        rho_min = 0.01 if n == 2 else 0.08
-        if coarse:  # the initial grid only (screening several sources)
-            rho_min = np.inf
-        bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s)
-        if not coarse:
-            for j in targets:
-                if j == EXIT:  # the boundary may be rough (fractal): a zooming grid, not Brent
-                    _zoom(gs, j, bb["finest"], n, starts=24 if rough else 12)
-                else:
-                    _local_minimum(gs, j, bb["finest"], n)
-            for j in targets:
-                if j != EXIT and j in gs.best_hit and EXIT in gs.best_hit and \
-                        gs.best_hit[j].hi > gs.best_hit[EXIT].hi * (1 + tol):
-                    _adjacent_probe(gs, j, seed)
-            gs.polish()
-        targets = sorted(set(targets) | {j for j in gs.best_hit if j < 0 and f"lb_{j}" in bb})
-        for j in set(gs.best_hit) - set(targets):
-            certs[j] = _found(gs, tol)
-        lb_exit = bb.get(f"lb_{EXIT}", -np.inf)
+        certs = _direction_grid(gs, n, targets, seeds_s, tol=tol, seed=seed, coarse=coarse,
+                                rough=rough)
+    else:
+        certs = _multi_start_search(gs, n, targets, seeds_s, tol=tol, n_starts=n_starts,
+                                    seed=seed, coarse=coarse)
+    certs.pop(EXIT, None)
+    return gs, certs
+
+
+def _direction_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Array], *,
+                    tol: float, seed: int, coarse: bool, rough: bool
+                    ) -> dict[int, ThresholdCertificate]:
+    """Dimension ≤ 3: branch and bound over the sphere of directions, then local minima; a
+    certificate with a lower bound per target."""
+    certs: dict[int, ThresholdCertificate] = {}
+    # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser first
+    # grid and more zoom starts
+    per_face = (((256 if gs.oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
+                else (6 if rough else 3))
+    if coarse:  # screening several source points: the plain first grid
+        per_face = 4 if n == 2 else 2
+    rho_min = 0.01 if n == 2 else 0.08
+    if coarse:  # the initial grid only (screening several sources)
+        rho_min = np.inf
+    bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s)
+    if not coarse:
         for j in targets:
-            lb = bb[f"lb_{j}"]
-            found = gs.best_hit[j].lo if j in gs.best_hit else np.inf
-            exit_hi = gs.best_hit[EXIT].hi if EXIT in gs.best_hit else np.inf
-            # r_exit is the smoother function; where the best exit already borders j (shared,
-            # e.g. Wada, boundaries) its bound is the one to trust, else the larger of the two
-            lb = lb_exit if found <= exit_hi * (1 + tol) else max(lb, lb_exit)
-            lb = min(lb, found)
-            certs[j] = ThresholdCertificate(
-                method="direction-grid" if n > 1 else "both-directions",
-                status=Status.BUDGET if gs.exhausted else (
-                    Status.UNDECIDED if gs.undecided else
-                    (Status.ROUGH_BOUNDARY if rough else Status.CERTIFIED)),
-                undecided=gs.undecided,
-                lower_bound=float(lb), angular_resolution=float(bb["finest"]),
-                coverage=float(bb["coverage"]),
-                radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
-                trajectories=gs.used, tolerance=tol)
-        certs.pop(EXIT, None)
-        return gs, certs
+            if j == EXIT:  # the boundary may be rough (fractal): a zooming grid, not Brent
+                _zoom(gs, j, bb["finest"], n, starts=24 if rough else 12)
+            else:
+                _local_minimum(gs, j, bb["finest"], n)
+        for j in targets:
+            if j != EXIT and j in gs.best_hit and EXIT in gs.best_hit and \
+                    gs.best_hit[j].hi > gs.best_hit[EXIT].hi * (1 + tol):
+                _adjacent_probe(gs, j, seed)
+        gs.polish()
+    targets = sorted(set(targets) | {j for j in gs.best_hit if j < 0 and f"lb_{j}" in bb})
+    for j in set(gs.best_hit) - set(targets):
+        certs[j] = _found(gs, tol)
+    lb_exit = bb.get(f"lb_{EXIT}", -np.inf)
+    for j in targets:
+        lb = bb[f"lb_{j}"]
+        found = gs.best_hit[j].lo if j in gs.best_hit else np.inf
+        exit_hi = gs.best_hit[EXIT].hi if EXIT in gs.best_hit else np.inf
+        # r_exit is the smoother function; where the best exit already borders j (shared,
+        # e.g. Wada, boundaries) its bound is the one to trust, else the larger of the two
+        lb = lb_exit if found <= exit_hi * (1 + tol) else max(lb, lb_exit)
+        lb = min(lb, found)
+        certs[j] = ThresholdCertificate(
+            method="direction-grid" if n > 1 else "both-directions",
+            status=Status.BUDGET if gs.exhausted else (
+                Status.UNDECIDED if gs.undecided else
+                (Status.ROUGH_BOUNDARY if rough else Status.CERTIFIED)),
+            undecided=gs.undecided,
+            lower_bound=float(lb), angular_resolution=float(bb["finest"]),
+            coverage=float(bb["coverage"]),
+            radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
+            trajectories=gs.used, tolerance=tol)
+    return certs
+
+
+def _multi_start_search(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Array], *,
+                        tol: float, n_starts: int, seed: int, coarse: bool
+                        ) -> dict[int, ThresholdCertificate]:
+    """Dimension > 3: multi-start descent; per target the count and spread of its minima (no
+    lower bound)."""
+    certs: dict[int, ThresholdCertificate] = {}
     rng = np.random.default_rng(seed)
     minima = _multi_start(gs, n, targets, n_starts, seeds_s, rng,
                           descent_iters=0 if coarse else 15)
@@ -623,8 +644,7 @@ def search_node(
             trajectories=gs.used, tolerance=tol, starts=n_starts + len(seeds_s),
             descents=len(ms), reached_best=reached,
             spread=float(np.max(ms) / best - 1) if len(ms) and np.isfinite(best) else None)
-    certs.pop(EXIT, None)
-    return gs, certs
+    return certs
 
 
 def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:

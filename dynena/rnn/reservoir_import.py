@@ -1,0 +1,127 @@
+r"""Echo state networks built with reservoirpy, as vector-form models.
+
+reservoirpy's ``Reservoir`` node steps
+
+.. math:: x' = (1 - \mathrm{lr})\, x + \mathrm{lr}\, f(W x + W_{in} u + b),
+
+(``lr`` a number or one value per unit, ``f`` its activation) and a ``Ridge`` read-out gives
+:math:`z = W_{out}^\top x + b_{out}` (reservoirpy stores ``Wout`` as units × outputs). Both are
+read from the nodes' attributes — reservoirpy itself is not imported — and checked against
+states recorded from reservoirpy's own ``run`` in the tests. A sparse ``W`` is read as a dense
+array in this version (fine up to a few thousand units).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import ModelError, ParameterError
+
+__all__ = ["from_reservoirpy"]
+
+_ACTIVATIONS = {"tanh": "tanh({})", "sigmoid": "(1 + tanh(({})/2))/2", "relu": "Max(0, {})",
+                "identity": "({})", "softplus": "log(1 + exp({}))"}
+
+
+def _dense(a: Any, what: str) -> np.ndarray:
+    if hasattr(a, "toarray"):  # scipy.sparse
+        a = a.toarray()
+    arr = np.asarray(a, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise ModelError(f"reservoirpy {what} has non-finite entries")
+    return arr
+
+
+def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
+                     name: str = "reservoirpy_esn") -> Any:
+    """The vector-form model (a map) of a reservoirpy ``Reservoir`` and, optionally, its
+    ``Ridge`` read-out (or a reservoirpy model ``reservoir >> readout``).
+
+    Parameters
+    ----------
+    reservoir : reservoirpy.nodes.Reservoir or a model holding one
+        Initialised (it has run or been fitted): ``W``, ``Win``, ``bias``, ``lr`` and
+        ``activation`` are read.
+    readout : reservoirpy.nodes.Ridge, optional
+        Fitted: ``Wout`` and ``bias`` become the output ``z``.
+    input : array_like, optional
+        A constant input held throughout (default zero), folded into the bias.
+
+    Returns
+    -------
+    VectorModel
+        State ``x``, input ``u``, read-out ``z``.
+
+    Examples
+    --------
+    Any object with the node's attributes will do (reservoirpy is not imported):
+
+    >>> import numpy as np, dynena
+    >>> class Reservoir:
+    ...     W, Win, bias, lr = 0.5 * np.eye(3), np.ones((3, 1)), np.zeros(3), 0.5
+    ...     activation = np.tanh
+    >>> m = dynena.from_reservoirpy(Reservoir())
+    >>> m.n, m.kind
+    (3, 'map')
+    """
+    from ..model import load_document
+
+    nodes = getattr(reservoir, "nodes", None)
+    if nodes is not None and type(reservoir).__name__ not in ("Reservoir",):
+        found = {type(nd).__name__: nd for nd in nodes}
+        if "Reservoir" not in found:
+            raise ParameterError("the reservoirpy model has no Reservoir node")
+        if readout is None:
+            readout = found.get("Ridge")
+        reservoir = found["Reservoir"]
+    for attr in ("W", "Win", "bias", "lr", "activation"):
+        if not hasattr(reservoir, attr):
+            raise ParameterError(f"the reservoir has no {attr!r}: pass an initialised "
+                                 "reservoirpy Reservoir (run or fit it once first)")
+    W = _dense(reservoir.W, "W")
+    N = W.shape[0]
+    if W.shape != (N, N):
+        raise ModelError(f"reservoirpy W has shape {W.shape}, expected square")
+    Win = _dense(reservoir.Win, "Win")
+    if Win.ndim != 2 or Win.shape[0] != N:
+        raise ModelError(f"reservoirpy Win has shape {Win.shape}, expected ({N}, inputs)")
+    bias = np.broadcast_to(_dense(reservoir.bias, "bias").ravel() if np.ndim(reservoir.bias)
+                           else float(reservoir.bias), (N,)).astype(float)
+    lr = _dense(reservoir.lr, "lr").ravel()
+    if lr.size not in (1, N) or np.any(lr <= 0) or np.any(lr > 1):
+        raise ModelError(f"reservoirpy lr must be one value or {N} values in (0, 1]")
+    act = getattr(reservoir.activation, "__name__", str(reservoir.activation))
+    if act not in _ACTIVATIONS:
+        raise ParameterError(f"activation {act!r} is not elementwise-supported; dynena reads "
+                             f"{', '.join(sorted(_ACTIVATIONS))}")
+    u0 = np.zeros(Win.shape[1]) if input is None else np.asarray(input, float).ravel()
+    if u0.shape != (Win.shape[1],):
+        raise ParameterError(f"the constant input must have {Win.shape[1]} values")
+    arrays: dict[str, np.ndarray] = {"W": W, "W_in": Win, "b": bias + Win @ u0}
+    pre = _ACTIVATIONS[act].format("W@x + W_in@u + b")
+    if lr.size == 1:
+        eq = f"(1 - {float(lr[0])!r})*x + {float(lr[0])!r}*{pre}"
+    else:
+        arrays["lr"] = lr
+        eq = f"(1 - lr)*x + lr*{pre}"
+    doc: dict[str, Any] = {"dynena": 1, "name": name, "kind": "map",
+                           "title": f"reservoirpy ESN, {N} units ({act}, lr "
+                                    f"{float(lr.mean()):.3g})",
+                           "variables": {"x": {"size": N}},
+                           "inputs": {"u": {"size": Win.shape[1]}}, "equations": {"x": eq}}
+    if readout is not None:
+        Wout = _dense(readout.Wout, "Wout")
+        if Wout.ndim != 2 or Wout.shape[0] != N:
+            raise ModelError(f"reservoirpy Wout has shape {Wout.shape}, expected ({N}, outputs)")
+        arrays["W_out"] = Wout.T
+        b_out = getattr(readout, "bias", None)
+        if b_out is not None and np.any(np.asarray(b_out) != 0):
+            arrays["b_out"] = np.broadcast_to(_dense(b_out, "bias").ravel(),
+                                              (Wout.shape[1],)).astype(float)
+            doc["outputs"] = {"z": "W_out@x + b_out"}
+        else:
+            doc["outputs"] = {"z": "W_out@x"}
+    doc["arrays"] = arrays
+    return load_document(doc)
