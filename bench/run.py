@@ -12,7 +12,7 @@ here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here))
 os.chdir(here)  # the benchmarks name the example models as ../models/...
 names = sys.argv[1:] or ["codegen", "equilibria", "network", "hard", "flipflop", "continuation",
-                         "sweep", "rnn"]
+                         "sweep", "rnn", "large"]
 for name in names:
     path = here / f"bench_{name}.py"
     if not path.exists():

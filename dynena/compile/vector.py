@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from scipy import sparse
 
 from .._typing import Array
 from ..model.derivative import almost_everywhere
@@ -20,6 +21,29 @@ from .compiled import CompiledModel
 from .kind import kind_of
 
 __all__ = ["VectorCompiledModel", "compile_vector_model"]
+
+
+def _add(A: Any, B: Any) -> Any:
+    """The sum of two matrices that may be sparse: sparse when both are, else an ndarray."""
+    if sparse.issparse(A) and sparse.issparse(B):
+        return sparse.csr_matrix(A + B)
+    return np.asarray((A.toarray() if sparse.issparse(A) else A) +
+                      (B.toarray() if sparse.issparse(B) else B))
+
+
+def _times(M: Any, X: Array) -> Array:
+    """Rows of ``X`` (shape (..., n)) times ``Mᵀ``: the products z = M x of a batch, for a
+    dense or a sparse M."""
+    if sparse.issparse(M):
+        return np.asarray((M @ X.reshape(-1, X.shape[-1]).T).T).reshape(*X.shape[:-1], -1)
+    return np.asarray(X @ M.T)
+
+
+def _scaled_rows(c: Array, M: Any) -> Array:
+    """diag(c) M as a dense array (the Jacobian's term of one product)."""
+    if sparse.issparse(M):
+        return np.asarray((sparse.diags(c) @ M).toarray())
+    return np.asarray(c[:, None] * M)
 
 
 class _Block:
@@ -36,12 +60,12 @@ class _Block:
             for i in range(len(prods)):
                 for j in range(i + 1, len(prods)):
                     a, b = prods[i], prods[j]
-                    if a.operand != b.operand:
-                        continue
+                    if a.operand != b.operand or sparse.issparse(a.M) != sparse.issparse(b.M):
+                        continue  # (a sparse matrix is not densified by a merge)
                     if g.xreplace({a.symbol: a.symbol + b.symbol, b.symbol: 0}) == g:
                         g = g.xreplace({b.symbol: 0})
                         prods[i] = MatrixProduct(a.symbol, f"{a.matrix_name}+{b.matrix_name}",
-                                                 a.M + b.M, a.operand, a.operand_kind)
+                                                 _add(a.M, b.M), a.operand, a.operand_kind)
                         del prods[j]
                         merged = True
                         break
@@ -99,7 +123,7 @@ class VectorCompiledModel(CompiledModel):
         for pr in blk.products:
             src = x[..., self._slices[pr.operand]] if pr.operand_kind == "variable" else \
                 u[..., self._islices[pr.operand]]
-            vals.append(src @ pr.M.T)
+            vals.append(_times(pr.M, src))
         vals.extend(self.p)
         return vals
 
@@ -135,7 +159,7 @@ class VectorCompiledModel(CompiledModel):
                     c = np.broadcast_to(vals[k], (size,))
                     key = (blk.var, pr.operand)
                     # the first term is written, not added: a fresh array costs one pass
-                    term = c[:, None] * pr.M
+                    term = _scaled_rows(np.asarray(c, dtype=float), pr.M)
                     if key in blocks:
                         blocks[key] += term
                     else:
@@ -155,9 +179,73 @@ class VectorCompiledModel(CompiledModel):
             J[self._slices[r], self._slices[cname]] = B
         return J
 
+    def jvp_at(self, x: Any, u: Any = None) -> Any:
+        r"""The map :math:`v \mapsto D_x f(x)\, v` at a fixed ``x``: the elementwise
+        coefficients are evaluated once, each call is then one product per matrix (what a
+        Krylov solver calls many times per Newton step)."""
+        x = np.asarray(x, dtype=float)
+        terms: list[tuple[slice, list[tuple[Array, slice]], list[tuple[Array, Any, slice]]]] = []
+        for blk, vals in self._all(x, self._u(u)):
+            rows = self._slices[blk.var]
+            size = rows.stop - rows.start
+            diag = [(np.broadcast_to(vals[1 + j], (size,)).astype(float),
+                     self._slices[sym.name]) for j, sym in enumerate(blk.dvars)]
+            k = 1 + len(blk.dvars) + len(blk.dins)
+            prods = []
+            for pr in blk.products:
+                if pr.operand_kind == "variable":
+                    prods.append((np.broadcast_to(vals[k], (size,)).astype(float), pr.M,
+                                  self._slices[pr.operand]))
+                k += 1
+            terms.append((rows, diag, prods))
+
+        def apply(v: Any) -> Array:
+            v = np.asarray(v, dtype=float).ravel()
+            out = np.zeros(self.n)
+            for rows, diag, prods in terms:
+                acc = np.zeros(rows.stop - rows.start)
+                for d, cols in diag:
+                    acc += d * v[cols]
+                for cf, M, cols in prods:
+                    acc += cf * _times(M, v[cols])
+                out[rows] = acc
+            return out
+
+        return apply
+
+    def jvp(self, x: Any, v: Any, u: Any = None) -> Array:
+        r""":math:`D_x f(x)\, v` without forming the Jacobian:
+        :math:`\sum_j a_j \odot v_{b_j} + \sum_k c_k \odot (M_k v_{o_k})` — one matrix–vector
+        product per matrix, sparse or dense (what Newton–Krylov and Arnoldi need for large
+        networks)."""
+        x = np.asarray(x, dtype=float)
+        v = np.asarray(v, dtype=float)
+        out = np.zeros(self.n)
+        for blk, vals in self._all(x, self._u(u)):
+            rows = self._slices[blk.var]
+            size = rows.stop - rows.start
+            acc = np.zeros(size)
+            for j, sym in enumerate(blk.dvars):
+                acc += np.broadcast_to(vals[1 + j], (size,)) * v[self._slices[sym.name]]
+            k = 1 + len(blk.dvars) + len(blk.dins)
+            for pr in blk.products:
+                if pr.operand_kind == "variable":
+                    acc += np.broadcast_to(vals[k], (size,)) * \
+                        _times(pr.M, v[self._slices[pr.operand]])
+                k += 1
+            out[rows] = acc
+        return out
+
+    @property
+    def is_sparse(self) -> bool:
+        """Some matrix product of the model is sparse (a large reservoir)."""
+        return any(sparse.issparse(pr.M) for blk in self._blocks for pr in blk.products)
+
     def jac_batch(self, X: Any, U: Any = None) -> Array:
         """Jacobians at a batch of states (B, n): the structured sum, every point at once."""
         X = np.asarray(X, dtype=float)
+        if self.is_sparse:
+            return np.stack([self.jac(x, None if U is None else U[i]) for i, x in enumerate(X)])
         B = X.shape[0]
         U = np.zeros((B, len(self._u0))) if U is None else np.asarray(U, dtype=float)
         J = np.zeros((B, self.n, self.n))

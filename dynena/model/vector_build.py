@@ -261,8 +261,18 @@ def _mapping(doc: Mapping[str, Any], section: str, ctx: Context) -> Mapping[str,
     return raw
 
 
-def _real_array(name: str, value: Any, w: Where) -> np.ndarray:
-    """A finite real array of at most two dimensions, or a located error naming it."""
+def _real_array(name: str, value: Any, w: Where) -> Any:
+    """A finite real array of at most two dimensions (a scipy.sparse matrix stays sparse, as
+    CSR: the recurrent matrix of a large reservoir), or a located error naming it."""
+    from scipy import sparse
+
+    if sparse.issparse(value):
+        M = sparse.csr_matrix(value, dtype=float) if not np.iscomplexobj(value.data) else None
+        if M is None or M.ndim != 2:
+            raise w.error(f"sparse array {name!r} must be a real 2-D matrix", name=name)
+        if not np.all(np.isfinite(M.data)):
+            raise w.error(f"sparse array {name!r} has non-finite entries", name=name)
+        return M
     try:
         a = np.asarray(value)
     except ValueError as exc:  # ragged nested lists

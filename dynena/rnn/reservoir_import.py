@@ -7,8 +7,10 @@ reservoirpy's ``Reservoir`` node steps
 (``lr`` a number or one value per unit, ``f`` its activation) and a ``Ridge`` read-out gives
 :math:`z = W_{out}^\top x + b_{out}` (reservoirpy stores ``Wout`` as units × outputs). Both are
 read from the nodes' attributes — reservoirpy itself is not imported — and checked against
-states recorded from reservoirpy's own ``run`` in the tests. A sparse ``W`` is read as a dense
-array in this version (fine up to a few thousand units).
+states recorded from reservoirpy's own ``run`` in the tests. A sparse ``W`` of more than
+:data:`LARGE` units stays sparse: the model's products are sparse matrix–vector products, and
+:func:`dynena.equilibrium.krylov.krylov_equilibria` finds its fixed points without forming a
+Jacobian.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ __all__ = ["from_reservoirpy"]
 
 _ACTIVATIONS = {"tanh": "tanh({})", "sigmoid": "(1 + tanh(({})/2))/2", "relu": "Max(0, {})",
                 "identity": "({})", "softplus": "log(1 + exp({}))"}
+
+
+LARGE = 1000
+"""Above this many units a sparse ``W`` stays sparse (and the analyses use Jacobian–vector
+products); below, it is read as a dense array."""
 
 
 def _dense(a: Any, what: str) -> np.ndarray:
@@ -80,7 +87,15 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
         if not hasattr(reservoir, attr):
             raise ParameterError(f"the reservoir has no {attr!r}: pass an initialised "
                                  "reservoirpy Reservoir (run or fit it once first)")
-    W = _dense(reservoir.W, "W")
+    from scipy import sparse
+
+    W: Any = reservoir.W
+    if sparse.issparse(W) and W.shape[0] > LARGE:
+        W = sparse.csr_matrix(W, dtype=float)
+        if not np.all(np.isfinite(W.data)):
+            raise ModelError("reservoirpy W has non-finite entries")
+    else:
+        W = _dense(W, "W")
     N = W.shape[0]
     if W.shape != (N, N):
         raise ModelError(f"reservoirpy W has shape {W.shape}, expected square")
