@@ -158,6 +158,9 @@ def _print(args: argparse.Namespace, res: Any) -> int:
                 if sp.criticality and sp.coefficient is not None else ""
             print(f"  {labels[id(sp)]:>4} at {args.param} = {sp.p:.10g} (± {sp.accuracy:.1e})  "
                   f"{st}{crit}")
+    if "note" in res.options.get("cycles", {}):
+        print(f"cycles: no Hopf point in the continuation in {args.param}, so no periodic orbit "
+              "to follow from one; give a point on a known orbit with --start and --period")
     for cb in res.cycles:
         if not len(cb.p):
             print(f"cycles from {cb.origin}: {cb.status}: {cb.message}")

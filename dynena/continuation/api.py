@@ -651,10 +651,13 @@ def continue_cycles(
         cycles.append(cc.run(y0, t0, ref, max_points=max_points, max_time=max_time,
                              origin=label, max_period=max_period if max_period is not None
                              else 20 * 2 * np.pi / omega))
+    note = {} if hopf else {"note": f"no Hopf point in the continuation in {param}: no "
+                                      "periodic orbit to follow from one (start from a known "
+                                      "orbit with start=state and period=T)"}
     return dataclasses.replace(result, cycles=result.cycles + tuple(cycles),
                                options={**result.options, "cycles": {
                                    "ntst": ntst, "ncol": ncol, "ds": ds, "ds_max": ds_max,
-                                   "max_points": max_points}})
+                                   "max_points": max_points, **note}})
 
 
 def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float | None, *,

@@ -42,8 +42,10 @@ _GATES = {"rnn-tanh": 1, "rnn-relu": 1, "gru": 3, "lstm": 4}
 def read_weights(path: str | Path) -> dict[str, np.ndarray]:
     """The arrays of a ``.safetensors`` or ``.npz`` file (never unpickled)."""
     p = Path(path)
+    if p.is_dir():
+        raise ModelError("a folder, not a weights file (.safetensors or .npz)", file=str(p))
     if not p.is_file():
-        raise ModelError(f"no such weights file: {p}", file=str(p))
+        raise ModelError("no such weights file", file=str(p))
     if p.suffix == ".safetensors":
         from safetensors import SafetensorError
         from safetensors.numpy import load_file

@@ -226,3 +226,31 @@ def test_cli_cycle_from_orbit(tmp_path):
     r = subprocess.run([exe, "continue", str(path), "--param", "mu", "--period", "6.66"],
                        capture_output=True, text=True, env=env, timeout=300, check=False)
     assert r.returncode == 2 and "--cycles" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_neimark_sacker_of_cycles_in_the_langford_system():
+    """Langford's system with ε = 0 is symmetric under rotation: in (r, z) it reduces to
+    r' = (z − β) r, z' = λ + αz − z³/3 − r²(1 + ρz). Its cycles (z = β, period 2π/ω) are the
+    reduced system's equilibria, and they lose stability to a torus where the reduced system
+    has a Hopf point: λ_NS = (α − β²)(1 + ρβ)/ρ − αβ + β³/3, with multipliers e^{±iθ},
+    θ = T √(2 r² (1 + ρβ)), r² = (α − β²)/ρ."""
+    a, b, rho, om = 1.0, 0.7, 0.25, 3.5
+    m = dynena.load_document({
+        "dynena": 1, "name": "langford", "variables": ["x", "y", "z"],
+        "parameters": {"lam": {"value": -1.0, "range": [-1, 3]}, "alpha": a, "beta": b,
+                       "rho": rho, "omega": om},
+        "equations": {"x": "(z - beta)*x - omega*y", "y": "omega*x + (z - beta)*y",
+                      "z": "lam + alpha*z - z**3/3 - (x**2 + y**2)*(1 + rho*z)"}})
+    one = continue_equilibrium(m, "lam")
+    (cb,) = continue_cycles(m, "lam", result=one, max_points=300).cycles
+    assert np.max(np.abs(cb.period - 2 * np.pi / om)) < 1e-9
+    (ns,) = cb.special_points
+    assert ns.type == "NS"
+    assert ns.p == pytest.approx((a - b * b) * (1 + rho * b) / rho - a * b + b**3 / 3, abs=1e-9)
+    pair = ns.eigenvalues[np.abs(ns.eigenvalues.imag) > 1e-6]
+    theta = 2 * np.pi / om * np.sqrt(2 * (a - b * b) / rho * (1 + rho * b))
+    assert np.allclose(np.abs(pair), 1.0, atol=1e-7)
+    assert np.allclose(np.abs(np.angle(pair)), np.pi - abs(np.pi - theta % (2 * np.pi)), atol=1e-6)
+    # the reduced trace α − β² − ρr² changes sign there: unstable cycles before, stable after
+    before, after = cb.stable[cb.p < ns.p - 0.05], cb.stable[cb.p > ns.p + 0.05]
+    assert len(before) and len(after) and not before.any() and after.all()
