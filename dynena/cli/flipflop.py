@@ -30,8 +30,15 @@ def register(sub: Any) -> None:
     p.add_argument("--test-steps", type=count(1, 10**7), default=10000)
     p.add_argument("--rtol", type=number(0, 0.5), default=1e-6, help="threshold tolerance")
     p.add_argument("--jobs", type=jobs, default=1)
-    p.add_argument("--load", default=None, help="analyse a trained network from a model file "
-                   "(vector form with arrays W, W_in, W_fb, W_out, b) instead of training")
+    p.add_argument("--load", default=None, help="analyse a trained network instead of "
+                   "training: a model file (vector form with arrays W, W_in, W_fb, W_out, b), "
+                   "or with --arch a PyTorch state dict (.safetensors or .npz)")
+    p.add_argument("--arch", default=None, choices=("rnn-tanh", "rnn-relu", "gru", "lstm"),
+                   help="with --load: the file is a PyTorch state dict of this module")
+    p.add_argument("--prefix", default="rnn.",
+                   help="with --arch: state-dict prefix of the recurrent module")
+    p.add_argument("--readout", default="readout.",
+                   help="with --arch: state-dict prefix of the nn.Linear read-out")
     p.add_argument("--json", action="store_true")
     p.add_argument("-o", "--output", default=None, help="write the full report here")
     p.add_argument("--overwrite", action="store_true")
@@ -53,7 +60,20 @@ def run(args: argparse.Namespace) -> int:
         from ..report.api import check_output_dir
 
         check_output_dir(args.output, args.overwrite)  # before training, not after
-    if args.load:
+    esn: Any
+    if args.arch and not args.load:
+        from ..errors import ParameterError
+
+        raise ParameterError("--arch goes with --load (the PyTorch weights file to analyse)")
+    if args.load and args.arch:
+        from ..rnn.network import ModelNetwork
+        from ..rnn.pytorch import load_torch
+
+        esn = ModelNetwork(load_torch(args.load, args.arch, prefix=args.prefix,
+                                      readout=args.readout))
+        progress(f"loaded a PyTorch {args.arch} of {esn.size} state variables from {args.load}")
+        name = Path(args.load).stem
+    elif args.load:
         from ..model import load
 
         esn = EchoStateNetwork.from_model(load(args.load))
@@ -79,9 +99,16 @@ def run(args: argparse.Namespace) -> int:
         progress(f"writing the report to {out}/")
         write_flipflop_report(out, a, esn.to_model(name), overwrite=True,
                               provenance={"command": "dynena flipflop", **a.config})
-        esn.save(out / f"{name}.yaml", overwrite=True)
+        if args.arch:  # the weights analysed, beside the report (it is read from them alone)
+            import shutil
+
+            kept = out / Path(args.load).name
+            if kept.resolve() != Path(args.load).resolve():
+                shutil.copyfile(args.load, kept)
+        else:
+            kept = esn.save(out / f"{name}.yaml", overwrite=True)
         progress(f"wrote {out}/report.pdf, report.html, results.json, network.svg and the model "
-                 f"{name}.yaml")
+                 f"{kept.name}")
     if args.json:
         emit_json(a.to_dict())
     elif not args.output:

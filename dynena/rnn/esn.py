@@ -94,6 +94,12 @@ class EchoStateNetwork:
     def size(self) -> int:
         return self.W.shape[0]
 
+    def readout(self, x: Array) -> Array:
+        """The linear read-out z = W_out x of a state (or of the rows of a batch)."""
+        if self.W_out is None:
+            raise ParameterError("the network is not trained")
+        return np.asarray(np.asarray(x, dtype=float) @ self.W_out.T)
+
     def _step(self, x: Array, u: Array, z: Array) -> Array:
         a = self.leak
         return (1 - a) * x + a * np.tanh(self.W @ x + self.W_in @ u + self.W_fb @ z + self.b)

@@ -42,7 +42,7 @@ from ..progress import say, step
 from ..results.equilibria import EquilibriumSet
 from ..results.network import Connection, ExcitableNetwork
 from ..results.rnn import FlipFlopAnalysis, RNNNode, RNNSaddle
-from .esn import EchoStateNetwork
+from .network import Readout, TrainedNetwork
 from .tasks import FlipFlopTask, flipflop, score
 
 __all__ = ["analyse_flipflop"]
@@ -79,7 +79,7 @@ def _nearest(states: Array, x: Array, tol: float) -> int:
 
 
 def analyse_flipflop(
-    esn: EchoStateNetwork,
+    esn: TrainedNetwork,
     *,
     bits: int,
     amplitude: float = 1.0,
@@ -99,8 +99,10 @@ def analyse_flipflop(
 
     Parameters
     ----------
-    esn : EchoStateNetwork
-        A trained network (``W_out`` set).
+    esn : EchoStateNetwork or ModelNetwork
+        A trained network: an ESN (``W_out`` set), or any network in vector form with an
+        input block and a read-out ``z`` (:class:`~dynena.rnn.network.ModelNetwork`, e.g. a
+        PyTorch GRU from :func:`~dynena.rnn.pytorch.load_torch`).
     bits, amplitude, width, p : task settings of the test run (pulse amplitude and width).
     test_steps : int
     seed : int
@@ -133,8 +135,7 @@ def analyse_flipflop(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     c = compile_model(esn.to_model(name))
-    W_out = esn.W_out
-    assert W_out is not None
+    readout = esn.readout
     # 1. drive with the task
     task = flipflop(bits, test_steps, p=p, amplitude=amplitude, width=width, seed=seed + 2000)
     X, Z = esn.run(task.u)
@@ -146,12 +147,12 @@ def analyse_flipflop(
     # 2-3. seeds from the trajectory, converged to equilibria
     t1 = time.perf_counter()
     pulse_steps = [pl.step for pl in task.pulses]
-    eq, raw = _converge(c, _seeds(X, q, pulse_steps))
+    eq, raw = _converge(c, _seeds(X, q, pulse_steps), thorough=not hasattr(esn, "W_out"))
     timings["equilibria"] = time.perf_counter() - t1
     say(progress, f"{len(eq.stable)} stable equilibria, {len(eq.slow_points)} slow points")
     step(progress, "extraction: stages done", 2, 5)
     # 4. nodes, their read-out codes, and the slow points among the seeds
-    nodes = _label_nodes(eq, W_out, code_tol)
+    nodes = _label_nodes(eq, readout, code_tol)
     N = np.array([n.state for n in nodes]).reshape(-1, c.n)
     node_tol = 0.05 * (1.0 + float(np.max(np.linalg.norm(X, axis=1))))
     found_slow, held_unstable = _slow_points_from_seeds(
@@ -168,7 +169,7 @@ def analyse_flipflop(
     step(progress, "extraction: stages done", 3, 5)
     # 7. via-saddles from the threshold brackets
     t3 = time.perf_counter()
-    saddles, conns = _via_saddles(c, eq, net, N, width, node_tol, W_out)
+    saddles, conns = _via_saddles(c, eq, net, N, width, node_tol, readout)
     timings["saddles"] = time.perf_counter() - t3
     step(progress, "extraction: stages done", 4, 5)
     labels = tuple("".join("+" if v > 0 else "-" for v in n.code) if n.code else "spurious"
@@ -184,14 +185,14 @@ def analyse_flipflop(
                                thr, node_tol) for amp in sweep]
     timings["sweep"] = time.perf_counter() - t4
     step(progress, "extraction: stages done", 5, 5)
-    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, W_out,
+    diag = _diagnose(nodes, eq, bits, net, amplitude, q, sweep_rows, acc, slow_states, readout,
                      held_unstable)
     timings["total"] = time.perf_counter() - t0
     cfg = asdict(esn.config) if esn.config else {}
     return FlipFlopAnalysis(
         bits=bits, size=esn.size, amplitude=amplitude, width=width, accuracy=acc, rmse=rmse,
         nodes=tuple(nodes), network=net, equilibria=eq, saddles=tuple(saddles),
-        slow_points=tuple({"q": float(_q(c, x[None])[0]), "readout": (W_out @ x).tolist()}
+        slow_points=tuple({"q": float(_q(c, x[None])[0]), "readout": readout(x).tolist()}
                           for x in slow_states),
         observed=observed, trajectory_q_p90=float(np.percentile(q[100:], 90)),
         sweep=tuple(sweep_rows), errors=errs, error_list=tuple(err_list), diagnosis=tuple(diag),
@@ -200,7 +201,7 @@ def analyse_flipflop(
         timings=timings,
         series={"u": task.u[:2000], "y": task.y[:2000], "z": Z[:2000], "q": q[:2000],
                 "X": X[:2000], "pulses": np.array(pulse_steps)},
-        held_unstable=tuple({"readout": (W_out @ x).tolist(),
+        held_unstable=tuple({"readout": readout(x).tolist(),
                              "max_abs_eig": float(np.max(np.abs(np.linalg.eigvals(c.jac(x)))))}
                             for x in held_unstable))
 
@@ -213,23 +214,33 @@ def _seeds(X: Array, q: Array, pulse_steps: list[int]) -> Array:
     return X[sorted(set(before + [len(X) - 1] + qmin))]
 
 
-def _converge(c: CompiledSystem, seeds: Array) -> tuple[EquilibriumSet, Array]:
+def _converge(c: CompiledSystem, seeds: Array, thorough: bool = False
+              ) -> tuple[EquilibriumSet, Array]:
     """Iterate G (batched) from the seeds, then Newton inside find_equilibria; also the
-    distinct raw seeds (up to 40), where slow points are looked for."""
+    distinct raw seeds (up to 40), where slow points are looked for. ``thorough`` (networks
+    other than the ESN of the paper: a GRU, an LSTM) adds the states of a run under random
+    pulses and the box starts, as ``dynena rnn`` searches: their memories need not sit where
+    the test run relaxes."""
     Y = _relax(c, seeds.copy())
     raw = distinct_points(seeds, 1e-3)[:40]
     starts = np.concatenate([distinct_points(Y, 1e-8), raw])
+    if thorough:
+        from .pytorch import trajectory_seeds
+
+        eq = find_equilibria(c, seeds=np.concatenate([starts, trajectory_seeds(c)]),
+                             symbolic=False, max_time=120)
+        return eq, raw
     eq = find_equilibria(c, seeds=starts, n_starts=0, deflation_rounds=1, symbolic=False,
                          max_time=120)
     return eq, raw
 
 
-def _label_nodes(eq: EquilibriumSet, W_out: Array, code_tol: float) -> list[RNNNode]:
+def _label_nodes(eq: EquilibriumSet, readout: Readout, code_tol: float) -> list[RNNNode]:
     """Each stable equilibrium with its read-out and the nearest code within ``code_tol``
     (else spurious)."""
     nodes: list[RNNNode] = []
     for e in eq.stable:
-        z = W_out @ e.state
+        z = readout(e.state)
         code = tuple(int(s) for s in np.sign(z))
         ok = bool(np.max(np.abs(z - np.sign(z))) <= code_tol)
         nodes.append(RNNNode(e.id, e.state, z, code if ok else None, not ok,
@@ -253,7 +264,7 @@ def _observed(X: Array, pulse_steps: list[int], N: Array, nodes: list[RNNNode],
 
 
 def _via_saddles(c: CompiledSystem, eq: EquilibriumSet, net: ExcitableNetwork, N: Array, width: int,
-                 node_tol: float, W_out: Array) -> tuple[list[RNNSaddle], list[Connection]]:
+                 node_tol: float, readout: Readout) -> tuple[list[RNNSaddle], list[Connection]]:
     """The saddle each pulse connection passes: a known saddle near the trajectory from just
     above the threshold, else one found from the bracket (edge tracking, Newton polish)."""
     oracle = OutcomeOracle.build(c, N, np.array([e.state for e in eq]).reshape(-1, c.n),
@@ -287,7 +298,7 @@ def _via_saddles(c: CompiledSystem, eq: EquilibriumSet, net: ExcitableNetwork, N
         if "x -> -x" in eq.symmetry:  # the mirror image is a saddle too
             saddle_states.append(-x_s)
             saddle_meta.append(meta)
-    saddles = [RNNSaddle(f"S{k}", x_s, W_out @ x_s, udim, mx, res,
+    saddles = [RNNSaddle(f"S{k}", x_s, readout(x_s), udim, mx, res,
                          tuple((conns[j].source, conns[j].target)
                                for j, s in via_of.items() if s == k))
                for k, (x_s, (udim, mx, res)) in enumerate(zip(saddle_states, saddle_meta))]
@@ -412,7 +423,7 @@ def _attribute_errors(task: FlipFlopTask, X: Array, Z: Array, N: Array, nodes: l
     return counts, examples
 
 
-def _sweep_point(esn: EchoStateNetwork, bits: int, a: float, width: int, p: float, steps: int,
+def _sweep_point(esn: TrainedNetwork, bits: int, a: float, width: int, p: float, steps: int,
                  seed: int, N: Array, nodes: list[RNNNode], thr: dict[tuple[str, int, int], Any],
                  tol: float) -> dict[str, float]:
     """Predicted (from thresholds) against observed transitions at pulse amplitude ``a``."""
@@ -444,7 +455,7 @@ def _sweep_point(esn: EchoStateNetwork, bits: int, a: float, width: int, p: floa
 
 
 def _diagnose(nodes: list[RNNNode], eq: EquilibriumSet, bits: int, net: ExcitableNetwork, amplitude: float, q: Array,
-              sweep: list[dict[str, float]], acc: float, slow: list[Array], W_out: Array,
+              sweep: list[dict[str, float]], acc: float, slow: list[Array], readout: Readout,
               held_unstable: list[Array] | None = None) -> list[str]:
     """Name the failure modes of science.md §5 when they occur."""
     out = []
@@ -452,14 +463,14 @@ def _diagnose(nodes: list[RNNNode], eq: EquilibriumSet, bits: int, net: Excitabl
     if len(codes) < 2**bits:
         out.append(f"missing memory states: {len(codes)} of {2**bits} codes are held by true "
                    f"stable equilibria ({len(slow)} slow points found)")
-    slow_codes = {tuple(int(v) for v in np.sign(W_out @ x)) for x in slow
-                  if np.max(np.abs(W_out @ x - np.sign(W_out @ x))) <= 0.3}
+    slow_codes = {tuple(int(v) for v in np.sign(readout(x))) for x in slow
+                  if np.max(np.abs(readout(x) - np.sign(readout(x)))) <= 0.3}
     if slow_codes - codes:
         out.append(f"memory on slow points: {len(slow_codes - codes)} codes are held near slow "
                    "points (q > 0), not equilibria; they drift away over time")
 
     def read_code(x: Array) -> tuple[int, ...] | None:
-        z = W_out @ x
+        z = readout(x)
         return tuple(int(v) for v in np.sign(z)) if np.max(np.abs(z - np.sign(z))) <= 0.3 \
             else None
 

@@ -206,3 +206,25 @@ def test_cli_rnn_json(tmp_path):
     r = subprocess.run([exe, "rnn", str(fixture("gru")), "--arch", "gru", "--input", "1,x"],
                        capture_output=True, text=True, env=env, timeout=600, check=False)
     assert r.returncode != 0 and "--input" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([exe, "flipflop", "--arch", "gru"], capture_output=True, text=True,
+                       env=env, timeout=600, check=False)
+    assert r.returncode != 0 and "--load" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_flipflop_analysis_of_the_pytorch_gru(flipflop_gru):
+    """The paper's extraction runs on the GRU as on an ESN: its nodes are the GRU's stable
+    fixed points (the same as the standalone search finds), and the diagnosis says that only
+    one code is held by a true fixed point — the others by slow drift."""
+    from dynena.rnn.network import ModelNetwork
+
+    m, eq = flipflop_gru
+    a = dynena.analyse_flipflop(ModelNetwork(m), bits=3, test_steps=2000, sweep=(1.0,),
+                                sweep_steps=500)
+    assert len(a.nodes) == len(eq.stable)
+    for n in a.nodes:
+        assert min(np.linalg.norm(n.state - e.state) for e in eq.stable) < 1e-8
+    codes = {n.code for n in a.nodes if n.code is not None}
+    assert any("missing memory states" in d and f"{len(codes)} of 8" in d for d in a.diagnosis)
+    assert a.accuracy > 0.9            # the task itself is solved over a trial
+    with pytest.raises(ParameterError, match="inputs and a read-out"):
+        ModelNetwork(load_torch(fixture("gru"), "gru", readout=""))
