@@ -62,18 +62,21 @@ def _stability_runs(ax: Any, p: Any, y: Any, stable: Any, colour: str, width: fl
             start = i
 
 
-def bifurcation_svg(res: Any, variable: str | int | None = None) -> str:
-    """The diagram as SVG text (what a notebook shows for a continuation result)."""
+def _svg(fig: Any) -> str:
+    """A figure as SVG text, the figure closed."""
     import io
 
-    plt = _plt()
-    fig = bifurcation_figure(res, variable)
     buf = io.StringIO()
     try:
         fig.savefig(buf, format="svg", bbox_inches="tight")
     finally:
-        plt.close(fig)
+        _plt().close(fig)
     return buf.getvalue()
+
+
+def bifurcation_svg(res: Any, variable: str | int | None = None) -> str:
+    """The diagram as SVG text (what a notebook shows for a continuation result)."""
+    return _svg(bifurcation_figure(res, variable))
 
 
 _CURVE_COLOUR = {"LP": "#d62728", "H": "#9467bd", "PD": "#ff7f0e", "NS": "#8c564b"}
@@ -120,13 +123,4 @@ def curves_figure(res: Any) -> Any:
 
 def curves_svg(res: Any) -> str:
     """The two-parameter diagram as SVG text (what a notebook shows)."""
-    import io
-
-    plt = _plt()
-    fig = curves_figure(res)
-    buf = io.StringIO()
-    try:
-        fig.savefig(buf, format="svg", bbox_inches="tight")
-    finally:
-        plt.close(fig)
-    return buf.getvalue()
+    return _svg(curves_figure(res))

@@ -280,3 +280,10 @@ def test_no_spurious_bautin_points_where_auto07p_reports_them():
     assert one.special_points("H")[0].criticality == "degenerate"
     r = continue_curve(ZH, "b1", "b2", start="H1", result=one)
     assert not r.points("GH")
+
+
+def test_notebook_display_of_the_curves():
+    r = continue_curve(BT, "b1", "b2")
+    svg, html = r._repr_svg_(), r._repr_html_()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "BT" in html and "b1" in html and "<table" in html

@@ -170,6 +170,7 @@ def test_json_contract(models_dir):
     assert d["staircase"][-1]["edges"] == 2
 
 
+@pytest.mark.slow  # ~60 s: make test-all
 def test_merge_pairs_and_weighted_norm(models_dir):
     m = dynena.load(models_dir / "cube3.yaml")
     eq = find_equilibria(m)
@@ -196,6 +197,7 @@ def test_api_at_the_top_level(models_dir):
     assert len(eq) == 3 and len(net.edges) == 2
 
 
+@pytest.mark.slow  # ~100 s: make test-all
 def test_nearest_only_gives_the_minimal_critical_shock(models_dir):
     m = dynena.load(models_dir / "cube3.yaml")
     eq = find_equilibria(m)

@@ -38,7 +38,8 @@ def _drawings(net):
     yield "loops", network_dot(net, amplitude=None, self_loops=True)
 
 
-@pytest.mark.parametrize("example", ["flipflop", "cube3", "tristable"])
+@pytest.mark.parametrize("example", ["flipflop", pytest.param("cube3", marks=pytest.mark.slow),
+                                     "tristable"])
 def test_no_two_boxes_overlap_and_every_edge_is_labelled(example, request, tmp_path):
     fix = request.getfixturevalue(example)
     net = fix[1].network if example == "flipflop" else fix[2]
