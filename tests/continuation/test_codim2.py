@@ -287,3 +287,42 @@ def test_notebook_display_of_the_curves():
     svg, html = r._repr_svg_(), r._repr_html_()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "BT" in html and "b1" in html and "<table" in html
+
+
+AB = model("ab", ["u1", "u2"], {"D": {"value": 0.0, "range": [0, 0.3]},
+                                "beta": {"value": 2.0, "range": [0, 6]}, "B": 14},
+           {"u1": "-u1 + D*(1 - u1)*exp(u2)", "u2": "-u2 + B*D*(1 - u1)*exp(u2) - beta*u2"})
+
+
+def test_auto07p_demo_ab_fold_curve_and_cusp_in_closed_form():
+    """AUTO-07p's demo 'ab' (the A -> B reaction, B = 14). On the equilibria
+    u1 = (1 + β) u2 / B and D = c u2 e^{-u2} / (1 - c u2), c = (1 + β)/B; a fold has
+    d ln D/du2 = 0, so the fold curve is D = (u2 - 1) e^{-u2}, β = B (u2 - 1)/u2² - 1, and
+    the cusp (d² ln D = 0 too) is at u2 = 2: D = e^{-2}, β = 5/2."""
+    one = continue_equilibrium(AB, "D", start=[0, 0])
+    r = continue_curve(AB, "D", "beta", result=one, start="LP1", ds_max=0.02)
+    (cv,) = r.curves
+    u2 = cv.x[:, 1]
+    assert np.max(np.abs(cv.p[:, 0] - (u2 - 1) * np.exp(-u2))) < 1e-10
+    assert np.max(np.abs(cv.p[:, 1] - (14 * (u2 - 1) / u2**2 - 1))) < 1e-9
+    near(only(r, "CP"), np.exp(-2.0), 2.5, 1e-9)
+
+
+@pytest.mark.skipif(not auto_available(), reason="AUTO-07p not installed (make setup installs it)")
+@pytest.mark.parametrize("label, kind", [("LP1", "LP"), ("H1", "H")])
+def test_auto07p_demo_ab_curves_as_auto07p(label, kind):
+    """The same demo through AUTO-07p itself (ISW = 2 from its own LP and HB points): every
+    point of AUTO's curve lies on dynena's, and the Bogdanov–Takens point AUTO reports on the
+    fold curve is dynena's to 1e-8 (dynena also locates the cusp and, on the Hopf curve, the
+    generalised Hopf point, which AUTO does not report here)."""
+    one = continue_equilibrium(AB, "D", start=[0, 0])
+    r = continue_curve(AB, "D", "beta", result=one, start=label, ds_max=0.02)
+    (cv,) = r.curves
+    auto = run_auto_curve(AB, "D", "beta", np.zeros(2), kind, (0.0, 0.3), (0.0, 6.0),
+                          ds_max=0.02)
+    inside = [y for y in auto.p if 0 <= y[0] <= 0.3 and 0 <= y[1] <= 6]
+    assert len(inside) > 100
+    assert max(_distance_to_polyline(y, cv.p) for y in inside) < 2e-6
+    for t, pa, pb in auto.points:
+        assert any(p.type == t and np.hypot(p.p[0] - pa, p.p[1] - pb) < 1e-8 for p in cv.points)
+    assert {p.type for p in cv.points} >= ({"BT", "CP"} if kind == "LP" else {"GH", "BT"})
