@@ -410,13 +410,7 @@ def continue_curve(
     p2 = float(c.p[c.parameter_names.index(param2)])
     curves: list[Curve] = []
     for label, sp in starts:
-        y0 = np.concatenate([sp.state, [sp.p, p2]])
-        if sp.type in ("H", "NS"):
-            if sp.type == "H":
-                kappa = sp.extra.get("frequency", 0.0) ** 2
-            else:
-                kappa = float(np.cos(sp.extra.get("angle", 0.0)))
-            y0 = np.append(y0, kappa)
+        y0 = _curve_start(sp, p2)
         if any(cv.kind == sp.type and _near_curve(y0, cv, 0.05 * ds_max) for cv in curves):
             continue  # this point lies on a curve already followed
         eng = CurveContinuer(c, sp.type, (param, param2), ds=ds, ds_max=ds_max, tol=tol,
@@ -434,6 +428,33 @@ def continue_curve(
                        {"ds": ds, "ds_max": ds_max, "max_points": max_points,
                         "box": [list(box[0]), list(box[1])], "tol": tol,
                         "max_time": max_time})
+
+
+def _curve_start(sp: SpecialPoint, p2: float) -> np.ndarray:
+    """(x, p_a, p_b) at a special point, with κ = ω² (Hopf) or cos θ (Neimark–Sacker)."""
+    y0 = np.concatenate([sp.state, [sp.p, p2]])
+    if sp.type == "H":
+        return np.append(y0, sp.extra.get("frequency", 0.0) ** 2)
+    if sp.type == "NS":
+        return np.append(y0, float(np.cos(sp.extra.get("angle", 0.0))))
+    return y0
+
+
+def _hopf_starts(result: ContinuationResult, start: SpecialPoint | str | None, param: str
+                 ) -> list[tuple[str, SpecialPoint]]:
+    """The Hopf points cycles start from: all of them, the one labelled ``start``, or the
+    point given."""
+    labelled = result.labelled()
+    if isinstance(start, SpecialPoint):
+        return [(next((k for k, v in labelled.items() if v is start), "H"), start)]
+    hopf = [(k, sp) for k, sp in labelled.items() if sp.type == "H"]
+    if isinstance(start, str):
+        chosen = [(k, sp) for k, sp in hopf if k == start]
+        if not chosen:
+            raise ParameterError(f"no Hopf point {start!r} in the continuation in {param}; it "
+                                 "has: " + (", ".join(k for k, _ in hopf) or "none"))
+        return chosen
+    return hopf
 
 
 def _curve_starts(result: ContinuationResult, start: SpecialPoint | str | None,
@@ -622,15 +643,7 @@ def continue_cycles(
                                   p_range=p_range, max_period=max_period)
     if result is None:
         result = continue_equilibrium(c, param, p_range=p_range)
-    hopf = [(k, sp) for k, sp in result.labelled().items() if sp.type == "H"]
-    if isinstance(start, str):
-        hopf = [(k, sp) for k, sp in hopf if k == start]
-        if not hopf:
-            raise ParameterError(f"no Hopf point {start!r} in the continuation in {param}; it "
-                                 "has: " + (", ".join(k for k, v in result.labelled().items()
-                                                       if v.type == "H") or "none"))
-    elif isinstance(start, SpecialPoint):
-        hopf = [(next((k for k, v in result.labelled().items() if v is start), "H"), start)]
+    hopf = _hopf_starts(result, start, param)
     if p_range is None:
         p_range = tuple(result.options.get("p_range", (-np.inf, np.inf)))  # type: ignore[assignment]
     assert p_range is not None
