@@ -6,9 +6,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # a long study: runs in `make test-all`
 def test_readme_python_example_runs(tmp_path, monkeypatch):
     text = (ROOT / "README.md").read_text()
     code = re.search(r"```python\n(.*?)```", text, flags=re.S).group(1)

@@ -322,7 +322,7 @@ def _solve_from_starts(s: _Search) -> None:
     if s.opts.method in ("auto", "newton"):
         X, _, conv, cnt = batched_newton(s.c, s.X0, tol=s.opts.tol)
         s.count(cnt, "newton_iterations")
-        s.roots = _new_roots(s.roots, X[conv], s.opts.dedup_tol)
+        s.roots = _new_roots(s.roots, s.near_box(X[conv]), s.opts.dedup_tol)
         if s.c.n > 50 and s.seeded:
             # large systems seeded from a trajectory: every batched solve costs n^3, so the
             # flow-following search only restarts the seeds Newton did not settle

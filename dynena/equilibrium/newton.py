@@ -35,28 +35,55 @@ def jacobian_batch(model: CompiledSystem, X: Array) -> Array:
 
 
 def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
-    """Solve A[k] d[k] = b[k]; singular systems fall back to least squares (flag returned)."""
+    """Solve A[k] d[k] = b[k]; singular systems get the minimum-norm least-squares step
+    (flag returned).
+
+    When LAPACK reports a singular matrix anywhere in the batch, the whole batch is solved by
+    one batched SVD, d = V Σ⁺ Uᵀ b with singular values below ε·n·σ_max dropped (what
+    ``lstsq`` does), rather than one solve per row: saturated recurrent networks (a GRU's gates
+    at 0 or 1) give thousands of singular Jacobians per search.
+    """
     with np.errstate(all="ignore"):
+        # exactly singular rows (a zero row or column: a saturated unit, h' = h) go straight
+        # to the SVD; a singular matrix LAPACK finds among the rest sends the batch there
+        zero = np.any(np.all(A == 0, axis=2) | np.all(A == 0, axis=1), axis=1)
+        d = np.empty_like(b)
+        bad = zero.copy()
+        rest = ~zero
         try:
-            d = np.linalg.solve(A, b[..., None])[..., 0]
-            bad = ~np.all(np.isfinite(d), axis=1)
+            d[rest] = np.linalg.solve(A[rest], b[rest][..., None])[..., 0]
         except np.linalg.LinAlgError:
-            d = np.empty_like(b)
-            bad = np.zeros(len(b), bool)
-            for k in range(len(b)):
-                try:
-                    d[k] = np.linalg.solve(A[k], b[k])
-                except np.linalg.LinAlgError:
-                    bad[k] = True
-        for j in np.flatnonzero(bad):
+            rest[:] = False
+            bad[:] = True
+        if bad.any():
+            d[bad], bad[bad] = _svd_solve(A[bad], b[bad])
+        bad |= rest & ~np.all(np.isfinite(d), axis=1)
+        for j in np.flatnonzero(~np.all(np.isfinite(d), axis=1)):
+            # a non-finite step: the model overflows there (exp of a huge argument), or the
+            # SVD did not converge; no step from that start
             if not (np.all(np.isfinite(A[j])) and np.all(np.isfinite(b[j]))):
-                d[j] = np.nan  # an overflowing model there (exp of a huge argument): no step
+                d[j] = np.nan
                 continue
             try:
                 d[j] = np.linalg.lstsq(A[j], b[j], rcond=None)[0]
             except np.linalg.LinAlgError:
                 d[j] = np.nan
     return d, bad
+
+
+def _svd_solve(A: Array, b: Array) -> tuple[Array, Any]:
+    """Minimum-norm least-squares solutions of a batch, and which rows were singular."""
+    finite = np.all(np.isfinite(A), axis=(1, 2)) & np.all(np.isfinite(b), axis=1)
+    d = np.full(b.shape, np.nan)
+    singular = ~finite
+    if finite.any():
+        U, s, Vt = np.linalg.svd(A[finite])
+        cut = np.finfo(float).eps * A.shape[-1] * s[:, :1]
+        inv = np.where(s > cut, 1.0 / np.where(s > cut, s, 1.0), 0.0)
+        c = np.einsum("kji,kj->ki", U, b[finite]) * inv
+        d[finite] = np.einsum("kji,kj->ki", Vt, c)
+        singular[finite] = np.any(s <= cut, axis=1)
+    return d, singular
 
 
 class _Batch:

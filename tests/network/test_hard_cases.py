@@ -128,6 +128,7 @@ def test_equilibrium_inside_unstable_cycle_inside_stable_cycle():
     check_certificates(net)
 
 
+@pytest.mark.slow  # a long study: runs in `make test-all`
 def test_two_stable_equilibria_separated_by_an_unstable_cycle():
     net = network("cycle_separated")
     t = thresholds(net)

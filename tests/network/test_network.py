@@ -29,6 +29,7 @@ def test_tristable_line_thresholds_are_distances_to_unstable_points(models_dir):
         assert c.bracket[1] - c.bracket[0] <= 1e-6 * c.bracket[1]
 
 
+@pytest.mark.slow  # a long study: runs in `make test-all`
 def test_three_bistable_units_cube_thresholds_and_vias(models_dir):
     m = dynena.load(models_dir / "cube3.yaml")
     eq = find_equilibria(m)
