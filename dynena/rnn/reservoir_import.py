@@ -5,7 +5,13 @@ reservoirpy's ``Reservoir`` node steps
 .. math:: x' = (1 - \mathrm{lr})\, x + \mathrm{lr}\, f(W x + W_{in} u + b),
 
 (``lr`` a number or one value per unit, ``f`` its activation) and a ``Ridge`` read-out gives
-:math:`z = W_{out}^\top x + b_{out}` (reservoirpy stores ``Wout`` as units × outputs). Both are
+:math:`z = W_{out}^\top x + b_{out}` (reservoirpy stores ``Wout`` as units × outputs). With
+output feedback (``reservoir << readout``: the read-out's previous value is appended to the
+reservoir's input, so ``Win = [W_in | W_fb]``) the step is
+
+.. math:: x' = (1 - \mathrm{lr})\, x + \mathrm{lr}\, f(W x + W_{in} u + W_{fb} z(x) + b),
+
+a map of :math:`x` alone, since :math:`z` is read out from the state it feeds back. Both are
 read from the nodes' attributes — reservoirpy itself is not imported — and checked against
 states recorded from reservoirpy's own ``run`` in the tests. A sparse ``W`` of more than
 :data:`LARGE` units stays sparse: the model's products are sparse matrix–vector products, and
@@ -75,6 +81,7 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
     """
     from ..model import load_document
 
+    n_fb = 0
     nodes = getattr(reservoir, "nodes", None)
     if nodes is not None and type(reservoir).__name__ not in ("Reservoir",):
         found = {type(nd).__name__: nd for nd in nodes}
@@ -82,6 +89,8 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
             raise ParameterError("the reservoirpy model has no Reservoir node")
         if readout is None:
             readout = found.get("Ridge")
+        n_fb = _feedback_width(getattr(reservoir, "edges", None) or [], found["Reservoir"],
+                               readout)
         reservoir = found["Reservoir"]
     for attr in ("W", "Win", "bias", "lr", "activation"):
         if not hasattr(reservoir, attr):
@@ -111,11 +120,15 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
     if act not in _ACTIVATIONS:
         raise ParameterError(f"activation {act!r} is not elementwise-supported; dynena reads "
                              f"{', '.join(sorted(_ACTIVATIONS))}")
+    # reservoirpy feeds the read-out back by widening the input: Win = [W_in | W_fb]
+    Win, W_fb = Win[:, :Win.shape[1] - n_fb], Win[:, Win.shape[1] - n_fb:]
     u0 = np.zeros(Win.shape[1]) if input is None else np.asarray(input, float).ravel()
     if u0.shape != (Win.shape[1],):
         raise ParameterError(f"the constant input must have {Win.shape[1]} values")
     arrays: dict[str, np.ndarray] = {"W": W, "W_in": Win, "b": bias + Win @ u0}
-    pre = _ACTIVATIONS[act].format("W@x + W_in@u + b")
+    pre = _ACTIVATIONS[act].format("W@x + W_in@u + b" + (" + W_fb@z" if n_fb else ""))
+    if n_fb:
+        arrays["W_fb"] = W_fb
     if lr.size == 1:
         eq = f"(1 - {float(lr[0])!r})*x + {float(lr[0])!r}*{pre}"
     else:
@@ -128,6 +141,9 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
                            "inputs": {"u": {"size": Win.shape[1]}}, "equations": {"x": eq}}
     if readout is not None:
         Wout = _dense(readout.Wout, "Wout")
+        if n_fb and Wout.shape[-1] != n_fb:
+            raise ModelError(f"reservoirpy Wout has {Wout.shape[-1]} outputs but the reservoir "
+                             f"receives {n_fb} fed-back values")
         if Wout.ndim != 2 or Wout.shape[0] != N:
             raise ModelError(f"reservoirpy Wout has shape {Wout.shape}, expected ({N}, outputs)")
         arrays["W_out"] = Wout.T
@@ -140,3 +156,29 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
             doc["outputs"] = {"z": "W_out@x"}
     doc["arrays"] = arrays
     return load_document(doc)
+
+
+def _feedback_width(edges: Any, reservoir: Any, readout: Any) -> int:
+    """How many of the reservoir's input columns are the read-out fed back (0 for none).
+
+    reservoirpy (0.4) stores a connection as ``(sender, delay, receiver)``; feedback
+    (``reservoir << readout``) is the edge ``(readout, 1, reservoir)`` and appends the
+    read-out's previous value to the reservoir's input, so the last ``outputs`` columns of
+    ``Win`` are the feedback matrix. Other wirings into the reservoir are refused: they would
+    be read as inputs held at zero, a silently different network.
+    """
+    n_fb = 0
+    for sender, delay, receiver in edges:
+        if receiver is not reservoir:
+            continue
+        kind = type(sender).__name__
+        if delay == 0 and kind == "Input":
+            continue
+        if delay == 1 and sender is readout and readout is not None:
+            n_fb = int(np.asarray(readout.Wout).shape[-1])
+            continue
+        raise ParameterError(
+            f"the reservoir receives {kind} with a delay of {delay} step(s): dynena reads a "
+            "reservoir driven by the input alone, or with its Ridge read-out fed back one "
+            "step later (reservoir << readout)")
+    return n_fb

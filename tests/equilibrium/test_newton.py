@@ -1,0 +1,43 @@
+"""The batched linear solve behind every Newton step, against numpy's own per-matrix answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dynena.equilibrium.newton import solve_batch
+
+
+def test_regular_batch_is_the_exact_solve():
+    rng = np.random.default_rng(1)
+    A = rng.standard_normal((50, 6, 6)) + 6 * np.eye(6)
+    b = rng.standard_normal((50, 6))
+    d, singular = solve_batch(A, b)
+    assert not singular.any()
+    assert np.allclose(np.einsum("kij,kj->ki", A, d), b, atol=1e-12)
+
+
+def test_singular_rows_get_the_least_squares_step_and_the_rest_the_exact_one():
+    rng = np.random.default_rng(2)
+    A = rng.standard_normal((40, 5, 5)) + 5 * np.eye(5)
+    b = rng.standard_normal((40, 5))
+    A[3, 2, :] = 0.0           # a zero row: a saturated unit
+    A[7, :, 4] = 0.0           # a zero column
+    A[11, 1] = A[11, 0]        # rank deficient without a zero row: LAPACK's own singular case
+    A[19] = np.nan             # an overflowing model: no step
+    d, singular = solve_batch(A, b)
+    assert set(np.flatnonzero(singular)) == {3, 7, 11, 19}
+    assert np.all(np.isnan(d[19]))
+    for k in range(40):
+        if k == 19:
+            continue
+        ref = np.linalg.lstsq(A[k], b[k], rcond=None)[0]
+        assert np.allclose(d[k], ref, atol=1e-10), k
+
+
+def test_all_singular_and_empty_batches():
+    A = np.zeros((3, 4, 4))
+    b = np.ones((3, 4))
+    d, singular = solve_batch(A, b)
+    assert singular.all() and np.allclose(d, 0.0)
+    d, singular = solve_batch(np.zeros((0, 4, 4)), np.zeros((0, 4)))
+    assert d.shape == (0, 4) and not singular.any()
