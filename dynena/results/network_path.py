@@ -42,7 +42,8 @@ class NetworkPoint:
 
 @dataclass(frozen=True)
 class NetworkEvent:
-    """A change of the network between two parameter values, located by bisection.
+    """A change of the network between two parameter values, located by continuation of the
+    node's branch or by bisection.
 
     Attributes
     ----------
@@ -64,6 +65,10 @@ class NetworkEvent:
         out first).
     networks : tuple
         The networks at the two ends of the bracket (for drawings; not in ``to_dict``).
+    located : str
+        How: ``bisection`` (a network or an equilibrium search per step), or
+        ``continuation (LP at ...)`` — the node followed along its branch of equilibria to
+        the special point, the bracket its located accuracy.
     """
 
     type: str
@@ -75,10 +80,12 @@ class NetworkEvent:
     converged: bool
     networks: tuple[ExcitableNetwork | None, ExcitableNetwork | None] = field(
         default=(None, None), compare=False, repr=False)
+    located: str = "bisection"
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "key": self.key, "p": self.p, "bracket": list(self.bracket),
-                "before": self.before, "after": self.after, "converged": self.converged}
+                "before": self.before, "after": self.after, "converged": self.converged,
+                "located": self.located}
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
     _compute_grid(path, grid, max_time, scheduler, workers, progress)
     events = _locate_events(path, tol, max_bisections, progress)
     stats = {"networks": path.computed, "trajectories": path.trajectories,
-             "seconds": time.perf_counter() - t0, "grid_points": points}
+             "seconds": time.perf_counter() - t0, "grid_points": points,
+             "node_events_by_continuation": path.followed}
     unique = {pt.p: pt for pt in reversed(path.points)}  # one per value (the first computed)
     return NetworkPath(c.model.name, parameter, tuple(unique[p] for p in sorted(unique)),
                        tuple(sorted(events, key=lambda e: e.p)), tol, stats,
@@ -144,6 +145,10 @@ def _locate_events(path: _Path, tol: float, budget: int, progress: ProgressFn | 
 
 
 Feature = tuple[str, str]  # ("node" | "edge", key)
+
+# special points of a branch of equilibria where a node can be lost, appear or change
+# stability: folds, branch points, Hopf (odes); period doublings and Neimark-Sacker (maps)
+_NODE_EVENTS = ("LP", "BP", "H", "PD", "NS")
 
 
 def _network_at(c: CompiledSystem, parameter: str, p: float, options: dict[str, Any],
@@ -226,6 +231,7 @@ class _Path:
         self.grid: list[NetworkPoint] = []
         self.computed = 0
         self.trajectories = 0
+        self.followed = 0  # node events located on their own branch by continuation
         self._new = 0
 
     def grid_points(self) -> list[NetworkPoint]:
@@ -306,6 +312,10 @@ class _Path:
                budget: int) -> NetworkEvent:
         """Bisect on p until ``feature`` is told apart within ``tol``."""
         before = _value(left, feature)
+        if feature[0] == "node":
+            event = self.follow_node(feature, left, right)
+            if event is not None:
+                return event
         L, R = left, right
         for _ in range(budget):
             # a node event costs an equilibrium search per step (each under its own budget):
@@ -330,6 +340,48 @@ class _Path:
                             0.5 * (L.p + R.p), (L.p, R.p), _shown(L, feature),
                             _shown(R, feature), abs(R.p - L.p) <= tol,
                             (L.network or left.network, R.network or right.network))
+
+    def follow_node(self, feature: Feature, left: NetworkPoint, right: NetworkPoint
+                    ) -> NetworkEvent | None:
+        """A node event located on the node's own branch of equilibria: pseudo-arclength
+        continuation from the grid value where the node exists, across the interval, to the
+        special point (LP, BP, H; PD, NS for maps) where it is lost, appears or changes
+        stability — to the continuation's accuracy (~1e-10), with no global search in
+        between. None when the branch shows no special point inside the interval (a change
+        that is not a local bifurcation of the node, e.g. the matching of keys moved); the
+        caller then bisects."""
+        from ..continuation import continue_equilibrium
+
+        key = feature[1]
+        side = left if key in left.nodes else right
+        if key not in side.nodes:
+            return None
+        lo, hi = left.p, right.p
+        width = hi - lo
+        c = self.c.with_parameters({self.parameter: side.p})
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NonHyperbolicWarning)
+                res = continue_equilibrium(
+                    c, self.parameter, start=np.array(side.nodes[key]["state"]),
+                    p_range=(lo - 1e-3 * abs(width), hi + 1e-3 * abs(width)),
+                    ds=abs(width) / 64, ds_max=abs(width) / 16, max_points=400, switch=False)
+        except Exception:  # noqa: BLE001 - any failure: fall back to bisection
+            return None
+        inside = [sp for sp in res.special_points()
+                  if sp.type in _NODE_EVENTS and lo < sp.p < hi]
+        if not inside:
+            return None
+        # the special point nearest the node's own grid value along the parameter: the first
+        # one the node meets
+        sp = min(inside, key=lambda q: abs(q.p - side.p))
+        acc = max(float(sp.accuracy), 1e-12 * (1.0 + abs(sp.p)))
+        self.followed += 1
+        return NetworkEvent(_event_type(feature, _value(left, feature), _value(right, feature)),
+                            key, float(sp.p), (float(sp.p) - acc, float(sp.p) + acc),
+                            _shown(left, feature), _shown(right, feature), True,
+                            (left.network, right.network),
+                            located=f"continuation ({sp.type} at {sp.p:.12g})")
 
 
 def _match(X: Any, ref: NetworkPoint, taken: set[str]) -> dict[int, str]:

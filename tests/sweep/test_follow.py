@@ -102,3 +102,40 @@ def test_grid_values_on_a_local_dask_cluster_give_the_same_path(models_dir):
         for k in a.edges:
             assert b.edges[k]["threshold"] == a.edges[k]["threshold"]
     assert there.stats["networks"] == 2 and there.events == ()
+
+
+def _doc(name, variables, equations, parameters):
+    return dynena.load_document({"dynena": 1, "name": name, "kind": "ode",
+                                 "variables": variables, "equations": equations,
+                                 "parameters": parameters})
+
+
+def test_a_node_lost_at_a_fold_is_located_on_its_branch():
+    """x' = p + x − x³, y' = −y: the left stable state meets the saddle at the fold
+    p = 2/(3√3); the event comes from continuation of the node, to ~1e-9, not from bisection."""
+    m = _doc("fold", {"x": {"range": [-2, 2]}, "y": {"range": [-1, 1]}},
+             {"x": "p + x - x**3", "y": "-y"}, {"p": 0.0})
+    path = dynena.continue_network(m, "p", 0.0, 0.6, points=3, attractors=False,
+                                  max_time=3)  # node events are located first, unbudgeted
+    lost = [e for e in path.events if e.type == "node-lost"]
+    assert len(lost) == 1
+    e = lost[0]
+    exact = 2 / (3 * np.sqrt(3))
+    assert e.located.startswith("continuation (LP")
+    assert e.converged and e.bracket[0] <= exact <= e.bracket[1]
+    assert e.bracket[1] - e.bracket[0] <= 1e-6 and e.p == pytest.approx(exact, abs=1e-9)
+    assert path.stats["node_events_by_continuation"] == 1
+    assert path.to_dict()["events"][0]["located"].startswith(("continuation", "bisection"))
+
+
+def test_a_stable_focus_lost_at_a_hopf_point_is_located_on_its_branch():
+    """The Hopf normal form r' = μr − r³: the origin is a stable node-focus for μ < 0 and
+    loses stability at μ = 0 exactly (the limit cycle born there is an attractor of its own)."""
+    m = _doc("hopf", {"x": {"range": [-2, 2]}, "y": {"range": [-2, 2]}},
+             {"x": "mu*x - y - x*(x**2 + y**2)", "y": "x + mu*y - y*(x**2 + y**2)"},
+             {"mu": -0.3})
+    path = dynena.continue_network(m, "mu", -0.3, 0.2, points=2, attractors=False)
+    ev = [e for e in path.events if e.key == "E0"]
+    assert len(ev) == 1 and ev[0].type in ("node-lost", "stability")
+    assert ev[0].located.startswith("continuation (H")
+    assert abs(ev[0].p) <= 1e-9 and ev[0].bracket[0] <= 0.0 <= ev[0].bracket[1]
