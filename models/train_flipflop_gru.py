@@ -2,6 +2,7 @@
 installed; dynena itself never imports torch):
 
     python models/train_flipflop_gru.py        # torch 2.13.0+cpu, safetensors 0.8.0, ~6 min
+    python models/train_flipflop_gru.py rnn-tanh   # the tanh RNN of flipflop_rnn_tanh.safetensors
 
 The 3-bit flip-flop as in Sussillo & Barak (2013) and the FixedPointFinder example: three input
 channels carry rare ±1 pulses; each output must hold the sign of its channel's last pulse (sequences of 200 steps,
@@ -35,9 +36,10 @@ def batch(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class Net(torch.nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, arch: str = "gru") -> None:
         super().__init__()
-        self.rnn = torch.nn.GRU(BITS, H, batch_first=True)
+        self.rnn = torch.nn.GRU(BITS, H, batch_first=True) if arch == "gru" else \
+            torch.nn.RNN(BITS, H, nonlinearity="tanh", batch_first=True)
         self.readout = torch.nn.Linear(H, BITS)
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
@@ -45,10 +47,10 @@ class Net(torch.nn.Module):
         return self.readout(h)
 
 
-def main() -> None:
+def main(arch: str = "gru") -> None:
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
-    net = Net()
+    net = Net(arch)
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
     for it in range(ITERATIONS):
         u, y = batch(gen)
@@ -59,8 +61,10 @@ def main() -> None:
         if it % 500 == 0 or it == ITERATIONS - 1:
             print(it, loss.item(), flush=True)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()},
-              str(HERE / "flipflop_gru.safetensors"))
+              str(HERE / f"flipflop_{arch.replace('-', '_')}.safetensors"))
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(*sys.argv[1:2])
