@@ -3,6 +3,8 @@ installed; dynena itself never imports torch):
 
     python models/train_flipflop_gru.py        # torch 2.13.0+cpu, safetensors 0.8.0, ~6 min
     python models/train_flipflop_gru.py rnn-tanh   # the tanh RNN of flipflop_rnn_tanh.safetensors
+    python models/train_flipflop_gru.py gru 2 tests/rnn/fixtures/flipflop_gru_2layers.safetensors
+                                                   # a 2-layer GRU (a test fixture)
 
 The 3-bit flip-flop as in Sussillo & Barak (2013) and the FixedPointFinder example: three input
 channels carry rare ±1 pulses; each output must hold the sign of its channel's last pulse (sequences of 200 steps,
@@ -36,10 +38,10 @@ def batch(gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class Net(torch.nn.Module):
-    def __init__(self, arch: str = "gru") -> None:
+    def __init__(self, arch: str = "gru", layers: int = 1) -> None:
         super().__init__()
-        self.rnn = torch.nn.GRU(BITS, H, batch_first=True) if arch == "gru" else \
-            torch.nn.RNN(BITS, H, nonlinearity="tanh", batch_first=True)
+        self.rnn = torch.nn.GRU(BITS, H, num_layers=layers, batch_first=True) if arch == "gru" \
+            else torch.nn.RNN(BITS, H, num_layers=layers, nonlinearity="tanh", batch_first=True)
         self.readout = torch.nn.Linear(H, BITS)
 
     def forward(self, u: torch.Tensor) -> torch.Tensor:
@@ -47,10 +49,10 @@ class Net(torch.nn.Module):
         return self.readout(h)
 
 
-def main(arch: str = "gru") -> None:
+def main(arch: str = "gru", layers: str = "1", out: str | None = None) -> None:
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
-    net = Net(arch)
+    net = Net(arch, int(layers))
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
     for it in range(ITERATIONS):
         u, y = batch(gen)
@@ -61,10 +63,10 @@ def main(arch: str = "gru") -> None:
         if it % 500 == 0 or it == ITERATIONS - 1:
             print(it, loss.item(), flush=True)
     save_file({k: v.contiguous() for k, v in net.state_dict().items()},
-              str(HERE / f"flipflop_{arch.replace('-', '_')}.safetensors"))
+              out or str(HERE / f"flipflop_{arch.replace('-', '_')}.safetensors"))
 
 
 if __name__ == "__main__":
     import sys
 
-    main(*sys.argv[1:2])
+    main(*sys.argv[1:4])

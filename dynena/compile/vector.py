@@ -60,7 +60,8 @@ class _Block:
             for i in range(len(prods)):
                 for j in range(i + 1, len(prods)):
                     a, b = prods[i], prods[j]
-                    if a.operand != b.operand or sparse.issparse(a.M) != sparse.issparse(b.M):
+                    if a.operand != b.operand or a.operand_kind != b.operand_kind or \
+                            sparse.issparse(a.M) != sparse.issparse(b.M):
                         continue  # (a sparse matrix is not densified by a merge)
                     if g.xreplace({a.symbol: a.symbol + b.symbol, b.symbol: 0}) == g:
                         g = g.xreplace({b.symbol: 0})
@@ -111,7 +112,9 @@ class VectorCompiledModel(CompiledModel):
             k += s
         self._blocks = [_Block(eq, model) for eq in model.equations_v]
 
-    def _values(self, blk: _Block, x: Array, u: Array) -> list[Any]:
+    def _values(self, blk: _Block, x: Array, u: Array, new: Array | None = None) -> list[Any]:
+        """The arguments of ``blk``'s generated functions; ``new`` holds the blocks already
+        stepped (for products ``M@next(v)``)."""
         vals: list[Any] = []
         for s in blk.elem_syms:
             if s.name in self._slices:
@@ -121,8 +124,11 @@ class VectorCompiledModel(CompiledModel):
             else:
                 vals.append(self.model.arrays[s.name])  # type: ignore[attr-defined]
         for pr in blk.products:
-            src = x[..., self._slices[pr.operand]] if pr.operand_kind == "variable" else \
-                u[..., self._islices[pr.operand]]
+            if pr.operand_kind == "input":
+                src = u[..., self._islices[pr.operand]]
+            else:
+                src = (x if pr.operand_kind == "variable" else new)[  # type: ignore[index]
+                    ..., self._slices[pr.operand]]
             vals.append(_times(pr.M, src))
         vals.extend(self.p)
         return vals
@@ -132,7 +138,7 @@ class VectorCompiledModel(CompiledModel):
         u = self._u(u)
         out: Array = np.empty_like(x)
         for blk in self._blocks:
-            out[..., self._slices[blk.var]] = blk.f_fn(*self._values(blk, x, u))
+            out[..., self._slices[blk.var]] = blk.f_fn(*self._values(blk, x, u, out))
         return out
 
     def f_batch(self, X: Any, U: Any = None) -> Array:
@@ -140,19 +146,43 @@ class VectorCompiledModel(CompiledModel):
         U = np.zeros((X.shape[0], len(self._u0))) if U is None else np.asarray(U, dtype=float)
         out: Array = np.empty_like(X)
         for blk in self._blocks:
-            out[:, self._slices[blk.var]] = blk.f_fn(*self._values(blk, X, U))
+            out[:, self._slices[blk.var]] = blk.f_fn(*self._values(blk, X, U, out))
         return out
 
     def _all(self, x: Array, u: Array) -> list[tuple[_Block, list[Any]]]:
-        return [(blk, blk.all_fn(*self._values(blk, x, u))) for blk in self._blocks]
+        """Each block's value and partial derivatives, block after block (a block may read
+        the stepped value of an earlier one)."""
+        new = np.empty(np.broadcast_shapes(x.shape[:-1], u.shape[:-1]) + (self.n,))
+        res = []
+        for blk in self._blocks:
+            vals = blk.all_fn(*self._values(blk, x, u, new))
+            new[..., self._slices[blk.var]] = vals[0]
+            res.append((blk, vals))
+        return res
+
+    def _chain(self, blk: _Block, vals: list[Any], size: int, batch: tuple[int, ...] = ()
+               ) -> list[tuple[Array, Any, slice]]:
+        r"""The products ``M@next(v)`` of a block: ``(c, M, rows of v)``; their Jacobian
+        term is :math:`\mathrm{diag}(c)\, M\, D(\text{new } v)`, the rows of v already
+        complete (blocks are stepped in order)."""
+        out = []
+        k = 1 + len(blk.dvars) + len(blk.dins)
+        for pr in blk.products:
+            if pr.operand_kind == "next":
+                out.append((np.broadcast_to(vals[k], batch + (size,)).astype(float), pr.M,
+                            self._slices[pr.operand]))
+            k += 1
+        return out
 
     def jac(self, x: Any, u: Any = None) -> Array:
         r"""Structured exact Jacobian :math:`\mathrm{diag}(a) + \sum_k \mathrm{diag}(c_k) M_k`."""
         x = np.asarray(x, dtype=float)
         blocks: dict[tuple[str, str], Array] = {}
+        chains: list[tuple[slice, list[tuple[Array, Any, slice]]]] = []
         for blk, vals in self._all(x, self._u(u)):
             rows = self._slices[blk.var]
             size = rows.stop - rows.start
+            chains.append((rows, self._chain(blk, vals, size)))
             k = 1 + len(blk.dvars) + len(blk.dins)
             for pr in blk.products:
                 if pr.operand_kind == "variable":
@@ -177,6 +207,9 @@ class VectorCompiledModel(CompiledModel):
         J = np.zeros((self.n, self.n))
         for (r, cname), B in blocks.items():
             J[self._slices[r], self._slices[cname]] = B
+        for rows, terms in chains:  # in step order: the rows read are complete
+            for c, M, src in terms:
+                J[rows] += c[:, None] * np.asarray(M @ J[src])
         return J
 
     def jvp_at(self, x: Any, u: Any = None) -> Any:
@@ -184,7 +217,8 @@ class VectorCompiledModel(CompiledModel):
         coefficients are evaluated once, each call is then one product per matrix (what a
         Krylov solver calls many times per Newton step)."""
         x = np.asarray(x, dtype=float)
-        terms: list[tuple[slice, list[tuple[Array, slice]], list[tuple[Array, Any, slice]]]] = []
+        Terms = list[tuple[Array, Any, slice]]
+        terms: list[tuple[slice, list[tuple[Array, slice]], Terms, Terms]] = []
         for blk, vals in self._all(x, self._u(u)):
             rows = self._slices[blk.var]
             size = rows.stop - rows.start
@@ -197,17 +231,19 @@ class VectorCompiledModel(CompiledModel):
                     prods.append((np.broadcast_to(vals[k], (size,)).astype(float), pr.M,
                                   self._slices[pr.operand]))
                 k += 1
-            terms.append((rows, diag, prods))
+            terms.append((rows, diag, prods, self._chain(blk, vals, size)))
 
         def apply(v: Any) -> Array:
             v = np.asarray(v, dtype=float).ravel()
             out = np.zeros(self.n)
-            for rows, diag, prods in terms:
+            for rows, diag, prods, chain in terms:
                 acc = np.zeros(rows.stop - rows.start)
                 for d, cols in diag:
                     acc += d * v[cols]
                 for cf, M, cols in prods:
                     acc += cf * _times(M, v[cols])
+                for cf, M, src in chain:  # D(new v) v, already in out
+                    acc += cf * _times(M, out[src])
                 out[rows] = acc
             return out
 
@@ -233,6 +269,8 @@ class VectorCompiledModel(CompiledModel):
                     acc += np.broadcast_to(vals[k], (size,)) * \
                         _times(pr.M, v[self._slices[pr.operand]])
                 k += 1
+            for cf, M, src in self._chain(blk, vals, size):
+                acc += cf * _times(M, out[src])
             out[rows] = acc
         return out
 
@@ -249,9 +287,11 @@ class VectorCompiledModel(CompiledModel):
         B = X.shape[0]
         U = np.zeros((B, len(self._u0))) if U is None else np.asarray(U, dtype=float)
         J = np.zeros((B, self.n, self.n))
+        chains: list[tuple[slice, list[tuple[Array, Any, slice]]]] = []
         for blk, vals in self._all(X, U):
             rows = self._slices[blk.var]
             size = rows.stop - rows.start
+            chains.append((rows, self._chain(blk, vals, size, (B,))))
             k = 1 + len(blk.dvars) + len(blk.dins)
             for pr in blk.products:
                 if pr.operand_kind == "variable":
@@ -263,6 +303,9 @@ class VectorCompiledModel(CompiledModel):
                 d = np.broadcast_to(vals[1 + j], (B, size))
                 i = np.arange(size)
                 J[:, rows.start + i, cols.start + i] += d
+        for rows, terms in chains:  # in step order: the rows read are complete
+            for c, M, src in terms:
+                J[:, rows] += c[:, :, None] * np.matmul(M, J[:, src])
         return J
 
     def dfdp_batch(self, X: Any, U: Any = None) -> Array:
@@ -285,6 +328,8 @@ class VectorCompiledModel(CompiledModel):
                     c = np.broadcast_to(vals[k], (size,))
                     D[rows, self._islices[pr.operand]] += c[:, None] * pr.M
                 k += 1
+            for c, M, src in self._chain(blk, vals, size):
+                D[rows] += c[:, None] * np.asarray(M @ D[src])
         return D
 
     def dfdp(self, x: Any, u: Any = None) -> Array:
@@ -296,6 +341,8 @@ class VectorCompiledModel(CompiledModel):
             start = 1 + len(blk.dvars) + len(blk.dins) + len(blk.products)
             for j in range(blk.n_params):
                 D[rows, j] = np.broadcast_to(vals[start + j], (size,))
+            for c, M, src in self._chain(blk, vals, size):
+                D[rows] += c[:, None] * np.asarray(M @ D[src])
         return D
 
     def with_parameters(self, values: Any = None, **kw: Any) -> VectorCompiledModel:

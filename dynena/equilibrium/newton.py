@@ -77,7 +77,10 @@ def _svd_solve(A: Array, b: Array) -> tuple[Array, Any]:
     d = np.full(b.shape, np.nan)
     singular = ~finite
     if finite.any():
-        U, s, Vt = np.linalg.svd(A[finite])
+        try:
+            U, s, Vt = np.linalg.svd(A[finite])
+        except np.linalg.LinAlgError:  # one badly scaled matrix: left to the per-row loop
+            return d, np.ones(len(b), bool)
         cut = np.finfo(float).eps * A.shape[-1] * s[:, :1]
         inv = np.where(s > cut, 1.0 / np.where(s > cut, s, 1.0), 0.0)
         c = np.einsum("kji,kj->ki", U, b[finite]) * inv

@@ -45,7 +45,7 @@ class MatrixProduct:
     matrix_name: str
     M: np.ndarray
     operand: str
-    operand_kind: str  # "variable" or "input"
+    operand_kind: str  # "variable", "input", or "next" (the variable after this step)
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,6 +20,9 @@ from .vector import MatrixProduct, VectorEquation, VectorModel
 __all__ = ["build_vector_model"]
 
 
+_NEXT = sp.Function("_next")
+
+
 @dataclass(frozen=True, eq=False)
 class _MatRef:
     """A 2-D array during parsing (supports ``A @ B`` and ``A @ v``)."""
@@ -55,9 +58,14 @@ def build_vector_model(doc: Mapping[str, Any], ctx: Context, *, base_dir: Path |
             sp.Symbol(k, real=True) if a.ndim == 1 else sp.Float(float(a)))
     for v in [*shapes.sizes, *parameters]:
         names[v] = sp.Symbol(v, real=True)
+    if "next" not in names:
+        # next(v): block v after this step (stacked recurrent layers: layer l reads layer
+        # l-1's new state within the same step); maps only, checked where it is used
+        arg = sp.Symbol("_next_arg")
+        names["next"] = sp.Lambda(arg, _NEXT(arg))
     bias: dict[str, tuple[str, np.ndarray]] = {}
     outputs = _outputs(doc, ctx, declare, names, shapes, bias)
-    equations = _vector_equations(doc, ctx, blocks, names, outputs, shapes, bias)
+    equations = _vector_equations(doc, ctx, blocks, names, outputs, shapes, bias, kind)
     return VectorModel(name=str(doc["name"]), kind=kind, blocks=tuple(blocks),  # type: ignore
                        inputs_sized=tuple(inputs), parameters=parameters, arrays=arrays,
                        outputs=outputs, equations_v=tuple(equations),
@@ -169,8 +177,10 @@ class _Products:
     outputs and products of arrays) and stands a symbol in for each."""
 
     def __init__(self, w: Where, outputs: dict[str, tuple[str, np.ndarray, str]],
-                 shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]]) -> None:
+                 shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]], kind: str = "map",
+                 earlier: tuple[str, ...] = ()) -> None:
         self.w, self.outputs, self.shapes, self.bias = w, outputs, shapes, bias
+        self.kind, self.earlier = kind, earlier
         self.products: list[MatrixProduct] = []
 
     def __call__(self, a: Any, v: Any) -> Any:
@@ -180,6 +190,8 @@ class _Products:
                 raise w.error(f"cannot multiply {a.name} {a.M.shape} by {v.name} "
                               f"{v.M.shape}", name=a.name)
             return _MatRef(f"{a.name}@{v.name}", a.M @ v.M)
+        if isinstance(a, _MatRef) and isinstance(v, sp.Expr) and v.func == _NEXT:
+            return self._next(a, v.args[0])
         if not (isinstance(a, _MatRef) and isinstance(v, sp.Symbol)):
             raise w.error("'@' needs a 2-D array on the left and a vector (variable, input "
                           "or output) or another 2-D array on the right")
@@ -207,9 +219,28 @@ class _Products:
         return sym
 
 
+    def _next(self, a: _MatRef, v: Any) -> Any:
+        """``M@next(v)``: a product with block ``v``'s value after this step, which must be
+        computed before the block being built (declared earlier) in a map."""
+        w = self.w
+        name = getattr(v, "name", str(v))
+        if self.kind != "map":
+            raise w.error("next(...) is a block's value after the step: it exists in maps "
+                          "(kind: map) only", name="next")
+        if name not in self.earlier:
+            what = "a variable declared before this equation's" if name in self.shapes.sizes \
+                and self.shapes.kinds[name] == "variable" else "a variable"
+            raise w.error(f"next({name}): the argument must be {what} variable (blocks are "
+                          "stepped in the order they are declared)", name=name)
+        _check_cols(a, name, self.shapes.sizes[name], w)
+        sym = sp.Symbol(f"_z{len(self.products)}", real=True)
+        self.products.append(MatrixProduct(sym, f"{a.name}@next({name})", a.M, name, "next"))
+        return sym
+
+
 def _vector_equations(doc: Mapping[str, Any], ctx: Context, blocks: list[tuple[str, int]],
                       names: dict[str, Any], outputs: dict[str, tuple[str, np.ndarray, str]],
-                      shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]]
+                      shapes: _Shapes, bias: dict[str, tuple[str, np.ndarray]], kind: str
                       ) -> list[VectorEquation]:
     """One elementwise equation per variable block, its products and sizes checked."""
     eq_entries = _mapping(doc, "equations", ctx)
@@ -221,13 +252,17 @@ def _vector_equations(doc: Mapping[str, Any], ctx: Context, blocks: list[tuple[s
             raise ctx.where("equations", e).error(f"equation for {e!r}, which is not a "
                                                   "declared variable", name=str(e))
     equations: list[VectorEquation] = []
-    for b, size in blocks:
+    for k, (b, size) in enumerate(blocks):
         w = ctx.where("equations", b)
-        mm = _Products(w, outputs, shapes, bias)
+        mm = _Products(w, outputs, shapes, bias, kind,
+                       tuple(name for name, _ in blocks[:k]))
         g = parse_expression(eq_entries[b], names, w, matmul=mm)
         if isinstance(g, _MatRef):
             raise w.error("equation is a bare matrix; multiply it by a vector", name=b)
         g = sp.sympify(g)
+        if g.atoms(_NEXT):
+            raise w.error("next(...) may only be multiplied by a matrix ('M@next(h)') in "
+                          "this version", name="next")
         _check_elementwise(g, mm.products, b, size, w, shapes)
         equations.append(VectorEquation(b, g, tuple(mm.products), str(eq_entries[b])))
     return equations

@@ -15,6 +15,11 @@ returns the discrete-time map of one step of the network (``kind: map``), with t
 * ``lstm`` (``nn.LSTM``, gates stacked i, f, g, o; the state is (h, c)):
   :math:`c' = f \odot c + i \odot g`, :math:`h' = o \odot \tanh(c')`.
 
+Stacked layers (``num_layers = L``) are one state :math:`(h_0, \dots, h_{L-1})` (and the
+:math:`c_l` of an LSTM): layer :math:`l > 0` has :math:`h'_{l-1}` — the state layer
+:math:`l - 1` has just computed, ``next(h<l-1>)`` in the model — where layer 0 has :math:`u`,
+as torch steps the stack; the read-out is the top layer's.
+
 with :math:`\sigma(a) = (1 + \tanh(a/2))/2` (the logistic function, written so that neither it
 nor its derivative overflows). These are PyTorch's documented equations; the tests compare the models' steps with hidden
 states recorded from torch's own forward pass. Every gate is an elementwise function of matrix
@@ -127,59 +132,47 @@ def torch_model(weights: Mapping[str, np.ndarray], arch: str, *, prefix: str = "
             raise ModelError(f"{key!r} has non-finite entries", file=source)
         return a
 
-    if f"{prefix}weight_hh_l1" in weights:
-        raise ModelError(f"the network{where} has stacked layers (weight_hh_l1): this version "
-                         "reads single-layer networks", file=source)
+    for key in weights:
+        if key.startswith(prefix) and key.endswith("_reverse"):
+            raise ModelError(f"the network{where} is bidirectional ({key}): its backward pass "
+                             "runs against time, so it is not a dynamical system dynena can "
+                             "step", file=source)
+        if key.startswith(f"{prefix}weight_hr_l"):
+            raise ModelError(f"the LSTM{where} has projections ({key}, proj_size > 0): not "
+                             "read in this version", file=source)
+    layers = 0
+    while f"{prefix}weight_hh_l{layers}" in weights:
+        layers += 1
     g = _GATES[arch]
-    W_hh = get(f"{prefix}weight_hh_l0")
-    if W_hh.ndim != 2 or W_hh.shape[0] != g * W_hh.shape[1]:
-        raise ModelError(f"{prefix}weight_hh_l0 has shape {W_hh.shape}; {arch} needs "
+    W_hh0 = get(f"{prefix}weight_hh_l0")
+    if W_hh0.ndim != 2 or W_hh0.shape[0] != g * W_hh0.shape[1]:
+        raise ModelError(f"{prefix}weight_hh_l0 has shape {W_hh0.shape}; {arch} needs "
                          f"({g}H, H)", file=source)
-    H = W_hh.shape[1]
-    W_ih = get(f"{prefix}weight_ih_l0")
-    if W_ih.ndim != 2 or W_ih.shape[0] != g * H:
-        raise ModelError(f"{prefix}weight_ih_l0 has shape {W_ih.shape}; {arch} needs ({g * H}, "
-                         "inputs)", file=source)
-    n_in = W_ih.shape[1]
-    zeros = np.zeros(g * H)
-    b_ih = get(f"{prefix}bias_ih_l0", (g * H,)) if f"{prefix}bias_ih_l0" in weights else zeros
-    b_hh = get(f"{prefix}bias_hh_l0", (g * H,)) if f"{prefix}bias_hh_l0" in weights else zeros
+    H = W_hh0.shape[1]
+    n_in = get(f"{prefix}weight_ih_l0").shape[-1]
     u0 = np.zeros(n_in) if input is None else np.asarray(input, dtype=float).ravel()
     if u0.shape != (n_in,) or not np.all(np.isfinite(u0)):
         raise ParameterError(f"the constant input must have {n_in} finite values, got "
                              f"{np.asarray(input).ravel().tolist()}")
-    b_ih = b_ih + W_ih @ u0  # the held input, as a bias
     arrays: dict[str, np.ndarray] = {}
+    variables: dict[str, Any] = {}
+    eqs: dict[str, str] = {}
+    below = ""
+    for layer in range(max(layers, 1)):
+        # one layer: state h (and c); stacked: h0, h1, ... where layer l reads the state
+        # layer l-1 has just computed, next(h<l-1>), as torch does within one time step
+        tag = "" if layers == 1 else str(layer)
+        arr, eq = _layer(arch, weights, get, prefix, layer, H, n_in, tag, below, u0, source)
+        arrays.update(arr)
+        for var, text in eq.items():
+            variables[var] = {"size": H}
+            eqs[var] = text
+        below = f"h{tag}"
+    stack = f", {layers} stacked layers" if layers > 1 else ""
     doc: dict[str, Any] = {"dynena": 1, "name": name, "kind": "map",
-                           "title": f"PyTorch {arch} network, {H} units, {n_in} inputs"}
-    sig = "(1 + tanh(({})/2))/2"  # the logistic function, without exp's overflow
-    if arch.startswith("rnn"):
-        arrays.update(W_hh=W_hh, W_ih=W_ih, b=b_ih + b_hh)
-        pre = "W_hh@h + W_ih@u + b"
-        eqs = {"h": f"tanh({pre})" if arch == "rnn-tanh" else f"Max(0, {pre})"}
-        variables = {"h": {"size": H}}
-    elif arch == "gru":
-        for k, gate in enumerate("rzn"):
-            rows = slice(k * H, (k + 1) * H)
-            arrays[f"W_i{gate}"], arrays[f"W_h{gate}"] = W_ih[rows], W_hh[rows]
-        arrays.update(b_r=b_ih[:H] + b_hh[:H], b_z=b_ih[H:2 * H] + b_hh[H:2 * H],
-                      b_in=b_ih[2 * H:], b_hn=b_hh[2 * H:])
-        r = sig.format("W_ir@u + W_hr@h + b_r")
-        z = sig.format("W_iz@u + W_hz@h + b_z")
-        n = f"tanh(W_in@u + b_in + {r}*(W_hn@h + b_hn))"
-        eqs = {"h": f"(1 - {z})*{n} + {z}*h"}
-        variables = {"h": {"size": H}}
-    else:
-        for k, gate in enumerate("ifgo"):
-            rows = slice(k * H, (k + 1) * H)
-            arrays[f"W_i{gate}"], arrays[f"W_h{gate}"] = W_ih[rows], W_hh[rows]
-            arrays[f"b_{gate}"] = b_ih[rows] + b_hh[rows]
-        i, f, o = (sig.format(f"W_i{q}@u + W_h{q}@h + b_{q}") for q in "ifo")
-        gg = "tanh(W_ig@u + W_hg@h + b_g)"
-        c_new = f"{f}*c + {i}*{gg}"
-        eqs = {"h": f"{o}*tanh({c_new})", "c": c_new}
-        variables = {"h": {"size": H}, "c": {"size": H}}
-    doc.update(variables=variables, inputs={"u": {"size": n_in}}, equations=eqs)
+                           "title": f"PyTorch {arch} network, {H} units{stack}, {n_in} inputs",
+                           "variables": variables, "inputs": {"u": {"size": n_in}},
+                           "equations": eqs}
     if readout:
         W_out = get(f"{readout}weight")
         if W_out.ndim != 2 or W_out.shape[1] != H:
@@ -188,16 +181,63 @@ def torch_model(weights: Mapping[str, np.ndarray], arch: str, *, prefix: str = "
         arrays["W_out"] = W_out
         if f"{readout}bias" in weights:
             arrays["b_out"] = get(f"{readout}bias", (W_out.shape[0],))
-            doc["outputs"] = {"z": "W_out@h + b_out"}
+            doc["outputs"] = {"z": f"W_out@{below} + b_out"}
         else:
-            doc["outputs"] = {"z": "W_out@h"}
+            doc["outputs"] = {"z": f"W_out@{below}"}
     doc["arrays"] = arrays
     return load_document(doc)
 
 
+def _layer(arch: str, weights: Mapping[str, Any], get: Any, prefix: str, layer: int, H: int,
+           n_in: int, tag: str,
+           below: str, u0: np.ndarray, source: str | None
+           ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and equations of one layer. Layer 0 reads the input ``u`` (the held input
+    folded into its bias); layer l > 0 reads ``next(h<l-1>)``."""
+    g = _GATES[arch]
+    W_hh = get(f"{prefix}weight_hh_l{layer}", (g * H, H))
+    width = n_in if layer == 0 else H
+    W_ih = get(f"{prefix}weight_ih_l{layer}")
+    if W_ih.ndim != 2 or W_ih.shape != (g * H, width):
+        what = "inputs" if layer == 0 else "H"
+        raise ModelError(f"{prefix}weight_ih_l{layer} has shape {W_ih.shape}; {arch} needs "
+                         f"({g * H}, {what})", file=source)
+    zeros = np.zeros(g * H)
+    b_ih, b_hh = (get(key, (g * H,)) if key in weights else zeros
+                  for key in (f"{prefix}bias_ih_l{layer}", f"{prefix}bias_hh_l{layer}"))
+    if layer == 0:
+        b_ih = b_ih + W_ih @ u0  # the held input, as a bias
+    x = "u" if layer == 0 else f"next({below})"
+    h, c, t = f"h{tag}", f"c{tag}", tag
+    sig = "(1 + tanh(({})/2))/2"  # the logistic function, without exp's overflow
+    arrays: dict[str, np.ndarray] = {}
+    if arch.startswith("rnn"):
+        arrays.update({f"W_hh{t}": W_hh, f"W_ih{t}": W_ih, f"b{t}": b_ih + b_hh})
+        pre = f"W_hh{t}@{h} + W_ih{t}@{x} + b{t}"
+        return arrays, {h: f"tanh({pre})" if arch == "rnn-tanh" else f"Max(0, {pre})"}
+    if arch == "gru":
+        for k, gate in enumerate("rzn"):
+            rows = slice(k * H, (k + 1) * H)
+            arrays[f"W_i{gate}{t}"], arrays[f"W_h{gate}{t}"] = W_ih[rows], W_hh[rows]
+        arrays.update({f"b_r{t}": b_ih[:H] + b_hh[:H], f"b_z{t}": b_ih[H:2 * H] + b_hh[H:2 * H],
+                       f"b_in{t}": b_ih[2 * H:], f"b_hn{t}": b_hh[2 * H:]})
+        r = sig.format(f"W_ir{t}@{x} + W_hr{t}@{h} + b_r{t}")
+        z = sig.format(f"W_iz{t}@{x} + W_hz{t}@{h} + b_z{t}")
+        n = f"tanh(W_in{t}@{x} + b_in{t} + {r}*(W_hn{t}@{h} + b_hn{t}))"
+        return arrays, {h: f"(1 - {z})*{n} + {z}*{h}"}
+    for k, gate in enumerate("ifgo"):
+        rows = slice(k * H, (k + 1) * H)
+        arrays[f"W_i{gate}{t}"], arrays[f"W_h{gate}{t}"] = W_ih[rows], W_hh[rows]
+        arrays[f"b_{gate}{t}"] = b_ih[rows] + b_hh[rows]
+    i, f, o = (sig.format(f"W_i{q}{t}@{x} + W_h{q}{t}@{h} + b_{q}{t}") for q in "ifo")
+    gg = f"tanh(W_ig{t}@{x} + W_hg{t}@{h} + b_g{t})"
+    c_new = f"{f}*{c} + {i}*{gg}"
+    return arrays, {h: f"{o}*tanh({c_new})", c: c_new}
+
+
 def from_torch(module: Any, readout: Any = None, *, input: Any = None,
                name: str = "torch_rnn") -> Any:
-    """The vector-form model of a live ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM`` (single layer,
+    """The vector-form model of a live ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM`` (stacked or not,
     ``batch_first`` or not) and an optional ``nn.Linear`` read-out; torch is needed only here,
     by the caller who has the module.
 

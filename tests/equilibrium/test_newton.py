@@ -41,3 +41,19 @@ def test_all_singular_and_empty_batches():
     assert singular.all() and np.allclose(d, 0.0)
     d, singular = solve_batch(np.zeros((0, 4, 4)), np.zeros((0, 4)))
     assert d.shape == (0, 4) and not singular.any()
+
+
+def test_a_batch_lapack_cannot_decompose_falls_back_row_by_row(monkeypatch):
+    """LAPACK's SVD can fail to converge on a badly scaled matrix (seen on a trained 2-layer
+    GRU far outside its box): the batch is then solved row by row, nothing raised."""
+    A = np.stack([np.eye(3), np.array([[1.0, 1.0, 0], [1.0, 1.0, 0], [0, 0, 0.0]]),
+                  2 * np.eye(3)])
+    b = np.ones((3, 3))
+
+    def no_svd(*args, **kw):
+        raise np.linalg.LinAlgError("SVD did not converge")
+
+    monkeypatch.setattr(np.linalg, "svd", no_svd)
+    d, singular = solve_batch(A, b)
+    assert np.allclose(d[0], 1.0) and np.allclose(d[2], 0.5)
+    assert singular[1] and np.all(np.isfinite(d[1]))

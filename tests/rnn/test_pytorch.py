@@ -51,6 +51,48 @@ def test_steps_equal_torch_forward_pass(arch):
     assert np.max(np.abs(J - fd)) < 1e-7
 
 
+@pytest.mark.parametrize("arch,layers", [("gru", 2), ("lstm", 2), ("rnn-tanh", 3)])
+def test_stacked_layers_step_as_torch_steps_the_stack(arch, layers):
+    """Layer l reads the state layer l-1 has just computed (next(h<l-1>)), within one step,
+    as torch does: every layer's state after each step equals torch's to 1e-12, the read-out
+    is the top layer's; the Jacobian (through the layers) and D_u f (an input pulse reaches
+    every layer in the same step) against central differences."""
+    name = arch.replace("-", "_") + "_stacked"
+    m = load_torch(FIX / f"{name}.safetensors", arch)
+    c = dynena.compile_model(m)
+    tr = np.load(FIX / f"{name}_trace.npz")
+    H = tr["h0"].shape[1]
+    blocks = [f"h{k}" for k in range(layers)]
+    if arch == "lstm":
+        blocks = [b for k in range(layers) for b in (f"h{k}", f"c{k}")]
+    assert [b for b, _ in m.blocks] == blocks and m.n == len(blocks) * H
+    sl = m.block_slices()
+
+    def pack(h, cc):
+        parts = {f"h{k}": h[k] for k in range(layers)}
+        parts.update({f"c{k}": cc[k] for k in range(layers)} if arch == "lstm" else {})
+        return np.concatenate([parts[b] for b in blocks])
+
+    x = pack(tr["h0"], tr["c0"])
+    for k, u in enumerate(tr["u"]):
+        x = c.f(x, u)
+        for layer in range(layers):
+            assert np.max(np.abs(x[sl[f"h{layer}"]] - tr["h"][k][layer])) < 1e-12
+            if arch == "lstm":
+                assert np.max(np.abs(x[sl[f"c{layer}"]] - tr["c"][k][layer])) < 1e-12
+        assert np.max(np.abs(m.output("z", x) - tr["z"][k])) < 1e-12
+    u = tr["u"][-1]
+    e = 1e-6
+    fd = np.array([(c.f(x + e * d, u) - c.f(x - e * d, u)) / (2 * e) for d in np.eye(m.n)]).T
+    assert np.max(np.abs(c.jac(x, u) - fd)) < 1e-7
+    assert np.max(np.abs(c.jac_batch(x[None], u[None])[0] - c.jac(x, u))) < 1e-13
+    fu = np.array([(c.f(x, u + e * d) - c.f(x, u - e * d)) / (2 * e) for d in np.eye(3)]).T
+    assert np.max(np.abs(c.dfdu(x, u) - fu)) < 1e-7
+    assert np.abs(fu[sl[f"h{layers - 1}"]]).max() > 1e-3  # the top layer feels u at once
+    v = np.linspace(-1, 1, m.n)
+    assert np.max(np.abs(c.jvp(x, v, u) - c.jac(x, u) @ v)) < 1e-12
+
+
 def test_npz_with_pytorch_names_equals_safetensors():
     a = dynena.compile_model(load_torch(FIX / "gru.npz", "gru"))
     b = dynena.compile_model(load_torch(fixture("gru"), "gru"))
@@ -59,12 +101,12 @@ def test_npz_with_pytorch_names_equals_safetensors():
     assert np.array_equal(a.f(x, u), b.f(x, u))
 
 
-def _gru_step(w: dict, h: np.ndarray, u: np.ndarray) -> np.ndarray:
+def _gru_step(w: dict, h: np.ndarray, u: np.ndarray, layer: int = 0) -> np.ndarray:
     """PyTorch's GRU equations written out directly (an independent implementation)."""
     sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
     H = len(h)
-    gi = w["rnn.weight_ih_l0"] @ u + w["rnn.bias_ih_l0"]
-    gh = w["rnn.weight_hh_l0"] @ h + w["rnn.bias_hh_l0"]
+    gi = w[f"rnn.weight_ih_l{layer}"] @ u + w[f"rnn.bias_ih_l{layer}"]
+    gh = w[f"rnn.weight_hh_l{layer}"] @ h + w[f"rnn.bias_hh_l{layer}"]
     r = sig(gi[:H] + gh[:H])
     z = sig(gi[H:2 * H] + gh[H:2 * H])
     n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
@@ -124,8 +166,11 @@ def test_bad_weights_are_refused_with_the_reason(tmp_path):
         load_torch(fixture("gru"), "gru", prefix="net.")
     w = read_weights(fixture("rnn_tanh"))
     np.savez(tmp_path / "stacked.npz", **w, **{"rnn.weight_hh_l1": w["rnn.weight_hh_l0"]})
-    with pytest.raises(ModelError, match="stacked layers"):
-        load_torch(tmp_path / "stacked.npz", "rnn-tanh")
+    with pytest.raises(ModelError, match="'rnn.weight_ih_l1' is not in the weights"):
+        load_torch(tmp_path / "stacked.npz", "rnn-tanh")      # a second layer half written
+    np.savez(tmp_path / "bi.npz", **w, **{"rnn.weight_hh_l0_reverse": w["rnn.weight_hh_l0"]})
+    with pytest.raises(ModelError, match="bidirectional"):
+        load_torch(tmp_path / "bi.npz", "rnn-tanh")
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object))
     (tmp_path / "pickled.npz").write_bytes(b"")
     np.savez(tmp_path / "pickled.npz", x=np.array([{"a": 1}], dtype=object))
@@ -188,6 +233,41 @@ def test_trained_flipflop_gru_every_settled_state_is_a_stable_fixed_point(flipfl
             for _ in range(5000):
                 h = _gru_step(w, h, np.zeros(3))
             assert np.linalg.norm(h - e.state) < 1e-8  # at least: attracting, as dynena says
+
+
+def test_trained_two_layer_gru_settled_states_are_its_stable_fixed_points():
+    """A 2-layer GRU trained in PyTorch on the 3-bit flip-flop (fixture; see
+    models/train_flipflop_gru.py): torch's equations written out here, layer 1 reading layer
+    0's new state, iterated after each pulse pattern until the stack stops moving; every state
+    reached is one of dynena's stable fixed points of the stacked model."""
+    path = FIX / "flipflop_gru_2layers.safetensors"
+    m = load_torch(path, "gru")
+    assert [b for b, _ in m.blocks] == ["h0", "h1"] and m.n == 32
+    c = dynena.compile_model(m)
+    eq = dynena.find_equilibria(m, seeds=trajectory_seeds(c))
+    stable = [e for e in eq if e.stability == "stable"]
+    assert stable and all(e.residual <= 1e-12 for e in eq)
+    w = read_weights(path)
+
+    def step(x, u):
+        h0 = _gru_step(w, x[:16], u, 0)
+        return np.concatenate([h0, _gru_step(w, x[16:], h0, 1)])
+
+    reached = 0
+    for code in itertools.product([-1.0, 1.0], repeat=3):
+        x = np.zeros(32)
+        for _ in range(2):
+            x = step(x, np.array(code))
+        for _ in range(30000):
+            x, prev = step(x, np.zeros(3)), x
+            if np.linalg.norm(x - prev) < 1e-15:
+                break
+        else:
+            continue  # still drifting (slow dynamics): not a fixed point to compare with
+        reached += 1
+        assert min(np.linalg.norm(x - e.state) for e in stable) < 1e-8, code
+        assert np.max(np.abs(c.f(x) - step(x, np.zeros(3)))) < 1e-12
+    assert reached >= 1
 
 
 def test_cli_rnn_json(tmp_path):
