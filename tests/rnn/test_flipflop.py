@@ -95,6 +95,36 @@ def test_twelve_index_one_saddles_one_per_cube_edge(reference):
     assert vias == {s.id for s in idx1}
 
 
+def test_large_network_path_gives_the_dense_answers(reference, monkeypatch):
+    """Above LARGE units the extraction finds fixed points and via-saddles by Newton-Krylov
+    with Arnoldi stability, without an N x N factorisation; forced onto that path, the
+    flagship network gives the dense path's nodes, thresholds and index-1 saddles."""
+    import dynena.rnn.extract as ex
+
+    esn, dense = reference
+    monkeypatch.setattr(ex, "LARGE", 100)
+    a = ex.analyse_flipflop(esn, bits=3, sweep=(1.0,))
+    assert a.equilibria.method == "newton-krylov from seeds"
+    S = np.array([n.state for n in dense.nodes])
+    for n in a.nodes:
+        assert np.min(np.linalg.norm(S - n.state, axis=1)) < 1e-9
+    assert len(a.nodes) == 8
+    def by_code(result):  # node ids may be numbered differently: key edges by the codes
+        code = {n.id: n.code for n in result.nodes}
+        return {(code[c.source], code[c.target], c.channel, c.sign): c.threshold
+                for c in result.edges_at(1.0)}
+
+    want, got = by_code(dense), by_code(a)
+    assert got.keys() == want.keys()
+    for k, t in got.items():
+        assert t == pytest.approx(want[k], rel=1e-5)
+    idx1 = [s for s in a.saddles if s.unstable_dim == 1]
+    ref = np.array([s.state for s in dense.saddles if s.unstable_dim == 1])
+    assert len(idx1) == 12
+    for s in idx1:
+        assert np.min(np.linalg.norm(ref - s.state, axis=1)) < 1e-8
+
+
 def test_amplitude_sweep_predictions_agree(reference):
     _, a = reference
     assert all(r["agreement"] == 1.0 for r in a.sweep)
