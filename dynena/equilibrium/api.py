@@ -148,7 +148,8 @@ def find_equilibria(
     dedup_tol : float
         Roots closer than ``dedup_tol * (1 + |x|)`` are one.
     deflation_rounds : int
-        Maximum rounds of deflated Newton (0 disables deflation).
+        Maximum rounds of deflated Newton (0 disables deflation). Above 50 state variables
+        each round restarts from 64 of the starts (a fixed spread subset).
     symbolic : bool or "auto"
         Confirm the count by an exact polynomial solve where the system is small enough.
     symbolic_time : float
@@ -336,16 +337,26 @@ def _solve_from_starts(s: _Search) -> None:
     s.gens = detect_symmetries(s.c, s.lo, s.hi) if s.opts.symmetry else []
 
 
+_DEFLATION_STARTS = 64
+"""Above 50 state variables, deflation restarts Newton from at most this many of the starts."""
+
+
 def _deflate(s: _Search) -> None:
-    """Newton again from every start with the roots found so far deflated, until a round
-    finds nothing new."""
+    """Newton again from every start (above 50 state variables: from 64 of them) with the
+    roots found so far deflated, until a round finds nothing new."""
     if s.opts.method != "auto":
         return
+    X0 = s.X0
+    if s.c.n > 50 and len(X0) > _DEFLATION_STARTS:
+        # every deflated start costs an n^3 solve per iteration and rarely converges (the
+        # known roots repel it): large systems restart a spread subset of the starts
+        pick = np.random.default_rng(0).choice(len(X0), _DEFLATION_STARTS, replace=False)
+        X0 = X0[np.sort(pick)]
     for _ in range(s.opts.deflation_rounds):
         if s.late() or s.full():
             break
         s.stats["deflation_rounds"] += 1
-        new = s.newton(s.X0, roots=s.roots)
+        new = s.newton(X0, roots=s.roots)
         if not len(new):
             break
         s.roots = np.concatenate([s.roots, new])

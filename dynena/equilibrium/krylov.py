@@ -70,8 +70,12 @@ def leading_eigenvalues(c: Any, x: Array, k: int = 8) -> Array:
     n = c.n
     k = max(1, min(k, n - 2))
     A = LinearOperator((n, n), dtype=float, matvec=c.jvp_at(x))
+    # a wide Krylov space: a reservoir's spectrum is a disc of nearly equal moduli, where
+    # ARPACK's default 2k + 1 vectors converge slowly and may settle on Ritz values that are
+    # not the k largest (N = 3000: 3.5x fewer products with 40, and the true leading ones)
+    ncv = min(n, max(2 * k + 1, 40))
     w = eigs(A, k=k, which="LM" if c.dynamics.is_map else "LR", return_eigenvectors=False,
-             tol=1e-10, maxiter=20 * n)
+             tol=1e-10, maxiter=20 * n, ncv=ncv)
     key = np.abs(w) if c.dynamics.is_map else np.real(w)
     return np.asarray(w[np.argsort(-key)])
 
