@@ -21,7 +21,7 @@ import numpy as np
 from ..compile import as_compiled
 from ..compile.system import CompiledSystem
 from ..equilibrium import find_equilibria
-from ..errors import NonHyperbolicWarning, ParameterError
+from ..errors import DynenaError, NonHyperbolicWarning, ParameterError
 from ..model.protocol import SystemModel
 from ..network import excitable_network
 from ..progress import ProgressFn, say, step
@@ -366,8 +366,8 @@ class _Path:
                     c, self.parameter, start=np.array(side.nodes[key]["state"]),
                     p_range=(lo - 1e-3 * abs(width), hi + 1e-3 * abs(width)),
                     ds=abs(width) / 64, ds_max=abs(width) / 16, max_points=400, switch=False)
-        except Exception:  # noqa: BLE001 - any failure: fall back to bisection
-            return None
+        except (DynenaError, ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return None  # the branch could not be followed: bisection decides
         inside = [sp for sp in res.special_points()
                   if sp.type in _NODE_EVENTS and lo < sp.p < hi]
         if not inside:
