@@ -64,40 +64,23 @@ def bench_scale() -> None:
            "lower is better", f"{len(ek)} vs {len(ed)} fixed points")
 
 
-def memory_esn(N: int, seed: int = 0) -> object:
-    """A leaky reservoir (x' = 0.3 x + 0.7 tanh(W x + W_in u + b), W 1 % sparse, radius 0.5)
-    with three bistable memory units (self-weight 3, input weight 4 from their own channel,
-    nothing else feeding them) that the rest reads: eight stable states, and every single-bit
-    flip has the analytic pulse threshold a = (3x* + atanh(0.3 x*/0.7))/4, x* = tanh(3x*)."""
-    rng = np.random.default_rng(seed)
-    W = sparse.lil_matrix(sparse.random(N, N, density=0.01, random_state=seed, format="lil",
-                                        data_rvs=rng.standard_normal) * (0.5 / np.sqrt(0.01 * N)))
-    W_in = 0.1 * rng.uniform(-1, 1, (N, 3))
-    for i in range(3):
-        W[i, :] = 0
-        W[i, i] = 3.0
-        W_in[i] = 0
-        W_in[i, i] = 4.0
-    return dynena.load_document({
-        "dynena": 1, "name": f"memory{N}", "kind": "map",
-        "arrays": {"W": sparse.csr_matrix(W), "W_in": W_in,
-                   "b": 0.1 * rng.standard_normal(N) * (np.arange(N) >= 3)},
-        "variables": {"x": {"size": N}}, "inputs": {"u": {"size": 3}},
-        "equations": {"x": "0.3*x + 0.7*tanh(W@x + W_in@u + b)"}})
-
-
 def bench_pulse_network() -> None:
     """Issue 12's scale goal in full: stable states from a trajectory plus the input-pulse
-    network, N = 1000 ... 10 000, against the analytic threshold."""
-    from scipy.optimize import brentq
+    network, N = 1000 ... 10 000, on ``models/memory_reservoir.py`` (three bistable memory
+    units read by a sparse reservoir), against the analytic threshold."""
+    import importlib.util
+    from pathlib import Path
 
     from dynena.network import InputPulses
 
-    x_star = brentq(lambda x: x - np.tanh(3 * x), 0.5, 1.0)
-    exact = (3 * x_star + np.arctanh(0.3 * x_star / 0.7)) / 4
+    spec = importlib.util.spec_from_file_location(
+        "memory_reservoir", Path(__file__).resolve().parents[1] / "models" / "memory_reservoir.py")
+    mod = importlib.util.module_from_spec(spec)                   # type: ignore[arg-type]
+    spec.loader.exec_module(mod)                                  # type: ignore[union-attr]
+    exact = mod.flip_threshold()
     times = {}
     for N in (1000, 2000, 5000, 10000):
-        c = dynena.compile_model(memory_esn(N))
+        c = dynena.compile_model(mod.memory_reservoir(N))
         t = time.perf_counter()
         eq = krylov_equilibria(c, trajectory_seeds(c, steps=2000, keep=100))
         net = dynena.excitable_network(c, equilibria=eq, nodes="stable",

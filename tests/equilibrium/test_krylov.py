@@ -54,35 +54,24 @@ def test_sparse_reservoir_fixed_point_is_where_the_simulation_settles():
     assert np.allclose(np.sort(np.abs(w))[::-1], dense, atol=1e-8)
 
 
-def test_large_sparse_memory_reservoir_pulse_network_against_the_analytic_threshold():
-    """A 1500-unit leaky reservoir (sparse W, 1 % dense) with three bistable memory units
-    x_i' = 0.3 x_i + 0.7 tanh(3 x_i + 4 u_i), read by the rest: eight stable states, found by
-    Newton-Krylov from a trajectory, and between them the 24 single-bit flips. Each flip's
-    pulse threshold is analytic: from x_i = -x* (x* = tanh(3 x*)) one pulse must carry x_i past
-    the unstable point 0, 0.3(-x*) + 0.7 tanh(-3x* + 4a) = 0, so
-    a = (3x* + atanh(0.3 x*/0.7))/4."""
+def test_large_sparse_memory_reservoir_pulse_network_against_the_analytic_threshold(models_dir):
+    """models/memory_reservoir.py at 1500 units (sparse W, 1 % dense) with three bistable
+    memory units x_i' = 0.3 x_i + 0.7 tanh(3 x_i + 4 u_i), read by the rest: eight stable
+    states, found by Newton-Krylov from a trajectory, and between them the 24 single-bit
+    flips. Each flip's pulse threshold is analytic: from x_i = -x* (x* = tanh(3 x*)) one pulse
+    must carry x_i past the unstable point 0, 0.3(-x*) + 0.7 tanh(-3x* + 4a) = 0, so
+    a = (3x* + atanh(0.3 x*/0.7))/4; recomputed here."""
+    import importlib.util
+
     from scipy.optimize import brentq
 
     from dynena.network import InputPulses
 
-    N = 1500
-    rng = np.random.default_rng(0)
-    W = sparse.random(N, N, density=0.01, random_state=0, format="lil",
-                      data_rvs=rng.standard_normal) * (0.5 / np.sqrt(0.01 * N))
-    W = sparse.lil_matrix(W)
-    W_in = 0.1 * rng.uniform(-1, 1, (N, 3))
-    for i in range(3):
-        W[i, :] = 0
-        W[i, i] = 3.0
-        W_in[i] = 0
-        W_in[i, i] = 4.0
-    m = dynena.load_document({
-        "dynena": 1, "name": "memory_reservoir", "kind": "map",
-        "arrays": {"W": sparse.csr_matrix(W), "W_in": W_in,
-                   "b": 0.1 * rng.standard_normal(N) * (np.arange(N) >= 3)},
-        "variables": {"x": {"size": N}}, "inputs": {"u": {"size": 3}},
-        "equations": {"x": "0.3*x + 0.7*tanh(W@x + W_in@u + b)"}})
-    c = dynena.compile_model(m)
+    spec = importlib.util.spec_from_file_location("memory_reservoir",
+                                                  models_dir / "memory_reservoir.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    c = dynena.compile_model(mod.memory_reservoir(1500))
     assert c.is_sparse
     eq = krylov_equilibria(c, trajectory_seeds(c, steps=2000, keep=100))
     assert len(eq.stable) == 8
@@ -92,6 +81,7 @@ def test_large_sparse_memory_reservoir_pulse_network_against_the_analytic_thresh
                                    perturbations=InputPulses(width=1, max_amplitude=3.0))
     x_star = brentq(lambda x: x - np.tanh(3 * x), 0.5, 1.0)
     exact = (3 * x_star + np.arctanh(0.3 * x_star / 0.7)) / 4
+    assert exact == pytest.approx(mod.flip_threshold(), rel=1e-12)
     assert len(net.edges) == 24
     for cn in net.edges:
         a = net.node_states[net.node_ids.index(cn.source)][:3]
