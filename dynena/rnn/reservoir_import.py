@@ -81,23 +81,59 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
     """
     from ..model import load_document
 
-    n_fb = 0
+    reservoir, readout, n_fb = _nodes(reservoir, readout)
+    W, Win, bias, lr, act = _reservoir_arrays(reservoir)
+    N = W.shape[0]
+    # reservoirpy feeds the read-out back by widening the input: Win = [W_in | W_fb]
+    Win, W_fb = Win[:, :Win.shape[1] - n_fb], Win[:, Win.shape[1] - n_fb:]
+    u0 = np.zeros(Win.shape[1]) if input is None else np.asarray(input, float).ravel()
+    if u0.shape != (Win.shape[1],):
+        raise ParameterError(f"the constant input must have {Win.shape[1]} values")
+    arrays: dict[str, Any] = {"W": W, "W_in": Win, "b": bias + Win @ u0}
+    pre = _ACTIVATIONS[act].format("W@x + W_in@u + b" + (" + W_fb@z" if n_fb else ""))
+    if n_fb:
+        arrays["W_fb"] = W_fb
+    if lr.size == 1:
+        eq = f"(1 - {float(lr[0])!r})*x + {float(lr[0])!r}*{pre}"
+    else:
+        arrays["lr"] = lr
+        eq = f"(1 - lr)*x + lr*{pre}"
+    doc: dict[str, Any] = {"dynena": 1, "name": name, "kind": "map",
+                           "title": f"reservoirpy ESN, {N} units ({act}, lr "
+                                    f"{float(lr.mean()):.3g})",
+                           "variables": {"x": {"size": N}},
+                           "inputs": {"u": {"size": Win.shape[1]}}, "equations": {"x": eq}}
+    if readout is not None:
+        out_arrays, doc["outputs"] = _readout(readout, N, n_fb)
+        arrays.update(out_arrays)
+    doc["arrays"] = arrays
+    return load_document(doc)
+
+
+def _nodes(reservoir: Any, readout: Any) -> tuple[Any, Any, int]:
+    """The Reservoir and Ridge nodes (of a model, or as given) and the width of the
+    fed-back read-out in the reservoir's input (0 without feedback)."""
     nodes = getattr(reservoir, "nodes", None)
-    if nodes is not None and type(reservoir).__name__ not in ("Reservoir",):
-        found = {type(nd).__name__: nd for nd in nodes}
-        if "Reservoir" not in found:
-            raise ParameterError("the reservoirpy model has no Reservoir node")
-        if readout is None:
-            readout = found.get("Ridge")
-        n_fb = _feedback_width(getattr(reservoir, "edges", None) or [], found["Reservoir"],
-                               readout)
-        reservoir = found["Reservoir"]
+    if nodes is None or type(reservoir).__name__ == "Reservoir":
+        return reservoir, readout, 0
+    found = {type(nd).__name__: nd for nd in nodes}
+    if "Reservoir" not in found:
+        raise ParameterError("the reservoirpy model has no Reservoir node")
+    if readout is None:
+        readout = found.get("Ridge")
+    n_fb = _feedback_width(getattr(reservoir, "edges", None) or [], found["Reservoir"], readout)
+    return found["Reservoir"], readout, n_fb
+
+
+def _reservoir_arrays(reservoir: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, str]:
+    """``W`` (sparse above :data:`LARGE` units), ``Win``, the bias, the leak rates and the
+    activation's name, checked."""
+    from scipy import sparse
+
     for attr in ("W", "Win", "bias", "lr", "activation"):
         if not hasattr(reservoir, attr):
             raise ParameterError(f"the reservoir has no {attr!r}: pass an initialised "
                                  "reservoirpy Reservoir (run or fit it once first)")
-    from scipy import sparse
-
     W: Any = reservoir.W
     if sparse.issparse(W) and W.shape[0] > LARGE:
         W = sparse.csr_matrix(W, dtype=float)
@@ -120,42 +156,23 @@ def from_reservoirpy(reservoir: Any, readout: Any = None, *, input: Any = None,
     if act not in _ACTIVATIONS:
         raise ParameterError(f"activation {act!r} is not elementwise-supported; dynena reads "
                              f"{', '.join(sorted(_ACTIVATIONS))}")
-    # reservoirpy feeds the read-out back by widening the input: Win = [W_in | W_fb]
-    Win, W_fb = Win[:, :Win.shape[1] - n_fb], Win[:, Win.shape[1] - n_fb:]
-    u0 = np.zeros(Win.shape[1]) if input is None else np.asarray(input, float).ravel()
-    if u0.shape != (Win.shape[1],):
-        raise ParameterError(f"the constant input must have {Win.shape[1]} values")
-    arrays: dict[str, np.ndarray] = {"W": W, "W_in": Win, "b": bias + Win @ u0}
-    pre = _ACTIVATIONS[act].format("W@x + W_in@u + b" + (" + W_fb@z" if n_fb else ""))
-    if n_fb:
-        arrays["W_fb"] = W_fb
-    if lr.size == 1:
-        eq = f"(1 - {float(lr[0])!r})*x + {float(lr[0])!r}*{pre}"
-    else:
-        arrays["lr"] = lr
-        eq = f"(1 - lr)*x + lr*{pre}"
-    doc: dict[str, Any] = {"dynena": 1, "name": name, "kind": "map",
-                           "title": f"reservoirpy ESN, {N} units ({act}, lr "
-                                    f"{float(lr.mean()):.3g})",
-                           "variables": {"x": {"size": N}},
-                           "inputs": {"u": {"size": Win.shape[1]}}, "equations": {"x": eq}}
-    if readout is not None:
-        Wout = _dense(readout.Wout, "Wout")
-        if n_fb and Wout.shape[-1] != n_fb:
-            raise ModelError(f"reservoirpy Wout has {Wout.shape[-1]} outputs but the reservoir "
-                             f"receives {n_fb} fed-back values")
-        if Wout.ndim != 2 or Wout.shape[0] != N:
-            raise ModelError(f"reservoirpy Wout has shape {Wout.shape}, expected ({N}, outputs)")
-        arrays["W_out"] = Wout.T
-        b_out = getattr(readout, "bias", None)
-        if b_out is not None and np.any(np.asarray(b_out) != 0):
-            arrays["b_out"] = np.broadcast_to(_dense(b_out, "bias").ravel(),
-                                              (Wout.shape[1],)).astype(float)
-            doc["outputs"] = {"z": "W_out@x + b_out"}
-        else:
-            doc["outputs"] = {"z": "W_out@x"}
-    doc["arrays"] = arrays
-    return load_document(doc)
+    return W, Win, bias, lr, act
+
+
+def _readout(readout: Any, N: int, n_fb: int) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The Ridge read-out as ``z = W_out@x (+ b_out)``: its arrays and the output."""
+    Wout = _dense(readout.Wout, "Wout")
+    if n_fb and Wout.shape[-1] != n_fb:
+        raise ModelError(f"reservoirpy Wout has {Wout.shape[-1]} outputs but the reservoir "
+                         f"receives {n_fb} fed-back values")
+    if Wout.ndim != 2 or Wout.shape[0] != N:
+        raise ModelError(f"reservoirpy Wout has shape {Wout.shape}, expected ({N}, outputs)")
+    b_out = getattr(readout, "bias", None)
+    if b_out is not None and np.any(np.asarray(b_out) != 0):
+        return ({"W_out": Wout.T, "b_out": np.broadcast_to(
+            _dense(b_out, "bias").ravel(), (Wout.shape[1],)).astype(float)},
+            {"z": "W_out@x + b_out"})
+    return {"W_out": Wout.T}, {"z": "W_out@x"}
 
 
 def _feedback_width(edges: Any, reservoir: Any, readout: Any) -> int:
