@@ -52,6 +52,7 @@ _LAZY: dict[str, tuple[str, str]] = {
     "load_torch": (".rnn.pytorch", "load_torch"),
     "from_torch": (".rnn.pytorch", "from_torch"),
     "from_reservoirpy": (".rnn.reservoir_import", "from_reservoirpy"),
+    "rnn_fixed_points": (".rnn.fixed_points", "rnn_fixed_points"),
     "flipflop": (".rnn.tasks", "flipflop"),
     "Trajectory": (".flow.simulation", "Trajectory"),
     "simulate": (".flow.simulation", "simulate"),
@@ -136,6 +137,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .rnn.esn import ESNConfig as ESNConfig
     from .rnn.esn import train_flipflop_esn as train_flipflop_esn
     from .rnn.extract import analyse_flipflop as analyse_flipflop
+    from .rnn.fixed_points import rnn_fixed_points as rnn_fixed_points
     from .rnn.pytorch import from_torch as from_torch
     from .rnn.pytorch import load_torch as load_torch
     from .rnn.reservoir_import import from_reservoirpy as from_reservoirpy

@@ -49,27 +49,15 @@ def _input(text: str | None) -> list[float] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compile import compile_model
-    from ..equilibrium import find_equilibria
-    from ..equilibrium.krylov import krylov_equilibria
-    from ..rnn.pytorch import load_torch, trajectory_seeds
-    from ..rnn.reservoir_import import LARGE
+    from ..rnn.fixed_points import rnn_fixed_points
+    from ..rnn.pytorch import load_torch
 
     model = load_torch(args.file, args.arch, prefix=args.prefix, readout=args.readout,
                        input=_input(args.input))
     progress(f"{model.title}: {model.n} state variables")
     readout = "z" in model.outputs
-    # starts where the network lives: states it visits under rare input pulses
-    c = compile_model(model)
-    seeds = trajectory_seeds(c, amplitude=args.pulse_amplitude)
-    if model.n > LARGE:  # no N x N matrix: Newton-Krylov from the seeds, Arnoldi for stability
-        progress(f"fixed points of {model.n} units from {len(seeds)} trajectory states "
-                 "(Newton-Krylov)")
-        eq = krylov_equilibria(c, seeds[-100:])
-    else:
-        progress(f"fixed points from {len(seeds)} trajectory states and the box")
-        eq = find_equilibria(model, seeds=seeds, stable_only=args.stable_only,
-                             progress=progress)
+    eq = rnn_fixed_points(model, pulse_amplitude=args.pulse_amplitude,
+                          stable_only=args.stable_only, progress=progress)
     net = None
     if not args.no_network:
         args.inputs, args.directions = True, None  # input pulses: the network's own channels
