@@ -523,6 +523,24 @@ def shape_cases() -> list[Case]:
                                "equations: {x: tanh(W@x)}\n", ("outputs.z",)),
         "output-not-linear": ("variables: {x: {size: 2}}\noutputs: {z: tanh(W@x)}\n"
                               "equations: {x: tanh(W@x)}\n", ("outputs.z",)),
+        # next(v): a block after the step, for stacked layers of a map
+        "next-later-block": ("kind: map\nvariables: {x: {size: 2}, y: {size: 2}}\n"
+                             "equations: {x: tanh(W@next(y)), y: tanh(W@y)}\n",
+                             ("equations.x", "next(y)", "declared before")),
+        "next-own-block": ("kind: map\nvariables: {x: {size: 2}}\n"
+                           "equations: {x: tanh(W@next(x))}\n", ("equations.x", "next(x)")),
+        "next-elementwise": ("kind: map\nvariables: {x: {size: 2}, y: {size: 2}}\n"
+                             "equations: {x: tanh(W@x), y: next(x)*tanh(W@y)}\n",
+                             ("equations.y", "only be multiplied by a matrix")),
+        "next-in-ode": ("kind: ode\nvariables: {x: {size: 2}, y: {size: 2}}\n"
+                        "equations: {x: -x, y: -y + W@next(x)}\n",
+                        ("equations.y", "maps (kind: map) only")),
+        "next-of-input": ("kind: map\nvariables: {x: {size: 2}}\ninputs: {u: {size: 1}}\n"
+                          "equations: {x: tanh(W@x + B@next(u))}\n",
+                          ("equations.x", "next(u)", "must be a variable")),
+        "next-in-output": ("kind: map\nvariables: {x: {size: 2}}\noutputs: {z: W@next(x)}\n"
+                           "equations: {x: tanh(W@x)}\n",
+                           ("outputs.z", "matrix times a variable")),
     }
     for cid, (body, frags) in vcases.items():
         text = vhead + body if not body.startswith("variables: {x: {size: 3}}\narrays") else \
