@@ -85,11 +85,13 @@ def bench_against_fixed_point_finder() -> None:
         X, q = fixed_point_finder(c, seeds)
         t_base = time.perf_counter() - t
         theirs = _true_points(c, X[q < 1e-6]) if np.any(q < 1e-6) else np.zeros((0, c.n))
-        # dynena as `dynena rnn` runs it, then with 4096 box starts (a tanh RNN has hundreds
-        # of saddles near the corners of the box: the count depends on the starts)
-        for how, kw in (("default", {}), ("4096 box starts", {"n_starts": 4096})):
+        # dynena as `dynena rnn` runs it (box rounds until one adds nothing), and the general
+        # seeded search (320 box starts: a tanh RNN has hundreds of saddles near the corners
+        # of the box, and that many starts miss some)
+        for how in ("dynena rnn", "find_equilibria"):
             t = time.perf_counter()
-            eq = dynena.find_equilibria(c, seeds=seeds, **kw)
+            eq = dynena.rnn_fixed_points(c, seeds=seeds) if how == "dynena rnn" else \
+                dynena.find_equilibria(c, seeds=seeds)
             t_ours = time.perf_counter() - t
             ours = np.array([e.state for e in eq])
             missed = [y for y in theirs if min(np.linalg.norm(ours - y, axis=1)) > 1e-6]

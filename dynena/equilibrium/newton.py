@@ -38,14 +38,14 @@ def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
     """Solve A[k] d[k] = b[k]; singular systems get the minimum-norm least-squares step
     (flag returned).
 
-    When LAPACK reports a singular matrix anywhere in the batch, the whole batch is solved by
-    one batched SVD, d = V Σ⁺ Uᵀ b with singular values below ε·n·σ_max dropped (what
-    ``lstsq`` does), rather than one solve per row: saturated recurrent networks (a GRU's gates
-    at 0 or 1) give thousands of singular Jacobians per search.
+    Singular rows are solved together by one batched SVD, d = V Σ⁺ Uᵀ b with singular values
+    below ε·n·σ_max dropped (what ``lstsq`` does), the others by one batched LU solve — not one
+    solve per row: saturated recurrent networks (a GRU's gates at 0 or 1) give thousands of
+    singular Jacobians per search. A zero row or column marks a row at once; when LAPACK
+    still meets an exact zero pivot, the sign of ``slogdet`` (the same LU, no exception) tells
+    which rows.
     """
     with np.errstate(all="ignore"):
-        # exactly singular rows (a zero row or column: a saturated unit, h' = h) go straight
-        # to the SVD; a singular matrix LAPACK finds among the rest sends the batch there
         zero = np.any(np.all(A == 0, axis=2) | np.all(A == 0, axis=1), axis=1)
         d = np.empty_like(b)
         bad = zero.copy()
@@ -53,8 +53,16 @@ def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
         try:
             d[rest] = np.linalg.solve(A[rest], b[rest][..., None])[..., 0]
         except np.linalg.LinAlgError:
-            rest[:] = False
-            bad[:] = True
+            idx = np.flatnonzero(rest)
+            sign, _ = np.linalg.slogdet(A[idx])
+            sing = idx[(sign == 0) | ~np.isfinite(sign)]
+            bad[sing] = True
+            rest[sing] = False
+            try:
+                d[rest] = np.linalg.solve(A[rest], b[rest][..., None])[..., 0]
+            except np.linalg.LinAlgError:  # pivoting differs at the margin: SVD them all
+                bad |= rest
+                rest[:] = False
         if bad.any():
             d[bad], bad[bad] = _svd_solve(A[bad], b[bad])
         bad |= rest & ~np.all(np.isfinite(d), axis=1)

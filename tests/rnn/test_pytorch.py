@@ -308,3 +308,32 @@ def test_flipflop_analysis_of_the_pytorch_gru(flipflop_gru):
     assert a.accuracy > 0.9            # the task itself is solved over a trial
     with pytest.raises(ParameterError, match="inputs and a read-out"):
         ModelNetwork(load_torch(fixture("gru"), "gru", readout=""))
+
+
+def test_tanh_rnn_fixed_points_contain_every_point_an_independent_newton_finds():
+    """The 16-unit tanh RNN trained on the flip-flop has hundreds of fixed points (saddles
+    near the corners of the box). Newton written out here (F = tanh(W h + b) − h, with
+    PyTorch's weights) from 4000 uniform random starts — not dynena's Sobol points — finds no
+    fixed point that ``rnn_fixed_points`` (the search of ``dynena rnn``) misses."""
+    path = ROOT / "models" / "flipflop_rnn_tanh.safetensors"
+    eq = dynena.rnn_fixed_points(load_torch(path, "rnn-tanh"))
+    ours = np.array([e.state for e in eq])
+    assert len(eq) >= 250 and len(eq.stable) == 35 and "rounds" in eq.guarantee
+    assert all(e.residual <= 1e-12 for e in eq)
+    w = read_weights(path)
+    W, b = w["rnn.weight_hh_l0"], w["rnn.bias_ih_l0"] + w["rnn.bias_hh_l0"]
+    H = np.random.default_rng(7).uniform(-1, 1, (4000, 16))
+    for _ in range(60):
+        T = np.tanh(H @ W.T + b)
+        F = T - H
+        J = (1 - T**2)[:, :, None] * W[None] - np.eye(16)[None]
+        with np.errstate(all="ignore"):
+            try:
+                H = H - np.linalg.solve(J, F[..., None])[..., 0]
+            except np.linalg.LinAlgError:
+                break
+    F = np.tanh(H @ W.T + b) - H
+    found = H[(np.max(np.abs(F), axis=1) < 1e-12) & (np.max(np.abs(H), axis=1) <= 1)]
+    assert len(found) > 1000
+    missing = [h for h in found if np.min(np.linalg.norm(ours - h, axis=1)) > 1e-8]
+    assert not missing, f"{len(missing)} fixed points found here but not by dynena"
