@@ -49,7 +49,7 @@ from .tasks import FlipFlopTask, flipflop, score
 __all__ = ["analyse_flipflop"]
 
 
-LARGE = 400
+KRYLOV_ABOVE = 400
 """Above this many units the extraction finds fixed points by Newton–Krylov with Arnoldi
 stability (O(N²) per step) instead of the dense batched search with deflation (O(N³))."""
 
@@ -242,7 +242,7 @@ def _converge(c: CompiledSystem, seeds: Array, thorough: bool = False
         eq = find_equilibria(c, seeds=np.concatenate([starts, trajectory_seeds(c)]),
                              symbolic=False, max_time=120)
         return eq, raw
-    if c.n > LARGE:
+    if c.n > KRYLOV_ABOVE:
         # thousands of units: Newton-Krylov from the same starts and Arnoldi for stability,
         # O(N^2) per step where a dense Newton step is O(N^3) (N = 1000: 1.4 s against 55 s,
         # the same stable states); no deflation, so the saddles listed are those the starts
@@ -390,7 +390,7 @@ def _saddle_from_bracket(c: CompiledSystem, oracle: OutcomeOracle, x_lo: Array, 
     mins = [k for k in range(1, len(qa) - 1) if qa[k] <= qa[k - 1] and qa[k] <= qa[k + 1]
             and qa[k] < 1e-3 * max(qa.max(), 1e-300)]
     best = xs_[mins[-1]] if mins else xs_[int(np.argmin(qa))]
-    if c.n > LARGE:  # Newton-Krylov and the leading eigenvalues (udim counts those)
+    if c.n > KRYLOV_ABOVE:  # Newton-Krylov and the leading eigenvalues (udim counts those)
         found = krylov_equilibria(c, best[None], max_time=60)
         if not len(found):
             return None

@@ -35,7 +35,7 @@ def rnn_fixed_points(model: Any, *, pulse_amplitude: float = 1.0, stable_only: b
     from those states, then plain Newton from scrambled Sobol points of the box |h| ≤ 1 in
     rounds of 1024 until a round finds no new fixed point (at most 8 rounds). A tanh RNN has
     hundreds of saddles near the corners of the box, each with a small basin of Newton starts:
-    the rounds go on while they keep turning up (the trained 16-unit flip-flop RNN: 257 fixed
+    the rounds go on while they keep turning up (the trained 16-unit flip-flop RNN: 259 fixed
     points, against 145 from the general search's 320 box starts). Up to
     :data:`~dynena.rnn.reservoir_import.LARGE` units: the general search
     (:func:`~dynena.find_equilibria`, seeded). Above: Newton–Krylov from the last 100 states

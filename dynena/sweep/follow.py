@@ -313,7 +313,7 @@ class _Path:
         """Bisect on p until ``feature`` is told apart within ``tol``."""
         before = _value(left, feature)
         if feature[0] == "node":
-            event = self.follow_node(feature, left, right)
+            event = self.follow_node(feature, left, right, tol)
             if event is not None:
                 return event
         L, R = left, right
@@ -341,15 +341,15 @@ class _Path:
                             _shown(R, feature), abs(R.p - L.p) <= tol,
                             (L.network or left.network, R.network or right.network))
 
-    def follow_node(self, feature: Feature, left: NetworkPoint, right: NetworkPoint
-                    ) -> NetworkEvent | None:
+    def follow_node(self, feature: Feature, left: NetworkPoint, right: NetworkPoint,
+                    tol: float) -> NetworkEvent | None:
         """A node event located on the node's own branch of equilibria: pseudo-arclength
         continuation from the grid value where the node exists, across the interval, to the
         special point (LP, BP, H; PD, NS for maps) where it is lost, appears or changes
         stability — to the continuation's accuracy (~1e-10), with no global search in
-        between. None when the branch shows no special point inside the interval (a change
-        that is not a local bifurcation of the node, e.g. the matching of keys moved); the
-        caller then bisects."""
+        between; ``converged`` when that accuracy is within ``tol``. None when the branch
+        shows no special point inside the interval (a change that is not a local bifurcation
+        of the node, e.g. the matching of keys moved); the caller then bisects."""
         from ..continuation import continue_equilibrium
 
         key = feature[1]
@@ -379,7 +379,7 @@ class _Path:
         self.followed += 1
         return NetworkEvent(_event_type(feature, _value(left, feature), _value(right, feature)),
                             key, float(sp.p), (float(sp.p) - acc, float(sp.p) + acc),
-                            _shown(left, feature), _shown(right, feature), True,
+                            _shown(left, feature), _shown(right, feature), 2 * acc <= tol,
                             (left.network, right.network),
                             located=f"continuation ({sp.type} at {sp.p:.12g})")
 

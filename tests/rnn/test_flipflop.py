@@ -96,13 +96,13 @@ def test_twelve_index_one_saddles_one_per_cube_edge(reference):
 
 
 def test_large_network_path_gives_the_dense_answers(reference, monkeypatch):
-    """Above LARGE units the extraction finds fixed points and via-saddles by Newton-Krylov
-    with Arnoldi stability, without an N x N factorisation; forced onto that path, the
+    """Above KRYLOV_ABOVE units the extraction finds fixed points and via-saddles by
+    Newton-Krylov with Arnoldi stability, without an N x N factorisation; forced onto that path, the
     flagship network gives the dense path's nodes, thresholds and index-1 saddles."""
     import dynena.rnn.extract as ex
 
     esn, dense = reference
-    monkeypatch.setattr(ex, "LARGE", 100)
+    monkeypatch.setattr(ex, "KRYLOV_ABOVE", 100)
     a = ex.analyse_flipflop(esn, bits=3, sweep=(1.0,))
     assert a.equilibria.method == "newton-krylov from seeds"
     S = np.array([n.state for n in dense.nodes])
