@@ -7,7 +7,13 @@
    the same machinery; the overhead is the sweep's wall time minus the serial work shared by
    the workers, per point — with and without the local cluster's start-up. Goal ≤ 50 ms.
 
-``DYNENA_BENCH_POINTS`` (default 64) sets the number of flip-flop points (8 seeds × k radii).
+3. Network continuation of the Ashwin–Postlethwaite 3-cube design (32 variables, 16 states,
+   48 edges) over B (the threshold law's parameter) with warm-started thresholds, against
+   the same grid computed value by value from scratch (``warm=False``): trajectories, and
+   the largest threshold difference. Goal: ≥ 5× cheaper, the same thresholds to 1e-5.
+
+``DYNENA_BENCH_POINTS`` (default 64) sets the number of flip-flop points (8 seeds × k radii);
+``DYNENA_BENCH_VALUES`` (default 50) the number of parameter values of the continuation.
 """
 
 from __future__ import annotations
@@ -70,6 +76,36 @@ def bench_overhead() -> None:
            "ms", note=f"start-up {start:.2f} s")
 
 
+def bench_network_continuation() -> None:
+    import numpy as np
+
+    import dynena
+
+    values = int(os.environ.get("DYNENA_BENCH_VALUES", "50"))
+    m = dynena.load("../models/ap_cube3.yaml")
+    kw = dict(points=values, max_threshold=0.5, attractors=False, max_bisections=0,
+              max_time=36000.0)
+    lo, hi = 1.45, 1.45 + 0.0018 * (values - 1)  # below the heteroclinic switch at B = 1.5
+    t = time.perf_counter()
+    warm = dynena.continue_network(m, "B", lo, hi, **kw)
+    t_warm = time.perf_counter() - t
+    t = time.perf_counter()
+    full = dynena.continue_network(m, "B", lo, hi, warm=False, **kw)
+    t_full = time.perf_counter() - t
+    diff = max(abs(a.edges[k]["threshold"] - b.edges[k]["threshold"])
+               for a, b in zip(warm.points, full.points) for k in a.edges if k in b.edges)
+    same = all(set(a.edges) == set(b.edges) for a, b in zip(warm.points, full.points))
+    report(f"3-cube design: network continuation over {values} values, warm vs each from "
+           "scratch", warm.stats["trajectories"], full.stats["trajectories"], "traj",
+           "goal ratio <= 0.2",
+           f"max threshold difference {diff:.1e} (goal 1e-5), edge sets "
+           f"{'equal' if same else 'DIFFER'}, {warm.stats['warm_values']} values warm, "
+           f"{warm.stats['recomputed_in_full']} recomputed; {t_warm:.0f} s vs {t_full:.0f} s; "
+           f"thresholds {np.min([e['threshold'] for e in full.points[-1].edges.values()]):.4f}"
+           f"..{np.max([e['threshold'] for e in full.points[0].edges.values()]):.4f}")
+
+
 if __name__ == "__main__":
     bench_overhead()
     bench_flipflop_sweep()
+    bench_network_continuation()

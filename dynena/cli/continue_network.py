@@ -24,6 +24,11 @@ def register(sub: Any) -> None:
                    help="edges are connections with threshold up to this")
     p.add_argument("--max-time", type=number(0), default=600.0,
                    help="time budget of the whole path in seconds (default 600)")
+    p.add_argument("--no-warm", dest="warm", action="store_false",
+                   help="compute every value's thresholds from scratch (default: follow them "
+                        "from the previous value; the ends are always computed in full)")
+    p.add_argument("--full-every", type=count(1, 10_000), default=None, metavar="K",
+                   help="with warm starts, also compute every K-th value in full")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="compute the grid values on a running Dask scheduler (tcp://host:8786)")
     p.add_argument("--workers", type=count(1, 4096), default=None,
@@ -46,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     lo, hi = args.range
     path = continue_network(model, args.param, lo, hi, points=args.points, tol=args.tol,
                             max_threshold=args.max_threshold, max_time=args.max_time,
+                            warm=args.warm, full_every=args.full_every,
                             scheduler=args.scheduler, workers=args.workers, progress=progress)
     if args.output:
         from ..report.network_path import write_network_path
@@ -57,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{path.model}: network along {path.parameter} in [{lo:g}, {hi:g}], "
           f"{len(path.points)} values, {path.stats['networks']} networks, "
-          f"{path.stats['trajectories']} trajectories ({path.status})")
+          f"{path.stats['trajectories']} trajectories ({path.status}); {path.message}")
     for k, e in enumerate(path.events, start=1):
         print(f"  {k}. {e.type} {e.key} at {path.parameter} = {e.p:.8g} "
               f"(in [{e.bracket[0]:.8g}, {e.bracket[1]:.8g}]{'' if e.converged else ', budget'})"

@@ -48,10 +48,17 @@ class Kind:
         """The equilibrium condition from ``F = f(X)`` (one state or a batch of rows)."""
         return F - X if self.is_map else F
 
-    def condition_jacobian(self, J: Array) -> Array:
+    def condition_jacobian(self, J: Array, overwrite: bool = False) -> Array:
         """Jacobian of the equilibrium condition from :math:`J = D_x f` (``(n, n)`` or a
-        batch ``(B, n, n)``)."""
-        return J - np.eye(J.shape[-1]) if self.is_map else J
+        batch ``(B, n, n)``); ``overwrite`` reuses ``J`` (a fresh array the caller owns: a
+        batch of large Jacobians is not copied to subtract its diagonal)."""
+        if not self.is_map:
+            return J
+        if not overwrite:
+            return J - np.eye(J.shape[-1])
+        i = np.arange(J.shape[-1])
+        J[..., i, i] -= 1.0
+        return J
 
     def condition_eigenvalues(self, w: Eigenvalues) -> Array:
         """Eigenvalues of the condition's Jacobian from those of :math:`J`."""

@@ -288,6 +288,7 @@ class VectorCompiledModel(CompiledModel):
         U = np.zeros((B, len(self._u0))) if U is None else np.asarray(U, dtype=float)
         J = np.zeros((B, self.n, self.n))
         chains: list[tuple[slice, list[tuple[Array, Any, slice]]]] = []
+        written: set[tuple[str, str]] = set()
         for blk, vals in self._all(X, U):
             rows = self._slices[blk.var]
             size = rows.stop - rows.start
@@ -296,7 +297,12 @@ class VectorCompiledModel(CompiledModel):
             for pr in blk.products:
                 if pr.operand_kind == "variable":
                     c = np.broadcast_to(vals[k], (B, size))
-                    J[:, rows, self._slices[pr.operand]] += c[:, :, None] * pr.M[None]
+                    view = J[:, rows, self._slices[pr.operand]]
+                    if (blk.var, pr.operand) in written:
+                        view += c[:, :, None] * pr.M[None]
+                    else:  # the first term is written in place: no (B, n, n) temporary
+                        np.multiply(c[:, :, None], pr.M[None], out=view)
+                        written.add((blk.var, pr.operand))
                 k += 1
             for j, sym in enumerate(blk.dvars):
                 cols = self._slices[sym.name]

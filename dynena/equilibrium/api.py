@@ -33,7 +33,7 @@ from ..model.vector import VectorModel
 from ..progress import ProgressFn, step
 from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
 from ..results.status import Status
-from .classify import classify, eigen_sorted, real_basis
+from .classify import classify, eigen_sorted, real_basis, sort_eigen
 from .degenerate import is_continuum, merge_degenerate
 from .newton import batched_newton, batched_ptc, jacobian_batch, residual_batch, solve_batch
 from .slow import minimise_speed_batch
@@ -269,9 +269,14 @@ class _Search:
 
     def newton(self, X: Array, **kw: Any) -> Array:
         """New distinct roots that Newton reaches from the rows of ``X``."""
+        return self.newton_from(X, **kw)[0]
+
+    def newton_from(self, X: Array, **kw: Any) -> tuple[Array, Any]:
+        """New distinct roots that Newton reaches from the rows of ``X``, and which rows
+        converged."""
         Y, _, conv, cnt = batched_newton(self.c, X, tol=self.opts.tol, **kw)
         self.count(cnt, "newton_iterations")
-        return _new_roots(self.roots, self.near_box(Y[conv]), self.opts.dedup_tol)
+        return _new_roots(self.roots, self.near_box(Y[conv]), self.opts.dedup_tol), conv
 
     def near_box(self, Y: Array) -> Array:
         """The roots within one box width of the box. Far outside it they are not searched
@@ -342,24 +347,32 @@ _DEFLATION_STARTS = 64
 
 
 def _deflate(s: _Search) -> None:
-    """Newton again from every start (above 50 state variables: from 64 of them) with the
-    roots found so far deflated, until a round finds nothing new."""
+    """Newton again from every start with the roots found so far deflated, until a round
+    finds nothing new.
+
+    Above 50 state variables every deflated start costs an n³ solve per iteration and rarely
+    converges (the known roots repel it): 64 of the starts, and after the first round only
+    those whose deflated run converged restart — deflation as Farrell, Birkisson & Funke
+    (2015) use it: from one guess, solve, deflate the solution, solve again, until Newton
+    fails from that guess.
+    """
     if s.opts.method != "auto":
         return
     X0 = s.X0
-    if s.c.n > 50 and len(X0) > _DEFLATION_STARTS:
-        # every deflated start costs an n^3 solve per iteration and rarely converges (the
-        # known roots repel it): large systems restart a spread subset of the starts
+    large = s.c.n > 50
+    if large and len(X0) > _DEFLATION_STARTS:
         pick = np.random.default_rng(0).choice(len(X0), _DEFLATION_STARTS, replace=False)
         X0 = X0[np.sort(pick)]
     for _ in range(s.opts.deflation_rounds):
-        if s.late() or s.full():
+        if s.late() or s.full() or not len(X0):
             break
         s.stats["deflation_rounds"] += 1
-        new = s.newton(X0, roots=s.roots)
+        new, conv = s.newton_from(X0, roots=s.roots)
         if not len(new):
             break
         s.roots = np.concatenate([s.roots, new])
+        if large:
+            X0 = X0[conv]
 
 
 def _complete_orbits(s: _Search) -> None:
@@ -539,15 +552,31 @@ def polish(c: CompiledSystem, X: Array, steps: int = 3) -> Array:
     return X
 
 
+def _small_spectra(c: CompiledSystem, roots: Array) -> tuple[Array, Any, Any, Any]:
+    """Jacobians, eigen-decompositions and the condition's singular values of every root at
+    once (small systems: hundreds of roots of a 16-unit network, one LAPACK call each)."""
+    Js = c.jac_batch(roots)
+    W, V = np.linalg.eig(Js)
+    SV = np.linalg.svd(c.dynamics.condition_jacobian(Js), compute_uv=False)
+    return Js, W, V, SV
+
+
 def _classify_all(c: CompiledSystem, roots: Array, tol: float) -> list[Equilibrium]:
     items = []
-    for x in roots:
-        J = c.jac(x)
-        F = c.residual(x)
-        w, V, wr = _spectrum(c, J)
+    small = c.n <= _LARGE and len(roots) > 0
+    if small:
+        Js, Ws, Vs, SVs = _small_spectra(c, roots)
+        Fs = residual_batch(c, roots)
+    for k, x in enumerate(roots):
+        if small:
+            J, F, sv = Js[k], Fs[k], SVs[k]
+            w, V = sort_eigen(Ws[k], Vs[k], c.kind)
+            wr = c.dynamics.condition_eigenvalues(w)
+        else:
+            J, F = c.jac(x), c.residual(x)
+            w, V, wr = _spectrum(c, J)
         stability, typ, udim = classify(w, c.kind, J=J)
-        if c.n <= _LARGE:
-            sv = np.linalg.svd(c.dynamics.condition_jacobian(J), compute_uv=False)
+        if small:
             isolated = bool(sv[-1] > 1e-9 * max(sv[0], 1.0))
         else:  # an eigenvalue of the condition's Jacobian at 0 marks a non-isolated root
             isolated = bool(np.min(np.abs(wr)) > 1e-9 * max(1.0, float(np.max(np.abs(wr)))))

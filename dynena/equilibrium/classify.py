@@ -13,12 +13,20 @@ import numpy as np
 from .._typing import Array
 from ..compile.kind import kind_of
 
-__all__ = ["classify", "eigen_sorted", "real_basis"]
+__all__ = ["classify", "eigen_sorted", "real_basis", "sort_eigen"]
 
 
 def eigen_sorted(J: Array, kind: str) -> tuple[Array, Array]:
     """Eigenvalues and eigenvectors, most unstable first."""
     w, V = np.linalg.eig(J)
+    return sort_eigen(w, V, kind)
+
+
+def sort_eigen(w: Array, V: Array, kind: str) -> tuple[Array, Array]:
+    """One matrix's eigenpairs (as ``np.linalg.eig`` gives them, possibly from a stack), most
+    unstable first; real arrays when every eigenvalue is real (as for a single matrix)."""
+    if np.iscomplexobj(w) and not np.any(np.imag(w)):
+        w, V = np.real(w), np.real(V)
     key = -kind_of(kind).dominance(w)
     order = np.lexsort((np.imag(w), key))
     return w[order], V[:, order]

@@ -47,6 +47,7 @@ from .context import _Ctx, _rough, _Selection
 from .pulses import InputPulses
 from .special import _attracting_nonhyperbolic
 from .state import _named_directions
+from .warm import warm_hints
 from .work import _connections, _mirrored, _NodeWork, _to_compute
 
 __all__ = ["InputPulses", "excitable_network"]
@@ -74,6 +75,7 @@ def excitable_network(
     tol: float = 1e-4,
     budget: int = 40000,
     max_time: float | None = 1800.0,
+    warm: ExcitableNetwork | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ExcitableNetwork:
     r"""Compute the excitable network of a model.
@@ -126,6 +128,13 @@ def excitable_network(
     max_time : float or None
         Wall-clock budget (seconds) of the global search; certificates of searches it cut
         short say ``budget``. None: no limit.
+    warm : ExcitableNetwork, optional
+        The network of the same model at a nearby parameter value (network continuation):
+        each of its connections between nodes matched here is followed from its direction
+        and value instead of searched anew (certificate ``warm-start``; state dimension > 3,
+        all state-space kicks). Connections it did not have are not searched; a node whose
+        connections cannot all be followed gets the full search. See
+        :mod:`dynena.network.warm`.
     progress : callable, optional
         Receives progress messages.
 
@@ -173,14 +182,20 @@ def excitable_network(
     todo = _to_compute(sel, mirror)
     dirs = None if space == "input" or isinstance(perturbations, str) else \
         _named_directions(c, perturbations)  # type: ignore[arg-type]
+    hints = warm_hints(warm, sel.ids, sel.states) if (
+        warm is not None and space == "state" and dirs is None and certify and c.n > 3
+        and not nearest_only) else {}
     work = _NodeWork(ctx, sel.node_eqs, sel.orbits, space, perturbations, dirs, max_threshold,
-                     max_candidates, refine, n_verify)
+                     max_candidates, refine, n_verify, hints)
     conns, self_loops = _connections(work, todo, jobs, mirror, sel, progress)
     oracle = ctx.oracle
     stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
              "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
              "nodes_computed": len(todo), "mirrored": bool(mirror), "t_max": oracle.t_max,
-             "capture_radii": oracle.radii.tolist()}
+             "capture_radii": oracle.radii.tolist(),
+             "warm_nodes": len({cn.source for cn in conns if cn.certificate is not None
+                                and cn.certificate.method == "warm-start"}
+                               & {sel.ids[i] for i in todo})}
     msg = f"{len(sel.ids)} nodes, {len(conns)} connections"
     if len(sel.ids) == 1:
         msg = ("one stable state only: the network has no edges between states "

@@ -39,13 +39,20 @@ def _named_directions(c: CompiledSystem, names: Sequence[str]) -> list[Array]:
 def _candidates(ctx: _Ctx, i: int, max_threshold: float | None, k_max: int
                 ) -> list[tuple[Array, float, int | None]]:
     """(unit direction, amplitude hint, saddle index) from the geometry of the saddles."""
+    if not len(ctx.S):
+        return []
+    d = np.linalg.norm(ctx.S - ctx.N[i], axis=1)
+    return saddle_candidates(ctx, i, [int(k) for k in np.argsort(d)[:k_max]], max_threshold)
+
+
+def saddle_candidates(ctx: _Ctx, i: int, saddles: Sequence[int], max_threshold: float | None,
+                      lines: bool = True) -> list[tuple[Array, float, int | None]]:
+    """(unit direction, amplitude hint, saddle index) from the saddles ``saddles``: the
+    normal of each one's stable manifold and (``lines``) the straight line to it."""
     xi = ctx.N[i]
     out: list[tuple[Array, float, int | None]] = []
-    if not len(ctx.S):
-        return out
-    d = np.linalg.norm(ctx.S - xi, axis=1)
-    order = np.argsort(d)
-    for k in order[:k_max]:
+    d = np.linalg.norm(ctx.S - xi, axis=1) if len(ctx.S) else np.zeros(0)
+    for k in saddles:
         s = ctx.S[k]
         J = ctx.c.jac(s)
         n_s = left_unstable_vector(J, ctx.c.kind)
@@ -55,7 +62,7 @@ def _candidates(ctx: _Ctx, i: int, max_threshold: float | None, k_max: int
         # the boundary through s is no nearer than its tangent plane allows (to first order).
         if max_threshold is None or abs(proj) <= 1.2 * max_threshold:
             out.append((v1, abs(proj) if abs(proj) > 0 else d[k], int(k)))
-        if max_threshold is None or d[k] <= 1.2 * max_threshold:
+        if lines and (max_threshold is None or d[k] <= 1.2 * max_threshold):
             out.append((ctx.unit(s - xi), float(d[k]), int(k)))
     return out
 
@@ -124,6 +131,13 @@ def _rays(ctx: _Ctx, i: int, dirs: list[Array] | None, max_threshold: float | No
         if not cands:  # no saddles known: fall back to the coordinate directions
             scale = max_threshold or 1.0 + float(np.max(np.abs(ctx.N)))
             cands = [(ctx.unit(s * e), scale, None) for e in np.eye(c.n) for s in (1, -1)]
+    return rays_of(ctx, i, cands, max_threshold)
+
+
+def rays_of(ctx: _Ctx, i: int, cands: list[tuple[Array, float, int | None]],
+            max_threshold: float | None) -> tuple[list[Ray], list[list[float]], list[float]]:
+    """Unique rays from candidate (direction, hint, saddle) triples, with their hints and the
+    largest amplitude to scan."""
     # Rays are unique directions; a direction may carry several hints (the normal of one saddle
     # and the line to another often coincide, at different distances).
     dirs_u: list[Array] = []

@@ -4,7 +4,7 @@ or in forked worker processes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from .context import _Ctx, _Selection
 from .pulses import _input_connections
 from .special import _heteroclinic, _orbit_connections
 from .state import _state_connections
+from .warm import WarmHint, warm_connections
 
 
 @dataclass
@@ -34,6 +35,7 @@ class _NodeWork:
     max_candidates: int
     refine: bool
     n_verify: int
+    warm: dict[int, list[WarmHint]] = field(default_factory=dict)
 
     def __call__(self, i: int) -> tuple[list[Connection], list[Connection], int]:
         n0 = self.ctx.oracle.trajectories
@@ -56,8 +58,12 @@ class _NodeWork:
             # in dimension <= 3 the certified search makes thresholds independent of the
             # cut; above it the geometric search stays bounded by it (cost), as documented
             bound = None if self.ctx.c.n <= 3 else self.max_threshold
-            found = _state_connections(self.ctx, i, self.dirs, bound,
-                                       self.max_candidates, self.refine, self.n_verify)
+            warm = None
+            if i in self.warm:
+                warm = warm_connections(self.ctx, i, self.warm[i], self.refine, self.n_verify,
+                                        bound)
+            found = warm if warm is not None else _state_connections(
+                self.ctx, i, self.dirs, bound, self.max_candidates, self.refine, self.n_verify)
         return found, loops, self.ctx.oracle.trajectories - n0
 
 

@@ -81,4 +81,5 @@ def _caveats(net: ExcitableNetwork) -> str:
 _BAD = {"budget": "stopped at the search budget", "undecided": "rest on undecided kicks",
         "rough-boundary": "sit on a fractal basin boundary"}
 _GOOD = {"certified": "certified over all directions", "multi-start": "by multi-start descent",
+         "warm-start": "followed from the previous parameter value",
          "ray": "by ray scans", "found": "met on the way"}

@@ -34,7 +34,8 @@ class ThresholdCertificate(HasStatus):
     method : str
         ``direction-grid`` (branch and bound over all directions, state dimension 2–3),
         ``both-directions`` (dimension 1), ``multi-start`` (higher dimension: random starts and
-        descent), ``ray`` (one admissible direction or pulse: named directions, input pulses)
+        descent), ``warm-start`` (network continuation: followed from the connection at the
+        previous parameter value, see :mod:`dynena.network.warm`), ``ray`` (one admissible direction or pulse: named directions, input pulses)
         or ``found`` (an outcome met on the way, e.g. divergence, not minimised over
         directions).
     status : str
@@ -115,6 +116,11 @@ class ThresholdCertificate(HasStatus):
             return (f"multi-start: {self.starts} starts, {self.descents} descents, "
                     f"{self.reached_best} reached the best value (spread "
                     f"{(self.spread or 0.0):.2g}); no lower bound in dimension > 3")
+        if self.method == "warm-start":
+            return ("warm start: followed from the same connection at the previous parameter "
+                    "value (its kick direction, turned towards the basin boundary's normal, "
+                    "bisected, checked by random directions); no global search at this value, "
+                    "no lower bound")
         if self.method == "ray":
             return (f"one admissible direction: first entry along it, radial spacing "
                     f"{self.radial_resolution:.3g} of the range")

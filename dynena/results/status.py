@@ -36,6 +36,7 @@ class Status(StrEnum):
     CERTIFIED = "certified"
     ROUGH_BOUNDARY = "rough-boundary"
     MULTI_START = "multi-start"
+    WARM_START = "warm-start"
     RAY = "ray"
     FOUND = "found"
     UNDECIDED = "undecided"
@@ -57,7 +58,7 @@ class Status(StrEnum):
 
 
 _SUCCESS = frozenset({Status.OK, Status.COMPLETED, Status.EQUILIBRIUM, Status.CERTIFIED,
-                      Status.RAY, Status.MULTI_START})
+                      Status.RAY, Status.MULTI_START, Status.WARM_START})
 
 _TEXT: dict[Status, tuple[str, str]] = {
     Status.OK: ("completed within its budgets", ""),
@@ -82,6 +83,9 @@ _TEXT: dict[Status, tuple[str, str]] = {
                             "model such a boundary can violate",
                             "treat the threshold as an estimate; compare with a denser scan"),
     Status.MULTI_START: ("random starts and descent (dimension > 3): no lower bound", ""),
+    Status.WARM_START: ("followed from the network at a nearby parameter value (its direction, "
+                        "turned to the boundary normal, bisected, verified by random "
+                        "directions); no global search at this value", ""),
     Status.RAY: ("one admissible direction or pulse: the first entry along it", ""),
     Status.FOUND: ("met on the way; not minimised over directions",
                    "declare directions or run the full search for a threshold"),

@@ -24,6 +24,7 @@ from ..equilibrium import find_equilibria
 from ..errors import DynenaError, NonHyperbolicWarning, ParameterError
 from ..model.protocol import SystemModel
 from ..network import excitable_network
+from ..network.warm import match_nodes
 from ..progress import ProgressFn, say, step
 from ..results.network import ExcitableNetwork
 from ..results.network_path import NetworkEvent, NetworkPath, NetworkPoint
@@ -34,6 +35,7 @@ __all__ = ["continue_network"]
 def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: float, hi: float,
                      *, points: int = 11, tol: float | None = None, max_bisections: int = 40,
                      max_threshold: float | None = None, max_time: float = 600.0,
+                     warm: bool = True, full_every: int | None = None,
                      scheduler: str | None = None, workers: int | None = None,
                      progress: ProgressFn | None = None, **network_options: Any) -> NetworkPath:
     r"""Follow the excitable network of ``model`` as ``parameter`` goes from ``lo`` to ``hi``.
@@ -55,6 +57,17 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
         (``converged = False``) and ``status`` is ``budget``. Near a bifurcation the thresholds
         are small and the escape slow, so the networks there cost most. Node events need
         equilibria only: they are located first and are bounded by ``max_bisections`` alone.
+    warm : bool
+        Follow the thresholds from one grid value to the next (default): the network at the
+        first and last values (and every ``full_every``-th) is computed in full, the others
+        warm-started from the previous value's (:mod:`dynena.network.warm`: each connection
+        from its saddle's geometry and its previous direction, no global search; certificate
+        ``warm-start``). A warm value cannot see a connection the previous value did not
+        have: when a full value has an edge the warm values before it lacked, those values
+        are computed again in full. State dimension > 3 with all state-space kicks (else,
+        and on Dask, every value is computed in full). ``False``: every value in full.
+    full_every : int, optional
+        With ``warm``, also compute every ``full_every``-th grid value in full.
     scheduler, workers : optional
         Compute the grid values as tasks on Dask's distributed scheduler: a running one at
         address ``scheduler``, or a local cluster of ``workers`` processes (as
@@ -89,15 +102,20 @@ def continue_network(model: SystemModel | CompiledSystem, parameter: str, lo: fl
     t0 = time.perf_counter()
     path = _Path(c, parameter, dict(max_threshold=max_threshold, **network_options),
                  t0 + max_time)
-    _compute_grid(path, grid, max_time, scheduler, workers, progress)
+    if full_every is not None and full_every < 1:
+        raise ParameterError(f"full_every must be a positive integer, got {full_every}")
+    _compute_grid(path, grid, max_time, scheduler, workers, progress, warm, full_every)
     events = _locate_events(path, tol, max_bisections, progress)
     stats = {"networks": path.computed, "trajectories": path.trajectories,
              "seconds": time.perf_counter() - t0, "grid_points": points,
-             "node_events_by_continuation": path.followed}
+             "node_events_by_continuation": path.followed, "warm_values": path.warm_values,
+             "recomputed_in_full": path.recomputed}
     unique = {pt.p: pt for pt in reversed(path.points)}  # one per value (the first computed)
+    how = (f"{path.warm_values} of {points} grid values warm-started from the previous one "
+           "(certificate warm-start); the others, and every bisection step, computed in full"
+           if path.warm_values else "each value computed in full (no warm start)")
     return NetworkPath(c.model.name, parameter, tuple(unique[p] for p in sorted(unique)),
-                       tuple(sorted(events, key=lambda e: e.p)), tol, stats,
-                       "each value computed from scratch (no warm start of the thresholds)")
+                       tuple(sorted(events, key=lambda e: e.p)), tol, stats, how)
 
 
 def _check(c: CompiledSystem, parameter: str, lo: float, hi: float, points: int) -> None:
@@ -112,18 +130,60 @@ def _check(c: CompiledSystem, parameter: str, lo: float, hi: float, points: int)
 
 
 def _compute_grid(path: _Path, grid: Any, max_time: float, scheduler: str | None,
-                  workers: int | None, progress: ProgressFn | None) -> None:
-    """The network at every grid value: here, or as Dask tasks when a cluster is asked for."""
+                  workers: int | None, progress: ProgressFn | None, warm: bool,
+                  full_every: int | None) -> None:
+    """The network at every grid value: here (warm-started where it can be), or as Dask
+    tasks when a cluster is asked for."""
     step(progress, "network path: values done", 0, len(grid))
     if scheduler is not None or workers is not None:
         nets = _on_dask(path.c, path.parameter, grid, path.options, max_time, scheduler,
                         workers, progress)
-        for p, net in zip(grid, nets):
-            path.add(float(p), network=net)
+    elif warm and path.c.n > 3 and path.options.get("perturbations", "state") == "state":
+        nets = _warm_chain(path, [float(p) for p in grid], full_every, progress)
+    else:
+        for k, p in enumerate(grid):
+            path.add(float(p))
+            step(progress, "network path: values done", k + 1, len(grid))
         return
+    for p, net in zip(grid, nets):
+        path.add(float(p), network=net)
+
+
+def _warm_chain(path: _Path, grid: list[float], full_every: int | None,
+                progress: ProgressFn | None) -> list[ExcitableNetwork]:
+    """The grid's networks, each warm-started from the one before except at the full values
+    (the ends, every ``full_every``-th); the warm values since the last full one are
+    computed again in full when a full value gains an edge over the value before it."""
+    n = len(grid)
+    full = {0, n - 1} | (set(range(0, n, full_every)) if full_every else set())
+    nets: list[ExcitableNetwork] = []
+    last_full = 0
     for k, p in enumerate(grid):
-        path.add(float(p))
-        step(progress, "network path: values done", k + 1, len(grid))
+        if k in full:
+            net = _network_at(path.c, path.parameter, p, path.options, path.left())
+            if k - 1 > last_full and _gained_edge(nets[-1], net):
+                for kk in range(last_full + 1, k):
+                    path.extra_trajectories(nets[kk])
+                    nets[kk] = _network_at(path.c, path.parameter, grid[kk], path.options,
+                                           path.left())
+                    path.recomputed += 1
+            last_full = k
+        else:
+            net = _network_at(path.c, path.parameter, p, path.options, path.left(),
+                              warm=nets[-1])
+        nets.append(net)
+        step(progress, "network path: values done", k + 1, n)
+    path.warm_values = sum(1 for net in nets if net.stats.get("warm_nodes"))
+    return nets
+
+
+def _gained_edge(before: ExcitableNetwork, after: ExcitableNetwork) -> bool:
+    """Has ``after`` an edge between nodes matched in ``before`` that ``before`` lacks (or
+    an edge from or to a node ``before`` did not have)?"""
+    back = match_nodes(np.asarray(before.node_states), np.asarray(after.node_states))
+    old = {after.node_ids[i]: before.node_ids[k] for i, k in back.items()}
+    had = {(e.source, e.target) for e in before.edges}
+    return any((old.get(e.source), old.get(e.target)) not in had for e in after.edges)
 
 
 def _locate_events(path: _Path, tol: float, budget: int, progress: ProgressFn | None
@@ -152,10 +212,10 @@ _NODE_EVENTS = ("LP", "BP", "H", "PD", "NS")
 
 
 def _network_at(c: CompiledSystem, parameter: str, p: float, options: dict[str, Any],
-                seconds: float) -> ExcitableNetwork:
+                seconds: float, warm: ExcitableNetwork | None = None) -> ExcitableNetwork:
     cp = c.with_parameters({parameter: p})
     opts = {"max_time": max(1.0, seconds), **options}
-    return excitable_network(cp, equilibria=find_equilibria(cp), **opts)
+    return excitable_network(cp, equilibria=find_equilibria(cp), warm=warm, **opts)
 
 
 def _network_task(model: SystemModel, parameter: str, p: float, options: dict[str, Any],
@@ -232,10 +292,16 @@ class _Path:
         self.computed = 0
         self.trajectories = 0
         self.followed = 0  # node events located on their own branch by continuation
+        self.warm_values = 0  # grid values whose thresholds were warm-started
+        self.recomputed = 0  # warm values computed again in full (a full value gained an edge)
         self._new = 0
 
     def grid_points(self) -> list[NetworkPoint]:
         return self.grid
+
+    def extra_trajectories(self, net: ExcitableNetwork) -> None:
+        """Count the cost of a network computed and then replaced."""
+        self.trajectories += int(net.stats.get("trajectories", 0))
 
     def left(self) -> float:
         return self.deadline - time.perf_counter()

@@ -1,0 +1,187 @@
+r"""Thresholds warm-started from the network at a nearby parameter value.
+
+Network continuation computes the network at many close parameter values; between two of them
+a node moves a little and a threshold :math:`\delta_{ij}` changes a little, and so does the
+direction :math:`v_{ij}` of the smallest kick. So a connection of the previous value seeds the
+same connection here: the ray :math:`\xi_i + a\,v^-_{ij}` is probed at
+:math:`a = \delta^-_{ij}(1 \pm w)` (:math:`w` = 2 %, then 20 %), the bracket is bisected, the
+direction turned towards the normal of the basin boundary where the full search does so
+(saddle-organised boundaries), bisected to ``rtol`` and checked by random directions at
+0.999 δ, as every multi-start threshold is. At a minimum over directions the threshold is
+stationary, so a direction that is :math:`\theta` off costs only :math:`O(\theta^2)`.
+
+What a warm start does not do, it says: connections the previous value did not have are not
+searched (the certificate's method is ``warm-start``), and a node whose previous connections
+cannot all be bracketed that way gets the full search. The caller (``continue_network``)
+computes the full network at regular anchor values and recomputes the values between two
+anchors whose networks differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .._typing import Array
+from ..results.network import Connection, ExcitableNetwork, ThresholdCertificate
+from ..results.status import Status
+from .context import _Ctx
+from .state import _geometric_switches, _refined, _verify, rays_of, saddle_candidates
+from .thresholds import Ray, Switch, bisect_switches, evaluate
+
+__all__ = ["WarmHint", "match_nodes", "warm_hints", "warm_connections"]
+
+_WIDTHS = (0.02, 0.2)  # relative half-widths of the brackets tried around the previous value
+
+
+@dataclass(frozen=True)
+class WarmHint:
+    """A previous connection out of a node: its target (an index into this network's nodes),
+    kick direction and threshold."""
+
+    target: int
+    direction: Array
+    threshold: float
+    via: Array | None = None  # state of the saddle the connection passed
+
+
+def match_nodes(prev: Array, states: Array) -> dict[int, int]:
+    """Index of each new node's previous node: mutual nearest neighbours, closer than a
+    quarter of the smallest distance between the previous nodes (so a node never inherits a
+    neighbour's connections)."""
+    if not len(prev) or not len(states):
+        return {}
+    D = np.linalg.norm(states[:, None, :] - prev[None, :, :], axis=2)
+    if len(prev) > 1:
+        P = np.linalg.norm(prev[:, None, :] - prev[None, :, :], axis=2)
+        np.fill_diagonal(P, np.inf)
+        radius = 0.25 * float(P.min())
+    else:
+        radius = np.inf
+    out: dict[int, int] = {}
+    for i in range(len(states)):
+        k = int(np.argmin(D[i]))
+        if D[i, k] < radius and int(np.argmin(D[:, k])) == i:
+            out[i] = k
+    return out
+
+
+def warm_hints(prev: ExcitableNetwork, ids: list[str], states: Array
+               ) -> dict[int, list[WarmHint]]:
+    """The previous network's state-kick connections between matched nodes, per source index
+    of the new nodes. A node that had no connection gets no entry (the full search runs)."""
+    if prev.space != "state" or not len(prev.node_ids):
+        return {}
+    back = match_nodes(np.asarray(prev.node_states), states)
+    new_of = {prev.node_ids[k]: i for i, k in back.items()}
+    saddle = {e.id: np.asarray(e.state, float) for e in prev.equilibria.equilibria} \
+        if prev.equilibria is not None else {}
+    hints: dict[int, list[WarmHint]] = {}
+    for cn in prev.connections:
+        i, j = new_of.get(cn.source), new_of.get(cn.target)
+        if i is None or j is None or cn.kind != "excitable" or cn.direction is None:
+            continue
+        hints.setdefault(i, []).append(WarmHint(j, np.asarray(cn.direction, float),
+                                                float(cn.threshold), saddle.get(cn.via or "")))
+    return hints
+
+
+def warm_connections(ctx: _Ctx, i: int, hints: list[WarmHint], refine: bool,
+                     n_verify: int, max_threshold: float | None) -> list[Connection] | None:
+    """Every hinted connection out of node ``i``, followed from its previous value; None when
+    one of them cannot be bracketed near it (the node then needs the full search).
+
+    Each connection's saddle (where it passed before) gives its geometric candidates again
+    (the normal of its stable manifold, the line to it), at this value's geometry: the
+    smaller of the followed and the geometric threshold is kept, so the error does not build
+    up along the path when the minimising direction moves.
+    """
+    oracle = ctx.oracle
+    n_before = oracle.trajectories
+    geo = {j: g for j, g in _from_saddles(ctx, i, hints, refine, max_threshold).items()
+           if j >= 0}
+    best: dict[int, Switch] = dict(geo)
+    for h in hints:
+        s = _followed(ctx, i, h, best.get(h.target))
+        if s is _LOST:
+            return None
+        if s is not None:
+            best[h.target] = s
+    rng = np.random.default_rng(ctx.seed + i)
+    out = []
+    for j, s in best.items():
+        nref = int(j in geo and s is geo[j])
+        s, verified = _verify(ctx, s, rng, n_verify, None)
+        via, _ = ctx.via(s.ray.start(s.hi)[0])
+        out.append(Connection(
+            source=ctx.ids[i], target=ctx.name(s.target), threshold=0.5 * (s.lo + s.hi),
+            space="state", kind="excitable", direction=s.ray.direction, via=via,
+            bracket=(s.lo, s.hi), trajectories=0, verified=verified, refinements=nref,
+            certificate=None))
+    used = oracle.trajectories - n_before
+    cert = ThresholdCertificate(method="warm-start", status=Status.WARM_START,
+                                lower_bound=float("nan"), angular_resolution=None,
+                                radial_resolution=_WIDTHS[0], directions=len(hints),
+                                trajectories=used, tolerance=ctx.rtol, starts=1)
+    per = used // max(1, len(out))
+    return sorted((replace(cn, trajectories=per, certificate=cert) for cn in out),
+                  key=lambda cn: cn.threshold)
+
+
+def _from_saddles(ctx: _Ctx, i: int, hints: list[WarmHint], refine: bool,
+                  max_threshold: float | None) -> dict[int, Switch]:
+    """The geometric stage of the full search restricted to the saddles the hinted
+    connections passed: best switch per target, refined and bisected to ``rtol``."""
+    saddles: set[int] = set()
+    for h in hints:
+        if h.via is not None and len(ctx.S):
+            d = np.linalg.norm(ctx.S - h.via, axis=1)
+            k = int(np.argmin(d))
+            if d[k] < 0.5 * max(1e-12, float(np.min(np.linalg.norm(ctx.N - ctx.S[k], axis=1)))):
+                saddles.add(k)
+    if not saddles:
+        return {}
+    # the normals only: the line to a saddle is what the followed direction stands for
+    cands = saddle_candidates(ctx, i, sorted(saddles), max_threshold, lines=False)
+    rays, hints_of, a_hi = rays_of(ctx, i, cands, max_threshold)
+    sw = _geometric_switches(ctx, i, rays, hints_of, a_hi, named=False)
+    best, _ = _refined(ctx, i, sw, refine)
+    return best
+
+
+_LOST = Switch(Ray(-1, np.zeros(0), np.zeros(0)), -1, 0.0, 0.0, -1)
+"""Sentinel: a hinted connection that is no longer where it was."""
+
+
+def _followed(ctx: _Ctx, i: int, h: WarmHint, geo: Switch | None) -> Switch | None:
+    """The hinted connection along its previous direction, bisected to ``rtol``, when it
+    beats the geometric one (``geo``): with one, a kick just below it decides whether it
+    does; without, the previous value is bracketed (``_LOST`` when it cannot be)."""
+    ray = Ray(i, ctx.N[i], ctx.unit(h.direction))
+    if geo is not None:
+        a = geo.hi * (1 - ctx.rtol)
+        if int(evaluate(ctx.oracle, [ray], [a])[0]) != h.target:
+            return None
+        s = _bracket(ctx, i, h)
+        if s is None or s.hi > a:  # it enters below the geometry's value: bisect from 0
+            s = Switch(ray, h.target, 0.0, a, i)
+    else:
+        s = _bracket(ctx, i, h)
+        if s is None:
+            return _LOST
+    bisect_switches(ctx.oracle, [s], ctx.rtol)
+    return s
+
+
+def _bracket(ctx: _Ctx, i: int, h: WarmHint) -> Switch | None:
+    """The first entry into basin ``h.target`` along the previous direction, bracketed within
+    2 % (else 20 %) of the previous threshold; None when it is not there."""
+    ray = Ray(i, ctx.N[i], ctx.unit(h.direction))
+    for w in _WIDTHS:
+        lo, hi = h.threshold * (1 - w), h.threshold * (1 + w)
+        o = evaluate(ctx.oracle, [ray, ray], [lo, hi])
+        if int(o[1]) == h.target and int(o[0]) != h.target:
+            return Switch(ray, h.target, lo, hi, int(o[0]))
+    return None
+
