@@ -1,20 +1,28 @@
 r"""Thresholds warm-started from the network at a nearby parameter value.
 
 Network continuation computes the network at many close parameter values; between two of them
-a node moves a little and a threshold :math:`\delta_{ij}` changes a little, and so does the
-direction :math:`v_{ij}` of the smallest kick. So a connection of the previous value seeds the
-same connection here: the ray :math:`\xi_i + a\,v^-_{ij}` is probed at
-:math:`a = \delta^-_{ij}(1 \pm w)` (:math:`w` = 2 %, then 20 %), the bracket is bisected, the
-direction turned towards the normal of the basin boundary where the full search does so
-(saddle-organised boundaries), bisected to ``rtol`` and checked by random directions at
-0.999 δ, as every multi-start threshold is. At a minimum over directions the threshold is
-stationary, so a direction that is :math:`\theta` off costs only :math:`O(\theta^2)`.
+a node moves a little, and so do a threshold :math:`\delta_{ij}` and the direction
+:math:`v_{ij}` of the smallest kick. So each connection of the previous value seeds the same
+connection here, twice:
 
-What a warm start does not do, it says: connections the previous value did not have are not
-searched (the certificate's method is ``warm-start``), and a node whose previous connections
-cannot all be bracketed that way gets the full search. The caller (``continue_network``)
-computes the full network at regular anchor values and recomputes the values between two
-anchors whose networks differ.
+1. **Its saddle's geometry, recomputed.** The saddle the connection passed (matched by state)
+   gives its candidate direction at this value's geometry — the normal of its stable manifold
+   — which is scanned, turned towards the basin boundary's normal and bisected to ``rtol``, as
+   in the full search.
+2. **Its previous direction** :math:`v^-_{ij}`. With a geometric value, one kick just below it
+   decides whether the old direction does better (then it is bisected); without one, the ray
+   is bracketed within 2 %, then 20 %, of the previous threshold :math:`\delta^-_{ij}`.
+
+The smaller is kept and checked by random directions at 0.999 δ, as every multi-start
+threshold is. Following the old direction alone lets the error grow from value to value when
+the minimiser moves with the parameter; the recomputed geometry keeps it at the level of the
+full search.
+
+What a warm start does not do, it says: the certificate's method is ``warm-start`` (no global
+search, no lower bound); connections the previous value did not have are not searched; a node
+with a connection that cannot be bracketed within 20 % of its previous value gets the full
+search. The caller (``continue_network``) computes the ends of the path in full and
+recomputes warm values in full when a later full value has an edge they lack.
 """
 
 from __future__ import annotations
@@ -92,10 +100,10 @@ def warm_connections(ctx: _Ctx, i: int, hints: list[WarmHint], refine: bool,
     """Every hinted connection out of node ``i``, followed from its previous value; None when
     one of them cannot be bracketed near it (the node then needs the full search).
 
-    Each connection's saddle (where it passed before) gives its geometric candidates again
-    (the normal of its stable manifold, the line to it), at this value's geometry: the
-    smaller of the followed and the geometric threshold is kept, so the error does not build
-    up along the path when the minimising direction moves.
+    Each connection's saddle (where it passed before) gives its geometric candidate again
+    (the normal of its stable manifold) at this value's geometry; the smaller of the followed
+    and the geometric threshold is kept, so the error does not build up along the path when
+    the minimising direction moves.
     """
     oracle = ctx.oracle
     n_before = oracle.trajectories
@@ -122,6 +130,7 @@ def warm_connections(ctx: _Ctx, i: int, hints: list[WarmHint], refine: bool,
     used = oracle.trajectories - n_before
     cert = ThresholdCertificate(method="warm-start", status=Status.WARM_START,
                                 lower_bound=float("nan"), angular_resolution=None,
+                                # the followed rays are bracketed at ±2 %, not scanned
                                 radial_resolution=_WIDTHS[0], directions=len(hints),
                                 trajectories=used, tolerance=ctx.rtol, starts=1)
     per = used // max(1, len(out))
