@@ -79,18 +79,17 @@ def _type_name(w: Array, kind: str, stability: str, unstable: int, centre: int,
 
 
 def real_basis(V: Array, w: Array, mask: Any) -> Array:
-    """Orthonormal real basis (rows) of the span of eigenvectors ``V[:, mask]``."""
-    cols = []
-    for k in np.flatnonzero(mask):
-        v = V[:, k]
-        if abs(np.imag(w[k])) > 0 and np.imag(w[k]) < 0:
-            continue  # the conjugate partner adds the same real plane
-        cols.append(np.real(v))
-        if np.any(np.abs(np.imag(v)) > 0):
-            cols.append(np.imag(v))
-    if not cols:
+    """Orthonormal real basis (rows) of the span of eigenvectors ``V[:, mask]``: the real and
+    imaginary parts of each eigenvector, one of each conjugate pair."""
+    k = np.flatnonzero(np.asarray(mask) & ~(np.imag(w) < 0))  # the partner adds the same plane
+    if not len(k):
         return np.zeros((0, V.shape[0]))
-    M = np.array(cols).T
+    Vk = V[:, k]
+    im = np.imag(Vk)
+    # columns re(v_k), im(v_k) interleaved, the imaginary part only where there is one
+    both = np.stack([np.real(Vk), im], axis=2).reshape(V.shape[0], 2 * len(k))
+    keep = np.stack([np.ones(len(k), bool), np.any(im != 0, axis=0)], axis=1).ravel()
+    M = both[:, keep]
     if M.shape[1] == 1:
         v = M[:, 0]
         return (v / np.linalg.norm(v))[None, :]

@@ -35,21 +35,25 @@ def jacobian_batch(model: CompiledSystem, X: Array) -> Array:
     return model.dynamics.condition_jacobian(model.jac_batch(X), overwrite=True)
 
 
-def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
+def solve_batch(A: Array, b: Array, *, precheck: bool = True) -> tuple[Any, Any]:
     """Solve A[k] d[k] = b[k]; singular systems get the minimum-norm least-squares step
     (flag returned).
 
     Singular rows are solved together by one batched SVD, d = V Σ⁺ Uᵀ b with singular values
     below ε·n·σ_max dropped (what ``lstsq`` does), the others by one batched LU solve — not one
     solve per row: saturated recurrent networks (a GRU's gates at 0 or 1) give thousands of
-    singular Jacobians per search. A zero row or column marks a row at once; when LAPACK
-    still meets an exact zero pivot, the sign of ``slogdet`` (the same LU, no exception) tells
-    which rows.
+    singular Jacobians per search. With ``precheck`` a zero row or column marks a row at once
+    (a quarter of the cost of the LU of a 16 × 16 batch: worth it only where singular rows are
+    expected); when LAPACK still meets an exact zero pivot, the sign of ``slogdet`` (the same
+    LU, no exception) tells which rows.
     """
     with np.errstate(all="ignore"):
-        Z = A == 0
-        zero = np.any(Z.all(axis=2) | Z.all(axis=1), axis=1)
-        del Z
+        if precheck:
+            Z = A == 0
+            zero = np.any(Z.all(axis=2) | Z.all(axis=1), axis=1)
+            del Z
+        else:
+            zero = np.zeros(len(A), bool)
         d = np.empty_like(b)
         bad = zero.copy()
         rest = ~zero
@@ -71,8 +75,11 @@ def solve_batch(A: Array, b: Array) -> tuple[Any, Any]:
                 rest[:] = False
         if bad.any():
             d[bad], bad[bad] = _svd_solve(A[bad], b[bad])
-        bad |= rest & ~np.all(np.isfinite(d), axis=1)
-        for j in np.flatnonzero(~np.all(np.isfinite(d), axis=1)):
+        finite = np.isfinite(d).all(axis=1)
+        if finite.all():
+            return d, bad
+        bad |= rest & ~finite
+        for j in np.flatnonzero(~finite):
             # a non-finite step: the model overflows there (exp of a huge argument), or the
             # SVD did not converge; no step from that start
             if not (np.all(np.isfinite(A[j])) and np.all(np.isfinite(b[j]))):
@@ -114,6 +121,7 @@ class _Batch:
         self.conv = np.zeros(len(self.X), bool)
         self.res = np.full(len(self.X), np.inf)
         self.counts = {"iterations": 0, "f_evals": 0, "jac_evals": 0, "singular": 0}
+        self.singular_seen = True  # the zero-row precheck of solve_batch, until a clean solve
 
     def running(self) -> tuple[Any, Array, Array, Array] | None:
         """Evaluate F on the running starts, retire converged or diverged ones; return
@@ -142,8 +150,10 @@ class _Batch:
         return jacobian_batch(self.model, Xa)
 
     def solve(self, A: Array, b: Array) -> Array:
-        d, sing = solve_batch(A, b)
-        self.counts["singular"] += int(sing.sum())
+        d, sing = solve_batch(A, b, precheck=self.singular_seen)
+        n_sing = int(sing.sum())
+        self.counts["singular"] += n_sing
+        self.singular_seen = n_sing > 0
         return d
 
     def result(self) -> tuple[Array, Array, Any, dict[str, int]]:

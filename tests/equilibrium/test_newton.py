@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from dynena.equilibrium.newton import solve_batch
 
@@ -16,7 +17,9 @@ def test_regular_batch_is_the_exact_solve():
     assert np.allclose(np.einsum("kij,kj->ki", A, d), b, atol=1e-12)
 
 
-def test_singular_rows_get_the_least_squares_step_and_the_rest_the_exact_one():
+@pytest.mark.parametrize("precheck", [True, False])
+def test_singular_rows_get_the_least_squares_step_and_the_rest_the_exact_one(precheck):
+    """With or without the zero-row precheck (skipped after a clean step): the same steps."""
     rng = np.random.default_rng(2)
     A = rng.standard_normal((40, 5, 5)) + 5 * np.eye(5)
     b = rng.standard_normal((40, 5))
@@ -24,7 +27,7 @@ def test_singular_rows_get_the_least_squares_step_and_the_rest_the_exact_one():
     A[7, :, 4] = 0.0           # a zero column
     A[11, 1] = A[11, 0]        # rank deficient without a zero row: LAPACK's own singular case
     A[19] = np.nan             # an overflowing model: no step
-    d, singular = solve_batch(A, b)
+    d, singular = solve_batch(A, b, precheck=precheck)
     assert set(np.flatnonzero(singular)) == {3, 7, 11, 19}
     assert np.all(np.isnan(d[19]))
     for k in range(40):
@@ -57,3 +60,27 @@ def test_a_batch_lapack_cannot_decompose_falls_back_row_by_row(monkeypatch):
     d, singular = solve_batch(A, b)
     assert np.allclose(d[0], 1.0) and np.allclose(d[2], 0.5)
     assert singular[1] and np.all(np.isfinite(d[1]))
+
+
+def test_real_basis_spans_the_invariant_subspace_of_a_complex_pair_and_a_real_eigenvalue():
+    """The basis of the eigenvalues with Re > 0 of a block matrix built from known invariant
+    subspaces: a rotation-expansion on span(P[:, :2]), decay along P[:, 2], growth along
+    P[:, 3]."""
+    from dynena.equilibrium.classify import real_basis
+
+    rng = np.random.default_rng(5)
+    P = rng.standard_normal((4, 4))
+    B = np.zeros((4, 4))
+    B[:2, :2] = [[0.5, -2.0], [2.0, 0.5]]
+    B[2, 2], B[3, 3] = -1.0, 0.3
+    J = P @ B @ np.linalg.inv(P)
+    w, V = np.linalg.eig(J)
+    Q = real_basis(V, w, np.real(w) > 0)
+    assert Q.shape == (3, 4) and np.allclose(Q @ Q.T, np.eye(3), atol=1e-12)
+    ref = P[:, [0, 1, 3]]  # the unstable subspace, independent of eig's vectors
+    proj = ref @ np.linalg.lstsq(ref, Q.T, rcond=None)[0]
+    assert np.allclose(proj, Q.T, atol=1e-10)
+    S = real_basis(V, w, np.real(w) < 0)
+    assert S.shape == (1, 4)
+    assert np.isclose(abs(S[0] @ P[:, 2]) / np.linalg.norm(P[:, 2]), 1.0)
+    assert real_basis(V, w, np.zeros(4, bool)).shape == (0, 4)
