@@ -39,6 +39,7 @@ from .._typing import Array
 from ..compile.system import CompiledSystem
 from ..results.continuation import CycleBranch, SpecialPoint
 from ..results.status import Status
+from .condense import MAX_REDUCED, condensed_solve
 
 __all__ = ["CycleContinuer"]
 
@@ -73,14 +74,16 @@ def _solve(A: Array, b: Array) -> Array:
 
 
 def _lagrange_at(m: int, x: Array) -> Array:
-    """Values of the m + 1 Lagrange basis polynomials (equally spaced nodes) at local x."""
+    """Values of the m + 1 Lagrange basis polynomials (equally spaced nodes) at local x:
+    ``out[t, i] = prod_{r != i} (x_t - s_r) / (s_i - s_r)``."""
     s = np.linspace(0.0, 1.0, m + 1)
-    out = np.ones((len(x), m + 1))
-    for i in range(m + 1):
-        for r in range(m + 1):
-            if r != i:
-                out[:, i] *= (x - s[r]) / (s[i] - s[r])
-    return out
+    num = np.asarray(x, float)[:, None, None] - s[None, None, :]        # (len, 1, m+1): x - s_r
+    den = s[:, None] - s[None, :]                                        # (m+1, m+1): s_i - s_r
+    np.fill_diagonal(den, 1.0)
+    fac = num / den[None, :, :]
+    idx = np.arange(m + 1)
+    fac[:, idx, idx] = 1.0                                               # r = i left out
+    return np.asarray(np.prod(fac, axis=2))
 
 
 class CycleContinuer:
@@ -107,17 +110,28 @@ class CycleContinuer:
         self.max_trivial_error = max_trivial_error
         self.size = self.N * self.m * self.n + 2
         self.counts = {"newton": 0, "points": 0}
+        self._nodes = (np.arange(self.N)[:, None] * self.m + np.arange(self.m + 1)[None, :]) \
+            % (self.N * self.m)
+        self._phase: tuple[Array | None, Array, Array] = (None, self.mesh, np.zeros(0))
 
     # -- layout ------------------------------------------------------------------------------
+    @property
+    def mesh(self) -> Array:
+        """The mesh points 0 = τ_0 < … < τ_N = 1 (``h`` holds their spacings)."""
+        return self._mesh
+
+    @mesh.setter
+    def mesh(self, value: Array) -> None:
+        self._mesh = np.asarray(value, dtype=float)
+        self.h = np.diff(self._mesh)
+
     def _split(self, y: Array) -> tuple[Array, float, float]:
         return y[:-2].reshape(self.N * self.m, self.n), float(y[-2]), float(y[-1])
 
     def _intervals(self, U: Array) -> Array:
         """(N, m + 1, n): each interval's node values (the last node is the next interval's
         first; the orbit closes on u_0)."""
-        idx = (np.arange(self.N)[:, None] * self.m + np.arange(self.m + 1)[None, :]) \
-            % (self.N * self.m)
-        return U[idx]
+        return U[self._nodes]
 
     def _set_p(self, p: float) -> None:
         if self.c.p[self.j] != p:
@@ -127,13 +141,13 @@ class CycleContinuer:
 
     def times(self) -> Array:
         """The times of the Nm nodes on [0, 1)."""
-        h = np.diff(self.mesh)
+        h = self.h
         return (self.mesh[:-1, None] + h[:, None] * np.linspace(0, 1, self.m + 1)[None, :-1]
                 ).ravel()
 
     def derivative(self, U: Array) -> Array:
         """u'(t) at the Gauss points, (N, m, n) (per unit t)."""
-        h = np.diff(self.mesh)
+        h = self.h
         return np.einsum("ki,jin->jkn", self.D, self._intervals(U)) / h[:, None, None]
 
     def inner(self, a: Array, b: Array) -> float:
@@ -142,19 +156,39 @@ class CycleContinuer:
         return float(a[:nu] @ b[:nu]) / (self.N * self.m) + float(a[nu:] @ b[nu:])
 
     # -- the defining system -----------------------------------------------------------------
-    def residual(self, y: Array, ref: Array) -> Array:
-        """Collocation equations (N m n) and the phase condition; ``ref`` is û' at the Gauss
-        points."""
+    def _gauss(self, y: Array) -> tuple[float, Array, Array, Array, Array]:
+        """T, the interval lengths, u and u' at the Gauss points (N, m, n) and f there (the
+        parameter set from ``y``)."""
         U, T, p = self._split(y)
         self._set_p(p)
-        h = np.diff(self.mesh)
+        h = self.h
         V = self._intervals(U)
         uc = np.einsum("ki,jin->jkn", self.L, V)
         du = np.einsum("ki,jin->jkn", self.D, V)
         F = self.c.f_batch(uc.reshape(-1, self.n)).reshape(uc.shape)
+        return T, h, uc, du, F
+
+    def residual(self, y: Array, ref: Array, gauss: tuple[float, Array, Array, Array, Array]
+                 | None = None) -> Array:
+        """Collocation equations (N m n) and the phase condition; ``ref`` is û' at the Gauss
+        points."""
+        T, h, uc, du, F = self._gauss(y) if gauss is None else gauss
         coll = du - h[:, None, None] * T * F
         phase = float(np.einsum("j,k,jkn,jkn->", h, self.wz, uc, ref))
         return np.append(coll.ravel(), phase)
+
+    def _phase_row(self, ref: Array) -> Array:
+        """The phase condition's derivative in the node values (N m n): d/du_{j,i} of
+        sum_j h_j sum_k w_k L[k,i] u_{j,i} . ref_{j,k}; an interval's last node is the next
+        one's first. Kept while the reference and the mesh stay (a Newton correction)."""
+        last_ref, last_mesh, last_row = self._phase
+        if last_ref is ref and last_mesh is self.mesh:
+            return last_row
+        g = np.einsum("j,k,ki,jkn->jin", self.h, self.wz, self.L, ref)
+        row = g[:, :self.m, :].copy()
+        row[:, 0, :] += np.roll(g[:, self.m, :], 1, axis=0)
+        self._phase = (ref, self.mesh, row.ravel())
+        return self._phase[2]
 
     def jacobian(self, y: Array, ref: Array) -> tuple[Array, Array]:
         """The exact Jacobian (rows: collocation, phase; columns: nodes, T, p) and the
@@ -162,7 +196,7 @@ class CycleContinuer:
         U, T, p = self._split(y)
         self._set_p(p)
         n, N, m = self.n, self.N, self.m
-        h = np.diff(self.mesh)
+        h = self.h
         V = self._intervals(U)
         uc = np.einsum("ki,jin->jkn", self.L, V)
         X = uc.reshape(-1, n)
@@ -177,37 +211,58 @@ class CycleContinuer:
         out[rows, cols] = B
         out[:N * m * n, -2] = (-h[:, None, None] * F).ravel()
         out[:N * m * n, -1] = (-h[:, None, None] * T * Fp).ravel()
-        # phase: d/du_{j,i} of sum_j h_j sum_k w_k L[k,i] u_{j,i} . ref_{j,k}
-        g = np.einsum("j,k,ki,jkn->jin", h, self.wz, self.L, ref)        # (N, m+1, n)
-        nodes = (np.arange(N)[:, None] * m + np.arange(m + 1)[None, :]) % (N * m)
-        row = np.zeros((N * m, n))
-        np.add.at(row, nodes.ravel(), g.reshape(-1, n))
-        out[-1, :N * m * n] = row.ravel()
+        out[-1, :N * m * n] = self._phase_row(ref)
         return out, J
 
     def _blocks(self, T: float, J: Array) -> Array:
         """The linearised collocation equations of each interval on its m + 1 nodes:
         (N, m n, (m + 1) n) blocks D[k, i] I − h_j T J(u_jk) L[k, i]."""
         n, N, m = self.n, self.N, self.m
-        h = np.diff(self.mesh)
+        h = self.h
         B = self.D[None, :, :, None, None] * np.eye(n) - (h * T)[:, None, None, None, None] * \
             self.L[None, :, :, None, None] * J[:, :, None, :, :]         # (N, m, m+1, n, n)
         return B.transpose(0, 1, 3, 2, 4).reshape(N, m * n, (m + 1) * n)
 
     # -- Newton and the tangent --------------------------------------------------------------
+    def _bordered(self, y: Array, ref: Array, last: Array, rhs: Array,
+                  gauss: tuple[float, Array, Array, Array, Array] | None = None
+                  ) -> tuple[Array, Array]:
+        """Solve the collocation system at ``y`` bordered by the phase row and ``last``; also
+        the transfer matrices of the intervals (their product is the monodromy matrix).
+        Condensed per interval (:mod:`~dynena.continuation.condense`) while the reduced
+        system is small; else, or where an interval's block is singular, the whole system by
+        LU."""
+        if self.N * self.n + 2 <= MAX_REDUCED:
+            T, h, uc, _, F = self._gauss(y) if gauss is None else gauss
+            X = uc.reshape(-1, self.n)
+            border = np.zeros((2, self.size))
+            border[0, :-2] = self._phase_row(ref)
+            border[1] = last
+            try:
+                dy, E = condensed_solve(
+                    self.c.jac_batch(X).reshape(self.N, self.m, self.n, self.n), F,
+                    self.c.dfdp_batch(X)[:, :, self.j].reshape(F.shape), T, h, self.L,
+                    self.D, border, rhs)
+                if np.all(np.isfinite(dy)):
+                    return dy, E
+            except np.linalg.LinAlgError:
+                pass
+        A, J = self.jacobian(y, ref)
+        return _solve(np.vstack([A, last]), rhs), self._transfer(float(y[-2]), J)
+
     def correct(self, y_pred: Array, t: Array, ref: Array) -> tuple[Array, bool, int]:
         y = y_pred.copy()
         w = self._weights()
         for k in range(self.max_newton):
-            r = np.append(self.residual(y, ref), self.inner(t, y - y_pred))
+            gauss = self._gauss(y)
+            r = np.append(self.residual(y, ref, gauss), self.inner(t, y - y_pred))
             if not np.all(np.isfinite(r)):
                 return y, False, k
             if np.max(np.abs(r)) < self.tol:
                 return y, True, k
-            A, _ = self.jacobian(y, ref)
             self.counts["newton"] += 1
             try:
-                dy = _solve(np.vstack([A, t * w]), -r)
+                dy, _ = self._bordered(y, ref, t * w, -r, gauss)
             except (np.linalg.LinAlgError, RuntimeError):
                 return y, False, k
             y = y + dy
@@ -221,24 +276,28 @@ class CycleContinuer:
         return np.concatenate([np.full(nu, 1.0 / (self.N * self.m)), [1.0, 1.0]])
 
     def tangent(self, y: Array, t_prev: Array, ref: Array) -> tuple[Array, Array]:
-        """The unit tangent (oriented along ``t_prev``) and the Gauss-point Jacobians."""
-        A, J = self.jacobian(y, ref)
+        """The unit tangent (oriented along ``t_prev``) and the intervals' transfer matrices
+        (for :meth:`multipliers`)."""
         rhs = np.zeros(self.size)
         rhs[-1] = 1.0
-        t = _solve(np.vstack([A, t_prev * self._weights()]), rhs)
-        return t / np.sqrt(self.inner(t, t)), J
+        t, E = self._bordered(y, ref, t_prev * self._weights(), rhs)
+        return t / np.sqrt(self.inner(t, t)), E
 
     # -- Floquet multipliers -----------------------------------------------------------------
-    def multipliers(self, y: Array, J: Array) -> Any:
-        """Eigenvalues of the monodromy matrix, largest modulus first."""
-        _, T, _ = self._split(y)
+    def _transfer(self, T: float, J: Array) -> Array:
+        """The linearised collocation equations of each interval express its interior and end
+        values through its start value, B[:, n:] du_1.. = -B[:, :n] du_0: the end part is the
+        interval's transfer matrix (every interval in one batched solve)."""
         n = self.n
         B = self._blocks(T, J)
-        # interior and end values through the start value: B[:, n:] du_1.. = -B[:, :n] du_0,
-        # every interval in one batched solve
-        Mj = -np.linalg.solve(B[:, :, n:], B[:, :, :n])[:, -n:, :]
-        M = np.eye(n)
-        for step in Mj:
+        return np.asarray(-np.linalg.solve(B[:, :, n:], B[:, :, :n])[:, -n:, :])
+
+    @staticmethod
+    def multipliers(E: Array) -> Any:
+        """Eigenvalues of the monodromy matrix (the product of the transfer matrices), largest
+        modulus first."""
+        M = E[0]
+        for step in E[1:]:
             M = step @ M
         w = np.linalg.eigvals(M)
         return w[np.argsort(-np.abs(w))]
@@ -253,7 +312,7 @@ class CycleContinuer:
 
         U, _, _ = self._split(vectors[0])
         m = self.m
-        h = np.diff(self.mesh)
+        h = self.h
         V = self._intervals(U)
         coef = np.array([(-1) ** (m - i) * comb(m, i) for i in range(m + 1)], float)
         dm = np.einsum("i,jin->jn", coef, V) * (m / h[:, None]) ** m      # u^(m) per interval
@@ -275,7 +334,7 @@ class CycleContinuer:
         """u at the times ``t`` in [0, 1] (the piecewise polynomial)."""
         t = np.mod(t, 1.0)
         j = np.clip(np.searchsorted(self.mesh, t, side="right") - 1, 0, self.N - 1)
-        loc = (t - self.mesh[j]) / np.diff(self.mesh)[j]
+        loc = (t - self.mesh[j]) / self.h[j]
         V = self._intervals(U)[j]                                            # (len, m+1, n)
         return np.einsum("ti,tin->tn", _lagrange_at(self.m, loc), V)
 
@@ -340,8 +399,8 @@ class CycleContinuer:
                                 "no periodic orbit next to the start (Newton on the collocation "
                                 "system did not converge)", origin, t_start)
         ref = self.derivative(self._split(y)[0])
-        t, J = self.tangent(y, t0, ref)
-        ys, ts, mus = [y], [t], [self.multipliers(y, J)]
+        t, E = self.tangent(y, t0, ref)
+        ys, ts, mus = [y], [t], [self.multipliers(E)]
         meshes = [self.mesh.copy()]
         tests = [self.tests(t, mus[0])]
         specials: list[SpecialPoint] = []
@@ -370,8 +429,8 @@ class CycleContinuer:
                     f"the cycles shrink onto an equilibrium (a Hopf point) between "
                     f"{self.param} = {ys[-1][-1]:.6g} and {y_new[-1]:.6g}")
                 break
-            t_new, J = self.tangent(y_new, ts[-1], ref_new)
-            mu = self.multipliers(y_new, J)
+            t_new, E = self.tangent(y_new, ts[-1], ref_new)
+            mu = self.multipliers(E)
             drift = float(np.min(np.abs(mu - 1.0)))
             if drift > self.max_trivial_error:
                 # the orbit's own direction must have multiplier 1: past this the mesh no
@@ -446,8 +505,8 @@ class CycleContinuer:
                 y, ok, _ = self.correct(y0 + h * t0, t0, ref)
                 if not ok:
                     return None
-            t, J = self.tangent(y, t0, self.derivative(self._split(y)[0]))
-            mu = self.multipliers(y, J)
+            t, E = self.tangent(y, t0, self.derivative(self._split(y)[0]))
+            mu = self.multipliers(E)
             return self.tests(t, mu)[kind], y, mu
 
         a, b = 0.0, ds
@@ -472,25 +531,21 @@ class CycleContinuer:
                             abs(float(vb[1][-1] - va[1][-1])), float(best[0]),
                             {"period": T, "amplitude": float(np.ptp(U, axis=0).max())})
 
-    def l2(self, U: Array) -> float:
-        """:math:`(\\int_0^1 |u(t)|^2 dt)^{1/2}` by Gauss quadrature on the mesh."""
-        h = np.diff(self.mesh)
-        uc = np.einsum("ki,jin->jkn", self.L, self._intervals(U))
-        return float(np.sqrt(np.einsum("j,k,jkn,jkn->", h, self.wz, uc, uc)))
-
-    def _on_mesh(self, mesh: Array, U: Array, t: Array) -> Array:
-        keep, self.mesh = self.mesh, mesh
-        try:
-            return self.evaluate(U, t)
-        finally:
-            self.mesh = keep
-
-    def _on_mesh_l2(self, mesh: Array, U: Array) -> float:
-        keep, self.mesh = self.mesh, mesh
-        try:
-            return self.l2(U)
-        finally:
-            self.mesh = keep
+    def _samples(self, meshes: list[Array], Us: list[Array], t: Array) -> tuple[Array, Array]:
+        """Every orbit at the times ``t`` on its own mesh, (K, len(t), n), and its L2 norm
+        (all orbits at once: the mesh moves between points)."""
+        M = np.array(meshes)                                               # (K, N + 1)
+        H = np.diff(M, axis=1)
+        j = np.clip(np.sum(M[:, None, :] <= np.mod(t, 1.0)[None, :, None], axis=2) - 1, 0,
+                    self.N - 1)                                            # (K, len)
+        k = np.arange(len(M))[:, None]
+        loc = (np.mod(t, 1.0)[None, :] - M[k, j]) / H[k, j]
+        W = _lagrange_at(self.m, loc.ravel()).reshape(*loc.shape, self.m + 1)
+        V = np.array([self._intervals(U) for U in Us])                     # (K, N, m+1, n)
+        S = np.einsum("kti,ktin->ktn", W, V[k, j])
+        uc = np.einsum("gi,kjin->kjgn", self.L, V)
+        l2 = np.sqrt(np.einsum("kj,g,kjgn,kjgn->k", H, self.wz, uc, uc))
+        return S, l2
 
     def _branch(self, ys: list[Array], mus: list[Array], specials: list[SpecialPoint],
                 meshes: list[Array] | None, status: Status, message: str, origin: str,
@@ -505,8 +560,7 @@ class CycleContinuer:
         fine = np.linspace(0.0, 1.0, 4 * self.N * self.m, endpoint=False)
         # the mesh moves between points (adaptation): sample each orbit on its own mesh
         meshes = meshes if meshes is not None else [self.mesh] * len(Us)
-        samples = [self._on_mesh(mesh, U, fine) for mesh, U in zip(meshes, Us)]
-        l2 = np.array([self._on_mesh_l2(mesh, U) for mesh, U in zip(meshes, Us)])
+        samples, l2 = self._samples(meshes, Us, fine)
         mu = np.array(mus)
         # the trivial multiplier (the orbit's own direction) is the one nearest 1
         triv = np.array([int(np.argmin(np.abs(m - 1.0))) for m in mu])
@@ -515,7 +569,7 @@ class CycleContinuer:
         self.counts["points"] += len(ys)
         return CycleBranch(
             self.param, np.array([y[-1] for y in ys]), np.array([y[-2] for y in ys]),
-            np.array([S.min(axis=0) for S in samples]), np.array([S.max(axis=0) for S in samples]),
+            samples.min(axis=1), samples.max(axis=1),
             stable, mu, np.abs(mu[np.arange(len(mu)), triv] - 1.0), tuple(specials), status,
             message or f"{len(ys)} cycles", origin,
             {"ntst": self.N, "ncol": self.m, "points": len(ys), "newton": self.counts["newton"],
