@@ -5,7 +5,7 @@ For the first node of each model of ``models/hard``: dynena's smallest threshold
 minimal critical shock in the style of Attractors.jl (10⁴ kicks: uniform in a ball, then balls
 shrinking around the best kick found), both through the same outcome oracle, both compared with
 a reference that comes from neither (analytic, or geometry / a scan computed here).
-Printed: trajectories (dynena / random search) and the relative errors.
+Printed: trajectories spent on that node (dynena / random search) and the relative errors.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def main() -> None:
         nid = net.node_ids[0]
         x0 = net.node_states[0]
         ours = min(cn.threshold for cn in net.connections if cn.source == nid)
-        traj = net.stats["trajectories"] / max(1, net.stats["nodes_computed"])
+        traj = net.stats["node_trajectories"][nid]  # what the node the baseline starts from cost
         ref = ref_of(x0)
         stable = [e for e in eq if e.stability == "stable"]
         orbits = list(net.attractors.stable_orbits) if net.attractors else []

@@ -90,7 +90,9 @@ def bench_network_continuation() -> None:
     sample = int(os.environ.get("DYNENA_BENCH_FULL_SAMPLE", str(values)))
     m = dynena.load("../models/ap_cube3.yaml")
     opts = dict(max_threshold=0.5, attractors=False)
-    lo, hi = 1.45, 1.45 + 0.0018 * (values - 1)  # below the heteroclinic switch at B = 1.5
+    # below the heteroclinic switch at B = 1.5 (past it a full value gains edges and the warm
+    # values before it are recomputed in full)
+    lo, hi = 1.45, 1.45 + min(0.0018, 0.049 / max(1, values - 1)) * (values - 1)
     t = time.perf_counter()
     warm = dynena.continue_network(m, "B", lo, hi, points=values, max_bisections=0,
                                    max_time=36000.0, **opts)

@@ -187,11 +187,12 @@ def excitable_network(
         and not nearest_only) else {}
     work = _NodeWork(ctx, sel.node_eqs, sel.orbits, space, perturbations, dirs, max_threshold,
                      max_candidates, refine, n_verify, hints)
-    conns, self_loops = _connections(work, todo, jobs, mirror, sel, progress)
+    conns, self_loops, cost = _connections(work, todo, jobs, mirror, sel, progress)
     oracle = ctx.oracle
     stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
              "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
-             "nodes_computed": len(todo), "mirrored": bool(mirror), "t_max": oracle.t_max,
+             "nodes_computed": len(todo), "node_trajectories": cost,
+             "mirrored": bool(mirror), "t_max": oracle.t_max,
              "capture_radii": oracle.radii.tolist(),
              "warm_nodes": len({cn.source for cn in conns if cn.certificate is not None
                                 and cn.certificate.method == "warm-start"}

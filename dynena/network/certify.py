@@ -18,7 +18,11 @@ basin :math:`j` and :math:`L_j` is 1.5 times the largest slope
 :math:`U_j \rho`, the slope of a flat boundary). Cells whose bound cannot beat the best value
 by more than ``tol`` are closed; the others are split, down to ``rho_min``; then the best
 direction is minimised locally (Brent on the angle in 2-D, a quadratic model in 3-D; a
-zooming grid for the exit from the source's basin, which may be fractal).
+zooming grid for the exit from the source's basin where the boundary looks fractal).
+
+With ``nearest_only`` (the minimal critical shock alone) the branch and bound runs on
+``EXIT`` alone: its minimum is the smallest threshold and a lower bound of all of them, and
+the outcome at the best exit point names the target.
 
 A pseudo-target ``EXIT`` (any outcome but the source) gives the distance to the source
 basin's boundary, a lower bound of every threshold; where the best exit point borders basin
@@ -46,7 +50,7 @@ import numpy as np
 from .._typing import Array, IntArray
 from ..results.network import ThresholdCertificate
 from ..results.status import Status
-from .outcome import UNKNOWN, OutcomeOracle
+from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
 
 __all__ = ["Hit", "GlobalSearch", "search_node"]
 
@@ -103,6 +107,7 @@ class GlobalSearch:
         self.rays: list[_Ray] = []
         self.coarse = max(rtol, 1e-5)
         self.undecided = 0  # kicks whose outcome the integration budget could not decide
+        self.only: set[int] | None = None  # bisect the entries of these targets alone
 
     @property
     def exhausted(self) -> bool:
@@ -122,8 +127,9 @@ class GlobalSearch:
     def scan(self, S: Array, top: float | None = None) -> list[_Ray]:
         """Radial scan of every direction (rows of ``S``) up to ``top`` (default: the largest
         open upper bound); first entries are bisected where they could beat a bound."""
-        if top is None:
-            top = max(self.upper.values()) if self.upper else 1.0
+        if top is None:  # the largest bound still open (of the targets in focus)
+            ups = [u for j, u in self.upper.items() if self.only is None or j in self.only]
+            top = max(ups) if ups else 1.0
         frac = (np.arange(1, self.n_radial + 1) - _OFFSET) / (self.n_radial - _OFFSET)
         amps = top * frac
         rays = [_Ray(s, self.to_v(s), top=top, origin=self.x0.copy()) for s in S]
@@ -152,7 +158,8 @@ class GlobalSearch:
         by more than ``margin`` (relative), to ``rtol``; every entry's ``hi`` is a witness, so
         the bounds tighten as it goes."""
         rtol = self.rtol if rtol is None else rtol
-        todo = [(r, j, h) for r in rays for j, h in r.hits.items() if not h.bisected]
+        todo = [(r, j, h) for r in rays for j, h in r.hits.items() if not h.bisected
+                and (self.only is None or j in self.only)]
         for _ in range(64):
             for r, j, h in todo:
                 self._offer(r, j, h)
@@ -297,7 +304,8 @@ def _local_slopes(S: Array, vals: Array, reach: Array) -> Array:
 
 
 def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
-                      rho_min: float, per_face: int, seeds: list[Array]) -> dict[str, float]:
+                      rho_min: float, per_face: int, seeds: list[Array], *,
+                      escape_targets: bool = True) -> dict[str, float]:
     r"""Cover the sphere of directions; split the cells near each target's minimum.
 
     A cell whose centre ray enters basin ``j`` at :math:`r_c` is split while
@@ -312,8 +320,8 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
     rays = gs.scan(np.array([c.centre for c in cells]))
     for c, r in zip(cells, rays):
         c.ray = r
-    # escape met on the way is an outcome of its own: minimised like a node
-    targets += [j for j in gs.best_hit if j < 0 and j not in targets]
+    if escape_targets:  # escape met on the way is an outcome of its own: minimised like a node
+        targets += [j for j in gs.best_hit if j < 0 and j not in targets]
     leaves = cells
     coverage = max(c.rho for c in cells)
     lb_min: dict[int, float] = {}
@@ -557,7 +565,9 @@ def search_node(
     gs.sw = sw
     targets = sorted(j for j in upper if j != source)
     seeds_s = [to_s(v) for v in seeds]
-    if n <= 3:
+    if n <= 3 and nearest_only and EXIT in targets and not coarse:
+        certs = _nearest_grid(gs, n, targets, seeds_s, tol=tol, seed=seed, rough=rough)
+    elif n <= 3:
         certs = _direction_grid(gs, n, targets, seeds_s, tol=tol, seed=seed, coarse=coarse,
                                 rough=rough)
     else:
@@ -567,28 +577,92 @@ def search_node(
     return gs, certs
 
 
+def _grid_size(gs: GlobalSearch, n: int, coarse: bool, rough: bool) -> tuple[int, float]:
+    """The first grid's cells per face (arcs of the circle / 8) and the smallest cell."""
+    # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser first
+    # grid and more zoom starts
+    per_face = (((256 if gs.oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
+                else (6 if rough else 3))
+    if coarse:  # screening several source points: the plain first grid only
+        return (4 if n == 2 else 2), np.inf
+    return per_face, (0.01 if n == 2 else 0.08)
+
+
+def _minimise(gs: GlobalSearch, j: int, rho: float, n: int, rough: bool) -> None:
+    """The best direction of target ``j`` minimised locally: Brent / a quadratic model where
+    r_j is smooth; a zooming grid for the exit from a fractal boundary."""
+    if j == EXIT and rough:
+        _zoom(gs, j, rho, n, starts=24)
+    else:
+        _local_minimum(gs, j, rho, n)
+
+
+def _certificate(gs: GlobalSearch, n: int, lb: float, bb: dict[str, float], rough: bool,
+                 tol: float) -> ThresholdCertificate:
+    return ThresholdCertificate(
+        method="direction-grid" if n > 1 else "both-directions",
+        status=Status.BUDGET if gs.exhausted else (
+            Status.UNDECIDED if gs.undecided else
+            (Status.ROUGH_BOUNDARY if rough else Status.CERTIFIED)),
+        undecided=gs.undecided,
+        lower_bound=float(lb), angular_resolution=float(bb["finest"]),
+        coverage=float(bb["coverage"]),
+        radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
+        trajectories=gs.used, tolerance=tol)
+
+
+def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Array], *,
+                  tol: float, seed: int, rough: bool) -> dict[int, ThresholdCertificate]:
+    """Dimension ≤ 3, the minimal critical shock alone (``nearest_only``): branch and bound
+    on the exit from the source's basin only — its minimum is every target's lower bound and
+    the smallest threshold — then the outcome at the best exit point names the target (a probe
+    right past it where that point stalls on the boundary). No other target is bisected."""
+    certs: dict[int, ThresholdCertificate] = {}
+    per_face, rho_min = _grid_size(gs, n, False, rough)
+    gs.only = {EXIT}
+    bb = _branch_and_bound(gs, n, [EXIT], tol, rho_min, per_face, seeds_s,
+                           escape_targets=False)
+    _minimise(gs, EXIT, bb["finest"], n, rough)
+    gs.only = None
+    if EXIT not in gs.best_hit:
+        return certs
+    h = gs.best_hit[EXIT]
+    ray = next(r for r in gs.rays if r.hits.get(EXIT) is h)
+    x0 = gs.x0 if ray.origin is None else ray.origin
+    o = int(gs._outcomes((x0 + h.hi * ray.v)[None, :])[0])
+    if (o >= 0 or o == DIVERGED) and o != gs.source:
+        # the best exit point lies in basin o: the exit's bracket is o's first entry too
+        hit = ray.hits.get(o)
+        if hit is None or hit.hi > h.hi:
+            hit = ray.hits[o] = Hit(h.lo, h.hi, h.bisected)
+        gs._offer(ray, o, hit)
+    exit_hi = h.hi
+    near = [j for j in gs.best_hit if j != EXIT and (j in targets or j < 0)]
+    if not any(gs.best_hit[j].hi <= exit_hi * (1 + tol) for j in near):
+        for j in sorted(near, key=lambda j: gs.best_hit[j].hi)[:2]:
+            _adjacent_probe(gs, j, seed)
+    gs.polish()
+    lb_exit = bb[f"lb_{EXIT}"]
+    for j in gs.best_hit:
+        if j == EXIT:
+            continue
+        found = gs.best_hit[j].lo
+        certs[j] = (_certificate(gs, n, min(lb_exit, found), bb, rough, tol)
+                    if gs.best_hit[j].hi <= exit_hi * (1 + tol) else _found(gs, tol))
+    return certs
+
+
 def _direction_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Array], *,
                     tol: float, seed: int, coarse: bool, rough: bool
                     ) -> dict[int, ThresholdCertificate]:
     """Dimension ≤ 3: branch and bound over the sphere of directions, then local minima; a
     certificate with a lower bound per target."""
     certs: dict[int, ThresholdCertificate] = {}
-    # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser first
-    # grid and more zoom starts
-    per_face = (((256 if gs.oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
-                else (6 if rough else 3))
-    if coarse:  # screening several source points: the plain first grid
-        per_face = 4 if n == 2 else 2
-    rho_min = 0.01 if n == 2 else 0.08
-    if coarse:  # the initial grid only (screening several sources)
-        rho_min = np.inf
+    per_face, rho_min = _grid_size(gs, n, coarse, rough)
     bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s)
     if not coarse:
         for j in targets:
-            if j == EXIT:  # the boundary may be rough (fractal): a zooming grid, not Brent
-                _zoom(gs, j, bb["finest"], n, starts=24 if rough else 12)
-            else:
-                _local_minimum(gs, j, bb["finest"], n)
+            _minimise(gs, j, bb["finest"], n, rough)
         for j in targets:
             if j != EXIT and j in gs.best_hit and EXIT in gs.best_hit and \
                     gs.best_hit[j].hi > gs.best_hit[EXIT].hi * (1 + tol):
@@ -605,17 +679,7 @@ def _direction_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[
         # r_exit is the smoother function; where the best exit already borders j (shared,
         # e.g. Wada, boundaries) its bound is the one to trust, else the larger of the two
         lb = lb_exit if found <= exit_hi * (1 + tol) else max(lb, lb_exit)
-        lb = min(lb, found)
-        certs[j] = ThresholdCertificate(
-            method="direction-grid" if n > 1 else "both-directions",
-            status=Status.BUDGET if gs.exhausted else (
-                Status.UNDECIDED if gs.undecided else
-                (Status.ROUGH_BOUNDARY if rough else Status.CERTIFIED)),
-            undecided=gs.undecided,
-            lower_bound=float(lb), angular_resolution=float(bb["finest"]),
-            coverage=float(bb["coverage"]),
-            radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
-            trajectories=gs.used, tolerance=tol)
+        certs[j] = _certificate(gs, n, min(lb, found), bb, rough, tol)
     return certs
 
 

@@ -240,7 +240,8 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
         if sw.ray.direction is not None:
             seeds.append(sw.ray.direction)
     gs, certs = search_node(ctx.oracle, xi, i, upper, seeds, weights=ctx.W, rtol=ctx.rtol,
-                            tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough)
+                            tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
+                            nearest_only=ctx.nearest_only)
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:

@@ -38,7 +38,7 @@ from .context import _Ctx
 from .state import _geometric_switches, _refined, _verify, rays_of, saddle_candidates
 from .thresholds import Ray, Switch, bisect_switches, evaluate
 
-__all__ = ["WarmHint", "match_nodes", "warm_hints", "warm_connections"]
+__all__ = ["WarmHint", "match_states", "warm_hints", "warm_connections"]
 
 _WIDTHS = (0.02, 0.2)  # relative half-widths of the brackets tried around the previous value
 
@@ -54,25 +54,30 @@ class WarmHint:
     via: Array | None = None  # state of the saddle the connection passed
 
 
-def match_nodes(prev: Array, states: Array) -> dict[int, int]:
-    """Index of each new node's previous node: mutual nearest neighbours, closer than a
-    quarter of the smallest distance between the previous nodes (so a node never inherits a
-    neighbour's connections)."""
-    if not len(prev) or not len(states):
+def match_states(new: Array, prev: Array, fraction: float, among: Array | None = None
+                 ) -> dict[int, int]:
+    """Pairs (row of ``new`` → row of ``prev``), each closer than ``fraction`` ≤ ½ of the
+    smallest distance between the states of ``among`` (default ``prev``; with one state,
+    ``fraction`` (1 + |state|)). Within that radius a new state is near at most one previous
+    state, so a node never inherits a neighbour's identity or connections; where several new
+    states are near the same previous one (a node splitting), the nearest inherits it."""
+    new, prev = np.asarray(new, float), np.asarray(prev, float)
+    if not len(prev) or not len(new):
         return {}
-    D = np.linalg.norm(states[:, None, :] - prev[None, :, :], axis=2)
-    if len(prev) > 1:
-        P = np.linalg.norm(prev[:, None, :] - prev[None, :, :], axis=2)
+    ref = prev if among is None else np.asarray(among, float)
+    if len(ref) > 1:
+        P = np.linalg.norm(ref[:, None, :] - ref[None, :, :], axis=2)
         np.fill_diagonal(P, np.inf)
-        radius = 0.25 * float(P.min())
+        radius = min(fraction, 0.5) * float(P.min())
     else:
-        radius = np.inf
+        radius = fraction * (1.0 + float(np.abs(ref).max()))
+    D = np.linalg.norm(new[:, None, :] - prev[None, :, :], axis=2)
     out: dict[int, int] = {}
-    for i in range(len(states)):
-        k = int(np.argmin(D[i]))
-        if D[i, k] < radius and int(np.argmin(D[:, k])) == i:
+    for k in range(len(prev)):
+        i = int(np.argmin(D[:, k]))
+        if D[i, k] < radius and int(np.argmin(D[i])) == k:
             out[i] = k
-    return out
+    return dict(sorted(out.items()))
 
 
 def warm_hints(prev: ExcitableNetwork, ids: list[str], states: Array
@@ -81,7 +86,7 @@ def warm_hints(prev: ExcitableNetwork, ids: list[str], states: Array
     of the new nodes. A node that had no connection gets no entry (the full search runs)."""
     if prev.space != "state" or not len(prev.node_ids):
         return {}
-    back = match_nodes(np.asarray(prev.node_states), states)
+    back = match_states(states, np.asarray(prev.node_states), 0.25)
     new_of = {prev.node_ids[k]: i for i, k in back.items()}
     saddle = {e.id: np.asarray(e.state, float) for e in prev.equilibria.equilibria} \
         if prev.equilibria is not None else {}

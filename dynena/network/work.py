@@ -97,8 +97,9 @@ def _run_parallel(work: _NodeWork, todo: list[int], jobs: int, progress: Any
 
 
 def _connections(work: _NodeWork, todo: list[int], jobs: int, mirror: bool, sel: _Selection,
-                 progress: Any) -> tuple[list[Connection], list[Connection]]:
-    """Run the nodes (here or in forked workers), mirror pairs, sort by source and threshold."""
+                 progress: Any) -> tuple[list[Connection], list[Connection], dict[str, int]]:
+    """Run the nodes (here or in forked workers), mirror pairs, sort by source and threshold;
+    also the trajectories each computed node cost."""
     ids = sel.ids
     pair_of = {e.id: e.pair for e in sel.eqs}
     jobs = max(1, min(int(jobs), len(todo)))
@@ -112,7 +113,9 @@ def _connections(work: _NodeWork, todo: list[int], jobs: int, mirror: bool, sel:
             step(progress, "thresholds: nodes done", count + 1, len(todo))
     conns: list[Connection] = []
     self_loops: list[Connection] = []
+    cost: dict[str, int] = {}
     for i, (found, loops, ntraj) in zip(todo, results):
+        cost[ids[i]] = int(ntraj)
         if jobs > 1:
             work.ctx.oracle.trajectories += ntraj
         conns += found
@@ -121,7 +124,7 @@ def _connections(work: _NodeWork, todo: list[int], jobs: int, mirror: bool, sel:
             conns += [_mirror(cn, pair_of, ids) for cn in found]
             self_loops += [_mirror(cn, pair_of, ids) for cn in loops]
     conns.sort(key=lambda cn: (ids.index(cn.source), cn.threshold))
-    return conns, self_loops
+    return conns, self_loops, cost
 
 
 def _mirror(cn: Connection, pair_of: dict[str, str | None], ids: list[str]) -> Connection:

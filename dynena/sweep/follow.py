@@ -24,7 +24,7 @@ from ..equilibrium import find_equilibria
 from ..errors import DynenaError, NonHyperbolicWarning, ParameterError
 from ..model.protocol import SystemModel
 from ..network import excitable_network
-from ..network.warm import match_nodes
+from ..network.warm import match_states
 from ..progress import ProgressFn, say, step
 from ..results.network import ExcitableNetwork
 from ..results.network_path import NetworkEvent, NetworkPath, NetworkPoint
@@ -180,7 +180,7 @@ def _warm_chain(path: _Path, grid: list[float], full_every: int | None,
 def _gained_edge(before: ExcitableNetwork, after: ExcitableNetwork) -> bool:
     """Has ``after`` an edge between nodes matched in ``before`` that ``before`` lacks (or
     an edge from or to a node ``before`` did not have)?"""
-    back = match_nodes(np.asarray(before.node_states), np.asarray(after.node_states))
+    back = match_states(np.asarray(after.node_states), np.asarray(before.node_states), 0.25)
     old = {after.node_ids[i]: before.node_ids[k] for i, k in back.items()}
     had = {(e.source, e.target) for e in before.edges}
     return any((old.get(e.source), old.get(e.target)) not in had for e in after.edges)
@@ -451,18 +451,13 @@ class _Path:
 
 
 def _match(X: Any, ref: NetworkPoint, taken: set[str]) -> dict[int, str]:
-    """Rows of ``X`` paired with the reference's node keys by nearest state (one to one),
-    where the distance is under half the spacing of the reference's nodes."""
-    from scipy.optimize import linear_sum_assignment
-
+    """Rows of ``X`` paired with the reference's node keys not yet taken, by nearest state
+    (one to one), closer than half the spacing of all the reference's nodes."""
     rkeys = [k for k in ref.nodes if k not in taken]
     if not len(X) or not rkeys:
         return {}
     R = np.array([ref.nodes[k]["state"] for k in rkeys])
-    D = np.linalg.norm(np.asarray(X)[:, None, :] - R[None, :, :], axis=2)
     allR = np.array([v["state"] for v in ref.nodes.values()])
-    spacing = np.linalg.norm(allR[:, None] - allR[None], axis=2)
-    np.fill_diagonal(spacing, np.inf)
-    radius = 0.5 * float(spacing.min()) if len(allR) > 1 else 0.5 * (1 + float(np.abs(R).max()))
-    rows, cols = linear_sum_assignment(D)
-    return {int(r): rkeys[c] for r, c in zip(rows, cols) if D[r, c] < radius}
+    return {r: rkeys[c] for r, c in match_states(X, R, 0.5, among=allR).items()}
+
+

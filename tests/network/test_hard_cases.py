@@ -171,6 +171,25 @@ def test_bent_separatrix_against_the_integrated_separatrix():
     left = next(n for n in net.node_ids if n != right)
     assert t[(right, left)] == pytest.approx(ref, rel=1e-4)
     check_certificates(net)
+    # the minimal critical shock alone: branch and bound on the exit from the basin only,
+    # the same value and bound for fewer trajectories
+    near = network("bent_separatrix", nearest_only=True)
+    (cn,) = [cn for cn in near.connections if cn.source == right]
+    full_cert = next(c.certificate for c in net.connections if c.source == right)
+    assert cn.target == left and cn.threshold == pytest.approx(ref, rel=1e-4)
+    assert cn.certificate.method == "direction-grid" and cn.certificate.status == "certified"
+    assert ref * (1 - 1e-3) <= cn.certificate.lower_bound <= cn.threshold * (1 + 1e-9)
+    assert cn.certificate.trajectories < 0.9 * full_cert.trajectories
+
+
+def test_minimal_critical_shock_where_the_nearest_outcome_is_escape():
+    """From the map's fixed point the smallest kick that switches leaves [0, 1] (0.4, exact),
+    smaller than the one to the 2-cycle (sqrt(3) - 1)."""
+    net = network("cycle_switch", nearest_only=True)
+    fp = next(n for n, k in zip(net.node_ids, net.node_kinds) if k != "map-cycle")
+    (cn,) = [cn for cn in net.connections if cn.source == fp]
+    assert cn.target == "diverged" and cn.threshold == pytest.approx(0.4, rel=1e-5)
+    assert 0.4 * (1 - 1e-3) <= cn.certificate.lower_bound <= cn.threshold * (1 + 1e-9)
 
 
 # -- a boundary through a non-hyperbolic point -----------------------------------------------

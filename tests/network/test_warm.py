@@ -106,3 +106,21 @@ def test_a_full_value_that_gains_an_edge_recomputes_the_warm_values_before_it(sw
     assert path.stats["recomputed_in_full"] == 1 and path.stats["warm_values"] == 0
     assert [len(pt.edges) for pt in path.points] == [4, 4, 4]
     assert not path.events
+
+
+def test_states_are_matched_one_to_one_and_only_within_the_radius():
+    from dynena.network.warm import match_states
+
+    prev = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # spacing 1
+    # reordered, one moved by 0.2, one gone, one new far away
+    new = np.array([[1.2, 0.0], [0.0, 0.05], [5.0, 5.0]])
+    assert match_states(new, prev, 0.25) == {0: 1, 1: 0}
+    # 0.2 is beyond a tenth of the spacing: only the one that barely moved
+    assert match_states(new, prev, 0.1) == {1: 0}
+    # two new states near one previous state (a node splitting): one of them inherits it
+    split = np.array([[0.02, 0.0], [-0.03, 0.0]])
+    assert match_states(split, prev, 0.25) == {0: 0}
+    # the spacing measured among other states; one state alone: relative to its size
+    assert match_states(new[:1], prev[1:2], 0.5, among=prev) == {0: 0}
+    assert match_states(new[:1], prev[1:2], 0.05) == {}
+    assert match_states(np.zeros((0, 2)), prev, 0.25) == {}
