@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import numpy as np
@@ -28,12 +29,14 @@ def bench_against_auto() -> None:
         t_ours = time.perf_counter() - t
         if auto_available():
             t = time.perf_counter()
-            auto = []
+            auto, t_run = [], 0.0
             for e in eq:
-                auto += run_auto(m, param, e.state, rng)[0]
+                pts, log = run_auto(m, param, e.state, rng)
+                auto += pts
+                t_run += sum(float(x) for x in re.findall(r"Total Time\s+([0-9.Ee+-]+)", log))
             t_auto = time.perf_counter() - t
         else:
-            auto, t_auto = [], float("nan")
+            auto, t_auto, t_run = [], float("nan"), float("nan")
         errs = []
         for (nm, typ), exact in EXACT.items():
             if nm != name:
@@ -41,8 +44,9 @@ def bench_against_auto() -> None:
             o = min((abs(sp.p - exact) for sp in ours.special_points(typ)), default=np.nan)
             a = min((abs(p.p - exact) for p in auto if p.type == typ), default=np.nan)
             errs.append(f"{typ}: dynena err {o:.1e}, AUTO err {a:.1e}")
-        report(f"{name}: all branches + special points, dynena vs AUTO-07p", t_ours, t_auto,
-               "s", "lower is better", "; ".join(errs) + " (AUTO includes compile+link)")
+        report(f"{name}: all branches + special points, dynena vs AUTO-07p run alone", t_ours,
+               t_run, "s", "goal <= 1 (no slower)",
+               "; ".join(errs) + f" (AUTO with its compile and link: {t_auto:.2f} s)")
 
 
 def bench_500_points() -> None:

@@ -61,6 +61,7 @@ from ..errors import ParameterError
 from ..model.model import Model
 from ..results.continuation import Codim2Point, Curve
 from ..results.status import Status
+from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
     Criticality,
@@ -408,8 +409,9 @@ class CurveContinuer:
 
     def _locate(self, name: str, y0: Array, t0: Array, ds: float, index: int
                 ) -> Codim2Point | None:
-        """Bisection on the arclength between two curve points whose test values differ in
-        sign; every trial point is corrected onto the curve."""
+        """The test function's zero on the arclength between two curve points whose test
+        values differ in sign (Brent's method); every trial point is corrected onto the
+        curve."""
         def value(h: float) -> tuple[float, Array] | None:
             if h == 0:
                 return self.tests(y0, raw=True)[name], y0
@@ -423,19 +425,8 @@ class CurveContinuer:
         if va is None or vb is None or not (np.isfinite(va[0]) and np.isfinite(vb[0])):
             return None
         ends = max(abs(va[0]), abs(vb[0]))
-        bisected = True
-        for _ in range(200):
-            if b - a <= self.locate_tol * max(1.0, ds):
-                break
-            m = 0.5 * (a + b)
-            vm = value(m)
-            if vm is None or not np.isfinite(vm[0]):
-                bisected = False
-                break
-            if np.sign(vm[0]) == np.sign(va[0]):
-                a, va = m, vm
-            else:
-                b, vb = m, vm
+        va, vb, bisected = sign_change(value, b - a, va, vb,
+                                       self.locate_tol * max(1.0, ds))
         y = va[1] if abs(va[0]) <= abs(vb[0]) else vb[1]
         if bisected and min(abs(va[0]), abs(vb[0])) > 1e-3 * ends:
             return None  # the sign changed through a pole, not a zero (a normal-form

@@ -40,6 +40,7 @@ from ..compile.system import CompiledSystem
 from ..results.continuation import CycleBranch, SpecialPoint
 from ..results.status import Status
 from .condense import MAX_REDUCED, condensed_solve
+from .locate import sign_change
 
 __all__ = ["CycleContinuer"]
 
@@ -509,21 +510,10 @@ class CycleContinuer:
             mu = self.multipliers(E)
             return self.tests(t, mu)[kind], y, mu
 
-        a, b = 0.0, ds
-        va, vb = value(a), value(b)
+        va, vb = value(0.0), value(ds)
         if va is None or vb is None:
             return None
-        for _ in range(100):
-            if b - a <= self.locate_tol * max(1.0, ds):
-                break
-            mid = 0.5 * (a + b)
-            vm = value(mid)
-            if vm is None:
-                break
-            if np.sign(vm[0]) == np.sign(va[0]):
-                a, va = mid, vm
-            else:
-                b, vb = mid, vm
+        va, vb, _ = sign_change(value, ds, va, vb, self.locate_tol * max(1.0, ds))
         best = va if abs(va[0]) <= abs(vb[0]) else vb
         y, mu = best[1], best[2]
         U, T, p = self._split(y)

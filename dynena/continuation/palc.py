@@ -30,6 +30,7 @@ from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
 from .cycles import IteratedMap
+from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
     MultilinearForms,
@@ -39,6 +40,14 @@ from .normal_form import (
 )
 
 __all__ = ["Continuer"]
+
+
+def _det(M: Array) -> float:
+    """The determinant as a test function: its sign, and its size clipped to [e^-700, e^700]
+    (a large system's determinant under- or overflows; an exact 0 must mean singular, and
+    a continuous value lets the zero be located by interpolation, not bisection alone)."""
+    sign, logdet = np.linalg.slogdet(M)
+    return float(sign * np.exp(np.clip(logdet, -700.0, 700.0)))
 
 
 class Continuer:
@@ -130,15 +139,13 @@ class Continuer:
     def tests(self, y: Array, t: Array, w: Array) -> dict[str, float]:
         A = self.DF(y)
         M = np.vstack([A, t])
-        sign, logdet = np.linalg.slogdet(M)
-        out = {"LP": float(t[-1]), "BP": float(sign)}
+        out = {"LP": float(t[-1]), "BP": _det(M)}
         cplx = w[np.abs(w.imag) > 1e-9 * max(1.0, float(np.max(np.abs(w))))]
         if not self.c.dynamics.is_map:
             out["H"] = float(cplx.real[np.argmin(np.abs(cplx.real))]) if len(cplx) else np.nan
         else:
             Jx = A[:, :-1]
-            s2, _ = np.linalg.slogdet(Jx + 2 * np.eye(self.n))
-            out["PD"] = float(s2)
+            out["PD"] = _det(Jx + 2 * np.eye(self.n))
             if len(cplx):
                 r = np.abs(cplx) - 1
                 out["NS"] = float(r[np.argmin(np.abs(r))])
@@ -243,7 +250,9 @@ class Continuer:
 
     def _locate(self, kind: str, y0: Array, t0: Array, ds: float, index: int
                 ) -> SpecialPoint | None:
-        """Bisection on the step length, each trial corrected onto the branch."""
+        """The test function's zero on the step length (Brent's method,
+        :func:`~dynena.continuation.locate.sign_change`), each trial corrected onto the
+        branch."""
         def value(h: float) -> tuple[float, Array, Array] | None:
             if h == 0:
                 y = y0
@@ -261,17 +270,9 @@ class Continuer:
         if va is None or vb is None:
             return None
         step_width = abs(float(vb[1][-1] - va[1][-1]))
-        for _ in range(200):
-            if b - a <= self.locate_tol * max(1.0, abs(ds)):
-                break
-            m = 0.5 * (a + b)
-            vm = value(m)
-            if vm is None:
-                return None
-            if np.sign(vm[0]) == np.sign(va[0]):
-                a, va = m, vm
-            else:
-                b, vb = m, vm
+        va, vb, done = sign_change(value, b - a, va, vb, self.locate_tol * max(1.0, abs(ds)))
+        if not done:
+            return None
         best = va if abs(va[0]) <= abs(vb[0]) else vb
         if kind == "BP" and abs(best[0]) > 0:
             best = vb
