@@ -164,6 +164,11 @@ def _from_saddles(ctx: _Ctx, i: int, hints: list[WarmHint], refine: bool,
     return best
 
 
+_NEAR = 2e-3
+"""Where the followed direction beats the geometric one it is usually by less than this
+(relative): one more kick there narrows the bisection's bracket from the ±2 % of the previous
+value (4 fewer bisection steps)."""
+
 _LOST = Switch(Ray(-1, np.zeros(0), np.zeros(0)), -1, 0.0, 0.0, -1)
 """Sentinel: a hinted connection that is no longer where it was."""
 
@@ -177,13 +182,17 @@ def _followed(ctx: _Ctx, i: int, h: WarmHint, geo: Switch | None) -> Switch | No
         a = geo.hi * (1 - ctx.rtol)
         if int(evaluate(ctx.oracle, [ray], [a])[0]) != h.target:
             return None
-        s = _bracket(ctx, i, h)
-        if s is None or s.hi > a:  # it enters below the geometry's value: bisect from 0
-            s = Switch(ray, h.target, 0.0, a, i)
+        lo = a * (1 - _NEAR)  # it enters below the geometry's value: usually just below
+        o = int(evaluate(ctx.oracle, [ray], [lo])[0])
+        prev = _bracket(ctx, i, h) if o == h.target else None
+        s = (Switch(ray, h.target, lo, a, o) if o != h.target else
+             prev if prev is not None and prev.hi <= lo else
+             Switch(ray, h.target, 0.0, lo, i))  # far below: bisect from 0
     else:
-        s = _bracket(ctx, i, h)
-        if s is None:
+        found = _bracket(ctx, i, h)
+        if found is None:
             return _LOST
+        s = found
     bisect_switches(ctx.oracle, [s], ctx.rtol)
     return s
 
