@@ -6,7 +6,7 @@ import re
 import time
 
 import numpy as np
-from _common import budget, report
+from _common import best_of, budget, report
 
 import dynena
 from dynena.continuation import continue_equilibrium
@@ -17,36 +17,54 @@ EXACT = {("brusselator", "H"): 2.0, ("lorenz", "H"): 470 / 19, ("lorenz", "BP"):
          ("toggle", "BP"): 2.0, ("logistic", "PD"): 3.0}
 
 
+def _auto_points(log: str) -> int:
+    """Points AUTO-07p computed: the point numbers of the end points of its runs."""
+    return sum(abs(int(k)) for k in re.findall(r"^\s+\d+\s+(-?\d+)\s+EP\s", log, re.M))
+
+
 def bench_against_auto() -> None:
+    """One-parameter runs, the same branches on both sides: from every equilibrium found at
+    the start, both directions, same initial and largest step (0.01, 0.1), once without
+    branch switching (AUTO's MXBF = 0) and once switching at branch points (MXBF = 10; maps
+    without dynena's switch onto the doubled cycle, which AUTO does not do). AUTO's own
+    "Total Time" (no compile, no link); dynena's continuation with its compiled loop already
+    on disk (``compiled=True`` warmed once). Best of 5 on each side."""
     for name, param, rng in (("brusselator", "b", (1.0, 3.0)), ("lorenz", "rho", (0.0, 30.0)),
                              ("toggle", "a", (0.5, 6.0)), ("logistic", "r", (2.5, 3.5))):
         m = dynena.load(f"../models/{name}.yaml")
         c = dynena.compile_model(m)
         eq = find_equilibria(c)
-        continue_equilibrium(c, param, equilibria=eq, p_range=rng)  # warm (numba)
-        t = time.perf_counter()
-        ours = continue_equilibrium(c, param, equilibria=eq, p_range=rng)
-        t_ours = time.perf_counter() - t
-        if auto_available():
-            t = time.perf_counter()
-            auto, t_run = [], 0.0
-            for e in eq:
-                pts, log = run_auto(m, param, e.state, rng)
-                auto += pts
-                t_run += sum(float(x) for x in re.findall(r"Total Time\s+([0-9.Ee+-]+)", log))
-            t_auto = time.perf_counter() - t
-        else:
-            auto, t_auto, t_run = [], float("nan"), float("nan")
-        errs = []
-        for (nm, typ), exact in EXACT.items():
-            if nm != name:
-                continue
-            o = min((abs(sp.p - exact) for sp in ours.special_points(typ)), default=np.nan)
-            a = min((abs(p.p - exact) for p in auto if p.type == typ), default=np.nan)
-            errs.append(f"{typ}: dynena err {o:.1e}, AUTO err {a:.1e}")
-        report(f"{name}: all branches + special points, dynena vs AUTO-07p run alone", t_ours,
-               t_run, "s", "goal <= 1 (no slower)",
-               "; ".join(errs) + f" (AUTO with its compile and link: {t_auto:.2f} s)")
+        for switch, mxbf in ((False, 0), (True, 10)):
+            kw = dict(equilibria=eq, p_range=rng, ds=0.01, ds_max=0.1, switch=switch,
+                      max_period=1)
+            ours = continue_equilibrium(c, param, compiled=True, **kw)  # warm (numba, once)
+            t_ours = best_of(lambda c=c, param=param, kw=kw: continue_equilibrium(c, param, **kw))
+            t_py = best_of(lambda c=c, param=param, kw=kw: continue_equilibrium(
+                c, param, compiled=False, **kw), 3)
+            n_ours = sum(len(b.p) for b in ours.branches)
+            auto, t_run, n_auto = [], float("nan"), 0
+            if auto_available():
+                runs = []
+                for _ in range(5):
+                    auto, log = [], ""
+                    for e in eq:
+                        pts, lg = run_auto(m, param, e.state, rng, mxbf=mxbf)
+                        auto += pts
+                        log += lg
+                    runs.append(sum(float(x) for x in
+                                    re.findall(r"Total Time\s+([0-9.Ee+-]+)", log)))
+                t_run, n_auto = min(runs), _auto_points(log)
+            errs = []
+            for (nm, typ), exact in EXACT.items():
+                if nm != name:
+                    continue
+                o = min((abs(sp.p - exact) for sp in ours.special_points(typ)), default=np.nan)
+                a = min((abs(p.p - exact) for p in auto if p.type == typ), default=np.nan)
+                errs.append(f"{typ}: dynena err {o:.1e}, AUTO err {a:.1e}")
+            report(f"{name}, {'switching at BP' if switch else 'no switching'}: dynena vs "
+                   "AUTO-07p run alone", t_ours, t_run, "s", "goal <= 1 (no slower)",
+                   f"points: dynena {n_ours}, AUTO {n_auto}; Python loop {t_py * 1e3:.1f} ms; "
+                   + "; ".join(errs))
 
 
 def bench_500_points() -> None:
@@ -116,7 +134,7 @@ def bench_cycles_against_auto() -> None:
         x0 = find_equilibria(c)[0].state
         one = continue_equilibrium(c, param, start=x0, p_range=rng)
         auto = run_auto_cycles(m, param, x0, rng, nmx=200, ds_max=0.05)
-        continue_cycles(c, param, result=one, max_points=10)  # warm
+        continue_cycles(c, param, result=one, max_points=10, compiled=True)  # warm (numba, once)
         t = time.perf_counter()
         r = continue_cycles(c, param, result=one, max_points=200, ds_max=0.05)
         dt = time.perf_counter() - t

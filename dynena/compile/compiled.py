@@ -96,6 +96,14 @@ class CompiledModel:
         return dict(zip(self.parameter_names, map(float, self.p)))
 
     @property
+    def code_module(self) -> str | None:
+        """The import name of the generated module when it is a file in the code cache and
+        compiled by numba (code that calls it can then be cached by numba too), else None."""
+        if self.backend != "numba" or not getattr(self._module, "__file__", None):
+            return None
+        return str(self._module.__name__)
+
+    @property
     def state_names(self) -> tuple[str, ...]:
         return self.names
 

@@ -9,7 +9,7 @@ followed too (both sides), so a pitchfork appears complete.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -126,6 +126,7 @@ def continue_equilibrium(
     max_branches: int = 12,
     tol: float = 1e-10,
     max_period: int = 16,
+    compiled: bool | Literal["auto"] = "auto",
 ) -> ContinuationResult:
     r"""Continue equilibria of ``model`` in the parameter ``param``.
 
@@ -156,6 +157,12 @@ def continue_equilibrium(
     max_period : int
         Maps: switch at period doublings up to cycles of this period (the branch of a k-cycle
         is the fixed points of f^k; its points are one point of the cycle each).
+    compiled : bool or "auto"
+        Run the predictor–corrector loop compiled together with the model's generated code
+        (:mod:`dynena.continuation.kernel`: 5–40× faster per point, the same branch to
+        rounding). ``True`` compiles it when it is not on disk yet (once per model and machine,
+        8–15 s); ``"auto"`` uses it only when it is on disk already; ``False`` never. Models
+        evaluated in plain Python and vector-form models always use the Python loop.
 
     Returns
     -------
@@ -189,7 +196,7 @@ def continue_equilibrium(
         if period not in engines:
             system: Any = c if period == 1 else IteratedMap(c, period)
             engines[period] = Continuer(system, param, ds=ds, ds_max=ds_max, p_range=p_range,
-                                        tol=tol)
+                                        tol=tol, compiled=compiled)
         return engines[period]
 
     branches: list[Branch] = []
@@ -583,6 +590,7 @@ def continue_cycles(
     p_range: tuple[float, float] | None = None,
     max_period: float | None = None,
     period: float | None = None,
+    compiled: bool | Literal["auto"] = "auto",
 ) -> ContinuationResult:
     r"""Follow the periodic orbits born at Hopf points, by orthogonal collocation (``ntst``
     mesh intervals × ``ncol`` Gauss points, adaptive mesh, exact Jacobians).
@@ -609,6 +617,11 @@ def continue_cycles(
     max_period : float, optional
         Stop when the period exceeds this (default 20 × the period at the Hopf point): the
         orbit approaches a homoclinic orbit.
+
+    compiled : bool or "auto"
+        Run the Newton corrector compiled together with the model's generated code (the same
+        orbits to rounding; see ``continue_equilibrium``): ``True`` compiles it when it is not
+        on disk yet (once per model and machine), ``"auto"`` uses it only when it is.
 
     Returns
     -------
@@ -640,7 +653,7 @@ def continue_cycles(
     if period is not None or (start is not None and not isinstance(start, (str, SpecialPoint))):
         return _cycles_from_orbit(c, param, start, period, ntst=ntst, ncol=ncol, ds=ds,
                                   ds_max=ds_max, max_points=max_points, max_time=max_time,
-                                  p_range=p_range, max_period=max_period)
+                                  p_range=p_range, max_period=max_period, compiled=compiled)
     if result is None:
         result = continue_equilibrium(c, param, p_range=p_range)
     hopf = _hopf_starts(result, start, param)
@@ -656,7 +669,7 @@ def continue_cycles(
         if not omega:
             continue
         cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
-                            p_range=p_range)
+                            p_range=p_range, compiled=compiled)
         cc._set_p(sp.p)
         w, V = np.linalg.eig(cc.c.jac(sp.state))
         q = V[:, int(np.argmin(np.abs(w - 1j * omega)))]
@@ -676,7 +689,8 @@ def continue_cycles(
 def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float | None, *,
                        ntst: int, ncol: int, ds: float, ds_max: float | None, max_points: int,
                        max_time: float, p_range: tuple[float, float] | None,
-                       max_period: float | None) -> ContinuationResult:
+                       max_period: float | None,
+                       compiled: bool | Literal["auto"] = "auto") -> ContinuationResult:
     """The branch through a user's periodic orbit (a point on it and its period), both ways."""
     from .collocation import CycleContinuer
 
@@ -689,7 +703,8 @@ def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float 
     p_range = _parameter_range(c, param, p0, p_range, None)
     if ds_max is None:
         ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0]))
-    cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max, p_range=p_range)
+    cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max, p_range=p_range,
+                        compiled=compiled)
     try:
         y0, t0, ref = cc.from_orbit(x0, float(period), p0)
     except ValueError as exc:

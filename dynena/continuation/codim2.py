@@ -65,8 +65,8 @@ from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
     Criticality,
-    MultilinearForms,
     flip_coefficient,
+    forms_of,
     hopf_coefficient,
     neimark_sacker_coefficient,
 )
@@ -111,7 +111,7 @@ class CurveContinuer:
         self.box = box
         self.max_norm = max_norm
         self.locate_tol = locate_tol
-        self.forms = _forms(c.model)
+        self.forms = forms_of(c.model)
         self.b: Array = np.zeros(self.n)
         self.cb: Array = np.zeros(self.n)
         self.B: Array = np.zeros((self.n, 2))
@@ -461,22 +461,6 @@ class CurveContinuer:
                      tuple(points), status, message or f"{len(Y)} points", origin,
                      {"points": len(Y), "newton": self.counts["newton"],
                       "seconds": time.perf_counter() - t_start})
-
-
-_FORMS: dict[int, tuple[Model, MultilinearForms]] = {}
-
-
-def _forms(model: Model) -> MultilinearForms:
-    """The exact second and third derivatives of ``model``, derived once per model object
-    (sympy's derivation and lambdify are this analysis's compile step)."""
-    hit = _FORMS.get(id(model))
-    if hit is not None and hit[0] is model:
-        return hit[1]
-    if len(_FORMS) >= 16:
-        _FORMS.pop(next(iter(_FORMS)))
-    forms = MultilinearForms(model)
-    _FORMS[id(model)] = (model, forms)
-    return forms
 
 
 def _pair_sum_test(w: Any, exclude: float) -> float:

@@ -29,17 +29,21 @@ unit circle), each bisected on the arclength.
 
 from __future__ import annotations
 
+import functools
 import time
-from typing import Any
+import warnings
+from typing import Any, Literal
 
 import numpy as np
 from numpy.polynomial.legendre import leggauss
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
+from ..errors import DynenaWarning
 from ..results.continuation import CycleBranch, SpecialPoint
 from ..results.status import Status
 from .condense import MAX_REDUCED, condensed_solve
+from .kernel import kernel_cached, mark_ready, palc_kernel
 from .locate import sign_change
 
 __all__ = ["CycleContinuer"]
@@ -74,17 +78,21 @@ def _solve(A: Array, b: Array) -> Array:
     return np.asarray(splu(csc_matrix(A)).solve(b))
 
 
-def _lagrange_at(m: int, x: Array) -> Array:
-    """Values of the m + 1 Lagrange basis polynomials (equally spaced nodes) at local x:
-    ``out[t, i] = prod_{r != i} (x_t - s_r) / (s_i - s_r)``."""
+@functools.lru_cache(maxsize=8)
+def _lagrange_coefficients(m: int) -> Array:
+    """``C[r, i]``: the monomial coefficients of the m + 1 Lagrange basis polynomials on
+    equally spaced nodes of [0, 1] (the inverse Vandermonde matrix; condition number below
+    3e4 for m <= 7)."""
     s = np.linspace(0.0, 1.0, m + 1)
-    num = np.asarray(x, float)[:, None, None] - s[None, None, :]        # (len, 1, m+1): x - s_r
-    den = s[:, None] - s[None, :]                                        # (m+1, m+1): s_i - s_r
-    np.fill_diagonal(den, 1.0)
-    fac = num / den[None, :, :]
-    idx = np.arange(m + 1)
-    fac[:, idx, idx] = 1.0                                               # r = i left out
-    return np.asarray(np.prod(fac, axis=2))
+    return np.asarray(np.linalg.inv(np.vander(s, m + 1, increasing=True)))
+
+
+def _lagrange_at(m: int, x: Array) -> Array:
+    """Values of the m + 1 Lagrange basis polynomials (equally spaced nodes) at local x,
+    ``out[t, i] = l_i(x_t)``, from their monomial coefficients (one matrix product: 6-13x
+    faster than the product form, which it matches to 1e-11 at m = 7)."""
+    x = np.asarray(x, float)
+    return np.asarray((x[:, None] ** np.arange(m + 1)[None, :]) @ _lagrange_coefficients(m))
 
 
 class CycleContinuer:
@@ -94,7 +102,8 @@ class CycleContinuer:
                  ds: float = 0.01, ds_min: float = 1e-7, ds_max: float = 0.1, tol: float = 1e-9,
                  max_newton: int = 10, p_range: tuple[float, float] = (-np.inf, np.inf),
                  adapt: int = 3, locate_tol: float = 1e-9,
-                 max_trivial_error: float = 1e-3) -> None:
+                 max_trivial_error: float = 1e-3,
+                 compiled: bool | Literal["auto"] = "auto") -> None:
         if c.dynamics.is_map:
             raise ValueError("periodic orbits by collocation are for ODEs")
         self.c = c.with_parameters()
@@ -114,6 +123,12 @@ class CycleContinuer:
         self._nodes = (np.arange(self.N)[:, None] * self.m + np.arange(self.m + 1)[None, :]) \
             % (self.N * self.m)
         self._phase: tuple[Array | None, Array, Array] = (None, self.mesh, np.zeros(0))
+        # the Newton corrector compiled with the model (kernel.py): with True, compiled once
+        # per model; with "auto" only when an earlier run left it on disk; never where the
+        # condensed system is too large (the dense or sparse LU is used there)
+        use = compiled is True or (compiled == "auto" and kernel_cached(self.c, "cycles"))
+        small = self.N * self.n + 2 <= MAX_REDUCED
+        self.kernel = palc_kernel(self.c) if use and small else None
 
     # -- layout ------------------------------------------------------------------------------
     @property
@@ -251,7 +266,33 @@ class CycleContinuer:
         A, J = self.jacobian(y, ref)
         return _solve(np.vstack([A, last]), rhs), self._transfer(float(y[-2]), J)
 
+    def _model_args(self) -> tuple[Any, ...]:
+        c = self.c
+        return (c.p.copy(), np.zeros(len(c.input_names)), int(getattr(c, "n_definitions", 0)),
+                self.j, self.N, self.m, self.n)
+
+    def _compiled(self, fn: str, *args: Any) -> Any:
+        """Call a compiled corrector function; None (and the Python path from then on) when it
+        cannot run."""
+        try:
+            out = getattr(self.kernel, fn)(*args)
+        except Exception as exc:  # a compile failure: the Python path gives the same orbits
+            warnings.warn(f"the compiled collocation corrector failed ({type(exc).__name__}: "
+                          f"{exc}); continuing in Python", DynenaWarning, stacklevel=3)
+            self.kernel = None
+            return None
+        mark_ready(self.c, "cycles")
+        return out
+
     def correct(self, y_pred: Array, t: Array, ref: Array) -> tuple[Array, bool, int]:
+        if self.kernel is not None:
+            h, (p, u, nd, j, N, m, n) = self.h, self._model_args()
+            out = self._compiled("coll_correct", y_pred, t, self._weights(), ref,
+                                 self._nodes, h, self.L, self.D, self.wz, p, u, nd, j, N, m,
+                                 n, float(self.tol), int(self.max_newton))
+            if out is not None and out[1] != 2:  # 2: a singular block, the dense LU below
+                self.counts["newton"] += int(out[2])
+                return out[0], bool(out[1] == 1), int(out[2])
         y = y_pred.copy()
         w = self._weights()
         for k in range(self.max_newton):
@@ -279,9 +320,17 @@ class CycleContinuer:
     def tangent(self, y: Array, t_prev: Array, ref: Array) -> tuple[Array, Array]:
         """The unit tangent (oriented along ``t_prev``) and the intervals' transfer matrices
         (for :meth:`multipliers`)."""
-        rhs = np.zeros(self.size)
-        rhs[-1] = 1.0
-        t, E = self._bordered(y, ref, t_prev * self._weights(), rhs)
+        out = None
+        if self.kernel is not None:
+            out = self._compiled("coll_tangent", y, t_prev * self._weights(), ref,
+                                 self._nodes, self.h, self.L, self.D, self.wz,
+                                 *self._model_args())
+        if out is not None and out[2] and np.all(np.isfinite(out[0])):
+            t, E = out[0], out[1]
+        else:
+            rhs = np.zeros(self.size)
+            rhs[-1] = 1.0
+            t, E = self._bordered(y, ref, t_prev * self._weights(), rhs)
         return t / np.sqrt(self.inner(t, t)), E
 
     # -- Floquet multipliers -----------------------------------------------------------------

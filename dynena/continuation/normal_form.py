@@ -52,7 +52,7 @@ from .._typing import Array
 from ..model.derivative import almost_everywhere, real_symbols
 from ..model.model import Model
 
-__all__ = ["Criticality", "MultilinearForms", "hopf_coefficient", "flip_coefficient",
+__all__ = ["Criticality", "MultilinearForms", "forms_of", "hopf_coefficient", "flip_coefficient",
            "neimark_sacker_coefficient", "MAX_VARIABLES"]
 
 MAX_VARIABLES = 12
@@ -132,6 +132,23 @@ class MultilinearForms:
         for (i, j, m), v in zip(self._mixed, vals):
             M[i, j, m] = v
         return M
+
+
+_FORMS: dict[int, tuple[Model, MultilinearForms]] = {}
+
+
+def forms_of(model: Model) -> MultilinearForms:
+    """The exact second and third derivatives of ``model``, derived once per model object
+    (sympy's derivation and lambdify are this analysis's compile step; the derivatives depend
+    on the mathematics alone, not on parameter values)."""
+    hit = _FORMS.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    if len(_FORMS) >= 16:
+        _FORMS.pop(next(iter(_FORMS)))
+    forms = MultilinearForms(model)
+    _FORMS[id(model)] = (model, forms)
+    return forms
 
 
 def _B(H: Array, u: Any, v: Any) -> Any:

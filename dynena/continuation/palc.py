@@ -6,8 +6,10 @@ Follows :math:`F(x, p) = 0` with :math:`F = f` (ode) or :math:`F = f - x` (map) 
 * **Predictor**: the tangent :math:`t` solves :math:`[F_x\ F_p;\ t_{prev}^\top]\,t = (0, 1)`.
 * **Corrector**: Newton on :math:`F(y) = 0,\ t^\top (y - y_{pred}) = 0`.
 * **Step**: grows after quick convergence, halves on failure, stops below ``ds_min``.
-* **Test functions** (a sign change between two points is then located by bisection on the
-  arclength, each trial point corrected onto the branch):
+  The loop runs compiled with the model where that is on disk (:mod:`.kernel`), else in Python.
+* **Test functions**, at every point in one batch after the loop (a sign change between two
+  points is then located by Brent's method on the arclength, each trial point corrected onto
+  the branch):
 
   - LP: the parameter component :math:`t_p` of the tangent;
   - BP: :math:`\det [F_x\ F_p;\ t^\top]`;
@@ -20,34 +22,50 @@ Follows :math:`F(x, p) = 0` with :math:`F = f` (ode) or :math:`F = f - x` (map) 
 from __future__ import annotations
 
 import time
-from typing import Any
+import warnings
+from typing import Any, Literal, cast
 
 import numpy as np
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
+from ..errors import DynenaWarning
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
 from .cycles import IteratedMap
+from .kernel import kernel_cached, mark_ready, palc_kernel
 from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
     MultilinearForms,
     flip_coefficient,
+    forms_of,
     hopf_coefficient,
     neimark_sacker_coefficient,
 )
+from .palc_steps import CLOSED, FAILED, NORM, RANGE
 
 __all__ = ["Continuer"]
 
 
-def _det(M: Array) -> float:
-    """The determinant as a test function: its sign, and its size clipped to [e^-700, e^700]
-    (a large system's determinant under- or overflows; an exact 0 must mean singular, and
-    a continuous value lets the zero be located by interpolation, not bisection alone)."""
+def _det(M: Array) -> Array:
+    """Determinants (of a stack of matrices) as test functions: the sign, and the size clipped
+    to [e^-700, e^700] (a large system's determinant under- or overflows; an exact 0 must mean
+    singular, and a continuous value lets the zero be located by interpolation, not bisection
+    alone)."""
     sign, logdet = np.linalg.slogdet(M)
-    return float(sign * np.exp(np.clip(logdet, -700.0, 700.0)))
+    return np.asarray(sign * np.exp(np.clip(logdet, -700.0, 700.0)))
+
+
+_Steps = tuple[Array, Array, Array | None, Array, Status, str]
+"""Points, unit tangents, bordered matrices (None when not kept), the step that reached each
+point, status, message."""
+_MATRIX_BYTES = 1 << 26
+"""Largest memory for the bordered matrices of one branch (64 MB: 1000 points of a
+90-variable system); larger systems rebuild them in chunks after the loop."""
+_CLOSED = "closed loop: the branch returned to its start"
+_LEFT = "the state left the bound"
 
 
 class Continuer:
@@ -56,7 +74,7 @@ class Continuer:
     def __init__(self, c: CompiledSystem, param: str, *, ds: float = 0.01, ds_min: float = 1e-7,
                  ds_max: float = 0.2, tol: float = 1e-10, max_newton: int = 12,
                  p_range: tuple[float, float] = (-np.inf, np.inf), max_norm: float = 1e6,
-                 locate_tol: float = 1e-10) -> None:
+                 locate_tol: float = 1e-10, compiled: bool | Literal["auto"] = "auto") -> None:
         self.c = c.with_parameters()  # a private copy: its p is moved along the branch
         self.param = param
         self.j = c.parameter_names.index(param)
@@ -68,6 +86,12 @@ class Continuer:
         self.locate_tol = locate_tol
         self.counts = {"newton": 0, "jac": 0, "eig": 0}
         self._forms: MultilinearForms | None = None  # exact 2nd/3rd derivatives, on demand
+        # the compiled loop: always with True (compiled once per model, seconds); with "auto"
+        # only when a former run left it compiled on disk
+        self._base = getattr(self.c, "base", self.c)  # the map whose k-th iterate is followed
+        self._period = int(getattr(self.c, "period", 1))
+        use = compiled is True or (compiled == "auto" and kernel_cached(self._base))
+        self.kernel = palc_kernel(self._base) if use else None
 
     # -- the maps ------------------------------------------------------------------------
     def F(self, y: Array) -> Array:
@@ -100,21 +124,27 @@ class Continuer:
 
     # -- geometry --------------------------------------------------------------------------
     def tangent(self, y: Array, t_prev: Array | None) -> Array:
+        return self.tangent_matrix(y, t_prev)[0]
+
+    def tangent_matrix(self, y: Array, t_prev: Array | None) -> tuple[Array, Array]:
+        """The unit tangent at ``y`` and the bordered matrix :math:`[F_x\\ F_p;\\ t^\\top]`
+        with it (the test functions' matrix)."""
         A = self.DF(y)
         if t_prev is None:
             _, _, Vt = np.linalg.svd(A)
             t = Vt[-1]
             if t[-1] < 0:
                 t = -t
-            return t / np.linalg.norm(t)
-        M = np.vstack([A, t_prev])
-        rhs = np.zeros(self.n + 1)
-        rhs[-1] = 1.0
-        try:
-            t = np.linalg.solve(M, rhs)
-        except np.linalg.LinAlgError:
-            t = np.linalg.lstsq(M, rhs, rcond=None)[0]
-        return t / np.linalg.norm(t)
+        else:
+            M = np.vstack([A, t_prev])
+            rhs = np.zeros(self.n + 1)
+            rhs[-1] = 1.0
+            try:
+                t = np.linalg.solve(M, rhs)
+            except np.linalg.LinAlgError:
+                t = np.linalg.lstsq(M, rhs, rcond=None)[0]
+        t = t / np.linalg.norm(t)
+        return t, np.vstack([A, t])
 
     def correct(self, y_pred: Array, t: Array) -> tuple[Array, bool, int]:
         y = y_pred.copy()
@@ -136,46 +166,99 @@ class Continuer:
         return y, bool(np.max(np.abs(Fy)) < self.tol), self.max_newton
 
     # -- test functions --------------------------------------------------------------------
-    def tests(self, y: Array, t: Array, w: Array) -> dict[str, float]:
-        A = self.DF(y)
-        M = np.vstack([A, t])
-        out = {"LP": float(t[-1]), "BP": _det(M)}
-        cplx = w[np.abs(w.imag) > 1e-9 * max(1.0, float(np.max(np.abs(w))))]
-        if not self.c.dynamics.is_map:
-            out["H"] = float(cplx.real[np.argmin(np.abs(cplx.real))]) if len(cplx) else np.nan
-        else:
-            Jx = A[:, :-1]
-            out["PD"] = _det(Jx + 2 * np.eye(self.n))
-            if len(cplx):
-                r = np.abs(cplx) - 1
-                out["NS"] = float(r[np.argmin(np.abs(r))])
-            else:
-                out["NS"] = np.nan
+    def eigenvalues(self, M: Array) -> Array:
+        """Eigenvalues of :math:`D_x f` at a batch of points from their bordered matrices
+        ``M`` (shape (K, n + 1, n + 1)): :math:`F_x` is :math:`D_x f` (ode) or
+        :math:`D_x f - I` (map)."""
+        Df = M[:, :-1, :-1]
+        if self.c.dynamics.is_map:
+            Df = Df + np.eye(self.n)
+        self.counts["eig"] += len(M)
+        return cast(Array, np.linalg.eigvals(Df))  # complex values
+
+    def test_values(self, M: Array, W: Array, kinds: tuple[str, ...] | None = None
+                    ) -> dict[str, Array]:
+        """The test functions at a batch of points: LP (the tangent's parameter component,
+        the last row of ``M``), BP, and H (ode) or PD, NS (map); ``W`` their eigenvalues.
+        H is the real part, NS :math:`|\\lambda| - 1`, of the complex eigenvalue nearest the
+        imaginary axis or the unit circle (NaN without one)."""
+        every = ("LP", "BP", "PD", "NS") if self.c.dynamics.is_map else ("LP", "BP", "H")
+        want = kinds or every
+        out: dict[str, Array] = {}
+        if "LP" in want:
+            out["LP"] = M[:, -1, -1].copy()
+        if "BP" in want:
+            out["BP"] = _det(M)
+        if not {"H", "PD", "NS"} & set(want):
+            return out
+        big = np.maximum(1.0, np.max(np.abs(W), axis=1, initial=0.0))
+        cplx = np.abs(W.imag) > 1e-9 * big[:, None]
+        has = cplx.any(axis=1)
+        rows = np.arange(len(W))
+
+        def nearest(v: Array) -> Array:
+            i = np.argmin(np.where(cplx, np.abs(v), np.inf), axis=1)
+            return np.where(has, v[rows, i], np.nan)
+
+        if "H" in want:
+            out["H"] = nearest(W.real)
+        if "PD" in want:
+            out["PD"] = _det(M[:, :-1, :-1] + 2 * np.eye(self.n))
+        if "NS" in want:
+            out["NS"] = nearest(np.abs(W) - 1)
         return out
+
+    def tests(self, y: Array, t: Array, w: Array) -> dict[str, float]:
+        """The test functions at one point (see :meth:`test_values`)."""
+        M = np.vstack([self.DF(y), t])[None]
+        return {k: float(v[0]) for k, v in self.test_values(M, w[None]).items()}
 
     # -- the branch ------------------------------------------------------------------------
     def run(self, x0: Array, p0: float, *, direction: int = 1, max_points: int = 500,
             t0: Array | None = None, origin: str = "", detect: bool = True) -> Branch:
+        """Follow the branch from ``(x0, p0)`` for at most ``max_points`` points: the steps
+        (compiled loop where available, see :mod:`~dynena.continuation.kernel`), then the
+        eigenvalues and test functions of every point in one batch, then every sign change
+        located."""
         t_start = time.perf_counter()
         y = np.append(np.asarray(x0, float), p0)
         t = self.tangent(y, None) if t0 is None else t0 / np.linalg.norm(t0)
         t = direction * t
         y, ok, _ = self.correct(y, t)
-        status, message = Status.OK, ""
         if not ok:
             return Branch(self.param, np.array([p0]), np.array([x0]), np.array([False]),
                           np.array([-1]), (), Status.FAILED,
                           f"the start at {self.param} = {p0:g} is not an equilibrium (Newton "
                           "did not converge)", origin)
-        ys, ts, ws = [y], [t], [self.eig(y)]
-        tests = [self.tests(y, t, ws[0])]
-        specials: list[SpecialPoint] = []
+        # the points' bordered matrices are kept for the batch of tests while they are small
+        keep = (self.n + 1) ** 2 * 8 * max_points <= _MATRIX_BYTES
+        steps = (self._compiled_steps(y, t, max_points) if self.kernel is not None and keep
+                 else None)
+        compiled = steps is not None
+        if steps is None:
+            steps = self._python_steps(y, t, max_points, keep)
+        Y, T, M, DS, status, message = steps
+        W, TE = self._spectra(Y, T, M)
+        specials = self._detect(Y, T, W, TE, DS) if detect else []
+        # Kind.unstable_dimension, for every point at once
+        udim = np.sum(self.c.dynamics.growth(W) > 1e-9, axis=1)
+        return Branch(self.param, Y[:, -1], Y[:, :-1], udim == 0, udim, tuple(specials),
+                      status, message or f"{len(Y)} points", origin,
+                      {"points": len(Y), **self.counts, "compiled_loops": int(compiled),
+                       "seconds": time.perf_counter() - t_start})
+
+    def _python_steps(self, y: Array, t: Array, max_points: int, keep: bool = True
+                      ) -> _Steps:
+        """The predictor–corrector loop in Python (the reference the compiled loop follows);
+        without ``keep`` the bordered matrices are not kept (large systems: see
+        :meth:`_spectra`)."""
+        ys, ts, ms, dss = [y], [t], [np.vstack([self.DF(y), t])], [0.0]
+        status, message = Status.OK, ""
         ds = self.ds
         far = 0.0
         cycles = self.c if isinstance(self.c, IteratedMap) and self.c.period > 1 else None
         while len(ys) < max_points:
-            y_pred = ys[-1] + ds * ts[-1]
-            y_new, ok, iters = self.correct(y_pred, ts[-1])
+            y_new, ok, iters = self.correct(ys[-1] + ds * ts[-1], ts[-1])
             if ok and np.linalg.norm(y_new - ys[-1]) > 3 * ds:
                 ok = False  # jumped to another branch: take a smaller step
             lower = cycles.lower_period(y_new[:-1]) if ok and cycles is not None else None
@@ -184,41 +267,24 @@ class Continuer:
             if not ok:
                 ds *= 0.5
                 if ds < self.ds_min:
-                    status = Status.STOPPED
-                    message = (f"corrector failed below the minimum step at {self.param} = "
-                               f"{ys[-1][-1]:.6g}: a singularity or a very sharp turn")
+                    status, message = self._failed(ys[-1])
                     if lower is not None:
                         status = Status.OK
                         message = (f"the cycle merges into a cycle of period {lower} at "
                                    f"{self.param} = {ys[-1][-1]:.6g}")
                     break
                 continue
-            t_new = self.tangent(y_new, ts[-1])
-            w_new = self.eig(y_new)
-            te = self.tests(y_new, t_new, w_new)
-            if detect:
-                for kind, v in te.items():
-                    v0 = tests[-1][kind]
-                    if np.isfinite(v) and np.isfinite(v0) and np.sign(v) != np.sign(v0) \
-                            and v0 != 0:
-                        if kind == "H" and not self._is_hopf(ws[-1], w_new):
-                            continue  # a neutral saddle, not a Hopf point
-                        sp = self._locate(kind, ys[-1], ts[-1], ds, len(ys) - 1)
-                        if sp is None:
-                            # the bisection's corrector failed next to a singular point (a
-                            # pitchfork is LP and BP at once): report the bracket, never drop
-                            sp = self._bracketed(kind, ys[-1], y_new, ws[-1], w_new,
-                                                 tests[-1][kind], v, len(ys) - 1)
-                        specials.append(sp)
+            t_new, m_new = self.tangent_matrix(y_new, ts[-1])
             ys.append(y_new)
             ts.append(t_new)
-            ws.append(w_new)
-            tests.append(te)
+            if keep:
+                ms.append(m_new)
+            dss.append(ds)
             # a closed loop of equilibria (an isola): back at the start, moving the same way
             far = max(far, float(np.linalg.norm(y_new - ys[0])))
             if far > 4 * ds and np.linalg.norm(y_new - ys[0]) < 1.5 * ds and \
                     float(t_new @ ts[0]) > 0:
-                status, message = Status.OK, "closed loop: the branch returned to its start"
+                status, message = Status.OK, _CLOSED
                 break
             if iters <= 3:
                 ds = min(ds * 1.3, self.ds_max)
@@ -227,17 +293,114 @@ class Continuer:
                 status, message = Status.OK, f"reached the end of the parameter range at {p:.6g}"
                 break
             if np.linalg.norm(y_new[:-1]) > self.max_norm:
-                status, message = Status.OK, "the state left the bound"
+                status, message = Status.OK, _LEFT
                 break
         else:
             message = f"point budget of {max_points} reached"
-        Y = np.array(ys)
-        W = ws
-        udim = np.array([self.c.dynamics.unstable_dimension(w) for w in W])
-        return Branch(self.param, Y[:, -1], Y[:, :-1], udim == 0, udim, tuple(specials),
-                      status, message or f"{len(Y)} points", origin,
-                      {"points": len(Y), **self.counts,
-                       "seconds": time.perf_counter() - t_start})
+        return (np.array(ys), np.array(ts), np.array(ms) if keep else None, np.array(dss),
+                status, message)
+
+    def _spectra(self, Y: Array, T: Array, M: Array | None) -> tuple[Array, dict[str, Array]]:
+        """Eigenvalues and test values of every point, from the kept bordered matrices, or
+        (``M`` None: a large system) rebuilt in chunks of at most ``_MATRIX_BYTES``."""
+        if M is not None:
+            W = self.eigenvalues(M)
+            return W, self.test_values(M, W)
+        rows = max(1, _MATRIX_BYTES // ((self.n + 1) ** 2 * 8))
+        Ws: list[Array] = []
+        TEs: list[dict[str, Array]] = []
+        for a in range(0, len(Y), rows):
+            Mc = np.array([np.vstack([self.DF(y), t]) for y, t in zip(Y[a:a + rows],
+                                                                      T[a:a + rows])])
+            Ws.append(self.eigenvalues(Mc))
+            TEs.append(self.test_values(Mc, Ws[-1]))
+        return np.concatenate(Ws), {k: np.concatenate([te[k] for te in TEs]) for k in TEs[0]}
+
+    def _compiled_steps(self, y: Array, t: Array, max_points: int) -> _Steps | None:
+        """The same loop compiled with the model (:mod:`~dynena.continuation.palc_steps`);
+        None when it cannot run (the Python loop is then used)."""
+        K = self.kernel
+        assert K is not None
+        n1 = self.n + 1
+        Y, T = np.zeros((max_points, n1)), np.zeros((max_points, n1))
+        M, DS = np.zeros((max_points, n1, n1)), np.zeros(max_points)
+        Y[0], T[0], M[0] = y, t, np.vstack([self.DF(y), t])
+        try:
+            code, k, _, _, lower = K.advance(
+                Y, T, M, DS, 0, float(self.ds), 0.0, *self._model_args(),
+                float(self.ds_min), float(self.ds_max), float(self.p_range[0]),
+                float(self.p_range[1]), float(self.max_norm))
+        except Exception as exc:  # a compile failure: the Python loop gives the same branch
+            warnings.warn(f"the compiled continuation loop failed ({type(exc).__name__}: "
+                          f"{exc}); continuing in Python", DynenaWarning, stacklevel=3)
+            self.kernel = None
+            return None
+        mark_ready(self._base)  # numba's cache files are written: later runs may use the loop
+        Y, T, M, DS = Y[:k + 1], T[:k + 1], M[:k + 1], DS[:k + 1]
+        status, message = Status.OK, ""
+        if code == FAILED and lower:
+            message = (f"the cycle merges into a cycle of period {lower} at {self.param} = "
+                       f"{Y[-1, -1]:.6g}")
+        elif code == FAILED:
+            status, message = self._failed(Y[-1])
+        elif code == CLOSED:
+            message = _CLOSED
+        elif code == RANGE:
+            message = f"reached the end of the parameter range at {Y[-1, -1]:.6g}"
+        elif code == NORM:
+            message = _LEFT
+        else:
+            message = f"point budget of {max_points} reached"
+        return Y, T, M, DS, status, message
+
+    def _model_args(self) -> tuple[Any, ...]:
+        """The compiled loop's model arguments: a work copy of the parameters, the input
+        (zero), the definitions' count, the parameter index, map or not, the period, the
+        corrector's tolerance and iteration limit."""
+        b = self._base
+        return (self.c.p.copy(), np.zeros(len(b.input_names)),
+                int(getattr(b, "n_definitions", 0)), self.j, bool(b.dynamics.is_map),
+                self._period, float(self.tol), int(self.max_newton))
+
+    def _point(self, y0: Array, t0: Array, h: float) -> tuple[Array, Array] | None:
+        """The branch point corrected from :math:`y_0 + h t_0` and its bordered matrix
+        :math:`[F_x\\ F_p;\\ t^\\top]` (``t`` its tangent), or None where the corrector fails."""
+        if h == 0:
+            return y0, np.vstack([self.DF(y0), t0])
+        if self.kernel is not None:
+            y, _, M, ok = self.kernel.point_at(y0, t0, float(h), *self._model_args())
+            return (y, M) if ok else None
+        y, ok, _ = self.correct(y0 + h * t0, t0)
+        if not ok:
+            return None
+        return y, self.tangent_matrix(y, t0)[1]
+
+    def _failed(self, y: Array) -> tuple[Status, str]:
+        return Status.STOPPED, (f"corrector failed below the minimum step at {self.param} = "
+                                f"{y[-1]:.6g}: a singularity or a very sharp turn")
+
+    def _detect(self, Y: Array, T: Array, W: Array, TE: dict[str, Array], DS: Array
+                ) -> list[SpecialPoint]:
+        """Every sign change of a test function between consecutive points, located."""
+        specials: list[SpecialPoint] = []
+        change = {kind: np.isfinite(v[1:]) & np.isfinite(v[:-1]) & (v[:-1] != 0)
+                  & (np.sign(v[1:]) != np.sign(v[:-1])) for kind, v in TE.items()}
+        steps = np.flatnonzero(np.any(np.array(list(change.values())), axis=0)) + 1
+        for k in steps.tolist():
+            for kind, vals in TE.items():
+                if not change[kind][k - 1]:
+                    continue
+                v, v0 = vals[k], vals[k - 1]
+                if kind == "H" and not self._is_hopf(W[k - 1], W[k]):
+                    continue  # a neutral saddle, not a Hopf point
+                sp = self._locate(kind, Y[k - 1], T[k - 1], float(DS[k]), k - 1)
+                if sp is None:
+                    # the corrector failed next to a singular point (a pitchfork is LP and
+                    # BP at once): report the bracket, never drop
+                    sp = self._bracketed(kind, Y[k - 1], Y[k], W[k - 1], W[k], float(v0),
+                                         float(v), k - 1)
+                specials.append(sp)
+        return specials
 
     def _is_hopf(self, w0: Array, w1: Array) -> bool:
         if self.c.dynamics.is_map:
@@ -254,16 +417,12 @@ class Continuer:
         :func:`~dynena.continuation.locate.sign_change`), each trial corrected onto the
         branch."""
         def value(h: float) -> tuple[float, Array, Array] | None:
-            if h == 0:
-                y = y0
-                t = t0
-            else:
-                y, ok, _ = self.correct(y0 + h * t0, t0)
-                if not ok:
-                    return None
-                t = self.tangent(y, t0)
-            w = self.eig(y)
-            return self.tests(y, t, w)[kind], y, w
+            at = self._point(y0, t0, h)
+            if at is None:
+                return None
+            y, M = at
+            W = self.eigenvalues(M[None]) if kind in ("H", "NS") else np.zeros((1, self.n))
+            return float(self.test_values(M[None], W, (kind,))[kind][0]), y, M
 
         a, b = 0.0, ds
         va, vb = value(a), value(b)
@@ -276,7 +435,7 @@ class Continuer:
         best = va if abs(va[0]) <= abs(vb[0]) else vb
         if kind == "BP" and abs(best[0]) > 0:
             best = vb
-        y, w = best[1], best[2]
+        y, w = best[1], self.eigenvalues(best[2][None])[0]
         acc = abs(vb[1][-1] - va[1][-1])
         # the bracket alone overstates accuracy next to a singular point (a pitchfork: F_p and
         # F_x vanish together and a tiny residual admits a large error in p); bound the error
@@ -287,10 +446,10 @@ class Continuer:
         # where the bordered matrix [F_x F_p; t] is singular too (two branches cross: the
         # point is a BP), the test function's zero is not the fold's location: the step's
         # bracket is all that is known
-        M = np.vstack([self.DF(y), t0])
-        sv = np.linalg.svd(M, compute_uv=False)
-        if kind == "LP" and sv[-1] < 1e-6 * sv[0]:
-            acc = max(acc, step_width)
+        if kind == "LP":
+            sv = np.linalg.svd(np.vstack([self.DF(y), t0]), compute_uv=False)
+            if sv[-1] < 1e-6 * sv[0]:
+                acc = max(acc, step_width)
         extra: dict[str, float] = {}
         if kind == "H":
             cp = w[np.abs(w.imag) > 1e-9]
@@ -319,7 +478,7 @@ class Continuer:
         if m.n > MAX_VARIABLES:
             return None, None, f"not computed above {MAX_VARIABLES} variables"
         if self._forms is None:
-            self._forms = MultilinearForms(m)
+            self._forms = forms_of(m)
         c = self._model(y[-1])
         H, T = self._forms.tensors(y[:-1], c.p)
         A = c.jac(y[:-1])

@@ -124,9 +124,15 @@ class GlobalSearch:
         self.undecided += int(np.sum(out == UNKNOWN))
         return out
 
-    def scan(self, S: Array, top: float | None = None) -> list[_Ray]:
+    def scan(self, S: Array, top: float | None = None, beyond: float | None = None
+             ) -> list[_Ray]:
         """Radial scan of every direction (rows of ``S``) up to ``top`` (default: the largest
-        open upper bound); first entries are bisected where they could beat a bound."""
+        open upper bound); first entries are bisected where they could beat a bound.
+
+        ``beyond`` (the exit alone in focus, ``only == {EXIT}``): the levels go up one at a
+        time and a ray stops at its first exit, or once it stayed in the source's basin past
+        ``beyond`` times the best exit so far (its ``top`` is then that amplitude: nothing
+        further along it can beat the bound, and the cell bounds use ``top``)."""
         if top is None:  # the largest bound still open (of the targets in focus)
             ups = [u for j, u in self.upper.items() if self.only is None or j in self.only]
             top = max(ups) if ups else 1.0
@@ -136,21 +142,48 @@ class GlobalSearch:
         if not rays:
             return rays
         V = np.array([r.v for r in rays])
-        X = (self.x0[None, None, :] + amps[None, :, None] * V[:, None, :]).reshape(-1, len(
-            self.x0))
-        outs = self._outcomes(X).reshape(len(rays), self.n_radial)
-        for r, o in zip(rays, outs):
-            prev = 0.0
-            for a, code in zip(amps, o):
-                c = int(code)
-                if c != self.source and c != -1 and EXIT not in r.hits:
-                    r.hits[EXIT] = Hit(prev, float(a))
-                if c != self.source and c not in r.hits and (c >= 0 or c == -2):
-                    r.hits[c] = Hit(prev, float(a))
-                prev = float(a)
+        if beyond is not None and self.only == {EXIT}:
+            self._scan_up(rays, V, np.asarray(amps, dtype=float), beyond)
+        else:
+            X = (self.x0[None, None, :] + amps[None, :, None] * V[:, None, :]).reshape(
+                -1, len(self.x0))
+            outs = self._outcomes(X).reshape(len(rays), self.n_radial)
+            for r, o in zip(rays, outs):
+                prev = 0.0
+                for a, code in zip(amps, o):
+                    self._record(r, int(code), prev, float(a))
+                    prev = float(a)
         self.rays += rays
         self.bisect(rays, rtol=self.coarse, margin=self.coarse)
         return rays
+
+    def _record(self, r: _Ray, c: int, prev: float, a: float) -> None:
+        """Outcome ``c`` at amplitude ``a`` along ``r`` (the level before at ``prev``)."""
+        if c != self.source and c != -1 and EXIT not in r.hits:
+            r.hits[EXIT] = Hit(prev, a)
+        if c != self.source and c not in r.hits and (c >= 0 or c == -2):
+            r.hits[c] = Hit(prev, a)
+
+    def _scan_up(self, rays: list[_Ray], V: Array, amps: Array, beyond: float) -> None:
+        """The radial levels one at a time, each ray until its first exit or past ``beyond``
+        times the best exit (see :meth:`scan`)."""
+        alive = np.arange(len(rays))
+        prev = 0.0
+        for a in amps:
+            bound = self.upper.get(EXIT, np.inf) * beyond
+            stop = [i for i in alive if prev > bound]
+            for i in stop:
+                rays[i].top = prev
+            alive = np.array([i for i in alive if prev <= bound], dtype=int)
+            if not len(alive):
+                break
+            outs = self._outcomes(self.x0[None, :] + float(a) * V[alive])
+            for i, o in zip(alive, outs):
+                self._record(rays[i], int(o), prev, float(a))
+                if EXIT in rays[i].hits:
+                    self._offer(rays[i], EXIT, rays[i].hits[EXIT])
+            alive = np.array([i for i in alive if EXIT not in rays[i].hits], dtype=int)
+            prev = float(a)
 
     def bisect(self, rays: list[_Ray], rtol: float | None = None, margin: float = 0.0
                ) -> None:
@@ -315,9 +348,12 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
     scanned range are covered at their own angular size, which the result reports.
     """
     cells = _initial_cells(n, per_face)
+    # the exit alone in focus: rays stop past the best exit by more than a cell's bound can
+    # reach (r_lower - U rho^2 must clear U (1 - tol) at the coarsest cell)
+    beyond = 1.0 + 2.0 * max(c.rho for c in cells) ** 2 if gs.only == {EXIT} else None
     if seeds:
-        gs.scan(np.array(seeds))
-    rays = gs.scan(np.array([c.centre for c in cells]))
+        gs.scan(np.array(seeds), beyond=beyond)
+    rays = gs.scan(np.array([c.centre for c in cells]), beyond=beyond)
     for c, r in zip(cells, rays):
         c.ray = r
     if escape_targets:  # escape met on the way is an outcome of its own: minimised like a node
@@ -350,7 +386,7 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
         if not open_cells or gs.exhausted:
             break
         kids = [kid for c in open_cells for kid in _children(c, n)]
-        rays = gs.scan(np.array([kid.centre for kid in kids]))
+        rays = gs.scan(np.array([kid.centre for kid in kids]), beyond=beyond)
         for kid, r in zip(kids, rays):
             kid.ray = r
         leaves = [c for c in leaves if id(c) not in opened] + kids

@@ -132,9 +132,12 @@ def test_cli_cycles(tmp_path):
     (lpc,) = c["special_points"]
     assert lpc["type"] == "LPC" and abs(lpc["b1"] + 0.25) < 1e-8 and plot.stat().st_size > 1000
     r = subprocess.run([exe, "continue", str(path), "--param", "b1", "--start", "x=0,y=0",
-                        "--cycles"], capture_output=True, text=True, env=env, timeout=300,
-                       check=False)
+                        "--cycles", "--compiled", "no"], capture_output=True, text=True,
+                       env=env, timeout=300, check=False)
     assert r.returncode == 0 and "cycles from H1" in r.stdout and "LPC at b1 = -0.25" in r.stdout
+    r = subprocess.run([exe, "continue", str(path), "--param", "b1", "--compiled", "always"],
+                       capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert r.returncode == 2 and "--compiled" in r.stderr and "Traceback" not in r.stderr
 
 
 def test_maps_have_no_collocation(models_dir):
@@ -254,3 +257,19 @@ def test_neimark_sacker_of_cycles_in_the_langford_system():
     # the reduced trace α − β² − ρr² changes sign there: unstable cycles before, stable after
     before, after = cb.stable[cb.p < ns.p - 0.05], cb.stable[cb.p > ns.p + 0.05]
     assert len(before) and len(after) and not before.any() and after.all()
+
+
+@pytest.mark.parametrize("m", range(1, 8))
+def test_lagrange_values_match_the_product_form(m):
+    """The basis values (from monomial coefficients) against prod_{r != i} (x - s_r)/(s_i - s_r)
+    evaluated here, at the nodes (a Kronecker delta), inside and just outside [0, 1]."""
+    from dynena.continuation.collocation import _lagrange_at
+
+    s = np.linspace(0.0, 1.0, m + 1)
+    x = np.concatenate([s, np.random.default_rng(m).uniform(-0.01, 1.01, 200)])
+    ref = np.array([[np.prod([(xt - s[r]) / (s[i] - s[r]) for r in range(m + 1) if r != i])
+                     for i in range(m + 1)] for xt in x])
+    got = _lagrange_at(m, x)
+    assert np.abs(got - ref).max() < 1e-10
+    assert np.allclose(got[:m + 1], np.eye(m + 1), atol=1e-11)
+    assert np.allclose(got.sum(axis=1), 1.0, atol=1e-11)  # the basis is a partition of unity

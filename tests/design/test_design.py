@@ -91,6 +91,18 @@ def test_readers(tmp_path):
         read_graph(tmp_path / "u.dot")
 
 
+def test_cli_design_refuses_to_overwrite_a_model(tmp_path):
+    exe = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
+    (tmp_path / "g.txt").write_text("p q\nq r\nr p\n")
+    out = tmp_path / "cyc.yaml"
+    out.write_text("my own model\n")
+    r = subprocess.run([exe, "design", str(tmp_path / "g.txt"), "-o", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and "--overwrite" in r.stderr
+    assert out.read_text() == "my own model\n"
+
+
+@pytest.mark.slow  # ~50 s (design, verify, network through the CLI): make test-all
 def test_cli_design_json_and_labels(tmp_path):
     exe = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
     (tmp_path / "g.txt").write_text("p q\nq r\nr p\n")

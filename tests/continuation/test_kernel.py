@@ -1,0 +1,132 @@
+"""The compiled continuation loop (dynena.continuation.kernel) against the Python loop and
+against analytic bifurcation values: the same branch, point for point, and the same special
+points, on the paths the compiled loop has to reproduce (the chain rule through definitions, an
+input channel, a map's k-cycles and the merge onto the parent cycle, a closed loop)."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pytest
+
+import dynena
+from dynena.continuation import continue_cycles, continue_equilibrium
+from dynena.continuation.kernel import kernel_cached
+from dynena.continuation.palc import Continuer
+from dynena.errors import DynenaWarning
+
+
+@pytest.fixture
+def fresh_cache(tmp_path, monkeypatch):
+    """A code cache of this test's own: nothing compiled before."""
+    monkeypatch.setenv("DYNENA_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def _same(a, b, atol=1e-9):
+    """Two continuation results with the same branches and special points."""
+    assert len(a.branches) == len(b.branches)
+    for ba, bb in zip(a.branches, b.branches):
+        assert ba.x.shape == bb.x.shape and ba.message == bb.message
+        assert np.allclose(ba.x, bb.x, atol=atol) and np.allclose(ba.p, bb.p, atol=atol)
+        assert np.array_equal(ba.unstable_dim, bb.unstable_dim)
+        assert [s.type for s in ba.special_points] == [s.type for s in bb.special_points]
+        assert np.allclose([s.p for s in ba.special_points], [s.p for s in bb.special_points],
+                           atol=atol)
+
+
+def _loops(res):
+    return sum(b.stats.get("compiled_loops", 0) for b in res.branches)
+
+
+def test_definitions_and_inputs_give_the_python_loops_branch_and_the_exact_hopf_points(
+        fresh_cache):
+    """FitzHugh–Nagumo with its cubic as a definition and the stimulus as an input channel:
+    Hopf points where v² = 1 - eps b, I = v³/3 - v + (v + a)/b."""
+    m = dynena.load_document({
+        "dynena": 1, "name": "fhn_defs",
+        "variables": {"v": {"range": [-2.5, 2.5]}, "w": {"range": [-1.5, 2.5]}},
+        "parameters": {"I": {"value": 0, "range": [0, 2]}, "a": "7/10", "b": "4/5",
+                       "eps": "2/25"},
+        "inputs": {"I_ext": {}},
+        "definitions": {"cubic": "v - v**3/3"},
+        "equations": {"v": "cubic - w + I + I_ext", "w": "eps*(v + a - b*w)"}})
+    c = dynena.compile_model(m)
+    assert not kernel_cached(c)
+    assert Continuer(c, "I").kernel is None  # "auto" never compiles
+    ours = continue_equilibrium(c, "I", compiled=True)
+    assert kernel_cached(c) and _loops(ours) > 0
+    assert Continuer(c, "I").kernel is not None  # "auto" now finds it on disk
+    ref = continue_equilibrium(c, "I", compiled=False)
+    assert _loops(ref) == 0
+    _same(ours, ref)
+    a, b, eps = 0.7, 0.8, 0.08
+    exact = sorted(v**3 / 3 - v + (v + a) / b for v in (-np.sqrt(1 - eps * b),
+                                                        np.sqrt(1 - eps * b)))
+    assert sorted(sp.p for sp in ours.special_points("H")) == pytest.approx(exact, abs=1e-9)
+    # the periodic orbits born at the first Hopf point: the compiled collocation corrector
+    cyc = continue_cycles(c, "I", result=ours, start="H1", max_points=40, compiled=True)
+    cref = continue_cycles(c, "I", result=ours, start="H1", max_points=40, compiled=False)
+    assert kernel_cached(c, "cycles")
+    a, b = cyc.cycles[0], cref.cycles[0]
+    assert len(a.p) == len(b.p) == 40 and a.message == b.message
+    assert np.allclose(a.p, b.p, atol=1e-9) and np.allclose(a.period, b.period, atol=1e-8)
+    assert np.allclose(a.multipliers, b.multipliers, atol=1e-7)
+
+
+def test_cycles_of_a_map_follow_the_python_loop_through_the_cascade(models_dir):
+    """The logistic map's doublings at r = 3, 1 + √6 and 3.5440903596 (the 4-cycle's flip),
+    on branches of k-cycles (fixed points of f^k) continued by the compiled loop."""
+    m = dynena.load(models_dir / "logistic.yaml")
+    kw = dict(p_range=(2.8, 3.56), max_period=4)
+    ours = continue_equilibrium(m, "r", compiled=True, **kw)
+    ref = continue_equilibrium(m, "r", compiled=False, **kw)
+    _same(ours, ref)
+    assert all(b.stats.get("compiled_loops", 0) > 0 for b in ours.branches)
+    pd = sorted({round(sp.p, 8) for sp in ours.special_points("PD")})
+    assert pd[:3] == pytest.approx([3.0, 1 + np.sqrt(6), 3.5440903596], abs=1e-8)
+
+
+@pytest.mark.slow  # a third compile of the loop (~10 s): make test-all
+def test_a_closed_loop_ends_where_the_python_loop_ends():
+    m = dynena.load_document({"dynena": 1, "name": "isola_kernel",
+                              "variables": {"x": {"range": [-3, 3]}},
+                              "parameters": {"a": {"value": 0, "range": [-3, 3]}},
+                              "equations": {"x": "1 - a**2 - x**2"}})
+    ours = continue_equilibrium(m, "a", compiled=True)
+    _same(ours, continue_equilibrium(m, "a", compiled=False))
+    assert "closed loop" in ours.branches[0].message
+    lps = sorted(sp.p for sp in ours.special_points("LP"))
+    assert lps == pytest.approx([-1.0, 1.0], abs=1e-9)
+
+
+def test_a_failing_compiled_loop_falls_back_to_python_and_says_so(models_dir):
+    m = dynena.load(models_dir / "brusselator.yaml")
+    c = dynena.compile_model(m)
+    eng = Continuer(c, "b", compiled=False, p_range=(1.0, 3.0))
+
+    def broken(*args):
+        raise RuntimeError("no such loop")
+
+    eng.kernel = types.SimpleNamespace(advance=broken)
+    with pytest.warns(DynenaWarning, match="continuing in Python"):
+        br = eng.run(np.array([1.0, 1.5]), 1.5)
+    assert eng.kernel is None and br.stats["compiled_loops"] == 0
+    ref = Continuer(c, "b", compiled=False, p_range=(1.0, 3.0)).run(np.array([1.0, 1.5]), 1.5)
+    assert np.array_equal(br.x, ref.x)
+    assert [s.p for s in br.special_points] == [s.p for s in ref.special_points]
+
+
+def test_large_systems_rebuild_the_tests_in_chunks_with_the_same_result(models_dir,
+                                                                        monkeypatch):
+    """Above the memory cap the points' bordered matrices are not kept (1000 points of a
+    2000-unit network would be 32 GB): the tests are rebuilt in chunks, the same branch."""
+    from dynena.continuation import palc
+
+    m = dynena.load(models_dir / "lorenz.yaml")
+    x0 = np.array([np.sqrt(8 / 3 * 27), np.sqrt(8 / 3 * 27), 27.0])
+    kw = dict(start=x0, p_range=(0.5, 30.0), compiled=False)
+    ref = continue_equilibrium(m, "rho", **kw)
+    monkeypatch.setattr(palc, "_MATRIX_BYTES", 3 * 16 * 8)  # three points a chunk
+    _same(continue_equilibrium(m, "rho", **kw), ref, atol=0.0)
+    assert {"H", "LP"} <= {s.type for s in ref.special_points()}
