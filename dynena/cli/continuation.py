@@ -147,8 +147,19 @@ def run(args: argparse.Namespace) -> int:
     return _print(args, res)
 
 
+def _hint(args: argparse.Namespace, res: Any) -> None:
+    """Where the Python loop took long, say that the compiled one exists (stderr)."""
+    loops = [b.stats for b in res.branches] + [cb.stats for cb in res.cycles]
+    seconds = sum(float(s.get("seconds", 0.0)) for s in loops)
+    if args.compiled == "auto" and seconds > 2.0 and not any(
+            s.get("compiled_loops") for s in loops):
+        progress(f"the continuation took {seconds:.1f} s in the Python loop; --compiled yes "
+                 "compiles the loop with this model once (8-15 s) and later runs use it")
+
+
 def _print(args: argparse.Namespace, res: Any) -> int:
     """The diagram, the JSON or the text listing of a one-parameter result."""
+    _hint(args, res)
     if args.plot:
         from ..report.bifurcation import bifurcation_figure
 

@@ -43,7 +43,7 @@ from ..errors import DynenaWarning
 from ..results.continuation import CycleBranch, SpecialPoint
 from ..results.status import Status
 from .condense import MAX_REDUCED, condensed_solve
-from .kernel import kernel_cached, mark_ready, palc_kernel
+from .kernel import discard, kernel_cached, mark_ready, palc_kernel
 from .locate import sign_change
 
 __all__ = ["CycleContinuer"]
@@ -279,6 +279,7 @@ class CycleContinuer:
         except Exception as exc:  # a compile failure: the Python path gives the same orbits
             warnings.warn(f"the compiled collocation corrector failed ({type(exc).__name__}: "
                           f"{exc}); continuing in Python", DynenaWarning, stacklevel=3)
+            discard(self.c)
             self.kernel = None
             return None
         mark_ready(self.c, "cycles")
@@ -612,4 +613,5 @@ class CycleContinuer:
             stable, mu, np.abs(mu[np.arange(len(mu)), triv] - 1.0), tuple(specials), status,
             message or f"{len(ys)} cycles", origin,
             {"ntst": self.N, "ncol": self.m, "points": len(ys), "newton": self.counts["newton"],
+             "compiled_loops": int(self.kernel is not None),
              "seconds": time.perf_counter() - t_start}, l2)

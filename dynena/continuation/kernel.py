@@ -5,21 +5,28 @@ and machine.
 Why generated and not a kernel taking the model's functions as arguments: numba cannot cache a
 function whose arguments are other compiled functions (measured: a cache miss in every new
 process, ~3 s each), while a module per model that imports the model's functions as globals is
-cached like the model's own code (~0.3 s to load).
+cached like the model's own code (20-50 ms to load). The module is keyed by the model's code
+and the template's text, and kept like every generated module (its SHA-256 checked before it is
+imported). A ``.ready`` mark beside it records that a part of it (the equilibrium loop, the
+collocation corrector) compiled and ran on this kind of machine, so that ``compiled="auto"``
+uses it without ever paying the compile (8-15 s) itself.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import platform
 import threading
 from pathlib import Path
 from types import ModuleType
 
+import numba
+
 from ..compile import cache
 from ..compile.system import CompiledSystem
 
-__all__ = ["palc_kernel", "kernel_cached", "mark_ready"]
+__all__ = ["palc_kernel", "kernel_cached", "mark_ready", "discard"]
 
 _TEMPLATE = Path(__file__).with_name("palc_steps.py")
 _BEGIN = "# header begin"
@@ -46,6 +53,14 @@ def _source(module_name: str) -> tuple[str, str]:
     return head + header + tail, key
 
 
+def _ready_key(module_name: str, part: str) -> str:
+    """The mark that a part of the loop compiled on this kind of machine with this numba (a
+    cache directory shared with another machine must not promise a loop that is not
+    compiled here)."""
+    _, key = _source(module_name)
+    return f"{key}.{part}.{platform.machine()}-numba{numba.__version__}"
+
+
 def kernel_cached(c: CompiledSystem, part: str = "palc") -> bool:
     """True when this model's compiled loop is already on disk (using it costs no compile):
     ``part`` "palc" (equilibria) or "cycles" (the collocation corrector; numba compiles each
@@ -53,8 +68,7 @@ def kernel_cached(c: CompiledSystem, part: str = "palc") -> bool:
     name = getattr(c, "code_module", None)
     if not name:
         return False
-    _, key = _source(name)
-    key = f"{key}.{part}"
+    key = _ready_key(name, part)
     return key in _READY or (cache.cache_dir() / f"m_{key}.ready").exists()
 
 
@@ -78,8 +92,24 @@ def mark_ready(c: CompiledSystem, part: str = "palc") -> None:
     disk)."""
     name = getattr(c, "code_module", None)
     if name:
-        _, key = _source(name)
-        key = f"{key}.{part}"
+        key = _ready_key(name, part)
         if key not in _READY:
             (cache.cache_dir() / f"m_{key}.ready").touch()
             _READY.add(key)
+
+
+def discard(c: CompiledSystem) -> None:
+    """Forget a loop that failed to run: numba's cache of it and the ready marks are deleted
+    (the next run with ``compiled=True`` compiles it afresh; ``auto`` no longer uses it)."""
+    name = getattr(c, "code_module", None)
+    if not name:
+        return
+    _, key = _source(name)
+    with _lock:
+        module = _LOADED.pop(key, None)
+        if module is not None:
+            cache.clear_numba_cache(module)
+        for part in ("palc", "cycles"):
+            ready = _ready_key(name, part)
+            _READY.discard(ready)
+            (cache.cache_dir() / f"m_{ready}.ready").unlink(missing_ok=True)

@@ -34,7 +34,7 @@ from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
 from .cycles import IteratedMap
-from .kernel import kernel_cached, mark_ready, palc_kernel
+from .kernel import discard, kernel_cached, mark_ready, palc_kernel
 from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
@@ -333,6 +333,7 @@ class Continuer:
         except Exception as exc:  # a compile failure: the Python loop gives the same branch
             warnings.warn(f"the compiled continuation loop failed ({type(exc).__name__}: "
                           f"{exc}); continuing in Python", DynenaWarning, stacklevel=3)
+            discard(self._base)
             self.kernel = None
             return None
         mark_ready(self._base)  # numba's cache files are written: later runs may use the loop

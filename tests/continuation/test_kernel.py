@@ -12,7 +12,7 @@ import pytest
 
 import dynena
 from dynena.continuation import continue_cycles, continue_equilibrium
-from dynena.continuation.kernel import kernel_cached
+from dynena.continuation.kernel import kernel_cached, mark_ready
 from dynena.continuation.palc import Continuer
 from dynena.errors import DynenaWarning
 
@@ -100,9 +100,11 @@ def test_a_closed_loop_ends_where_the_python_loop_ends():
     assert lps == pytest.approx([-1.0, 1.0], abs=1e-9)
 
 
-def test_a_failing_compiled_loop_falls_back_to_python_and_says_so(models_dir):
+def test_a_failing_compiled_loop_falls_back_to_python_and_says_so(models_dir, fresh_cache):
     m = dynena.load(models_dir / "brusselator.yaml")
     c = dynena.compile_model(m)
+    mark_ready(c)  # as if an earlier run had compiled it
+    assert kernel_cached(c)
     eng = Continuer(c, "b", compiled=False, p_range=(1.0, 3.0))
 
     def broken(*args):
@@ -112,6 +114,7 @@ def test_a_failing_compiled_loop_falls_back_to_python_and_says_so(models_dir):
     with pytest.warns(DynenaWarning, match="continuing in Python"):
         br = eng.run(np.array([1.0, 1.5]), 1.5)
     assert eng.kernel is None and br.stats["compiled_loops"] == 0
+    assert not kernel_cached(c)  # forgotten: "auto" will not try it again
     ref = Continuer(c, "b", compiled=False, p_range=(1.0, 3.0)).run(np.array([1.0, 1.5]), 1.5)
     assert np.array_equal(br.x, ref.x)
     assert [s.p for s in br.special_points] == [s.p for s in ref.special_points]
@@ -130,3 +133,20 @@ def test_large_systems_rebuild_the_tests_in_chunks_with_the_same_result(models_d
     monkeypatch.setattr(palc, "_MATRIX_BYTES", 3 * 16 * 8)  # three points a chunk
     _same(continue_equilibrium(m, "rho", **kw), ref, atol=0.0)
     assert {"H", "LP"} <= {s.type for s in ref.special_points()}
+
+
+def test_the_command_line_names_the_compiled_loop_after_a_long_python_run(capsys, monkeypatch):
+    """`dynena continue` says on stderr that --compiled exists when the Python loop took long,
+    and not when the compiled loop ran or the user chose."""
+    from dynena.cli.continuation import _hint
+
+    monkeypatch.delenv("DYNENA_QUIET", raising=False)
+    slow = types.SimpleNamespace(branches=[types.SimpleNamespace(
+        stats={"seconds": 2.5, "compiled_loops": 0})], cycles=[])
+    fast = types.SimpleNamespace(branches=[types.SimpleNamespace(
+        stats={"seconds": 2.5, "compiled_loops": 1})], cycles=[])
+    _hint(types.SimpleNamespace(compiled="auto"), slow)
+    assert "--compiled yes" in capsys.readouterr().err
+    for args, res in (("auto", fast), ("no", slow)):
+        _hint(types.SimpleNamespace(compiled=args), res)
+        assert capsys.readouterr().err == ""
