@@ -36,6 +36,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
@@ -50,6 +51,36 @@ DIVERGED = -2
 UNDECIDED = -3
 _RUNNING = -1000
 _SMALL_BATCH = 6
+
+
+@numba.njit(cache=True)
+def _fate_one(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: float,
+              euclidean: bool) -> int:  # pragma: no cover - numba
+    """:meth:`OutcomeOracle._fate` of one state, compiled: a single trajectory checks it after
+    every integration step, where NumPy's per-call overhead (norms, argmin, ``where``) was
+    half the cost of the oracle (measured on the AP 3-cube design). ``euclidean``: the nearest
+    point by distance (the k-d tree's rule), else by distance over its radius."""
+    s = 0.0
+    for a in range(y.shape[0]):
+        if not np.isfinite(y[a]):
+            return DIVERGED
+        s += y[a] * y[a]
+    if np.sqrt(s) > max_norm:
+        return DIVERGED
+    best, dk, k = np.inf, np.inf, -1
+    for i in range(pts.shape[0]):
+        d = 0.0
+        for a in range(y.shape[0]):
+            z = y[a] - pts[i, a]
+            d += z * z
+        d = np.sqrt(d)
+        key = d if euclidean else d / prad[i]
+        if key < best:
+            best, dk, k = key, d, i
+    if k >= 0 and dk < prad[k]:
+        return int(owner[k])
+    return _RUNNING
+
 
 @dataclass
 class OutcomeOracle:
@@ -101,7 +132,10 @@ class OutcomeOracle:
         self._owner = np.concatenate([np.full(len(p), k) for k, p in
                                       enumerate(self.node_points)]).astype(int) \
             if len(self.node_points) else np.zeros(0, int)
-        self._prad = self.radii[self._owner] if len(self._owner) else np.zeros(0)
+        self._prad = np.ascontiguousarray(self.radii[self._owner] if len(self._owner)
+                                          else np.zeros(0), dtype=float)
+        self._pts = np.ascontiguousarray(self._pts, dtype=float)
+        self._owner = np.ascontiguousarray(self._owner, dtype=np.int64)
         # many points (sampled limit cycles): nearest-point queries by a k-d tree
         self._tree = None
         if len(self._pts) > 32:
@@ -209,6 +243,11 @@ class OutcomeOracle:
         d = np.linalg.norm(X[:, None, :] - self._pts[None, :, :], axis=2) / self._prad[None, :]
         k = np.argmin(d, axis=1)
         return np.where(d[np.arange(len(X)), k] < 1.0, self._owner[k], UNKNOWN)
+
+    def _fate_single(self, y: Array) -> int:
+        """:meth:`_fate` of one state (compiled; see :func:`_fate_one`)."""
+        return int(_fate_one(np.ascontiguousarray(y, dtype=float), self._pts, self._prad,
+                             self._owner, float(self.max_norm), self._tree is not None))
 
     def _fate(self, X: Array) -> IntArray:
         """Codes for states: a node, DIVERGED, or still running."""
@@ -320,7 +359,8 @@ class OutcomeOracle:
                 for _ in range(steps):
                     msg = solver.step()
                     y = solver.y
-                    if not np.all(np.isfinite(y)):
+                    fate = self._fate_single(y)
+                    if fate == DIVERGED:  # not finite, or beyond max_norm
                         return DIVERGED
                     if msg is not None:
                         # the step size collapsed: a blow-up only if the state is running off
@@ -329,7 +369,6 @@ class OutcomeOracle:
                             return DIVERGED
                         self.failures += 1
                         return UNKNOWN
-                    fate = int(self._fate(y[None])[0])
                     if fate == _RUNNING and self.transit_nodes and solver.t_old is not None:
                         dense = solver.dense_output()
                         ts = solver.t_old + (solver.t - solver.t_old) * np.array([.25, .5, .75])

@@ -51,3 +51,23 @@ equations: {x: x**3*(1 - x**2), y: -y}
     out = o(np.array([[0.0, 0.3], [1e-5, 0.1], [-1e-5, 0.0]]))
     # on the degenerate line: stays; 1e-5 off it: escapes after t ~ 5e9, decided
     assert out.tolist() == [UNDECIDED, 0, 1]
+
+
+def test_the_compiled_check_of_one_state_agrees_with_the_batch_check(models_dir):
+    """The fate of one state after each integration step (compiled) against the vectorised
+    check, on states inside, between and outside the capture balls, non-finite and far away;
+    with few node points (nearest by scaled distance) and many (the k-d tree's rule)."""
+    from dynena.flow.oracle import _RUNNING
+
+    c = dynena.compile_model(dynena.load(models_dir / "brusselator.yaml"))
+    rng = np.random.default_rng(3)
+    for k in (3, 40):  # 40 points: the k-d tree path
+        P = rng.uniform(-1, 1, (k, 2))
+        o = OutcomeOracle(c, P[:2], np.array([0.05, 0.2]), 100.0, max_norm=50.0,
+                          node_points=[P[: k // 2], P[k // 2:]])
+        X = np.vstack([P + rng.normal(0, 0.01, P.shape), rng.uniform(-2, 2, (400, 2)),
+                       [[np.nan, 0.0], [np.inf, 1.0], [60.0, 0.0]]])
+        batch = o._fate(X)
+        single = np.array([o._fate_single(x) for x in X])
+        assert np.array_equal(batch, single)
+        assert {DIVERGED, _RUNNING, 0, 1} <= set(single.tolist())
