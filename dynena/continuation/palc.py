@@ -116,12 +116,6 @@ class Continuer:
             c.p = q  # the generated code reads p at call time; one object, no copies
         return c
 
-    def eig(self, y: Array) -> Array:
-        self.counts["eig"] += 1
-        c = self._model(y[-1])
-        w = np.linalg.eigvals(c.jac(y[:-1]))
-        return w
-
     # -- geometry --------------------------------------------------------------------------
     def tangent(self, y: Array, t_prev: Array | None) -> Array:
         return self.tangent_matrix(y, t_prev)[0]
@@ -207,11 +201,6 @@ class Continuer:
         if "NS" in want:
             out["NS"] = nearest(np.abs(W) - 1)
         return out
-
-    def tests(self, y: Array, t: Array, w: Array) -> dict[str, float]:
-        """The test functions at one point (see :meth:`test_values`)."""
-        M = np.vstack([self.DF(y), t])[None]
-        return {k: float(v[0]) for k, v in self.test_values(M, w[None]).items()}
 
     # -- the branch ------------------------------------------------------------------------
     def run(self, x0: Array, p0: float, *, direction: int = 1, max_points: int = 500,
