@@ -159,7 +159,7 @@ def continue_equilibrium(
         is the fixed points of f^k; its points are one point of the cycle each).
     compiled : bool or "auto"
         Run the predictor–corrector loop compiled together with the model's generated code
-        (:mod:`dynena.continuation.kernel`: 5–40× faster per point, the same branch to
+        (:mod:`dynena.continuation.kernel`: 3–14× faster per branch, the same branch to
         rounding). ``True`` compiles it when it is not on disk yet (once per model and machine,
         8–15 s); ``"auto"`` uses it only when it is on disk already; ``False`` never. Models
         evaluated in plain Python and vector-form models always use the Python loop.
