@@ -150,3 +150,22 @@ def test_the_command_line_names_the_compiled_loop_after_a_long_python_run(capsys
     for args, res in (("auto", fast), ("no", slow)):
         _hint(types.SimpleNamespace(compiled=args), res)
         assert capsys.readouterr().err == ""
+
+
+@pytest.mark.slow  # another compile of the loop (~10 s): make test-all
+def test_a_branch_ending_at_a_singular_edge_ends_the_same_way():
+    """sqrt(x) at x = 0 (the derivative blows up, the state leaves the domain): the compiled
+    loop stops where the Python loop stops, with the same message, and no warning."""
+    m = dynena.load_document({
+        "dynena": 1, "name": "sqrt_edge",
+        "variables": {"x": {"range": [0, 4]}, "y": {"range": [-2, 2]}},
+        "parameters": {"a": {"value": 1, "range": [-1, 2]}},
+        "equations": {"x": "a - sqrt(x) + 0.1*y", "y": "-y + log(1 + x)"}})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DynenaWarning)
+        ours = continue_equilibrium(m, "a", compiled=True)
+    _same(ours, continue_equilibrium(m, "a", compiled=False))
+    assert _loops(ours) > 0 and "corrector failed below the minimum step" in \
+        ours.branches[0].message
