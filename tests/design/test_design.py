@@ -102,7 +102,6 @@ def test_cli_design_refuses_to_overwrite_a_model(tmp_path):
     assert out.read_text() == "my own model\n"
 
 
-@pytest.mark.slow  # ~50 s (design, verify, network through the CLI): make test-all
 def test_cli_design_json_and_labels(tmp_path):
     exe = shutil.which("dynena", path=str(Path(sys.executable).parent)) or "dynena"
     (tmp_path / "g.txt").write_text("p q\nq r\nr p\n")

@@ -90,7 +90,6 @@ def test_cli_writes_the_path_and_refuses_bad_options(models_dir, tmp_path):
     assert "Traceback" not in r.stderr
 
 
-@pytest.mark.slow  # ~45 s; sweeps on a LocalCluster are in test_sweep.py: make test-all
 def test_grid_values_on_a_local_dask_cluster_give_the_same_path(models_dir):
     """The grid's networks computed as Dask tasks (2 local workers) equal those computed
     here, threshold for threshold."""
