@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import functools
 import time
-import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -39,11 +38,10 @@ from numpy.polynomial.legendre import leggauss
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
-from ..errors import DynenaWarning
 from ..results.continuation import CycleBranch, SpecialPoint
 from ..results.status import Status
 from .condense import MAX_REDUCED, condensed_solve
-from .kernel import discard, kernel_cached, mark_ready, palc_kernel
+from .kernel import call, kernel_cached, palc_kernel
 from .locate import sign_change
 
 __all__ = ["CycleContinuer"]
@@ -274,15 +272,11 @@ class CycleContinuer:
     def _compiled(self, fn: str, *args: Any) -> Any:
         """Call a compiled corrector function; None (and the Python path from then on) when it
         cannot run."""
-        try:
-            out = getattr(self.kernel, fn)(*args)
-        except Exception as exc:  # a compile failure: the Python path gives the same orbits
-            warnings.warn(f"the compiled collocation corrector failed ({type(exc).__name__}: "
-                          f"{exc}); continuing in Python", DynenaWarning, stacklevel=3)
-            discard(self.c)
+        assert self.kernel is not None
+        ok, out = call(self.c, self.kernel, fn, *args, part="cycles",
+                       what="collocation corrector")
+        if not ok:
             self.kernel = None
-            return None
-        mark_ready(self.c, "cycles")
         return out
 
     def correct(self, y_pred: Array, t: Array, ref: Array) -> tuple[Array, bool, int]:

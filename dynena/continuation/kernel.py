@@ -18,15 +18,18 @@ import functools
 import hashlib
 import platform
 import threading
+import warnings
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numba
 
 from ..compile import cache
 from ..compile.system import CompiledSystem
+from ..errors import DynenaWarning
 
-__all__ = ["palc_kernel", "kernel_cached", "mark_ready", "discard"]
+__all__ = ["palc_kernel", "kernel_cached", "mark_ready", "discard", "call"]
 
 _TEMPLATE = Path(__file__).with_name("palc_steps.py")
 _BEGIN = "# header begin"
@@ -113,3 +116,20 @@ def discard(c: CompiledSystem) -> None:
             ready = _ready_key(name, part)
             _READY.discard(ready)
             (cache.cache_dir() / f"m_{ready}.ready").unlink(missing_ok=True)
+
+
+def call(c: CompiledSystem, kernel: ModuleType, fn: str, *args: Any, part: str = "palc",
+         what: str = "continuation loop") -> tuple[bool, Any]:
+    """``kernel.fn(*args)`` for the model ``c``: ``(True, result)``, and the part marked ready;
+    or, where it cannot run (a numba compile or typing failure), a warning, the loop
+    discarded, and ``(False, None)``: the caller goes on in Python, which gives the same
+    result."""
+    try:
+        out = getattr(kernel, fn)(*args)
+    except Exception as exc:  # any compile failure: the Python path is the reference
+        warnings.warn(f"the compiled {what} failed ({type(exc).__name__}: {exc}); continuing "
+                      "in Python", DynenaWarning, stacklevel=4)
+        discard(c)
+        return False, None
+    mark_ready(c, part)  # numba's cache files are written: later runs may use the loop
+    return True, out

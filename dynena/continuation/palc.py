@@ -22,19 +22,17 @@ Follows :math:`F(x, p) = 0` with :math:`F = f` (ode) or :math:`F = f - x` (map) 
 from __future__ import annotations
 
 import time
-import warnings
 from typing import Any, Literal, cast
 
 import numpy as np
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
-from ..errors import DynenaWarning
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
 from .cycles import IteratedMap
-from .kernel import discard, kernel_cached, mark_ready, palc_kernel
+from .kernel import call, kernel_cached, palc_kernel
 from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
@@ -314,18 +312,13 @@ class Continuer:
         Y, T = np.zeros((max_points, n1)), np.zeros((max_points, n1))
         M, DS = np.zeros((max_points, n1, n1)), np.zeros(max_points)
         Y[0], T[0], M[0] = y, t, np.vstack([self.DF(y), t])
-        try:
-            code, k, _, _, lower = K.advance(
-                Y, T, M, DS, 0, float(self.ds), 0.0, *self._model_args(),
-                float(self.ds_min), float(self.ds_max), float(self.p_range[0]),
-                float(self.p_range[1]), float(self.max_norm))
-        except Exception as exc:  # a compile failure: the Python loop gives the same branch
-            warnings.warn(f"the compiled continuation loop failed ({type(exc).__name__}: "
-                          f"{exc}); continuing in Python", DynenaWarning, stacklevel=3)
-            discard(self._base)
+        ok, out = call(self._base, K, "advance", Y, T, M, DS, 0, float(self.ds), 0.0,
+                       *self._model_args(), float(self.ds_min), float(self.ds_max),
+                       float(self.p_range[0]), float(self.p_range[1]), float(self.max_norm))
+        if not ok:
             self.kernel = None
             return None
-        mark_ready(self._base)  # numba's cache files are written: later runs may use the loop
+        code, k, _, _, lower = out
         Y, T, M, DS = Y[:k + 1], T[:k + 1], M[:k + 1], DS[:k + 1]
         status, message = Status.OK, ""
         if code == FAILED and lower:
@@ -358,8 +351,12 @@ class Continuer:
         if h == 0:
             return y0, np.vstack([self.DF(y0), t0])
         if self.kernel is not None:
-            y, _, M, ok = self.kernel.point_at(y0, t0, float(h), *self._model_args())
-            return (y, M) if ok else None
+            ran, out = call(self._base, self.kernel, "point_at", y0, t0, float(h),
+                            *self._model_args())
+            if ran:
+                y, _, M, ok = out
+                return (y, M) if ok else None
+            self.kernel = None
         y, ok, _ = self.correct(y0 + h * t0, t0)
         if not ok:
             return None
