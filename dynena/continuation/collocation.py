@@ -29,6 +29,7 @@ unit circle), each bisected on the arclength.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from typing import Any, Literal
@@ -91,6 +92,30 @@ def _lagrange_at(m: int, x: Array) -> Array:
     faster than the product form, which it matches to 1e-11 at m = 7)."""
     x = np.asarray(x, float)
     return np.asarray((x[:, None] ** np.arange(m + 1)[None, :]) @ _lagrange_coefficients(m))
+
+
+_C_BUDGET, _C_RANGE, _C_PERIOD, _C_SHRUNK, _C_HOPF, _C_FAILED, _C_SINGULAR = range(7)
+"""Return codes of the compiled loop (``palc_steps.coll_advance``)."""
+
+
+@dataclasses.dataclass
+class _Walk:
+    """A branch of cycles as it grows, shared by the compiled and the Python steps: the
+    points, unit tangents, multipliers, meshes and test functions so far, the special points,
+    the next step, the phase reference of the next step, the first period and the time
+    budget."""
+
+    ys: list[Array]
+    ts: list[Array]
+    mus: list[Array]
+    meshes: list[Array]
+    tests: list[dict[str, float]]
+    specials: list[SpecialPoint]
+    ds: float
+    ref: Array
+    T0: float
+    deadline: float
+    max_time: float
 
 
 class CycleContinuer:
@@ -445,83 +470,175 @@ class CycleContinuer:
                                 "system did not converge)", origin, t_start)
         ref = self.derivative(self._split(y)[0])
         t, E = self.tangent(y, t0, ref)
-        ys, ts, mus = [y], [t], [self.multipliers(E)]
-        meshes = [self.mesh.copy()]
-        tests = [self.tests(t, mus[0])]
-        specials: list[SpecialPoint] = []
-        status, message = Status.OK, ""
-        T0 = y[-2]
-        while len(ys) < max_points:
-            if time.perf_counter() - t_start > max_time:
-                status, message = Status.BUDGET, f"time budget of {max_time:g} s reached"
-                break
-            y_new, ok, iters = self.correct(ys[-1] + ds * ts[-1], ts[-1], ref)
-            if ok and np.sqrt(self.inner(y_new - ys[-1], y_new - ys[-1])) > 3 * ds:
+        mu = self.multipliers(E)
+        w = _Walk([y], [t], [mu], [self.mesh.copy()], [self.tests(t, mu)], [], ds, ref,
+                  float(y[-2]), t_start + max_time, max_time)
+        done = self._compiled_steps(w, max_points, max_period) if self.kernel is not None \
+            else None
+        if done is None:  # no compiled loop, or it handed over (a singular block)
+            done = self._python_steps(w, max_points, max_period)
+        return self._branch(w.ys, w.mus, w.specials, w.meshes, done[0], done[1], origin, t_start)
+
+    def _budget_spent(self, w: _Walk, max_points: int) -> tuple[Status, str] | None:
+        if len(w.ys) >= max_points:
+            return Status.BUDGET, f"point budget of {max_points} reached"
+        if time.perf_counter() > w.deadline:
+            return Status.BUDGET, f"time budget of {w.max_time:g} s reached"
+        return None
+
+    def _end(self, y: Array, count: int, T0: float, max_period: float | None
+             ) -> tuple[Status, str] | None:
+        """The end tests after a point is added (parameter range, period, shrunk orbit)."""
+        p, T = y[-1], y[-2]
+        if not (self.p_range[0] <= p <= self.p_range[1]):
+            return Status.OK, f"reached the end of the parameter range at {p:.6g}"
+        if max_period is not None and T > max_period:
+            return Status.OK, (
+                f"the period grew past {max_period:g} (from {T0:.4g}) at {self.param} = "
+                f"{p:.6g}: a homoclinic orbit (infinite period) is near")
+        if count > 5 and float(np.ptp(self._split(y)[0], axis=0).max()) < 1e-6:
+            return Status.OK, (f"the cycles shrank onto an equilibrium (a Hopf "
+                               f"point) at {self.param} = {p:.6g}")
+        return None
+
+    def _unresolved(self, y: Array, mu: Array) -> tuple[Status, str] | None:
+        """The orbit's own direction must have multiplier 1: past ``max_trivial_error`` the
+        mesh no longer resolves the orbit, and multipliers and test functions are noise."""
+        drift = float(np.min(np.abs(mu - 1.0)))
+        if drift <= self.max_trivial_error:
+            return None
+        return Status.UNRESOLVED, (
+            f"at {self.param} = {y[-1]:.6g} (period {y[-2]:.4g}) the trivial Floquet "
+            f"multiplier is {drift:.1e} from 1: the mesh of {self.N} x {self.m} no longer "
+            "resolves the orbit; raise ntst (--ntst) to follow it further")
+
+    def _accept(self, w: _Walk, y: Array, t: Array, mu: Array, ds: float,
+                ref: Array | None) -> None:
+        """Add a point after locating the special points between the last one and it (the
+        mesh, ``ref`` and ``ds``: those of the step that reached it; ``ref`` None: the last
+        point's derivative, computed only when a special point is located)."""
+        te = self.tests(t, mu)
+        for kind, v in te.items():
+            v0 = w.tests[-1][kind]
+            if np.isfinite(v) and np.isfinite(v0) and v0 != 0 and np.sign(v) != np.sign(v0):
+                if ref is None:
+                    ref = self.derivative(self._split(w.ys[-1])[0])
+                sp = self._locate(kind, w.ys[-1], w.ts[-1], ds, ref, len(w.ys) - 1)
+                if sp is not None:
+                    w.specials.append(sp)
+        w.ys.append(y)
+        w.ts.append(t)
+        w.mus.append(mu)
+        w.tests.append(te)
+
+    def _python_steps(self, w: _Walk, max_points: int, max_period: float | None
+                      ) -> tuple[Status, str]:
+        """The branch continued step by step in Python (the reference for the compiled
+        loop)."""
+        while (spent := self._budget_spent(w, max_points)) is None:
+            y_new, ok, iters = self.correct(w.ys[-1] + w.ds * w.ts[-1], w.ts[-1], w.ref)
+            if ok and np.sqrt(self.inner(y_new - w.ys[-1], y_new - w.ys[-1])) > 3 * w.ds:
                 ok = False
             if not ok:
-                ds *= 0.5
-                if ds < self.ds_min:
-                    status = Status.STOPPED
-                    message = (f"corrector failed below the minimum step at {self.param} = "
-                               f"{ys[-1][-1]:.6g}")
-                    break
+                w.ds *= 0.5
+                if w.ds < self.ds_min:
+                    return Status.STOPPED, (f"corrector failed below the minimum step at "
+                                            f"{self.param} = {w.ys[-1][-1]:.6g}")
                 continue
             ref_new = self.derivative(self._split(y_new)[0])
-            if self._through_zero(ys[-1], y_new):
-                # the orbits shrank to a point and came out mirrored (the phase condition
-                # keeps them aligned, so a sign flip means amplitude zero was crossed)
-                status, message = Status.OK, (
-                    f"the cycles shrink onto an equilibrium (a Hopf point) between "
-                    f"{self.param} = {ys[-1][-1]:.6g} and {y_new[-1]:.6g}")
-                break
-            t_new, E = self.tangent(y_new, ts[-1], ref_new)
+            if self._through_zero(w.ys[-1], y_new):
+                return self._hopf_end(w.ys[-1], y_new)
+            t_new, E = self.tangent(y_new, w.ts[-1], ref_new)
             mu = self.multipliers(E)
-            drift = float(np.min(np.abs(mu - 1.0)))
-            if drift > self.max_trivial_error:
-                # the orbit's own direction must have multiplier 1: past this the mesh no
-                # longer resolves the orbit, and multipliers and test functions are noise
-                status = Status.UNRESOLVED
-                message = (f"at {self.param} = {y_new[-1]:.6g} (period {y_new[-2]:.4g}) the "
-                           f"trivial Floquet multiplier is {drift:.1e} from 1: the mesh of "
-                           f"{self.N} x {self.m} no longer resolves the orbit; raise ntst "
-                           "(--ntst) to follow it further")
-                break
-            te = self.tests(t_new, mu)
-            for kind, v in te.items():
-                v0 = tests[-1][kind]
-                if np.isfinite(v) and np.isfinite(v0) and v0 != 0 and np.sign(v) != np.sign(v0):
-                    sp = self._locate(kind, ys[-1], ts[-1], ds, ref, len(ys) - 1)
-                    if sp is not None:
-                        specials.append(sp)
-            ys.append(y_new)
-            ts.append(t_new)
-            mus.append(mu)
-            tests.append(te)
-            meshes.append(self.mesh.copy())
-            ref = ref_new
+            if (stop := self._unresolved(y_new, mu)) is not None:
+                return stop
+            self._accept(w, y_new, t_new, mu, w.ds, w.ref)
+            w.meshes.append(self.mesh.copy())
+            w.ref = ref_new
             if iters <= 3:
-                ds = min(ds * 1.3, self.ds_max)
-            if self.adapt and len(ys) % self.adapt == 0:
-                ys[-1], ts[-1] = self.regrid([ys[-1], ts[-1]])
-                meshes[-1] = self.mesh.copy()
-                ref = self.derivative(self._split(ys[-1])[0])
-            p, T = ys[-1][-1], ys[-1][-2]
-            if not (self.p_range[0] <= p <= self.p_range[1]):
-                status, message = Status.OK, f"reached the end of the parameter range at {p:.6g}"
-                break
-            if max_period is not None and T > max_period:
-                status, message = Status.OK, (
-                    f"the period grew past {max_period:g} (from {T0:.4g}) at {self.param} = "
-                    f"{p:.6g}: a homoclinic orbit (infinite period) is near")
-                break
-            amp = float(np.ptp(self._split(ys[-1])[0], axis=0).max())
-            if len(ys) > 5 and amp < 1e-6:
-                status, message = Status.OK, (f"the cycles shrank onto an equilibrium (a Hopf "
-                                              f"point) at {self.param} = {p:.6g}")
-                break
-        else:
-            status, message = Status.BUDGET, f"point budget of {max_points} reached"
-        return self._branch(ys, mus, specials, meshes, status, message, origin, t_start)
+                w.ds = min(w.ds * 1.3, self.ds_max)
+            if self.adapt and len(w.ys) % self.adapt == 0:
+                w.ys[-1], w.ts[-1] = self.regrid([w.ys[-1], w.ts[-1]])
+                w.meshes[-1] = self.mesh.copy()
+                w.ref = self.derivative(self._split(w.ys[-1])[0])
+            if (stop := self._end(w.ys[-1], len(w.ys), w.T0, max_period)) is not None:
+                return stop
+        return spent
+
+    def _hopf_end(self, y0: Array, y1: Array) -> tuple[Status, str]:
+        # the orbits shrank to a point and came out mirrored (the phase condition keeps them
+        # aligned, so a sign flip means amplitude zero was crossed)
+        return Status.OK, (f"the cycles shrink onto an equilibrium (a Hopf point) between "
+                           f"{self.param} = {y0[-1]:.6g} and {y1[-1]:.6g}")
+
+    _CHUNK = 50
+    """Points per call of the compiled loop (the time budget is checked between calls)."""
+
+    def _compiled_steps(self, w: _Walk, max_points: int, max_period: float | None
+                        ) -> tuple[Status, str] | None:
+        """The branch continued by the compiled loop (``palc_steps.coll_advance``, the steps
+        of :meth:`_python_steps`) in chunks; the multipliers, the drift check and the test
+        functions of each chunk in one batch afterwards, special points located between the
+        points as in Python. None when the loop hands over to Python (a singular block, or
+        it cannot run)."""
+        from math import comb
+
+        assert self.kernel is not None
+        rows = max_points - len(w.ys) + 1
+        Y, Tg = np.empty((rows, self.size)), np.empty((rows, self.size))
+        MESH, MONO = np.empty((rows, self.N + 1)), np.empty((rows, self.n, self.n))
+        DS, IT = np.zeros(rows), np.zeros(rows, np.int64)
+        Y[0], Tg[0], MESH[0] = w.ys[-1], w.ts[-1], self.mesh
+        m = self.m
+        coef = np.array([(-1) ** (m - i) * comb(m, i) for i in range(m + 1)], float)
+        limits = (float(self.tol), int(self.max_newton), float(self.ds_min),
+                  float(self.ds_max), float(self.p_range[0]), float(self.p_range[1]),
+                  float(max_period) if max_period is not None else np.inf, int(self.adapt))
+        k = 0
+        while (spent := self._budget_spent(w, max_points)) is None:
+            stop = min(rows, k + 1 + self._CHUNK)
+            ok, out = call(self.c, self.kernel, "coll_advance", Y[:stop], Tg[:stop],
+                           MESH[:stop], MONO[:stop], DS[:stop], IT[:stop], k, len(w.ys),
+                           float(w.ds), w.ref, self._weights(), self._nodes, self.L, self.D,
+                           self.wz, _lagrange_coefficients(m), coef, *self._model_args(),
+                           *limits, part="cycles", what="periodic-orbit loop")
+            if not ok:
+                self.kernel = None
+                return None
+            code, k_new, ds, ref = out
+            self.counts["newton"] += int(IT[k + 1:k_new + 1].sum())
+            mus = self._spectra(MONO[k + 1:k_new + 1])
+            for i in range(k + 1, k_new + 1):
+                self.mesh = MESH[i - 1]
+                if (fin := self._unresolved(Y[i], mus[i - k - 1])) is not None:
+                    return fin
+                # the step that reached row i started from row i - 1 on its mesh, with
+                # that point's derivative as the phase reference (``_accept`` derives it)
+                self._accept(w, Y[i].copy(), Tg[i].copy(), mus[i - k - 1], float(DS[i]), None)
+                w.meshes.append(MESH[i].copy())
+            self.mesh = MESH[k_new].copy()
+            w.ds, w.ref, k = float(ds), ref, int(k_new)
+            if code == _C_SINGULAR:
+                return None
+            if code == _C_FAILED:
+                return Status.STOPPED, (f"corrector failed below the minimum step at "
+                                        f"{self.param} = {w.ys[-1][-1]:.6g}")
+            if code == _C_HOPF:  # the step that came out mirrored is in the next row
+                return self._hopf_end(w.ys[-1], Y[k + 1])
+            if code != _C_BUDGET:
+                fin = self._end(w.ys[-1], len(w.ys), w.T0, max_period)
+                assert fin is not None
+                return fin
+        return spent
+
+    @staticmethod
+    def _spectra(M: Array) -> Array:
+        """The multipliers of a stack of monodromy matrices, largest modulus first (as
+        :meth:`multipliers`, in one call)."""
+        if len(M) == 0:
+            return np.zeros((0, M.shape[-1]), complex)
+        w = np.asarray(np.linalg.eigvals(M), complex)
+        return np.take_along_axis(w, np.argsort(-np.abs(w), axis=1), axis=1)
 
     def _through_zero(self, y0: Array, y1: Array) -> bool:
         """The orbit's deviation from its mean changed sign between two steps."""
@@ -568,15 +685,12 @@ class CycleContinuer:
     def _samples(self, meshes: list[Array], Us: list[Array], t: Array) -> tuple[Array, Array]:
         """Every orbit at the times ``t`` on its own mesh, (K, len(t), n), and its L2 norm
         (all orbits at once: the mesh moves between points)."""
+        from .palc_numerics import sample_orbits
+
         M = np.array(meshes)                                               # (K, N + 1)
         H = np.diff(M, axis=1)
-        j = np.clip(np.sum(M[:, None, :] <= np.mod(t, 1.0)[None, :, None], axis=2) - 1, 0,
-                    self.N - 1)                                            # (K, len)
-        k = np.arange(len(M))[:, None]
-        loc = (np.mod(t, 1.0)[None, :] - M[k, j]) / H[k, j]
-        W = _lagrange_at(self.m, loc.ravel()).reshape(*loc.shape, self.m + 1)
         V = np.array([self._intervals(U) for U in Us])                     # (K, N, m+1, n)
-        S = np.einsum("kti,ktin->ktn", W, V[k, j])
+        S = sample_orbits(M, V, np.mod(t, 1.0), _lagrange_coefficients(self.m))
         uc = np.einsum("gi,kjin->kjgn", self.L, V)
         l2 = np.sqrt(np.einsum("kj,g,kjgn,kjgn->k", H, self.wz, uc, uc))
         return S, l2

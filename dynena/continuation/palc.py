@@ -226,7 +226,7 @@ class Continuer:
             steps = self._python_steps(y, t, max_points, keep)
         Y, T, M, DS, status, message = steps
         W, TE = self._spectra(Y, T, M)
-        specials = self._detect(Y, T, W, TE, DS) if detect else []
+        specials = self._detect(Y, T, W, TE, DS, M) if detect else []
         # Kind.unstable_dimension, for every point at once
         udim = np.sum(self.c.dynamics.growth(W) > 1e-9, axis=1)
         return Branch(self.param, Y[:, -1], Y[:, :-1], udim == 0, udim, tuple(specials),
@@ -366,9 +366,11 @@ class Continuer:
         return Status.STOPPED, (f"corrector failed below the minimum step at {self.param} = "
                                 f"{y[-1]:.6g}: a singularity or a very sharp turn")
 
-    def _detect(self, Y: Array, T: Array, W: Array, TE: dict[str, Array], DS: Array
-                ) -> list[SpecialPoint]:
-        """Every sign change of a test function between consecutive points, located."""
+    def _detect(self, Y: Array, T: Array, W: Array, TE: dict[str, Array], DS: Array,
+                M: Array | None = None) -> list[SpecialPoint]:
+        """Every sign change of a test function between consecutive points, located (with
+        the points' bordered matrices ``M`` where they were kept, the two ends of the bracket
+        are not computed again)."""
         specials: list[SpecialPoint] = []
         change = {kind: np.isfinite(v[1:]) & np.isfinite(v[:-1]) & (v[:-1] != 0)
                   & (np.sign(v[1:]) != np.sign(v[:-1])) for kind, v in TE.items()}
@@ -380,7 +382,9 @@ class Continuer:
                 v, v0 = vals[k], vals[k - 1]
                 if kind == "H" and not self._is_hopf(W[k - 1], W[k]):
                     continue  # a neutral saddle, not a Hopf point
-                sp = self._locate(kind, Y[k - 1], T[k - 1], float(DS[k]), k - 1)
+                ends = None if M is None else ((float(v0), Y[k - 1], M[k - 1]),
+                                               (float(v), Y[k], M[k]))
+                sp = self._locate(kind, Y[k - 1], T[k - 1], float(DS[k]), k - 1, ends)
                 if sp is None:
                     # the corrector failed next to a singular point (a pitchfork is LP and
                     # BP at once): report the bracket, never drop
@@ -398,11 +402,13 @@ class Continuer:
         a, b = cnt(w0), cnt(w1)
         return abs(a[0] - b[0]) == 2 and a[1] == b[1]
 
-    def _locate(self, kind: str, y0: Array, t0: Array, ds: float, index: int
+    def _locate(self, kind: str, y0: Array, t0: Array, ds: float, index: int,
+                ends: tuple[tuple[float, Array, Array], tuple[float, Array, Array]] | None = None
                 ) -> SpecialPoint | None:
         """The test function's zero on the step length (Brent's method,
         :func:`~dynena.continuation.locate.sign_change`), each trial corrected onto the
-        branch."""
+        branch. ``ends``: the (test value, point, bordered matrix) of the step's two points
+        where the loop kept them (the corrector from ``y0 + ds t0`` gives the second one)."""
         def value(h: float) -> tuple[float, Array, Array] | None:
             at = self._point(y0, t0, h)
             if at is None:
@@ -412,7 +418,7 @@ class Continuer:
             return float(self.test_values(M[None], W, (kind,))[kind][0]), y, M
 
         a, b = 0.0, ds
-        va, vb = value(a), value(b)
+        va, vb = ends if ends is not None else (value(a), value(b))
         if va is None or vb is None:
             return None
         step_width = abs(float(vb[1][-1] - va[1][-1]))

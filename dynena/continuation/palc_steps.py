@@ -253,6 +253,29 @@ def point_at(y0, t0, h, p, u, nd, j, is_map, period, tol, max_newton):  # type: 
 
 
 @_jit
+def _jx_into(x, p, u, out, fd, dd):  # type: ignore[no-untyped-def]
+    """:math:`D_x f` into ``out`` (work arrays ``fd``, ``dd`` for the definitions): the
+    generated code writes only the structural non-zeros, so the buffers are cleared first."""
+    out[:] = 0.0
+    fd[:] = 0.0
+    dd[:] = 0.0
+    _jac(x, p, u, out, fd, dd)
+    _chain(out, fd, dd)
+
+
+@_jit
+def _jp_into(x, p, u, j, out, fd, dd, dest):  # type: ignore[no-untyped-def]
+    """Column ``j`` of :math:`D_p f` into ``dest`` (``out``, ``fd``, ``dd`` work arrays)."""
+    out[:] = 0.0
+    fd[:] = 0.0
+    dd[:] = 0.0
+    _dfdp(x, p, u, out, fd, dd)
+    _chain(out, fd, dd)
+    for a in range(dest.shape[0]):
+        dest[a] = out[a, j]
+
+
+@_jit
 def _gauss(y, nodes, L, D, p, u, j, N, m, n):  # type: ignore[no-untyped-def]
     """u, u' and f at the Gauss points (N, m, n) of the orbit in ``y`` = (nodes, T, p)."""
     p[j] = y[-1]
@@ -266,7 +289,7 @@ def _gauss(y, nodes, L, D, p, u, j, N, m, n):  # type: ignore[no-untyped-def]
                 for a in range(n):
                     uc[jj, k, a] += L[k, i] * y[base + a]
                     du[jj, k, a] += D[k, i] * y[base + a]
-            F[jj, k] = _f(uc[jj, k].copy(), p, u, np.empty(n))
+            _f(uc[jj, k], p, u, F[jj, k])  # views: no allocation per Gauss point
     return uc, du, F
 
 
@@ -291,11 +314,13 @@ def _coll_solve(y, uc, F, h, L, D, border, rhs, p, u, nd, j, N, m, n):  # type: 
     """The bordered collocation system at ``y`` by condensation: (dy, E, ok)."""
     Jg = np.empty((N, m, n, n))
     Fp = np.empty((N, m, n))
+    npar = p.shape[0]
+    fd, dd = np.empty((n, nd)), np.empty((nd, n))
+    po, pfd, pdd = np.empty((n, npar)), np.empty((n, nd)), np.empty((nd, npar))
     for jj in range(N):
         for k in range(m):
-            x = uc[jj, k].copy()
-            Jg[jj, k] = _jx(x, p, u, nd)
-            Fp[jj, k] = _jp(x, p, u, nd, j)
+            _jx_into(uc[jj, k], p, u, Jg[jj, k], fd, dd)
+            _jp_into(uc[jj, k], p, u, j, po, pfd, pdd, Fp[jj, k])
     return _condensed(Jg, F, Fp, y[-2], h, L, D, border, rhs)
 
 
@@ -365,3 +390,201 @@ def coll_tangent(y, last, ref, nodes, h, L, D, wz, p, u, nd, j,  # type: ignore[
     rhs[size - 1] = 1.0
     uc, _, F = _gauss(y, nodes, L, D, p, u, j, N, m, n)
     return _coll_solve(y, uc, F, h, L, D, border, rhs, p, u, nd, j, N, m, n)
+
+
+# -- periodic orbits: the whole step of CycleContinuer.run (collocation.py) --------------------
+
+# return codes of coll_advance()
+C_BUDGET, C_RANGE, C_PERIOD, C_SHRUNK, C_HOPF, C_FAILED, C_SINGULAR = 0, 1, 2, 3, 4, 5, 6
+
+
+@_jit
+def _coll_inner(a, b, N, m, n):  # type: ignore[no-untyped-def]
+    """The pseudo-arclength inner product, as ``CycleContinuer.inner``."""
+    nu = N * m * n
+    s = 0.0
+    for i in range(nu):
+        s += a[i] * b[i]
+    return s / (N * m) + a[nu] * b[nu] + a[nu + 1] * b[nu + 1]
+
+
+@_jit
+def _coll_derivative(y, nodes, D, h, N, m, n):  # type: ignore[no-untyped-def]
+    """u'(t) at the Gauss points (N, m, n), as ``CycleContinuer.derivative``."""
+    out = np.zeros((N, m, n))
+    for jj in range(N):
+        for k in range(m):
+            for i in range(m + 1):
+                base = nodes[jj, i] * n
+                for a in range(n):
+                    out[jj, k, a] += D[k, i] * y[base + a]
+            for a in range(n):
+                out[jj, k, a] /= h[jj]
+    return out
+
+
+@_jit
+def _through_zero(y0, y1, K, n):  # type: ignore[no-untyped-def]
+    """The orbit's deviation from its mean changed sign between two steps, as
+    ``CycleContinuer._through_zero``."""
+    s = 0.0
+    for a in range(n):
+        m0 = 0.0
+        m1 = 0.0
+        for i in range(K):
+            m0 += y0[i * n + a]
+            m1 += y1[i * n + a]
+        m0 /= K
+        m1 /= K
+        for i in range(K):
+            s += (y0[i * n + a] - m0) * (y1[i * n + a] - m1)
+    return s < 0
+
+
+@_jit
+def _amplitude(y, K, n):  # type: ignore[no-untyped-def]
+    """The largest peak-to-peak range of a variable over the nodes."""
+    best = 0.0
+    for a in range(n):
+        lo = y[a]
+        hi = y[a]
+        for i in range(1, K):
+            v = y[i * n + a]
+            lo = min(lo, v)
+            hi = max(hi, v)
+        best = max(best, hi - lo)
+    return best
+
+
+@_jit
+def _regrid(y, t, mesh, nodes, C, coef, N, m, n):  # type: ignore[no-untyped-def]
+    """A new mesh equidistributing the collocation error of ``y`` and ``y``, ``t``
+    re-interpolated onto it, as ``CycleContinuer.regrid``: ``(mesh, y, t)``."""
+    h = np.diff(mesh)
+    dm = np.zeros((N, n))
+    for jj in range(N):
+        s = (m / h[jj]) ** m
+        for i in range(m + 1):
+            base = nodes[jj, i] * n
+            for a in range(n):
+                dm[jj, a] += coef[i] * y[base + a] * s
+    at_mesh = np.empty(N)
+    for jj in range(N):
+        prev = (jj - 1) % N
+        w = 0.5 * (h[jj] + h[prev])
+        s = 0.0
+        for a in range(n):
+            d = (dm[jj, a] - dm[prev, a]) / w
+            s += d * d
+        at_mesh[jj] = np.sqrt(s)
+    density = np.empty(N)
+    for jj in range(N):
+        density[jj] = (0.5 * (at_mesh[jj] + at_mesh[(jj + 1) % N])) ** (1.0 / (m + 1))
+    floor = 1e-3 * max(density.max(), 1e-300)
+    cum = np.zeros(N + 1)
+    for jj in range(N):
+        cum[jj + 1] = cum[jj] + max(density[jj], floor) * h[jj]
+    cum /= cum[N]
+    new = np.interp(np.linspace(0.0, 1.0, N + 1), cum, mesh)
+    y_new = y.copy()
+    t_new = t.copy()
+    basis = np.empty(m + 1)
+    for jj in range(N):
+        for i in range(m):
+            tt = new[jj] + (new[jj + 1] - new[jj]) * (i / m)
+            tt = tt - np.floor(tt)
+            q = min(max(np.searchsorted(mesh, tt, side="right") - 1, 0), N - 1)
+            loc = (tt - mesh[q]) / h[q]
+            for b in range(m + 1):
+                s = 0.0
+                power = 1.0
+                for r in range(m + 1):
+                    s += power * C[r, b]
+                    power *= loc
+                basis[b] = s
+            dest = (jj * m + i) * n
+            for a in range(n):
+                sy = 0.0
+                st = 0.0
+                for b in range(m + 1):
+                    src = nodes[q, b] * n + a
+                    sy += basis[b] * y[src]
+                    st += basis[b] * t[src]
+                y_new[dest + a] = sy
+                t_new[dest + a] = st
+    return new, y_new, t_new
+
+
+@_jit
+def _monodromy(E):  # type: ignore[no-untyped-def]
+    """The product of the intervals' transfer matrices, E_{N-1} … E_0."""
+    M = E[0].copy()
+    for q in range(1, E.shape[0]):
+        M = _matmul(E[q], M)
+    return M
+
+
+@_jit
+def coll_advance(Y, Tg, MESH, MONO, DS, ITERS, k, count, ds, ref,  # type: ignore[no-untyped-def]
+                 weights, nodes, L, D, wz, C, coef, p, u, nd, j, N, m, n, tol, max_newton,
+                 ds_min, ds_max, p_lo, p_hi, max_period, adapt):
+    r"""Continue the periodic orbits from row ``k`` of ``Y`` (points), ``Tg`` (unit tangents)
+    and ``MESH`` (their meshes) while rows remain, as the loop of ``CycleContinuer.run`` step
+    for step: predictor, the Newton corrector, the step-length check, the shrink-through-zero
+    test, the tangent and the intervals' transfer matrices, whose product (the monodromy
+    matrix) goes to ``MONO`` for the multipliers computed afterwards in one batch, ``DS``
+    (the step that reached the row), ``ITERS`` (its Newton iterations), step control, the
+    mesh adaptation every ``adapt`` points (``count`` = points in the branch at row ``k``)
+    and the end tests. ``ref`` is the phase reference of the step from row ``k``. Returns
+    ``(code, k, ds, ref)``; ``C_SINGULAR``: a condensed solve was singular (the caller takes
+    over in Python, whose dense LU handles it)."""
+    K = N * m
+    mesh = MESH[k].copy()
+    h = np.diff(mesh)
+    while k + 1 < Y.shape[0]:
+        y = Y[k]
+        t = Tg[k]
+        y_new, code, iters = coll_correct(y + ds * t, t, weights, ref, nodes, h, L, D, wz, p,
+                                          u, nd, j, N, m, n, tol, max_newton)
+        if code == 2:
+            return C_SINGULAR, k, ds, ref
+        ok = code == 1
+        if ok:
+            d = y_new - y
+            ok = np.sqrt(_coll_inner(d, d, N, m, n)) <= 3 * ds
+        if not ok:
+            ds *= 0.5
+            if ds < ds_min:
+                return C_FAILED, k, ds, ref
+            continue
+        ref_new = _coll_derivative(y_new, nodes, D, h, N, m, n)
+        if _through_zero(y, y_new, K, n):
+            Y[k + 1] = y_new  # for the message (not a point of the branch)
+            return C_HOPF, k, ds, ref
+        t_new, E, ok = coll_tangent(y_new, t * weights, ref_new, nodes, h, L, D, wz, p, u, nd,
+                                    j, N, m, n)
+        if not ok or not np.all(np.isfinite(t_new)):
+            return C_SINGULAR, k, ds, ref
+        t_new = t_new / np.sqrt(_coll_inner(t_new, t_new, N, m, n))
+        k += 1
+        count += 1
+        Y[k] = y_new
+        Tg[k] = t_new
+        MONO[k] = _monodromy(E)
+        DS[k] = ds
+        ITERS[k] = iters
+        ref = ref_new
+        if iters <= 3:
+            ds = min(ds * 1.3, ds_max)
+        if adapt > 0 and count % adapt == 0:
+            mesh, Y[k], Tg[k] = _regrid(y_new, t_new, mesh, nodes, C, coef, N, m, n)
+            h = np.diff(mesh)
+            ref = _coll_derivative(Y[k], nodes, D, h, N, m, n)
+        MESH[k] = mesh
+        if not (p_lo <= Y[k, -1] <= p_hi):
+            return C_RANGE, k, ds, ref
+        if Y[k, -2] > max_period:
+            return C_PERIOD, k, ds, ref
+        if count > 5 and _amplitude(Y[k], K, n) < 1e-6:
+            return C_SHRUNK, k, ds, ref
+    return C_BUDGET, k, ds, ref

@@ -169,3 +169,105 @@ def test_a_branch_ending_at_a_singular_edge_ends_the_same_way():
     _same(ours, continue_equilibrium(m, "a", compiled=False))
     assert _loops(ours) > 0 and "corrector failed below the minimum step" in \
         ours.branches[0].message
+
+
+def _same_cycles(a, b, atol=1e-9):
+    """Two branches of periodic orbits with the same points, ends and special points."""
+    assert len(a.p) == len(b.p) and a.message == b.message and a.status == b.status
+    assert np.allclose(a.p, b.p, atol=atol) and np.allclose(a.period, b.period, atol=atol)
+    assert np.allclose(a.maximum, b.maximum, atol=1e-8)
+    assert np.allclose(a.multipliers, b.multipliers, atol=1e-7)
+    assert [s.type for s in a.special_points] == [s.type for s in b.special_points]
+    assert np.allclose([s.p for s in a.special_points], [s.p for s in b.special_points],
+                       atol=atol)
+
+
+def test_the_compiled_cycle_loop_follows_the_python_loop(monkeypatch):
+    """The whole collocation step compiled (``coll_advance``: corrector, tangent, monodromy,
+    mesh adaptation, end tests) against the Python loop on the subcritical Bautin form: the
+    fold of cycles at b1 = -1/4 (located between two points of a chunk and, with chunks of 7
+    points, across chunk boundaries), the end at the parameter range and the end where the
+    cycles shrink through zero onto the Hopf point; and a hand-over to Python in mid-branch
+    (a singular block) that continues the same branch."""
+    from dynena.continuation import collocation
+
+    m = dynena.load_document({
+        "dynena": 1, "name": "bautin_kernel", "variables": ["x", "y"],
+        "parameters": {"b1": {"value": -0.5, "range": [-1, 1]}, "b2": 1},
+        "equations": {"x": "x*(b1 + b2*(x**2 + y**2) - (x**2 + y**2)**2) - y",
+                      "y": "y*(b1 + b2*(x**2 + y**2) - (x**2 + y**2)**2) + x"}})
+    one = continue_equilibrium(m, "b1", start=[0, 0])
+    kw = dict(result=one, max_points=150)
+    ours = continue_cycles(m, "b1", compiled=True, **kw).cycles[0]
+    ref = continue_cycles(m, "b1", compiled=False, **kw).cycles[0]
+    assert ours.stats["compiled_loops"] == 1 and ref.stats["compiled_loops"] == 0
+    _same_cycles(ours, ref)
+    (lpc,) = ours.special_points
+    assert lpc.type == "LPC" and lpc.p == pytest.approx(-0.25, abs=1e-9)
+    r = np.sqrt((1 + np.sqrt(0.6)) / 2)
+    orbit = dict(start=[r + 0.01, 0.0], period=6.3, max_points=80)
+    a = continue_cycles(m.with_parameters(b1="-1/10"), "b1", compiled=True, **orbit).cycles[0]
+    b = continue_cycles(m.with_parameters(b1="-1/10"), "b1", compiled=False, **orbit).cycles[0]
+    _same_cycles(a, b)
+    assert "shrink onto an equilibrium" in a.message and a.stats["compiled_loops"] > 0
+    monkeypatch.setattr(collocation.CycleContinuer, "_CHUNK", 7)
+    _same_cycles(continue_cycles(m, "b1", compiled=True, **kw).cycles[0], ref)
+
+    real = collocation.call
+    calls = []
+
+    def singular_on_the_third_chunk(c, kernel, fn, *args, **kwargs):
+        ok, out = real(c, kernel, fn, *args, **kwargs)
+        if fn == "coll_advance":
+            calls.append(fn)
+            if len(calls) == 3:
+                out = (collocation._C_SINGULAR, *out[1:])
+        return ok, out
+
+    monkeypatch.setattr(collocation, "call", singular_on_the_third_chunk)
+    handed = continue_cycles(m, "b1", compiled=True, **kw).cycles[0]
+    assert len(calls) == 3
+    _same_cycles(handed, ref)
+
+
+@pytest.mark.slow  # three more compiles of the loop (~20 s each): make test-all
+@pytest.mark.parametrize("case", ["rossler_pd", "langford_ns", "lorenz_unresolved"])
+def test_the_compiled_cycle_loop_on_flips_tori_and_unresolved_orbits(case, models_dir):
+    """Period doubling (Rössler), Neimark–Sacker (Langford) and the honest stop where the mesh
+    no longer resolves the orbit (Lorenz near its homoclinic orbit): the same branch as the
+    Python loop."""
+    from test_cycles import ROSSLER
+
+    if case == "rossler_pd":
+        m, param = dynena.load_document(ROSSLER), "c"
+        y = (-1 + np.sqrt(1 - 4 * 0.1 * 0.2)) / 0.2
+        one = continue_equilibrium(m, "c", start=np.array([-0.1 * y, y, -y]))
+        kw = dict(result=one, max_points=400)
+    elif case == "langford_ns":
+        m, param = dynena.load_document({
+            "dynena": 1, "name": "langford_kernel", "variables": ["x", "y", "z"],
+            "parameters": {"lam": {"value": -1.0, "range": [-1, 3]}, "alpha": 1.0,
+                           "beta": 0.7, "rho": 0.25, "omega": 3.5},
+            "equations": {"x": "(z - beta)*x - omega*y", "y": "omega*x + (z - beta)*y",
+                          "z": "lam + alpha*z - z**3/3 - (x**2 + y**2)*(1 + rho*z)"}}), "lam"
+        kw = dict(result=continue_equilibrium(m, "lam"), max_points=300)
+    else:
+        m, param = dynena.load(models_dir / "lorenz.yaml"), "rho"
+        one = continue_equilibrium(m, "rho", p_range=(10, 30))
+        kw = dict(result=one, start="H1", p_range=(10, 30), max_points=300)
+    ours = continue_cycles(m, param, compiled=True, **kw).cycles[0]
+    ref = continue_cycles(m, param, compiled=False, **kw).cycles[0]
+    assert ours.stats["compiled_loops"] == 1
+    if case == "lorenz_unresolved":
+        # near the homoclinic orbit the monodromy matrix has a multiplier ~1e6 and the
+        # trivial one is computed to ~1e-5 (rounding in the product of the transfer matrices):
+        # the check crosses its 1e-3 threshold a point or two apart; the orbits agree
+        k = min(len(ours.p), len(ref.p))
+        assert abs(len(ours.p) - len(ref.p)) <= 3 and ref.status == "unresolved"
+        assert np.allclose(ours.p[:k], ref.p[:k], atol=1e-8)
+        assert np.allclose(ours.period[:k], ref.period[:k], atol=1e-8)
+    else:
+        _same_cycles(ours, ref, atol=1e-8)
+    want = {"rossler_pd": ["PD"], "langford_ns": ["NS"], "lorenz_unresolved": []}[case]
+    assert [s.type for s in ours.special_points] == want
+    assert (ours.status == "unresolved") == (case == "lorenz_unresolved")
