@@ -64,14 +64,21 @@ def _distinct(points: list[SpecialPoint]) -> tuple[SpecialPoint, ...]:
 
 def _polyline_distance(y: np.ndarray, br: Branch) -> float:
     """Distance from (x, p) to the branch drawn as a polyline in (x, p) space."""
+    return float(_polyline_distances(y[None, :], br)[0])
+
+
+def _polyline_distances(Y: np.ndarray, br: Branch) -> np.ndarray:
+    """Distances from each row (x, p) of ``Y`` to the branch drawn as a polyline."""
     P = np.column_stack([br.x, br.p])
     if len(P) == 1:
-        return float(np.linalg.norm(P[0] - y))
-    a, b = P[:-1], P[1:]
-    ab = b - a
-    t = np.clip(np.einsum("ij,ij->i", y - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab),
-                                                               1e-300), 0, 1)
-    return float(np.min(np.linalg.norm(a + t[:, None] * ab - y, axis=1)))
+        return np.asarray(np.linalg.norm(Y - P[0], axis=1))
+    if len(Y) > 1 and Y.size * len(P) > 1 << 20:  # a large system: point by point
+        return np.concatenate([_polyline_distances(y[None, :], br) for y in Y])
+    a, ab = P[:-1], P[1:] - P[:-1]
+    d = Y[:, None, :] - a[None, :, :]                                   # (k, segments, n + 1)
+    t = np.clip(np.einsum("ksj,sj->ks", d, ab) / np.maximum(np.einsum("sj,sj->s", ab, ab),
+                                                            1e-300), 0, 1)
+    return np.asarray(np.min(np.linalg.norm(d - t[:, :, None] * ab[None], axis=2), axis=1))
 
 
 def _on_branch(x: np.ndarray, p: float, branches: list[Branch], tol: float) -> bool:
@@ -90,8 +97,8 @@ def _duplicate(br: Branch, branches: list[Branch], tol: float) -> bool:
     if len(br.p) < 5:
         return False
     picks = sorted({int(k) for k in np.linspace(1, len(br.p) - 2, 21)})
-    return any(all(_polyline_distance(np.append(br.x[k], br.p[k]), old) < tol
-                   for k in picks) for old in branches)
+    Y = np.column_stack([br.x[picks], br.p[picks]])
+    return any(bool(np.all(_polyline_distances(Y, old) < tol)) for old in branches)
 
 
 def _drop_bp_at_folds(br: Branch) -> Branch:

@@ -59,6 +59,9 @@ def _det(M: Array) -> Array:
 _Steps = tuple[Array, Array, Array | None, Array, Status, str]
 """Points, unit tangents, bordered matrices (None when not kept), the step that reached each
 point, status, message."""
+_End = tuple[float, Array, Array, Array | None]
+"""A trial point of a located special point: test value, point, bordered matrix, eigenvalues
+(None where the test did not need them)."""
 _MATRIX_BYTES = 1 << 26
 """Largest memory for the bordered matrices of one branch (64 MB: 1000 points of a
 90-variable system); larger systems rebuild them in chunks after the loop."""
@@ -84,6 +87,7 @@ class Continuer:
         self.locate_tol = locate_tol
         self.counts = {"newton": 0, "jac": 0, "eig": 0}
         self._forms: MultilinearForms | None = None  # exact 2nd/3rd derivatives, on demand
+        self._start: tuple[Array, Array] | None = None  # the last start and its tangent
         # the compiled loop: always with True (compiled once per model, seconds); with "auto"
         # only when a former run left it compiled on disk
         self._base = getattr(self.c, "base", self.c)  # the map whose k-th iterate is followed
@@ -209,7 +213,13 @@ class Continuer:
         located."""
         t_start = time.perf_counter()
         y = np.append(np.asarray(x0, float), p0)
-        t = self.tangent(y, None) if t0 is None else t0 / np.linalg.norm(t0)
+        if t0 is not None:
+            t = t0 / np.linalg.norm(t0)
+        elif self._start is not None and np.array_equal(self._start[0], y):
+            t = self._start[1]  # the other direction from the same start
+        else:
+            t = self.tangent(y, None)
+            self._start = (y, t)
         t = direction * t
         y, ok, _ = self.correct(y, t)
         if not ok:
@@ -382,8 +392,8 @@ class Continuer:
                 v, v0 = vals[k], vals[k - 1]
                 if kind == "H" and not self._is_hopf(W[k - 1], W[k]):
                     continue  # a neutral saddle, not a Hopf point
-                ends = None if M is None else ((float(v0), Y[k - 1], M[k - 1]),
-                                               (float(v), Y[k], M[k]))
+                ends = None if M is None else ((float(v0), Y[k - 1], M[k - 1], W[k - 1]),
+                                               (float(v), Y[k], M[k], W[k]))
                 sp = self._locate(kind, Y[k - 1], T[k - 1], float(DS[k]), k - 1, ends)
                 if sp is None:
                     # the corrector failed next to a singular point (a pitchfork is LP and
@@ -403,19 +413,22 @@ class Continuer:
         return abs(a[0] - b[0]) == 2 and a[1] == b[1]
 
     def _locate(self, kind: str, y0: Array, t0: Array, ds: float, index: int,
-                ends: tuple[tuple[float, Array, Array], tuple[float, Array, Array]] | None = None
+                ends: tuple[_End, _End] | None = None
                 ) -> SpecialPoint | None:
         """The test function's zero on the step length (Brent's method,
         :func:`~dynena.continuation.locate.sign_change`), each trial corrected onto the
-        branch. ``ends``: the (test value, point, bordered matrix) of the step's two points
-        where the loop kept them (the corrector from ``y0 + ds t0`` gives the second one)."""
-        def value(h: float) -> tuple[float, Array, Array] | None:
+        branch. ``ends``: the (test value, point, bordered matrix, eigenvalues) of the step's
+        two points where the loop kept them (the corrector from ``y0 + ds t0`` gives the
+        second one)."""
+        def value(h: float) -> _End | None:
             at = self._point(y0, t0, h)
             if at is None:
                 return None
             y, M = at
-            W = self.eigenvalues(M[None]) if kind in ("H", "NS") else np.zeros((1, self.n))
-            return float(self.test_values(M[None], W, (kind,))[kind][0]), y, M
+            W = self.eigenvalues(M[None]) if kind in ("H", "NS") else None
+            test = self.test_values(M[None], W if W is not None else np.zeros((1, self.n)),
+                                    (kind,))
+            return float(test[kind][0]), y, M, None if W is None else W[0]
 
         a, b = 0.0, ds
         va, vb = ends if ends is not None else (value(a), value(b))
@@ -428,7 +441,8 @@ class Continuer:
         best = va if abs(va[0]) <= abs(vb[0]) else vb
         if kind == "BP" and abs(best[0]) > 0:
             best = vb
-        y, w = best[1], self.eigenvalues(best[2][None])[0]
+        y = best[1]
+        w = best[3] if best[3] is not None else self.eigenvalues(best[2][None])[0]
         acc = abs(vb[1][-1] - va[1][-1])
         # the bracket alone overstates accuracy next to a singular point (a pitchfork: F_p and
         # F_x vanish together and a tiny residual admits a large error in p); bound the error
