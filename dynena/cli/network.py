@@ -35,6 +35,10 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=count(1, 10**9), default=40000,
                    help="trajectories the global search may spend per source state "
                         "(default 40000); a search that runs out says so")
+    p.add_argument("--resolution", type=count(1, 64), default=1,
+                   help="first grid of directions N times denser (2-D and 3-D state spaces; "
+                        "about N^2 or N^3 times the trajectories): for basin pieces narrower "
+                        "than the default grid's rays (default 1)")
     p.add_argument("--attractors", choices=("auto", "yes", "no"), default="auto",
                    help="look for periodic and other non-equilibrium attractors as nodes "
                         "(auto: models of up to 50 variables)")
@@ -84,6 +88,7 @@ def network_from_args(args: argparse.Namespace, model: Any, eq: Any = None
                             nearest_only=getattr(args, "nearest_only", False),
                             certify=not getattr(args, "no_certify", False),
                             budget=getattr(args, "budget", 40000),
+                            resolution=getattr(args, "resolution", 1),
                             max_time=getattr(args, "max_time", 1800.0),
                             attractors=_ATTRACTORS[getattr(args, "attractors", "auto")])
     return eq, net

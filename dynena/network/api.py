@@ -74,6 +74,7 @@ def excitable_network(
     certify: bool = True,
     tol: float = 1e-4,
     budget: int = 40000,
+    resolution: int = 1,
     max_time: float | None = 1800.0,
     warm: ExcitableNetwork | None = None,
     progress: Callable[[str], None] | None = None,
@@ -125,6 +126,11 @@ def excitable_network(
         Relative tolerance of the global search.
     budget : int
         Trajectories the global search may spend per source state.
+    resolution : int
+        Density of the global search's first grid of directions, in state dimension 2 and 3:
+        ``k`` makes the angle between neighbouring rays (and, with ``nearest_only``, the
+        spacing of the checked kicks along them) k times smaller, for about k² (2-D) or k³
+        (3-D) times the trajectories. The certificate states the coverage reached.
     max_time : float or None
         Wall-clock budget (seconds) of the global search; certificates of searches it cut
         short say ``budget``. None: no limit.
@@ -176,8 +182,12 @@ def excitable_network(
                                 message="the model has no stable equilibrium or stable periodic "
                                         "orbit in the box: there is no excitable network to "
                                         "compute" + "".join(f"; {s}" for s in sel.notes))
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or \
+            not 1 <= resolution <= 64:
+        raise ParameterError(f"resolution={resolution!r}: give a whole number from 1 to 64 "
+                             "(the first grid of directions k times denser)")
     ctx = _context(c, equilibria, sel, W, t_max, max_time, rtol, seed, progress, nearest_only,
-                   certify, tol, budget)
+                   certify, tol, budget, int(resolution))
     mirror = symmetry and _mirrored(c, sel, space)
     todo = _to_compute(sel, mirror)
     dirs = None if space == "input" or isinstance(perturbations, str) else \
@@ -265,8 +275,8 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
 
 def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: Array | None,
              t_max: float | None, max_time: float | None, rtol: float, seed: int,
-             progress: Any, nearest_only: bool, certify: bool, tol: float, budget: int
-             ) -> _Ctx:
+             progress: Any, nearest_only: bool, certify: bool, tol: float, budget: int,
+             resolution: int = 1) -> _Ctx:
     """The outcome oracle over the nodes (with the global deadline) and the saddle geometry."""
     from ..attractor.api import node_oracle
 
@@ -280,6 +290,7 @@ def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: 
                         for s in S]) if len(S) else np.zeros(0)
     return _Ctx(c, oracle, N, sel.ids, S, [e.id for e in sel.saddle_eqs], s_reach, W, rtol,
                 seed, progress, nearest_only, certify=certify, tol=tol, budget=budget,
+                resolution=resolution,
                 points=[e.state[None, :] for e in sel.node_eqs] + [o.points for o in sel.orbits],
                 rough=_rough(sel.att))
 

@@ -108,6 +108,7 @@ class GlobalSearch:
         self.coarse = max(rtol, 1e-5)
         self.undecided = 0  # kicks whose outcome the integration budget could not decide
         self.only: set[int] | None = None  # bisect the entries of these targets alone
+        self.resolution = 1  # the first grid this many times denser (search_node)
 
     @property
     def exhausted(self) -> bool:
@@ -166,24 +167,51 @@ class GlobalSearch:
 
     def _scan_up(self, rays: list[_Ray], V: Array, amps: Array, beyond: float) -> None:
         """The radial levels one at a time, each ray until its first exit or past ``beyond``
-        times the best exit (see :meth:`scan`)."""
+        times the best exit (see :meth:`scan`).
+
+        A level at amplitude a is checked on as many rays as a spacing Δ (the radial one)
+        across the rays needs, not on all of them: a ray is probed unless a probe of the same
+        level within angle Δ / a (distance Δ at that amplitude) stayed in the source's basin.
+        Every ray next to a probe that left is probed itself. The kicks checked thus lie on a
+        polar grid of spacing at most Δ in every direction (near the source the rays are far
+        denser than that: probing each of them cost 60-70 % of the search)."""
         alive = np.arange(len(rays))
+        S = np.array([r.s for r in rays])
+        ang = np.arccos(np.clip(S @ S.T, -1.0, 1.0))
+        delta = float(amps[1] - amps[0]) if len(amps) > 1 else float(amps[0])
         prev = 0.0
         for a in amps:
             bound = self.upper.get(EXIT, np.inf) * beyond
-            stop = [i for i in alive if prev > bound]
-            for i in stop:
-                rays[i].top = prev
+            for i in alive:
+                if prev > bound:
+                    rays[i].top = prev
             alive = np.array([i for i in alive if prev <= bound], dtype=int)
             if not len(alive):
                 break
-            outs = self._outcomes(self.x0[None, :] + float(a) * V[alive])
-            for i, o in zip(alive, outs):
-                self._record(rays[i], int(o), prev, float(a))
-                if EXIT in rays[i].hits:
-                    self._offer(rays[i], EXIT, rays[i].hits[EXIT])
+            outs = self._level(alive, ang, min(np.pi, delta / float(a)), V, float(a))
+            for k, o in outs.items():
+                self._record(rays[k], o, prev, float(a))
+                if EXIT in rays[k].hits:
+                    self._offer(rays[k], EXIT, rays[k].hits[EXIT])
             alive = np.array([i for i in alive if EXIT not in rays[i].hits], dtype=int)
             prev = float(a)
+
+    def _level(self, alive: IntArray, ang: Array, theta: float, V: Array, a: float
+               ) -> dict[int, int]:
+        """Outcomes at amplitude ``a`` of the rays probed at this level: a greedy cover of
+        ``alive`` by angle ``theta``, then every ray whose probes within ``theta`` did not all
+        stay in the source's basin (rays covered by a probe that stayed are not probed)."""
+        picks: list[int] = []
+        for i in alive:
+            if not picks or float(np.min(ang[i, picks])) > theta:
+                picks.append(int(i))
+        got = dict(zip(picks, (int(o) for o in self._outcomes(self.x0[None, :] + a * V[picks]))))
+        stayed = np.array([k for k, o in got.items() if o == self.source], dtype=int)
+        rest = [int(i) for i in alive if int(i) not in got and
+                (not len(stayed) or float(np.min(ang[i, stayed])) > theta)]
+        if rest:
+            got.update(zip(rest, (int(o) for o in self._outcomes(self.x0[None, :] + a * V[rest]))))
+        return got
 
     def bisect(self, rays: list[_Ray], rtol: float | None = None, margin: float = 0.0
                ) -> None:
@@ -233,17 +261,18 @@ class GlobalSearch:
             self.best_hit[j] = h
             self.best_origin[j] = None if r.origin is None else r.origin
 
-    def entry(self, s: Array, j: int, x0: Array | None = None) -> float:
+    def entry(self, s: Array, j: int, x0: Array | None = None, width: float = 0.02) -> float:
         """First entry of direction ``s`` (from ``x0``, default the source) into basin ``j``
-        near the best value (a short bisection bracketed around it); ``inf`` when it does not
-        enter by then. An improvement becomes the best value (with its start ``x0``)."""
+        near the best value (a short bisection bracketed by ``width`` around it); ``inf``
+        when it does not enter by then. An improvement becomes the best value (with its start
+        ``x0``)."""
         U = self.upper[j]
         v = self.to_v(s)
-        lo, hi = U * (1 - 0.02), U * (1 + 0.02)
+        lo, hi = U * (1 - width), U * (1 + width)
         if x0 is not None:
             saved, self.x0 = self.x0, x0
             try:
-                return self.entry(s, j)
+                return self.entry(s, j, width=width)
             finally:
                 self.x0 = saved
         o = self._outcomes(self.x0[None, :] + np.array([[lo], [hi]]) * v[None, :])
@@ -336,6 +365,39 @@ def _local_slopes(S: Array, vals: Array, reach: Array) -> Array:
     return sl.max(axis=1) if len(sl) else np.zeros(0)
 
 
+def _flanked(gs: GlobalSearch, leaves: list[_Cell], vals: Array, j: int) -> Array:
+    """On the circle: the cells whose two adjacent cells are informative — one enters basin
+    ``j`` (a finite value, so a slope to it is measured) and the other too, or stays out of
+    it at least as far as this cell's centre ray does (the function rises that way).
+
+    There the slope term alone bounds the cell: a minimum hidden between two centres (a flat
+    boundary whose foot lies on a cell edge, r = d / cos φ) shows as a slope to the next
+    centre out, 2 d ρ at least, and 1.5 times that over ρ covers the dip d ρ² / 2. Without a
+    flanking value the floor U ρ stays (a piece of the basin seen by one ray alone)."""
+    order = np.argsort([c.key[0] for c in leaves])
+    out = np.zeros(len(leaves), bool)
+    m = len(order)
+    if m < 3:
+        return out
+    for pos, k in enumerate(order):
+        if not np.isfinite(vals[k]):
+            continue
+        ray = leaves[k].ray
+        assert ray is not None
+        mine = gs.r_lower(ray, j)
+        sides = []
+        for nb in (order[(pos - 1) % m], order[(pos + 1) % m]):
+            other = leaves[nb].ray
+            if np.isfinite(vals[nb]):
+                sides.append(2)
+            elif other is not None and other.top >= mine:
+                sides.append(1)
+            else:
+                sides.append(0)
+        out[k] = min(sides) >= 1 and max(sides) == 2
+    return out
+
+
 def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
                       rho_min: float, per_face: int, seeds: list[Array], *,
                       escape_targets: bool = True) -> dict[str, float]:
@@ -374,11 +436,14 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
             vals = np.array([gs.r_mid(c.ray, j) if (c.ray is not None and j in c.ray.hits)
                              else np.inf for c in leaves])
             L = 1.5 * _local_slopes(S, vals, reach)
+            flanked = _flanked(gs, leaves, vals, j) if n == 2 else np.zeros(len(leaves), bool)
             for k, c in enumerate(leaves):
                 if not np.isfinite(vals[k]):
                     continue
                 assert c.ray is not None
-                lb = gs.r_lower(c.ray, j) - max(L[k], U * c.rho) * c.rho
+                # the flat-boundary floor U rho only where the slope has nothing to go on
+                slope = L[k] if flanked[k] else max(L[k], U * c.rho)
+                lb = gs.r_lower(c.ray, j) - slope * c.rho
                 lb_min[j] = min(lb_min.get(j, np.inf), lb)
                 if lb < U * (1 - tol) and c.rho > rho_min and id(c) not in opened:
                     open_cells.append(c)
@@ -418,14 +483,17 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
         s = s0 + np.atleast_1d(z) @ T
         return s / np.linalg.norm(s)
 
-    def r(z: Array) -> float:
+    def r(z: Array, width: float = 0.02) -> float:
         if gs.exhausted:
             return np.inf
-        return gs.entry(direction(z), j)
+        return gs.entry(direction(z), j, width=width)
 
     if n == 2:
-        minimize_scalar(lambda z: r(np.array([z])), bounds=(-2 * rho, 2 * rho),
-                        method="bounded", options={"xatol": 1e-5, "maxiter": 40})
+        # within 2 rho of the best ray r_j moves by well under 0.5 % (the cells there were
+        # refined until their bounds closed); an angle to 1e-4 rad puts the value within
+        # ~1e-8 of the minimum on a smooth boundary (each evaluation is a bisection)
+        minimize_scalar(lambda z: r(np.array([z]), 0.005), bounds=(-2 * rho, 2 * rho),
+                        method="bounded", options={"xatol": 1e-4, "maxiter": 40})
         return
     for _ in range(4):  # quadratic model of r_j on the tangent plane, from the rays near s0
         z_star = _quadratic_step(gs, j, s0, T, rho)
@@ -579,11 +647,14 @@ def search_node(
     nearest_only: bool = False,
     coarse: bool = False,
     rough: bool = False,
+    resolution: int = 1,
 ) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
     """Global search from one source; returns the search state and a certificate per target.
 
     ``upper`` holds known upper bounds (witnessed thresholds, distances to target nodes);
-    ``seeds`` are kick directions worth scanning first (the geometric candidates).
+    ``seeds`` are kick directions worth scanning first (the geometric candidates);
+    ``resolution`` k makes the first grid k times denser in angle and, for the exit-only
+    search, the radial levels k times closer.
     """
     n = len(x0)
     sw = None if weights is None else 1.0 / np.sqrt(weights)
@@ -597,7 +668,9 @@ def search_node(
 
     if upper and n <= 3:
         upper = {**upper, EXIT: min(upper.values())}
-    gs = GlobalSearch(oracle, x0, source, to_v, upper, rtol=rtol, budget=budget)
+    gs = GlobalSearch(oracle, x0, source, to_v, upper, rtol=rtol, budget=budget,
+                      n_radial=8 * (resolution if nearest_only and not coarse else 1))
+    gs.resolution = resolution
     gs.sw = sw
     targets = sorted(j for j in upper if j != source)
     seeds_s = [to_s(v) for v in seeds]
@@ -614,14 +687,16 @@ def search_node(
 
 
 def _grid_size(gs: GlobalSearch, n: int, coarse: bool, rough: bool) -> tuple[int, float]:
-    """The first grid's cells per face (arcs of the circle / 8) and the smallest cell."""
+    """The first grid's cells per face (arcs of the circle / 8) and the smallest cell
+    (``gs.resolution`` times denser and smaller)."""
+    k = gs.resolution
     # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser first
     # grid and more zoom starts
     per_face = (((256 if gs.oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
                 else (6 if rough else 3))
     if coarse:  # screening several source points: the plain first grid only
-        return (4 if n == 2 else 2), np.inf
-    return per_face, (0.01 if n == 2 else 0.08)
+        return (4 if n == 2 else 2) * k, np.inf
+    return per_face * k, (0.01 if n == 2 else 0.08) / k
 
 
 def _minimise(gs: GlobalSearch, j: int, rho: float, n: int, rough: bool) -> None:
@@ -634,7 +709,7 @@ def _minimise(gs: GlobalSearch, j: int, rho: float, n: int, rough: bool) -> None
 
 
 def _certificate(gs: GlobalSearch, n: int, lb: float, bb: dict[str, float], rough: bool,
-                 tol: float) -> ThresholdCertificate:
+                 tol: float, isotropic: bool = False) -> ThresholdCertificate:
     return ThresholdCertificate(
         method="direction-grid" if n > 1 else "both-directions",
         status=Status.BUDGET if gs.exhausted else (
@@ -644,7 +719,7 @@ def _certificate(gs: GlobalSearch, n: int, lb: float, bb: dict[str, float], roug
         lower_bound=float(lb), angular_resolution=float(bb["finest"]),
         coverage=float(bb["coverage"]),
         radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
-        trajectories=gs.used, tolerance=tol)
+        trajectories=gs.used, tolerance=tol, isotropic=isotropic)
 
 
 def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Array], *,
@@ -683,7 +758,7 @@ def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Ar
         if j == EXIT:
             continue
         found = gs.best_hit[j].lo
-        certs[j] = (_certificate(gs, n, min(lb_exit, found), bb, rough, tol)
+        certs[j] = (_certificate(gs, n, min(lb_exit, found), bb, rough, tol, isotropic=True)
                     if gs.best_hit[j].hi <= exit_hi * (1 + tol) else _found(gs, tol))
     return certs
 

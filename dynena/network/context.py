@@ -34,6 +34,7 @@ class _Ctx:
     certify: bool = True
     tol: float = 1e-4
     budget: int = 40000
+    resolution: int = 1  # the first grid of directions this many times denser
     points: list[Array] | None = None  # every node's points (cycles: all of them)
     rough: bool = False  # the basin boundaries look fractal (uncertainty exponent < 0.85)
 

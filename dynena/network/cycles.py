@@ -26,7 +26,7 @@ __all__ = ["search_orbit"]
 def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, n_phase: int = 12,
-                 rough: bool = False
+                 rough: bool = False, resolution: int = 1
                  ) -> tuple[dict[int, tuple[float, float, Array, Array]],
                             dict[int, ThresholdCertificate]]:
     """Per target: (lo, hi, direction, start point) of the best kick, and its certificate."""
@@ -52,7 +52,8 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
             if (j, k) in finals:
                 continue
             gs, cs = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
-                                 tol=tol, budget=budget, seed=seed, rough=rough)
+                                 tol=tol, budget=budget, seed=seed, rough=rough,
+                                 resolution=resolution)
             for jj, h in gs.results.items():
                 upper[jj] = min(upper.get(jj, np.inf), h.hi)
                 if jj not in best or h.hi < best[jj][1]:

@@ -241,7 +241,7 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
             seeds.append(sw.ray.direction)
     gs, certs = search_node(ctx.oracle, xi, i, upper, seeds, weights=ctx.W, rtol=ctx.rtol,
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
-                            nearest_only=ctx.nearest_only)
+                            nearest_only=ctx.nearest_only, resolution=ctx.resolution)
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:

@@ -60,6 +60,11 @@ class ThresholdCertificate(HasStatus):
     radial_resolution : float
         Spacing of the radial scan relative to the largest amplitude scanned: a basin piece
         thinner than this along every ray can be missed.
+    isotropic : bool
+        The checked kicks lie on a grid whose spacing is at most ``radial_resolution`` times
+        the range *in every direction*: at small amplitudes only as many rays are probed as
+        that spacing needs, not all of them (the exit-only search, ``nearest_only``). A basin
+        piece that fits between the checked kicks can be missed.
     tolerance : float
         Relative tolerance of the global search (cells closed when their bound is within it).
     directions, trajectories : int
@@ -88,6 +93,7 @@ class ThresholdCertificate(HasStatus):
     reached_best: int | None = None
     spread: float | None = None
     undecided: int = 0
+    isotropic: bool = False
 
     @property
     def statement(self) -> str:
@@ -109,6 +115,12 @@ class ThresholdCertificate(HasStatus):
             ang = (f" within {np.degrees(self.coverage):.3g} deg of a scanned ray, "
                    f"{np.degrees(self.angular_resolution or 0.0):.3g} deg near the minimum "
                    f"(then minimised locally)," if self.coverage else "")
+            if self.isotropic:
+                return (f"{head} no kick below {self.lower_bound:.6g} reaches the target: "
+                        f"kicks checked on a grid of spacing at most "
+                        f"{self.radial_resolution:.3g} of the range in every direction, every "
+                        f"direction{ang.rstrip(',')} at the boundary ({self.directions} rays); "
+                        "a basin piece that fits between the checked kicks could hide")
             return (f"{head} no kick below {self.lower_bound:.6g} reaches the target: every "
                     f"direction{ang} radial spacing {self.radial_resolution:.3g} of the range "
                     f"({self.directions} rays); a basin piece thinner than that could hide")
@@ -134,7 +146,8 @@ class ThresholdCertificate(HasStatus):
             "radial_resolution": self.radial_resolution, "tolerance": self.tolerance,
             "coverage": self.coverage, "sources": self.sources,
             "directions": self.directions, "trajectories": self.trajectories,
-            "undecided": self.undecided, "statement": self.statement}
+            "undecided": self.undecided, "isotropic": self.isotropic,
+            "statement": self.statement}
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
                      reached_best=self.reached_best, spread=self.spread)

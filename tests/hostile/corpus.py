@@ -570,6 +570,8 @@ def option_cases() -> list[Case]:
         "rtol-one": (["network", "m.yaml", "--rtol", "1"], "--rtol"),
         "budget-zero": (["network", "m.yaml", "--budget", "0"], "--budget"),
         "budget-neg": (["network", "m.yaml", "--budget", "-5"], "--budget"),
+        "resolution-zero": (["network", "m.yaml", "--resolution", "0"], "--resolution"),
+        "resolution-huge": (["network", "m.yaml", "--resolution", "1000"], "--resolution"),
         "jobs-zero": (["network", "m.yaml", "--jobs", "0"], "--jobs"),
         "jobs-huge": (["network", "m.yaml", "--jobs", "100000"], "--jobs"),
         "pulse-width-neg": (["network", "m.yaml", "--inputs", "--pulse-width", "-1"],

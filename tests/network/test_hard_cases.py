@@ -207,3 +207,46 @@ def test_boundary_through_a_non_hyperbolic_point():
     assert t[(right, left)] == pytest.approx(0.7, rel=1e-5)
     assert t[(left, right)] == pytest.approx(1.3, rel=1e-5)
     assert not any(cn.target in ("unknown", "undecided") for cn in net.connections)
+
+
+# -- a narrow channel of escape: the coverage a certificate states ------------------------------
+def wedge(w: float):
+    """z -> z/2 inside S, z -> z/2 + (2, 0) outside (then on to the fixed point (4, 0)), with S
+    the disc of radius 0.6 less a wedge of angular width w at angle 1 from radius 0.3 on: S is
+    star-shaped, so the basin of the origin is S and its threshold is 0.3 exactly (the wedge's
+    tip), whatever w."""
+    return dynena.load_document({
+        "dynena": 1, "name": "wedge", "kind": "map",
+        "variables": {"x": {"range": [-1, 5]}, "y": {"range": [-1, 1]}},
+        "parameters": {"w": w},
+        "definitions": {"out": "(1 + sign(max(sqrt(x**2 + y**2) - 0.6, min(sqrt(x**2 + y**2) "
+                                "- 0.3, w/2 - abs(atan2(y, x) - 1)))))/2"},
+        "equations": {"x": "0.5*x + 2*out", "y": "0.5*y"}})
+
+
+def _from_origin(net):
+    (cn,) = [cn for cn in net.connections
+             if np.abs(net.node_states[net.node_ids.index(cn.source)]).max() < 1e-9]
+    return cn
+
+
+def test_a_narrow_channel_of_escape_is_found_or_lies_below_the_stated_coverage():
+    """The exit-only search checks kicks on a grid of spacing at most radial_resolution x range
+    in every direction (not every ray at every amplitude): a channel 0.05 rad wide is found;
+    one of 0.008 rad (0.46 deg) may hide between the default grid's rays (1.4 deg apart), and
+    then the certificate says its coverage is coarser than the channel; a 4x finer grid
+    (``resolution=4``) finds it."""
+    cn = _from_origin(dynena.excitable_network(wedge(0.05), nearest_only=True))
+    assert cn.threshold == pytest.approx(0.3, rel=1e-5)
+    assert cn.certificate.isotropic and cn.certificate.lower_bound <= 0.3 * (1 + 1e-9)
+    assert "every direction" in cn.certificate.statement
+    assert cn.certificate.trajectories < 1500
+    narrow = wedge(0.008)
+    cn = _from_origin(dynena.excitable_network(narrow, nearest_only=True))
+    assert cn.threshold == pytest.approx(0.3, rel=1e-5) or cn.certificate.coverage > 0.004
+    fine = _from_origin(dynena.excitable_network(narrow, nearest_only=True, resolution=4))
+    assert fine.threshold == pytest.approx(0.3, rel=1e-5)
+    assert fine.certificate.coverage < cn.certificate.coverage / 3
+    assert fine.certificate.lower_bound <= 0.3 * (1 + 1e-9)
+    with pytest.raises(dynena.errors.ParameterError, match="resolution"):
+        dynena.excitable_network(narrow, nearest_only=True, resolution=0)
