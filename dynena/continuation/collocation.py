@@ -41,6 +41,7 @@ from .._typing import Array
 from ..compile.system import CompiledSystem
 from ..results.continuation import CycleBranch, SpecialPoint
 from ..results.status import Status
+from .codes import C_BUDGET, C_FAILED, C_HOPF, C_SINGULAR
 from .condense import MAX_REDUCED, condensed_solve
 from .kernel import call, kernel_cached, palc_kernel
 from .locate import sign_change
@@ -92,10 +93,6 @@ def _lagrange_at(m: int, x: Array) -> Array:
     faster than the product form, which it matches to 1e-11 at m = 7)."""
     x = np.asarray(x, float)
     return np.asarray((x[:, None] ** np.arange(m + 1)[None, :]) @ _lagrange_coefficients(m))
-
-
-_C_BUDGET, _C_RANGE, _C_PERIOD, _C_SHRUNK, _C_HOPF, _C_FAILED, _C_SINGULAR = range(7)
-"""Return codes of the compiled loop (``palc_steps.coll_advance``)."""
 
 
 @dataclasses.dataclass
@@ -298,7 +295,9 @@ class CycleContinuer:
         """Call a compiled corrector function; None (and the Python path from then on) when it
         cannot run."""
         assert self.kernel is not None
-        ok, out = call(self.c, self.kernel, fn, *args, part="cycles",
+        # no ready mark from the corrector alone: "auto" must find the whole loop compiled
+        # (a start from an orbit that fails compiles the corrector, not coll_advance)
+        ok, out = call(self.c, self.kernel, fn, *args, part=None,
                        what="collocation corrector")
         if not ok:
             self.kernel = None
@@ -618,14 +617,14 @@ class CycleContinuer:
                 w.meshes.append(MESH[i].copy())
             self.mesh = MESH[k_new].copy()
             w.ds, w.ref, k = float(ds), ref, int(k_new)
-            if code == _C_SINGULAR:
+            if code == C_SINGULAR:
                 return None
-            if code == _C_FAILED:
+            if code == C_FAILED:
                 return Status.STOPPED, (f"corrector failed below the minimum step at "
                                         f"{self.param} = {w.ys[-1][-1]:.6g}")
-            if code == _C_HOPF:  # the step that came out mirrored is in the next row
+            if code == C_HOPF:  # the step that came out mirrored is in the next row
                 return self._hopf_end(w.ys[-1], Y[k + 1])
-            if code != _C_BUDGET:
+            if code != C_BUDGET:
                 fin = self._end(w.ys[-1], len(w.ys), w.T0, max_period)
                 assert fin is not None
                 return fin

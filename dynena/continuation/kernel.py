@@ -19,11 +19,10 @@ import hashlib
 import platform
 import threading
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-
-import numba
 
 from ..compile import cache
 from ..compile.system import CompiledSystem
@@ -56,12 +55,19 @@ def _source(module_name: str) -> tuple[str, str]:
     return head + header + tail, key
 
 
+@functools.lru_cache(maxsize=1)
+def _numba_version() -> str:
+    """numba's version from its metadata (importing numba costs 150 ms; a run that does not
+    use the compiled loop should not pay it)."""
+    return version("numba")
+
+
 def _ready_key(module_name: str, part: str) -> str:
     """The mark that a part of the loop compiled on this kind of machine with this numba (a
     cache directory shared with another machine must not promise a loop that is not
     compiled here)."""
     _, key = _source(module_name)
-    return f"{key}.{part}.{platform.machine()}-numba{numba.__version__}"
+    return f"{key}.{part}.{platform.machine()}-numba{_numba_version()}"
 
 
 def kernel_cached(c: CompiledSystem, part: str = "palc") -> bool:
@@ -118,9 +124,10 @@ def discard(c: CompiledSystem) -> None:
             (cache.cache_dir() / f"m_{ready}.ready").unlink(missing_ok=True)
 
 
-def call(c: CompiledSystem, kernel: ModuleType, fn: str, *args: Any, part: str = "palc",
+def call(c: CompiledSystem, kernel: ModuleType, fn: str, *args: Any, part: str | None = "palc",
          what: str = "continuation loop") -> tuple[bool, Any]:
-    """``kernel.fn(*args)`` for the model ``c``: ``(True, result)``, and the part marked ready;
+    """``kernel.fn(*args)`` for the model ``c``: ``(True, result)``, and the part marked ready
+    (``part`` None: no mark, for a function that does not make the part usable alone);
     or, where it cannot run (a numba compile or typing failure), a warning, the loop
     discarded, and ``(False, None)``: the caller goes on in Python, which gives the same
     result."""
@@ -131,5 +138,6 @@ def call(c: CompiledSystem, kernel: ModuleType, fn: str, *args: Any, part: str =
                       "in Python", DynenaWarning, stacklevel=4)
         discard(c)
         return False, None
-    mark_ready(c, part)  # numba's cache files are written: later runs may use the loop
+    if part:  # numba's cache files are written: later runs may use the loop
+        mark_ready(c, part)
     return True, out

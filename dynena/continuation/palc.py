@@ -31,6 +31,7 @@ from ..compile.system import CompiledSystem
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
+from .codes import CLOSED, FAILED, NORM, RANGE
 from .cycles import IteratedMap
 from .kernel import call, kernel_cached, palc_kernel
 from .locate import sign_change
@@ -42,7 +43,6 @@ from .normal_form import (
     hopf_coefficient,
     neimark_sacker_coefficient,
 )
-from .palc_steps import CLOSED, FAILED, NORM, RANGE
 
 __all__ = ["Continuer"]
 

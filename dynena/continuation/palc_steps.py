@@ -27,6 +27,20 @@ from __future__ import annotations
 
 import numpy as np
 
+from dynena.continuation.codes import (
+    BUDGET,
+    C_BUDGET,
+    C_FAILED,
+    C_HOPF,
+    C_PERIOD,
+    C_RANGE,
+    C_SHRUNK,
+    C_SINGULAR,
+    CLOSED,
+    FAILED,
+    NORM,
+    RANGE,
+)
 from dynena.continuation.condense import _kernel as _condensed
 from dynena.continuation.palc_numerics import norm, solve
 
@@ -51,8 +65,6 @@ def _dfdp(x, p, u, out, fd, dd):  # type: ignore[no-untyped-def]  # pragma: no c
 
 # header end
 
-# return codes of advance()
-BUDGET, RANGE, NORM, CLOSED, FAILED = 0, 1, 2, 3, 4
 
 
 @_jit
@@ -394,8 +406,6 @@ def coll_tangent(y, last, ref, nodes, h, L, D, wz, p, u, nd, j,  # type: ignore[
 
 # -- periodic orbits: the whole step of CycleContinuer.run (collocation.py) --------------------
 
-# return codes of coll_advance()
-C_BUDGET, C_RANGE, C_PERIOD, C_SHRUNK, C_HOPF, C_FAILED, C_SINGULAR = 0, 1, 2, 3, 4, 5, 6
 
 
 @_jit

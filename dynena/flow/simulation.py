@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from .._typing import Array
 from ..compile import CompiledSystem, as_compiled
@@ -191,6 +190,8 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
                sign: float) -> Trajectory:
     """``solve_ivp`` with the exact Jacobian, stopping events (escape, settling) and a budget
     of right-hand side evaluations."""
+    from scipy.integrate import solve_ivp  # here: the CLI imports this module for METHODS
+
     method, eq_tol, max_norm = opts["method"], opts["eq_tol"], opts["max_norm"]
     stop_at_equilibrium = opts["stop_at_equilibrium"]
     calls = [0]

@@ -177,7 +177,6 @@ class GlobalSearch:
         denser than that: probing each of them cost 60-70 % of the search)."""
         alive = np.arange(len(rays))
         S = np.array([r.s for r in rays])
-        ang = np.arccos(np.clip(S @ S.T, -1.0, 1.0))
         delta = float(amps[1] - amps[0]) if len(amps) > 1 else float(amps[0])
         prev = 0.0
         for a in amps:
@@ -188,7 +187,7 @@ class GlobalSearch:
             alive = np.array([i for i in alive if prev <= bound], dtype=int)
             if not len(alive):
                 break
-            outs = self._level(alive, ang, min(np.pi, delta / float(a)), V, float(a))
+            outs = self._level(alive, S, min(np.pi, delta / float(a)), V, float(a))
             for k, o in outs.items():
                 self._record(rays[k], o, prev, float(a))
                 if EXIT in rays[k].hits:
@@ -196,19 +195,28 @@ class GlobalSearch:
             alive = np.array([i for i in alive if EXIT not in rays[i].hits], dtype=int)
             prev = float(a)
 
-    def _level(self, alive: IntArray, ang: Array, theta: float, V: Array, a: float
+    def _level(self, alive: IntArray, S: Array, theta: float, V: Array, a: float
                ) -> dict[int, int]:
         """Outcomes at amplitude ``a`` of the rays probed at this level: a greedy cover of
         ``alive`` by angle ``theta``, then every ray whose probes within ``theta`` did not all
-        stay in the source's basin (rays covered by a probe that stayed are not probed)."""
+        stay in the source's basin (rays covered by a probe that stayed are not probed).
+        Memory O(rays): no matrix of angles (8192 rays at ``resolution`` 4 on a rough map)."""
+        cos_t = np.cos(theta)
+        A = S[alive]
+        near = np.full(len(alive), -2.0)  # cosine of the angle to the nearest pick
         picks: list[int] = []
-        for i in alive:
-            if not picks or float(np.min(ang[i, picks])) > theta:
-                picks.append(int(i))
-        got = dict(zip(picks, (int(o) for o in self._outcomes(self.x0[None, :] + a * V[picks]))))
-        stayed = np.array([k for k, o in got.items() if o == self.source], dtype=int)
-        rest = [int(i) for i in alive if int(i) not in got and
-                (not len(stayed) or float(np.min(ang[i, stayed])) > theta)]
+        for k in range(len(alive)):
+            if near[k] < cos_t:
+                picks.append(k)
+                near = np.maximum(near, A @ A[k])
+        idx = [int(alive[k]) for k in picks]
+        got = dict(zip(idx, (int(o) for o in self._outcomes(self.x0[None, :] + a * V[idx]))))
+        covered = np.zeros(len(alive), bool)
+        for k, i in zip(picks, idx):
+            if got[i] == self.source:
+                covered |= A @ A[k] >= cos_t
+        rest = [int(alive[k]) for k in range(len(alive))
+                if not covered[k] and int(alive[k]) not in got]
         if rest:
             got.update(zip(rest, (int(o) for o in self._outcomes(self.x0[None, :] + a * V[rest]))))
         return got
@@ -352,17 +360,22 @@ def _children(c: _Cell, n: int) -> list[_Cell]:
 
 
 # -- the searches ---------------------------------------------------------------------------
-def _local_slopes(S: Array, vals: Array, reach: Array) -> Array:
-    """Per ray: the largest |Δr|/angle to rays within its reach that also enter the basin."""
-    G = np.clip(S @ S.T, -1.0, 1.0)
-    ang = np.arccos(G)
-    np.fill_diagonal(ang, np.inf)
+def _local_slopes(S: Array, vals: Array, reach: Array, chunk: int = 512) -> Array:
+    """Per ray: the largest |Δr|/angle to rays within its reach that also enter the basin
+    (in blocks of ``chunk`` rays: 8192 cells, a rough map's grid at ``resolution`` 4, would
+    need four 0.5 GB matrices at once)."""
+    m = len(S)
+    out = np.zeros(m)
     ok = np.isfinite(vals)
-    near = (ang <= reach[:, None]) & ok[:, None] & ok[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sl = np.abs(vals[:, None] - vals[None, :]) / ang
-    sl = np.where(near & np.isfinite(sl), sl, 0.0)
-    return sl.max(axis=1) if len(sl) else np.zeros(0)
+    for a in range(0, m, chunk):
+        b = min(m, a + chunk)
+        ang = np.arccos(np.clip(S[a:b] @ S.T, -1.0, 1.0))
+        ang[np.arange(b - a), np.arange(a, b)] = np.inf
+        near = (ang <= reach[a:b, None]) & ok[a:b, None] & ok[None, :]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sl = np.abs(vals[a:b, None] - vals[None, :]) / ang
+        out[a:b] = np.where(near & np.isfinite(sl), sl, 0.0).max(axis=1)
+    return out
 
 
 def _flanked(gs: GlobalSearch, leaves: list[_Cell], vals: Array, j: int) -> Array:

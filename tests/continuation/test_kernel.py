@@ -190,6 +190,7 @@ def test_the_compiled_cycle_loop_follows_the_python_loop(monkeypatch):
     cycles shrink through zero onto the Hopf point; and a hand-over to Python in mid-branch
     (a singular block) that continues the same branch."""
     from dynena.continuation import collocation
+    from dynena.continuation.codes import C_SINGULAR
 
     m = dynena.load_document({
         "dynena": 1, "name": "bautin_kernel", "variables": ["x", "y"],
@@ -221,7 +222,7 @@ def test_the_compiled_cycle_loop_follows_the_python_loop(monkeypatch):
         if fn == "coll_advance":
             calls.append(fn)
             if len(calls) == 3:
-                out = (collocation._C_SINGULAR, *out[1:])
+                out = (C_SINGULAR, *out[1:])
         return ok, out
 
     monkeypatch.setattr(collocation, "call", singular_on_the_third_chunk)
@@ -271,3 +272,43 @@ def test_the_compiled_cycle_loop_on_flips_tori_and_unresolved_orbits(case, model
     want = {"rossler_pd": ["PD"], "langford_ns": ["NS"], "lorenz_unresolved": []}[case]
     assert [s.type for s in ours.special_points] == want
     assert (ours.status == "unresolved") == (case == "lorenz_unresolved")
+
+
+def test_only_the_whole_cycle_loop_marks_the_cycles_ready(models_dir, fresh_cache):
+    """``compiled="auto"`` trusts the ready mark to mean no compile is left: the corrector
+    alone (a start from an orbit that then fails) does not set it, the whole loop does."""
+    from dynena.continuation.kernel import call
+
+    c = dynena.compile_model(dynena.load(models_dir / "brusselator.yaml"))
+    fake = types.SimpleNamespace(coll_correct=lambda: 1, coll_advance=lambda: 2)
+    assert call(c, fake, "coll_correct", part=None) == (True, 1)
+    assert not kernel_cached(c, "cycles")
+    assert call(c, fake, "coll_advance", part="cycles") == (True, 2)
+    assert kernel_cached(c, "cycles")
+
+
+def test_a_small_model_in_a_fresh_process_continues_without_loading_numba(models_dir):
+    """Loading numba and the machine code costs 0.6 s, more than a small model's branch in
+    plain Python: a fresh process without the compiled loop never loads it, and finds the
+    same branch as the numba-compiled model."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json, dynena\n"
+        "from dynena.continuation import continue_equilibrium\n"
+        f"m = dynena.load({str(models_dir / 'toggle.yaml')!r})\n"
+        "r = continue_equilibrium(m, 'a', start=[0.5, 2.5])\n"
+        "b = r.branches[0]\n"
+        "print(json.dumps({'numba': 'numba' in sys.modules, 'p': b.p.tolist(),\n"
+        "                  'sp': [s.p for s in b.special_points]}))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, check=True)
+    got = json.loads(out.stdout)
+    assert got["numba"] is False
+    c = dynena.compile_model(dynena.load(models_dir / "toggle.yaml"))
+    c.f(np.zeros(2))  # the numba-compiled model, in this process
+    ref = continue_equilibrium(c, "a", start=[0.5, 2.5], compiled=False).branches[0]
+    assert np.allclose(got["p"], ref.p, atol=1e-9)
+    assert np.allclose(got["sp"], [s.p for s in ref.special_points], atol=1e-9)

@@ -250,3 +250,21 @@ def test_a_narrow_channel_of_escape_is_found_or_lies_below_the_stated_coverage()
     assert fine.certificate.lower_bound <= 0.3 * (1 + 1e-9)
     with pytest.raises(dynena.errors.ParameterError, match="resolution"):
         dynena.excitable_network(narrow, nearest_only=True, resolution=0)
+
+
+def test_local_slopes_in_blocks_equal_the_whole_matrix():
+    """The slope estimate is computed in blocks of rays (memory O(block x rays)); any block
+    size gives the same slopes as the whole matrix at once."""
+    from dynena.network.certify import _local_slopes
+
+    rng = np.random.default_rng(1)
+    S = rng.normal(size=(700, 3))
+    S /= np.linalg.norm(S, axis=1)[:, None]
+    vals = rng.random(700)
+    vals[::7] = np.inf
+    reach = np.full(700, 0.2)
+    whole = _local_slopes(S, vals, reach, chunk=700)
+    assert whole.max() > 0 and np.array_equal(whole[::7], np.zeros(100))
+    for chunk in (1, 64, 512):  # (a one-row block is a matrix-vector product: last bits)
+        assert np.allclose(_local_slopes(S, vals, reach, chunk=chunk), whole, rtol=1e-9,
+                           atol=0.0)
