@@ -288,19 +288,28 @@ def _jp_into(x, p, u, j, out, fd, dd, dest):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _gauss(y, nodes, L, D, p, u, j, N, m, n):  # type: ignore[no-untyped-def]
-    """u, u' and f at the Gauss points (N, m, n) of the orbit in ``y`` = (nodes, T, p)."""
-    p[j] = y[-1]
-    uc = np.zeros((N, m, n))
-    du = np.zeros((N, m, n))
-    F = np.empty((N, m, n))
+def _at_gauss(y, nodes, B, N, m, n):  # type: ignore[no-untyped-def]
+    r""":math:`\sum_i B_{ki}\, u_{j,i}` at the Gauss points (N, m, n) of the orbit in ``y``:
+    its values (``B`` = L) or its derivatives in the interval's local time (``B`` = D)."""
+    out = np.zeros((N, m, n))
     for jj in range(N):
         for k in range(m):
             for i in range(m + 1):
                 base = nodes[jj, i] * n
                 for a in range(n):
-                    uc[jj, k, a] += L[k, i] * y[base + a]
-                    du[jj, k, a] += D[k, i] * y[base + a]
+                    out[jj, k, a] += B[k, i] * y[base + a]
+    return out
+
+
+@_jit
+def _gauss(y, nodes, L, D, p, u, j, N, m, n):  # type: ignore[no-untyped-def]
+    """u, u' and f at the Gauss points (N, m, n) of the orbit in ``y`` = (nodes, T, p)."""
+    p[j] = y[-1]
+    uc = _at_gauss(y, nodes, L, N, m, n)
+    du = _at_gauss(y, nodes, D, N, m, n)
+    F = np.empty((N, m, n))
+    for jj in range(N):
+        for k in range(m):
             _f(uc[jj, k], p, u, F[jj, k])  # views: no allocation per Gauss point
     return uc, du, F
 
@@ -421,15 +430,9 @@ def _coll_inner(a, b, N, m, n):  # type: ignore[no-untyped-def]
 @_jit
 def _coll_derivative(y, nodes, D, h, N, m, n):  # type: ignore[no-untyped-def]
     """u'(t) at the Gauss points (N, m, n), as ``CycleContinuer.derivative``."""
-    out = np.zeros((N, m, n))
+    out = _at_gauss(y, nodes, D, N, m, n)
     for jj in range(N):
-        for k in range(m):
-            for i in range(m + 1):
-                base = nodes[jj, i] * n
-                for a in range(n):
-                    out[jj, k, a] += D[k, i] * y[base + a]
-            for a in range(n):
-                out[jj, k, a] /= h[jj]
+        out[jj] /= h[jj]
     return out
 
 
