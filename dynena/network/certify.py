@@ -171,10 +171,12 @@ class GlobalSearch:
 
         A level at amplitude a is checked on as many rays as a spacing Δ (the radial one)
         across the rays needs, not on all of them: a ray is probed unless a probe of the same
-        level within angle Δ / a (distance Δ at that amplitude) stayed in the source's basin.
-        Every ray next to a probe that left is probed itself. The kicks checked thus lie on a
-        polar grid of spacing at most Δ in every direction (near the source the rays are far
-        denser than that: probing each of them cost 60-70 % of the search)."""
+        level within angle Δ / a (distance Δ at that amplitude) stayed in the source's basin;
+        so a ray next to a probe that left, and to none that stayed, is probed itself. The
+        kicks checked thus lie on a polar grid of spacing at most Δ in every direction (near
+        the source the rays are far denser than that: probing each of them cost 60-70 % of
+        the search). Where an exit lies between a probe that stayed and one that left, it is
+        resolved by the cells refined around the best exit, not at this level."""
         alive = np.arange(len(rays))
         S = np.array([r.s for r in rays])
         delta = float(amps[1] - amps[0]) if len(amps) > 1 else float(amps[0])
