@@ -368,8 +368,7 @@ class CycleContinuer:
         M = E[0]
         for step in E[1:]:
             M = step @ M
-        w = np.linalg.eigvals(M)
-        return w[np.argsort(-np.abs(w))]
+        return CycleContinuer._spectra(M[None])[0]
 
     # -- mesh adaptation ---------------------------------------------------------------------
     def regrid(self, vectors: list[Array]) -> list[Array]:

@@ -164,7 +164,7 @@ def excitable_network(
 
     t0 = time.perf_counter()
     c = as_compiled(model)
-    W = _check_options(c, nodes, weights, max_time, perturbations)
+    W = _check_options(c, nodes, weights, max_time, perturbations, resolution)
     if equilibria is None:
         say(progress, "finding equilibria")
         equilibria = find_equilibria(c, progress=progress)
@@ -182,10 +182,6 @@ def excitable_network(
                                 message="the model has no stable equilibrium or stable periodic "
                                         "orbit in the box: there is no excitable network to "
                                         "compute" + "".join(f"; {s}" for s in sel.notes))
-    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or \
-            not 1 <= resolution <= 64:
-        raise ParameterError(f"resolution={resolution!r}: give a whole number from 1 to 64 "
-                             "(the first grid of directions k times denser)")
     ctx = _context(c, equilibria, sel, W, t_max, max_time, rtol, seed, progress, nearest_only,
                    certify, tol, budget, int(resolution))
     mirror = symmetry and _mirrored(c, sel, space)
@@ -228,7 +224,7 @@ def excitable_network(
 
 
 def _check_options(c: CompiledSystem, nodes: str, weights: Sequence[float] | None, max_time: float | None,
-                   perturbations: Any) -> Array | None:
+                   perturbations: Any, resolution: Any = 1) -> Array | None:
     """Refuse bad options before any work; the weights as an array (or None)."""
     if nodes not in ("auto", "stable", "labelled"):
         raise ParameterError("nodes must be 'auto', 'stable' or 'labelled'")
@@ -237,6 +233,10 @@ def _check_options(c: CompiledSystem, nodes: str, weights: Sequence[float] | Non
     if isinstance(perturbations, str) and perturbations != "state":
         raise ParameterError("perturbations must be 'state', a list of direction names, "
                              "or InputPulses")
+    if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or \
+            not 1 <= resolution <= 64:
+        raise ParameterError(f"resolution={resolution!r}: give a whole number from 1 to 64 "
+                             "(the first grid of directions k times denser)")
     W = None if weights is None else np.asarray(weights, float)
     if W is not None and (W.shape != (c.n,) or not np.all((W > 0) & np.isfinite(W))):
         raise ParameterError(f"weights must be {c.n} positive finite numbers, got {weights!r}")

@@ -92,7 +92,7 @@ class GlobalSearch:
 
     def __init__(self, oracle: OutcomeOracle, x0: Array, source: int, to_v: Callable[[Array],
                  Array], upper: dict[int, float], *, n_radial: int = 8, rtol: float = 1e-6,
-                 budget: int = 40000) -> None:
+                 budget: int = 40000, resolution: int = 1) -> None:
         self.oracle, self.x0, self.source = oracle, x0, source
         self.to_v = to_v
         self.sw: Array | None = None  # 1/sqrt(weights), to map kicks back to the sphere
@@ -108,7 +108,7 @@ class GlobalSearch:
         self.coarse = max(rtol, 1e-5)
         self.undecided = 0  # kicks whose outcome the integration budget could not decide
         self.only: set[int] | None = None  # bisect the entries of these targets alone
-        self.resolution = 1  # the first grid this many times denser (search_node)
+        self.resolution = resolution  # the first grid this many times denser
 
     @property
     def exhausted(self) -> bool:
@@ -684,8 +684,8 @@ def search_node(
     if upper and n <= 3:
         upper = {**upper, EXIT: min(upper.values())}
     gs = GlobalSearch(oracle, x0, source, to_v, upper, rtol=rtol, budget=budget,
-                      n_radial=8 * (resolution if nearest_only and not coarse else 1))
-    gs.resolution = resolution
+                      n_radial=8 * (resolution if nearest_only and not coarse else 1),
+                      resolution=resolution)
     gs.sw = sw
     targets = sorted(j for j in upper if j != source)
     seeds_s = [to_s(v) for v in seeds]
