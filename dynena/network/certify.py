@@ -55,6 +55,7 @@ from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
 __all__ = ["Hit", "GlobalSearch", "search_node"]
 
 _OFFSET = 0.3819660113  # keeps radial grid points off special amplitudes
+_LEVEL_ETA = 0.02  # rough boundaries: the first level set lies within 2 % of the best exit
 EXIT = -99
 """Pseudo-target: leaving the source's basin for any outcome. Its threshold is the distance to
 the source basin's boundary, a lower bound of every other threshold; for boundaries shared by
@@ -265,8 +266,11 @@ class GlobalSearch:
         return outcome == j
 
     def _offer(self, r: _Ray, j: int, h: Hit) -> None:
+        """Entry ``h`` of ray ``r`` into ``j``: its ``hi`` is a witness, so a bound for j.
+        The bound is lowered even when ``h`` is already the best entry: bisection narrows
+        entries in place (comparing it with itself had left the bound where it started)."""
+        self.upper[j] = min(self.upper.get(j, np.inf), h.hi)
         if j not in self.best_hit or h.hi < self.best_hit[j].hi:
-            self.upper[j] = min(self.upper.get(j, np.inf), h.hi)
             self.best_dir[j] = r.v
             self.best_hit[j] = h
             self.best_origin[j] = None if r.origin is None else r.origin
@@ -415,7 +419,8 @@ def _flanked(gs: GlobalSearch, leaves: list[_Cell], vals: Array, j: int) -> Arra
 
 def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
                       rho_min: float, per_face: int, seeds: list[Array], *,
-                      escape_targets: bool = True) -> dict[str, float]:
+                      escape_targets: bool = True, rough_slope: float = 0.0
+                      ) -> dict[str, float]:
     r"""Cover the sphere of directions; split the cells near each target's minimum.
 
     A cell whose centre ray enters basin ``j`` at :math:`r_c` is split while
@@ -437,7 +442,6 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
         targets += [j for j in gs.best_hit if j < 0 and j not in targets]
     leaves = cells
     coverage = max(c.rho for c in cells)
-    lb_min: dict[int, float] = {}
     rounds = 0
     while True:
         rounds += 1
@@ -445,7 +449,7 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
         reach = np.array([2.5 * c.rho + 1e-12 for c in leaves])
         open_cells: list[_Cell] = []
         opened: set[int] = set()
-        lb_min = {}
+        lb_out: dict[int, float] = {}
         for j in targets:
             U = gs.upper.get(j, np.inf)
             vals = np.array([gs.r_mid(c.ray, j) if (c.ray is not None and j in c.ray.hits)
@@ -459,7 +463,11 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
                 # the flat-boundary floor U rho only where the slope has nothing to go on
                 slope = L[k] if flanked[k] else max(L[k], U * c.rho)
                 lb = gs.r_lower(c.ray, j) - slope * c.rho
-                lb_min[j] = min(lb_min.get(j, np.inf), lb)
+                # a rough boundary: the bound stated assumes the level sets' slope (the
+                # measured slopes say nothing about a dip between rays); cells still split
+                # on the slope model
+                lb_stated = gs.r_lower(c.ray, j) - max(slope, rough_slope * U) * c.rho
+                lb_out[j] = min(lb_out.get(j, np.inf), lb_stated)
                 if lb < U * (1 - tol) and c.rho > rho_min and id(c) not in opened:
                     open_cells.append(c)
                     opened.add(id(c))
@@ -470,7 +478,7 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
         for kid, r in zip(kids, rays):
             kid.ray = r
         leaves = [c for c in leaves if id(c) not in opened] + kids
-    stats = {f"lb_{j}": float(min(lb_min.get(j, np.inf), gs.upper.get(j, np.inf)))
+    stats = {f"lb_{j}": float(min(lb_out.get(j, np.inf), gs.upper.get(j, np.inf)))
              for j in targets}
     stats["finest"] = float(min(c.rho for c in leaves))
     stats["coverage"] = float(coverage)
@@ -507,7 +515,10 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
         # within 2 rho of the best ray r_j moves by well under 0.5 % (the cells there were
         # refined until their bounds closed); an angle to 1e-4 rad puts the value within
         # ~1e-8 of the minimum on a smooth boundary (each evaluation is a bisection)
-        minimize_scalar(lambda z: r(np.array([z]), 0.005), bounds=(-2 * rho, 2 * rho),
+        # no entry near the best value: a finite stand-in above it (inf makes Brent's
+        # parabola NaN, with a warning to the user)
+        minimize_scalar(lambda z: min(r(np.array([z]), 0.005), 2.0 * gs.upper[j]),
+                        bounds=(-2 * rho, 2 * rho),
                         method="bounded", options={"xatol": 1e-4, "maxiter": 40})
         return
     for _ in range(4):  # quadratic model of r_j on the tangent plane, from the rays near s0
@@ -522,49 +533,6 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
         T = q[:, 1:n].T
         if gs.upper[j] > before * (1 - 1e-8):
             break
-
-
-def _zoom(gs: GlobalSearch, j: int, rho: float, n: int, shrink: float = 3.0,
-          min_width: float = 1e-6, starts: int = 12) -> None:
-    """Minimise r_j near its best few rays on grids that zoom in (robust where r_j is rough,
-    as the distance to a fractal boundary is): each level scans a grid of half-width w around
-    the start's best ray in one batch, then w shrinks. Starts: the best rays at least 1.5ρ
-    apart (on a rough boundary the best coarse ray need not lead to the best minimum)."""
-    if j not in gs.best_hit or n < 2:
-        return
-    cand: list[_Ray] = []
-    for r in sorted((r for r in gs.rays if j in r.hits and r.origin is not None and
-                     np.array_equal(r.origin, gs.x0)), key=lambda r: r.hits[j].lo):
-        if all(float(np.arccos(np.clip(r.s @ c.s, -1, 1))) > 1.5 * rho for c in cand):
-            cand.append(r)
-        if len(cand) >= starts:
-            break
-    k = 17 if n == 2 else 5
-    for start in cand:  # optimistic order: unresolved coarse rays are where minima can hide
-        s0, best = start.s, start.hits[j].hi
-        w = 2.0 * rho
-        while w > min_width and not gs.exhausted:
-            q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
-            T = q[:, 1:n].T
-            g = np.linspace(-w, w, k)
-            Z = g[:, None] if n == 2 else np.array([(a, b) for a in g for b in g])
-            S = s0[None, :] + Z @ T
-            S /= np.linalg.norm(S, axis=1, keepdims=True)
-            V = np.array([gs.to_v(x) for x in S])
-            lo_a, hi_a = best * (1 - 2 * w * w - 1e-6), best * (1 + 1e-9)
-            o = gs._outcomes(np.vstack([gs.x0 + lo_a * V, gs.x0 + hi_a * V]))
-            rays = []
-            for m in range(len(S)):
-                if gs.reaches(int(o[len(S) + m]), j):
-                    lo = 0.0 if gs.reaches(int(o[m]), j) else lo_a
-                    rays.append(_Ray(S[m], V[m], {j: Hit(lo, hi_a)}, top=hi_a,
-                                     origin=gs.x0.copy()))
-            gs.rays += rays
-            gs.bisect(rays, margin=-1.0)
-            for r in rays:
-                if r.hits[j].hi < best:
-                    s0, best = r.s, r.hits[j].hi
-            w /= shrink
 
 
 def _quadratic_step(gs: GlobalSearch, j: int, s0: Array, T: Array, rho: float) -> Array | None:
@@ -705,22 +673,110 @@ def _grid_size(gs: GlobalSearch, n: int, coarse: bool, rough: bool) -> tuple[int
     """The first grid's cells per face (arcs of the circle / 8) and the smallest cell
     (``gs.resolution`` times denser and smaller)."""
     k = gs.resolution
-    # a rough (fractal) boundary hides its minimum in narrow angular windows: a denser first
-    # grid and more zoom starts
-    per_face = (((256 if gs.oracle.model.dynamics.is_map else 64) if rough else 16) if n == 2
-                else (6 if rough else 3))
+    # a rough (fractal) boundary: the exit is refined by level sets afterwards; in 3-D the
+    # first grid is denser too (it bounds the other targets)
+    per_face = 16 if n == 2 else (6 if rough else 3)
     if coarse:  # screening several source points: the plain first grid only
         return (4 if n == 2 else 2) * k, np.inf
     return per_face * k, (0.01 if n == 2 else 0.08) / k
 
 
-def _minimise(gs: GlobalSearch, j: int, rho: float, n: int, rough: bool) -> None:
+def _minimise(gs: GlobalSearch, j: int, rho: float, n: int, rough: bool) -> float:
     """The best direction of target ``j`` minimised locally: Brent / a quadratic model where
-    r_j is smooth; a zooming grid for the exit from a fractal boundary."""
+    r_j is smooth; for the exit from a fractal boundary, level sets refined over all
+    directions (:func:`_level_sets`). Returns the angular resolution reached there."""
     if j == EXIT and rough:
-        _zoom(gs, j, rho, n, starts=24)
-    else:
-        _local_minimum(gs, j, rho, n)
+        return min(rho, _level_sets(gs, n, shrink=4 if n == 2 else 2))
+    _local_minimum(gs, j, rho, n)
+    return rho
+
+
+def _level_sets(gs: GlobalSearch, n: int, eta: float = _LEVEL_ETA, shrink: int = 4,
+                h_min: float = 3e-5) -> float:
+    r"""Rough boundaries: the directions where the exit radius r comes within a factor
+    :math:`1 + \eta` of the best exit U, refined level by level.
+
+    A dense grid of spacing h (~6e-3 rad in 2-D) is probed at :math:`U (1 + \eta)` and
+    :math:`U (1 + \eta / 2)`; around every ray that left the basin at either, a grid
+    ``shrink`` times finer (covering the old spacing each side) is probed at the next,
+    ``shrink`` times smaller, η; and so on down to ``h_min``. Each level's rays that leave
+    below U itself are bisected (in lock-step, while they can still beat the best), so U
+    follows the levels down.
+
+    Why not the slope model of the first grid: on a fractal boundary r has narrow dips
+    (Newton maps of cubics and quartics: 0.3-1 % deep, a few 1e-3 rad wide), a cell's
+    neighbours say nothing about a dip between them, and the best of a coarse grid lay
+    0.3-1.7 % above the minimum. Two amplitudes per level, because past its first exit a ray
+    crosses slivers of the source's basin again (one probe missed the cubic's minimum that
+    way). The level sets assume that near its minimum r rises by less than
+    :math:`2 \eta / h` (relative, per radian: 6.7 here) — then each level's set is wider than
+    its spacing and has a probe in it, down to the last.
+
+    Returns the last spacing (the angular resolution the result states)."""
+    U0 = gs.upper.get(EXIT, np.inf)
+    if not np.isfinite(U0):
+        return np.inf
+    S, h = _level_grid(n, gs.resolution)
+    while not gs.exhausted:
+        U = gs.upper[EXIT]
+        V = np.array([gs.to_v(x) for x in S])
+        went = np.zeros(len(S), bool)
+        for f in (1.0, 0.5):  # two amplitudes: see the docstring
+            o = gs._outcomes(gs.x0 + U * (1 + f * eta) * V[~went])
+            went[np.flatnonzero(~went)] = [gs.reaches(int(c), EXIT) for c in o]
+        if went.any():  # which of them beat U itself: bisected from there
+            idx = np.flatnonzero(went)
+            o2 = gs._outcomes(gs.x0 + U * (1 - 1e-9) * V[idx])
+            rays = [_Ray(S[m], V[m], {EXIT: Hit(0.0, U * (1 - 1e-9))}, top=U,
+                         origin=gs.x0.copy()) for m, c in zip(idx, o2)
+                    if gs.reaches(int(c), EXIT)]
+            if rays:
+                lo = U * (1 - 4 * eta)  # a dip deeper than 4 η: bisected from zero
+                o3 = gs._outcomes(gs.x0 + lo * np.array([r.v for r in rays]))
+                for r, c in zip(rays, o3):
+                    if not gs.reaches(int(c), EXIT):
+                        r.hits[EXIT].lo = lo
+                gs.rays += rays
+                gs.bisect(rays, margin=0.0)
+        if h / shrink < h_min or not went.any():
+            break
+        S = _finer(S[went], h, shrink, n)
+        h, eta = h / shrink, eta / shrink
+    return h
+
+
+def _level_grid(n: int, resolution: int) -> tuple[Array, float]:
+    """The level sets' first grid of directions and its spacing h."""
+    cells = _initial_cells(n, (128 if n == 2 else 12) * resolution)
+    h = 2.0 * float(max(c.rho for c in cells)) / (1.0 if n == 2 else np.sqrt(2.0))
+    return np.array([c.centre for c in cells]), h
+
+
+def _rough_slope(n: int, resolution: int) -> float:
+    """The relative slope 2η/h that the level sets assume r_EXIT stays below near its
+    minimum; the lower bound on a rough boundary assumes the same."""
+    return 2.0 * _LEVEL_ETA / _level_grid(n, resolution)[1]
+
+
+def _finer(S: Array, h: float, shrink: int, n: int) -> Array:
+    """Directions on a grid ``shrink`` times finer than h around each row of ``S`` (out to h
+    either side), without repeats."""
+    step = h / shrink
+    g = np.arange(-shrink, shrink + 1) * step
+    if n == 2:
+        th = np.arctan2(S[:, 1], S[:, 0])
+        k0 = np.round(th / step).astype(np.int64)
+        ks = np.unique((k0[:, None] + np.arange(-shrink, shrink + 1)[None, :]).ravel())
+        return np.column_stack([np.cos(ks * step), np.sin(ks * step)])
+    out = []
+    Z = np.array([(a, b) for a in g for b in g]) if n == 3 else g[:, None]
+    for s0 in S:
+        q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
+        X = s0[None, :] + Z @ q[:, 1:n].T
+        out.append(X / np.linalg.norm(X, axis=1, keepdims=True))
+    X = np.vstack(out)
+    _, keep = np.unique(np.round(X / (0.3 * step)), axis=0, return_index=True)
+    return X[np.sort(keep)]
 
 
 def _certificate(gs: GlobalSearch, n: int, lb: float, bb: dict[str, float], rough: bool,
@@ -747,8 +803,9 @@ def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Ar
     per_face, rho_min = _grid_size(gs, n, False, rough)
     gs.only = {EXIT}
     bb = _branch_and_bound(gs, n, [EXIT], tol, rho_min, per_face, seeds_s,
-                           escape_targets=False)
-    _minimise(gs, EXIT, bb["finest"], n, rough)
+                           escape_targets=False,
+                           rough_slope=_rough_slope(n, gs.resolution) if rough else 0.0)
+    bb["finest"] = _minimise(gs, EXIT, bb["finest"], n, rough)
     gs.only = None
     if EXIT not in gs.best_hit:
         return certs
@@ -785,7 +842,8 @@ def _direction_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[
     certificate with a lower bound per target."""
     certs: dict[int, ThresholdCertificate] = {}
     per_face, rho_min = _grid_size(gs, n, coarse, rough)
-    bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s)
+    bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s,
+                           rough_slope=_rough_slope(n, gs.resolution) if rough else 0.0)
     if not coarse:
         for j in targets:
             _minimise(gs, j, bb["finest"], n, rough)

@@ -26,10 +26,13 @@ __all__ = ["search_orbit"]
 def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, n_phase: int = 12,
-                 rough: bool = False, resolution: int = 1
+                 rough: bool = False, resolution: int = 1, nearest_only: bool = False
                  ) -> tuple[dict[int, tuple[float, float, Array, Array]],
                             dict[int, ThresholdCertificate]]:
-    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate."""
+    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate.
+
+    ``nearest_only``: the full searches look for the exit from the source's basin alone (the
+    smallest threshold), from the two points whose screening found the nearest target."""
     P = orbit.points
     idx = np.arange(len(P)) if orbit.kind == "map-cycle" else \
         np.linspace(0, len(P), n_phase, endpoint=False).astype(int)
@@ -47,20 +50,27 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
             score.setdefault(j, []).append((h.hi, int(k)))
     certs: dict[int, ThresholdCertificate] = {}
     finals: dict[int, GlobalSearch] = {}
-    for j, lst in score.items():
-        for _, k in sorted(lst)[:2]:
-            if (j, k) in finals:
-                continue
-            gs, cs = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
-                                 tol=tol, budget=budget, seed=seed, rough=rough,
-                                 resolution=resolution)
-            for jj, h in gs.results.items():
-                upper[jj] = min(upper.get(jj, np.inf), h.hi)
-                if jj not in best or h.hi < best[jj][1]:
-                    best[jj] = (h.lo, h.hi, gs.best_dir[jj], P[k])
-                    if jj in cs:
-                        certs[jj] = replace(cs[jj], sources=len(idx))
-                    finals[jj] = gs
+    # one full search per point serves every target: the two best points of each target (of
+    # all targets together with nearest_only), each searched once
+    if nearest_only:
+        per_point: dict[int, float] = {}
+        for lst in score.values():
+            for hi, k in lst:
+                per_point[k] = min(per_point.get(k, np.inf), hi)
+        picks = sorted(per_point, key=lambda k: per_point[k])[:2]
+    else:
+        picks = sorted({k for lst in score.values() for _, k in sorted(lst)[:2]})
+    for k in picks:
+        gs, cs = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
+                             tol=tol, budget=budget, seed=seed, rough=rough,
+                             resolution=resolution, nearest_only=nearest_only)
+        for jj, h in gs.results.items():
+            upper[jj] = min(upper.get(jj, np.inf), h.hi)
+            if jj not in best or h.hi < best[jj][1]:
+                best[jj] = (h.lo, h.hi, gs.best_dir[jj], P[k])
+                if jj in cs:
+                    certs[jj] = replace(cs[jj], sources=len(idx))
+                finals[jj] = gs
     for j, lst in score.items():  # outcomes met on the way (divergence): best screening value
         if j < 0 and j not in best:
             hi, k = min(lst)

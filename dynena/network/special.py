@@ -28,7 +28,8 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
     n0 = ctx.oracle.trajectories
     best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
                                tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
-                               rough=ctx.rough, resolution=ctx.resolution)
+                               rough=ctx.rough, resolution=ctx.resolution,
+                               nearest_only=ctx.nearest_only)
     if ctx.nearest_only and best:
         j0 = min((j for j in best if j >= 0), key=lambda j: best[j][1], default=None)
         best = {j0: best[j0]} if j0 is not None else {}

@@ -40,26 +40,27 @@ def ellipse_distance(p: np.ndarray, a: float, b: float, inside: bool) -> float:
 
 
 # -- a Newton map: Julia-set boundaries, no saddles ------------------------------------------
-def newton_outcome(z: np.ndarray, iters: int = 60) -> np.ndarray:
+def newton_outcome(z: np.ndarray, degree: int = 3, iters: int = 60) -> np.ndarray:
+    """Which root of z^degree = 1 Newton's method reaches from z (-1: none yet)."""
     with np.errstate(all="ignore"):
         for _ in range(iters):
-            z = 2 * z / 3 + 1 / (3 * z * z)
-    roots = np.exp(2j * np.pi * np.arange(3) / 3)
+            z = (degree - 1) * z / degree + 1 / (degree * z ** (degree - 1))
+    roots = np.exp(2j * np.pi * np.arange(degree) / degree)
     d = np.abs(z[..., None] - roots)
     return np.where(np.min(d, axis=-1) < 1e-3, np.argmin(d, axis=-1), -1)
 
 
-def newton_brute_force() -> float:
+def newton_brute_force(degree: int = 3, r_range: tuple[float, float] = (0.60, 0.66)) -> float:
     """Smallest kick from the root 1 that leaves its basin: polar scan, then a finer one."""
     th = np.linspace(0, 2 * np.pi, 2880, endpoint=False)
-    r = np.linspace(0.60, 0.66, 301)
-    bad = newton_outcome(1 + r[None, :] * np.exp(1j * th)[:, None]) != 0
+    r = np.linspace(*r_range, 301)
+    bad = newton_outcome(1 + r[None, :] * np.exp(1j * th)[:, None], degree) != 0
     first = np.where(bad.any(axis=1), r[np.argmax(bad, axis=1)], np.inf)
     best = np.inf
     for k in np.argsort(first)[:6]:  # the six best directions, refined
         th2 = th[k] + np.linspace(-0.003, 0.003, 601)
         r2 = np.linspace(first[k] - 4e-4, first[k], 801)
-        bad = newton_outcome(1 + r2[None, :] * np.exp(1j * th2)[:, None]) != 0
+        bad = newton_outcome(1 + r2[None, :] * np.exp(1j * th2)[:, None], degree) != 0
         f2 = np.where(bad.any(axis=1), r2[np.argmax(bad, axis=1)], np.inf)
         best = min(best, float(f2.min()))
     return best
@@ -81,6 +82,60 @@ def test_newton_map_thresholds_symmetric_and_match_brute_force():
         assert cn.certificate.lower_bound <= ref * (1 + 1e-6)
     # the boundary is recognised as fractal (uncertainty exponent well below 1)
     assert net.attractors is not None and net.attractors.uncertainty["exponent"] < 0.85
+
+
+def test_quartic_newton_map_four_roots_one_threshold():
+    """z^4 = 1: the roots are related by a rotation of 90 degrees, so their smallest
+    thresholds are one number, the brute-force scan's. The search once reported 0.4436 for
+    two of the roots and 0.4360 for the others: a coarse grid on a fractal boundary stopped
+    in the wrong dip (1.7 % high)."""
+    net = network("newton_quartic", nearest_only=True)
+    assert len(net.node_ids) == 4
+    vals = np.array([min(cn.threshold for cn in net.connections if cn.source == nid)
+                     for nid in net.node_ids])
+    ref = newton_brute_force(4, (0.42, 0.45))
+    assert np.all(np.abs(vals / ref - 1) < 1e-4), (vals, ref)
+    check_certificates(net)
+    for cn in net.connections:
+        assert cn.certificate.status == "rough-boundary"
+        assert cn.certificate.lower_bound <= ref * (1 + 1e-6)
+
+
+def test_newton_map_cycle_through_an_expanding_point():
+    """z^3 - 2z + 2: Newton's map has a superattracting 2-cycle 0 <-> 1 with N'(1) = 6, so its
+    basin is ~0.02 wide around 1. The cycle is a node, and its threshold is the brute-force
+    scan's from 1. One capture radius for both points (0.03) had labelled kicks that go to
+    the roots "stayed on the cycle": the threshold came out as that radius, 82 % high."""
+    net = network("newton_cycle", nearest_only=True)
+    kinds = dict(zip(net.node_ids, net.node_kinds))
+    cyc = [nid for nid, k in kinds.items() if k == "map-cycle"]
+    assert len(cyc) == 1 and len(net.node_ids) == 4
+    assert sorted(net.attractors.stable_orbits[0].points[:, 0]) == pytest.approx([0, 1],
+                                                                                 abs=1e-9)
+    P = np.array([1, 0, -2, 2], dtype=complex)
+    dP = np.polyder(P)
+
+    def to_cycle(z: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            for _ in range(100):
+                z = z - np.polyval(P, z) / np.polyval(dP, z)
+        return np.min(np.abs(z[..., None] - np.array([0, 1])), axis=-1) < 1e-6
+
+    th = np.linspace(0, 2 * np.pi, 1440, endpoint=False)
+    r = np.linspace(0.012, 0.022, 501)
+    bad = ~to_cycle(1 + r[None, :] * np.exp(1j * th)[:, None])
+    first = np.where(bad.any(axis=1), r[np.argmax(bad, axis=1)], np.inf)
+    ref = np.inf
+    for k in np.argsort(first)[:4]:  # the best directions, refined
+        th2 = th[k] + np.linspace(-0.005, 0.005, 201)
+        r2 = np.linspace(first[k] - 4e-5, first[k], 401)
+        bad = ~to_cycle(1 + r2[None, :] * np.exp(1j * th2)[:, None])
+        ref = min(ref, float(np.where(bad.any(axis=1), r2[np.argmax(bad, axis=1)],
+                                      np.inf).min()))
+    (cn,) = [cn for cn in net.connections if cn.source == cyc[0]]
+    assert cn.threshold == pytest.approx(ref, rel=1e-4)
+    assert np.allclose(cn.origin, [1, 0])  # the kick starts from the expanding point
+    check_certificates(net)
 
 
 # -- a map with a fixed point and an attracting 2-cycle ------------------------------------
