@@ -17,8 +17,9 @@ basin :math:`j` and :math:`L_j` is 1.5 times the largest slope
 :math:`|r_j(v) - r_j(w)| / \angle(v, w)` seen between nearby rays that also enter it (at least
 :math:`U_j \rho`, the slope of a flat boundary). Cells whose bound cannot beat the best value
 by more than ``tol`` are closed; the others are split, down to ``rho_min``; then the best
-direction is minimised locally (Brent on the angle in 2-D, a quadratic model in 3-D; a
-zooming grid for the exit from the source's basin where the boundary looks fractal).
+direction is minimised locally (Brent on the angle in 2-D, a quadratic model in 3-D; where
+the boundary looks fractal, level sets of the exit from the source's basin refined over all
+directions, see :func:`_level_sets`).
 
 With ``nearest_only`` (the minimal critical shock alone) the branch and bound runs on
 ``EXIT`` alone: its minimum is the smallest threshold and a lower bound of all of them, and
@@ -55,7 +56,7 @@ from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
 __all__ = ["Hit", "GlobalSearch", "search_node"]
 
 _OFFSET = 0.3819660113  # keeps radial grid points off special amplitudes
-_LEVEL_ETA = 0.02  # rough boundaries: the first level set lies within 2 % of the best exit
+_LEVEL_ETA = 0.08  # rough boundaries: the first level set lies within 8 % of the best exit
 EXIT = -99
 """Pseudo-target: leaving the source's basin for any outcome. Its threshold is the distance to
 the source basin's boundary, a lower bound of every other threshold; for boundaries shared by
@@ -696,7 +697,7 @@ def _level_sets(gs: GlobalSearch, n: int, eta: float = _LEVEL_ETA, shrink: int =
     r"""Rough boundaries: the directions where the exit radius r comes within a factor
     :math:`1 + \eta` of the best exit U, refined level by level.
 
-    A dense grid of spacing h (~6e-3 rad in 2-D) is probed at :math:`U (1 + \eta)` and
+    A grid of spacing h (0.025 rad in 2-D) is probed at :math:`U (1 + \eta)` and
     :math:`U (1 + \eta / 2)`; around every ray that left the basin at either, a grid
     ``shrink`` times finer (covering the old spacing each side) is probed at the next,
     ``shrink`` times smaller, η; and so on down to ``h_min``. Each level's rays that leave
@@ -709,7 +710,7 @@ def _level_sets(gs: GlobalSearch, n: int, eta: float = _LEVEL_ETA, shrink: int =
     0.3-1.7 % above the minimum. Two amplitudes per level, because past its first exit a ray
     crosses slivers of the source's basin again (one probe missed the cubic's minimum that
     way). The level sets assume that near its minimum r rises by less than
-    :math:`2 \eta / h` (relative, per radian: 6.7 here) — then each level's set is wider than
+    :math:`2 \eta / h` (relative, per radian: 6.5 here) — then each level's set is wider than
     its spacing and has a probe in it, down to the last.
 
     Returns the last spacing (the angular resolution the result states)."""
@@ -747,7 +748,7 @@ def _level_sets(gs: GlobalSearch, n: int, eta: float = _LEVEL_ETA, shrink: int =
 
 def _level_grid(n: int, resolution: int) -> tuple[Array, float]:
     """The level sets' first grid of directions and its spacing h."""
-    cells = _initial_cells(n, (128 if n == 2 else 12) * resolution)
+    cells = _initial_cells(n, (32 if n == 2 else 6) * resolution)
     h = 2.0 * float(max(c.rho for c in cells)) / (1.0 if n == 2 else np.sqrt(2.0))
     return np.array([c.centre for c in cells]), h
 

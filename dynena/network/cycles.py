@@ -25,7 +25,7 @@ __all__ = ["search_orbit"]
 
 def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
-                 budget: int, seed: int, n_phase: int = 12,
+                 budget: int, seed: int, n_phase: int = 24,
                  rough: bool = False, resolution: int = 1, nearest_only: bool = False
                  ) -> tuple[dict[int, tuple[float, float, Array, Array]],
                             dict[int, ThresholdCertificate]]:
@@ -39,12 +39,12 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     upper = dict(upper)
     best: dict[int, tuple[float, float, Array, Array]] = {}
     score: dict[int, list[tuple[float, int]]] = {}
-    screen_lb: dict[int, float] = {}
+    point_lb: dict[int, dict[int, float]] = {}  # target -> screened point -> lower bound
     for k in idx[:64]:
         gs, cs0 = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
                               tol=tol, budget=budget, seed=seed, coarse=True)
         for j, cert in cs0.items():
-            screen_lb[j] = min(screen_lb.get(j, np.inf), cert.lower_bound)
+            point_lb.setdefault(j, {})[int(k)] = cert.lower_bound
         for j, h in gs.results.items():
             upper[j] = min(upper.get(j, np.inf), h.hi)
             score.setdefault(j, []).append((h.hi, int(k)))
@@ -64,6 +64,9 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
         gs, cs = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
                              tol=tol, budget=budget, seed=seed, rough=rough,
                              resolution=resolution, nearest_only=nearest_only)
+        for jj, cert in cs.items():  # the full search's bound at k is the sharper one
+            lbs = point_lb.setdefault(jj, {})
+            lbs[k] = max(lbs.get(k, -np.inf), cert.lower_bound)
         for jj, h in gs.results.items():
             upper[jj] = min(upper.get(jj, np.inf), h.hi)
             if jj not in best or h.hi < best[jj][1]:
@@ -83,17 +86,46 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
         for j in list(best):
             if j in finals:
                 best[j] = _refine_phase(finals[j], orbit, j, best[j], weights)
-    # dist(x, B_j) is 1-Lipschitz in x: between screened points the bound drops by at most
-    # half the largest gap between them (a map cycle has no points in between)
-    sel = P[idx[:64]]
-    gap = 0.0 if orbit.kind == "map-cycle" else float(np.max(np.linalg.norm(
-        np.roll(sel, -1, axis=0) - sel, axis=1)))
-    if weights is not None:
-        gap *= float(np.sqrt(np.max(weights)))
+    screened = [int(k) for k in idx[:64]]
     for j, cert in list(certs.items()):
-        lb = min(screen_lb.get(j, -np.inf) - 0.5 * gap, best[j][0]) if j in best else np.nan
+        lb = min(_orbit_bound(orbit, screened, point_lb.get(j, {}), weights),
+                 best[j][0]) if j in best else np.nan
         certs[j] = replace(cert, lower_bound=float(max(lb, 0.0)) if np.isfinite(lb) else lb)
     return best, certs
+
+
+def _orbit_bound(orbit: PeriodicOrbit, screened: list[int], lbs: dict[int, float],
+                 weights: Array | None) -> float:
+    r"""A lower bound of :math:`\mathrm{dist}(x, B_j)` over the whole orbit from lower bounds
+    :math:`\ell_a` at the screened points :math:`p_a`.
+
+    The distance is 1-Lipschitz in x (in the kick norm), so a point x of the orbit between
+    screened points a and b is at least :math:`\max(\ell_a - |x - p_a|, \ell_b - |x - p_b|)`
+    from the basin: the minimum of that over the dense samples of the segment, less half the
+    largest step between samples. (Half the chord between a and b, used before, is not
+    enough on a curved orbit: the arc's midpoint lies farther than that from both ends.) A map
+    cycle has no points in between; one of more than 64 points is not all screened, and has no
+    bound (NaN). A point whose screening bounded nothing counts as :math:`-\infty`."""
+    P = orbit.points
+    m = len(P)
+    if orbit.kind == "map-cycle":
+        if len(screened) < m:
+            return float("nan")
+        return float(min(lbs.get(k, -np.inf) for k in screened))
+    w = np.ones(P.shape[1]) if weights is None else np.asarray(weights, float)
+
+    def dist(A: Array, b: Array) -> Array:
+        return np.sqrt(np.sum((A - b) ** 2 * w, axis=-1))
+
+    slack = 0.5 * float(np.max(dist(np.roll(P, -1, axis=0), P)))
+    ks = sorted(screened)
+    out = np.inf
+    for a, b in zip(ks, ks[1:] + [ks[0] + m]):
+        seg = P[np.arange(a, b + 1) % m]
+        la, lb = lbs.get(a, -np.inf), lbs.get(b % m, -np.inf)
+        val = np.maximum(la - dist(seg, P[a]), lb - dist(seg, P[b % m]))
+        out = min(out, float(val.min()))
+    return out - slack
 
 
 def _refine_phase(gs: GlobalSearch, orbit: PeriodicOrbit, j: int,

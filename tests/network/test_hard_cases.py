@@ -181,6 +181,29 @@ def test_equilibrium_inside_unstable_cycle_inside_stable_cycle():
     gap = min(ellipse_distance(p, 1.0, 0.6, True) for p in outer[::10])
     assert t[(cyc, eq)] == pytest.approx(gap, rel=1e-4)
     check_certificates(net)
+    # the bound over the whole orbit (1-Lipschitz between 24 screened points) is a useful one
+    (cn,) = [cn for cn in net.connections if cn.source == cyc]
+    assert 0.25 < cn.certificate.lower_bound <= gap
+
+
+def test_orbit_bound_between_screened_points_holds_on_a_curved_orbit():
+    """Four screened points of the unit circle, each 1.0 from the basin: the arc's midpoint is
+    2 sin(pi/8) = 0.765 from both ends, so only 1 - 0.765 holds there (half the chord, the
+    bound used before, would claim 1 - 0.707)."""
+    from dynena.network.cycles import _orbit_bound
+    from dynena.results.attractors import PeriodicOrbit
+
+    t = np.linspace(0, 2 * np.pi, 4000, endpoint=False)
+    orbit = PeriodicOrbit(id="C0", kind="limit-cycle", period=2 * np.pi,
+                          points=np.column_stack([np.cos(t), np.sin(t)]),
+                          multipliers=np.array([1.0, 0.5]), stable=True, residual=0.0)
+    screened = [0, 1000, 2000, 3000]
+    b = _orbit_bound(orbit, screened, {k: 1.0 for k in screened}, None)
+    exact = 1.0 - 2 * np.sin(np.pi / 8)
+    assert exact - 2e-3 < b <= exact
+    # a point whose screening bounded nothing: its two segments rest on the neighbours alone
+    b2 = _orbit_bound(orbit, screened, {0: 1.0, 1000: 1.0, 3000: 1.0}, None)
+    assert b2 <= 1.0 - np.sqrt(2) + 1e-9
 
 
 @pytest.mark.slow  # a long study: runs in `make test-all`
