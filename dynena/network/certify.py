@@ -459,6 +459,9 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
             flanked = _flanked(gs, leaves, vals, j) if n == 2 else np.zeros(len(leaves), bool)
             for k, c in enumerate(leaves):
                 if not np.isfinite(vals[k]):
+                    if rough_slope > 0 and c.ray is not None:  # stayed in up to its top
+                        lb_out[j] = min(lb_out.get(j, np.inf),
+                                        c.ray.top - max(U * c.rho, rough_slope * U) * c.rho)
                     continue
                 assert c.ray is not None
                 # the flat-boundary floor U rho only where the slope has nothing to go on
@@ -687,7 +690,8 @@ def _minimise(gs: GlobalSearch, j: int, rho: float, n: int, rough: bool) -> floa
     r_j is smooth; for the exit from a fractal boundary, level sets refined over all
     directions (:func:`_level_sets`). Returns the angular resolution reached there."""
     if j == EXIT and rough:
-        return min(rho, _level_sets(gs, n, shrink=4 if n == 2 else 2))
+        return min(rho, _level_sets(gs, n, shrink=4 if n == 2 else 2,
+                                    h_min=3e-5 if n == 2 else 2e-3))
     _local_minimum(gs, j, rho, n)
     return rho
 
@@ -753,10 +757,11 @@ def _level_grid(n: int, resolution: int) -> tuple[Array, float]:
     return np.array([c.centre for c in cells]), h
 
 
-def _rough_slope(n: int, resolution: int) -> float:
-    """The relative slope 2η/h that the level sets assume r_EXIT stays below near its
-    minimum; the lower bound on a rough boundary assumes the same."""
-    return 2.0 * _LEVEL_ETA / _level_grid(n, resolution)[1]
+def _rough_slope(resolution: int) -> float:
+    """The relative slope 2η/h that the level sets on the circle assume r_EXIT stays below
+    near its minimum (6.5); the lower bound on a rough boundary assumes the same, in every
+    dimension (the 3-D level sets start coarser and assume less: a search, not the bound)."""
+    return 2.0 * _LEVEL_ETA / _level_grid(2, resolution)[1]
 
 
 def _finer(S: Array, h: float, shrink: int, n: int) -> Array:
@@ -788,7 +793,7 @@ def _certificate(gs: GlobalSearch, n: int, lb: float, bb: dict[str, float], roug
             Status.UNDECIDED if gs.undecided else
             (Status.ROUGH_BOUNDARY if rough else Status.CERTIFIED)),
         undecided=gs.undecided,
-        lower_bound=float(lb), angular_resolution=float(bb["finest"]),
+        lower_bound=float(max(lb, 0.0)), angular_resolution=float(bb["finest"]),
         coverage=float(bb["coverage"]),
         radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
         trajectories=gs.used, tolerance=tol, isotropic=isotropic)
@@ -805,7 +810,7 @@ def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Ar
     gs.only = {EXIT}
     bb = _branch_and_bound(gs, n, [EXIT], tol, rho_min, per_face, seeds_s,
                            escape_targets=False,
-                           rough_slope=_rough_slope(n, gs.resolution) if rough else 0.0)
+                           rough_slope=_rough_slope(gs.resolution) if rough else 0.0)
     bb["finest"] = _minimise(gs, EXIT, bb["finest"], n, rough)
     gs.only = None
     if EXIT not in gs.best_hit:
@@ -844,7 +849,7 @@ def _direction_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[
     certs: dict[int, ThresholdCertificate] = {}
     per_face, rho_min = _grid_size(gs, n, coarse, rough)
     bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s,
-                           rough_slope=_rough_slope(n, gs.resolution) if rough else 0.0)
+                           rough_slope=_rough_slope(gs.resolution) if rough else 0.0)
     if not coarse:
         for j in targets:
             _minimise(gs, j, bb["finest"], n, rough)

@@ -138,6 +138,35 @@ def test_newton_map_cycle_through_an_expanding_point():
     check_certificates(net)
 
 
+def test_newton_map_times_a_contraction_in_3d(tmp_path):
+    """The cubic's Newton map with a third, contracting coordinate (w -> w/2): the basins are
+    the Julia set's times a line, so each root's smallest threshold is the plane's. The 3-D
+    path of the level sets, against the plane's brute-force scan; its lower bound, stated on
+    the level sets' slope, may be weak (here it is 0) but never above the truth."""
+    path = tmp_path / "newton3d.yaml"
+    path.write_text("""dynena: 1
+name: newton3d
+kind: map
+variables:
+  x: {range: [-1.5, 1.5]}
+  y: {range: [-1.5, 1.5]}
+  w: {range: [-1.5, 1.5]}
+definitions:
+  r4: (x**2 + y**2)**2
+equations:
+  x: 2*x/3 + (x**2 - y**2)/(3*r4)
+  y: 2*y/3 - 2*x*y/(3*r4)
+  w: w/2
+""")
+    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)), nearest_only=True)
+    assert len(net.node_ids) == 3
+    ref = newton_brute_force()
+    for cn in net.connections:
+        assert cn.threshold == pytest.approx(ref, rel=1e-4)
+        assert cn.certificate.status == "rough-boundary"
+        assert 0.0 <= cn.certificate.lower_bound <= ref
+
+
 # -- a map with a fixed point and an attracting 2-cycle ------------------------------------
 def test_map_two_cycle_is_a_node_with_analytic_thresholds():
     net = network("cycle_switch")
