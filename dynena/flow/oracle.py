@@ -439,16 +439,26 @@ def _cycle_shrink(model: CompiledSystem, P: Array) -> Array:
     ~0.02 wide, and a ball of 0.03 there labelled kicks that go to the roots as "stayed on the
     cycle" (the threshold from the cycle came out as the capture radius)."""
     k = len(P)
-    F = np.array([np.asarray(model.f(p), float) for p in P])
-    succ = [int(np.argmin(np.linalg.norm(P - y, axis=1))) for y in F]
-    J = [np.asarray(model.jac(p), float) for p in P]
     out = np.ones(k)
-    for i in range(k):
-        M = np.eye(P.shape[1])
-        j, grow = i, 1.0
-        for _ in range(2 * k):
-            M = J[j] @ M
-            grow = max(grow, float(np.linalg.norm(M, 2)))
-            j = succ[j]
-        out[i] = 1.0 / grow
+    if k > 64:  # samples of an aperiodic attractor, not a cycle
+        return out
+    with np.errstate(all="ignore"):
+        F = np.array([np.asarray(model.f(p), float) for p in P])
+        D = np.linalg.norm(P[None, :, :] - F[:, None, :], axis=2)
+        if not np.all(np.isfinite(D)) or \
+                float(np.max(D.min(axis=1))) > 1e-6 * (1.0 + float(np.max(np.abs(P)))):
+            return out  # the points do not map onto each other: not a cycle
+        succ = [int(j) for j in D.argmin(axis=1)]
+        J = [np.asarray(model.jac(p), float) for p in P]
+        for i in range(k):
+            M = np.eye(P.shape[1])
+            j, grow = i, 1.0
+            for _ in range(2 * k):
+                M = J[j] @ M
+                if not np.all(np.isfinite(M)):
+                    grow = np.inf
+                    break
+                grow = max(grow, float(np.linalg.norm(M, 2)))
+                j = succ[j]
+            out[i] = max(1.0 / grow, 1e-6)
     return out

@@ -175,13 +175,20 @@ def excitable_network(
                 max_threshold=max_threshold, attractors=sel.att,
                 norm="l2" if weights is None else "weighted-l2")
     if not sel.ids:
+        aper = list(sel.att.aperiodic) if sel.att is not None else []
+        listed = ", ".join(f"{a.id}: largest Lyapunov exponent estimate {a.lyapunov:.3g}"
+                           for a in aper)
+        # say what was found: an empty network must not read as "nothing attracts"
+        found = (f"; it has {len(aper)} aperiodic attractor(s) ({listed}), listed under "
+                 "attractors but not yet nodes of the network") if aper else ""
         return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
                                 node_stability=(), connections=(), **base,  # type: ignore
                                 stats={"trajectories": 0, "nodes_computed": 0,
                                        "seconds": time.perf_counter() - t0},
                                 message="the model has no stable equilibrium or stable periodic "
                                         "orbit in the box: there is no excitable network to "
-                                        "compute" + "".join(f"; {s}" for s in sel.notes))
+                                        "compute" + found
+                                        + "".join(f"; {s}" for s in sel.notes))
     ctx = _context(c, equilibria, sel, W, t_max, max_time, rtol, seed, progress, nearest_only,
                    certify, tol, budget, int(resolution))
     mirror = symmetry and _mirrored(c, sel, space)
