@@ -19,6 +19,13 @@ def network(name: str, **kw):
     return dynena.excitable_network(c, **kw)
 
 
+def network_of(tmp_path: Path, name: str, body: str, **kw):
+    """The network of a map written here (``body``: variables, definitions, equations)."""
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(f"dynena: 1\nname: {name}\nkind: map\n{body}")
+    return dynena.excitable_network(dynena.compile_model(dynena.load(path)), **kw)
+
+
 def thresholds(net) -> dict[tuple[str, str], float]:
     return {(cn.source, cn.target): cn.threshold for cn in net.connections}
 
@@ -143,11 +150,7 @@ def test_newton_map_times_a_contraction_in_3d(tmp_path):
     the Julia set's times a line, so each root's smallest threshold is the plane's. The 3-D
     path of the level sets, against the plane's brute-force scan; its lower bound, stated on
     the level sets' slope, may be weak (here it is 0) but never above the truth."""
-    path = tmp_path / "newton3d.yaml"
-    path.write_text("""dynena: 1
-name: newton3d
-kind: map
-variables:
+    net = network_of(tmp_path, "newton3d", """variables:
   x: {range: [-1.5, 1.5]}
   y: {range: [-1.5, 1.5]}
   w: {range: [-1.5, 1.5]}
@@ -157,8 +160,7 @@ equations:
   x: 2*x/3 + (x**2 - y**2)/(3*r4)
   y: 2*y/3 - 2*x*y/(3*r4)
   w: w/2
-""")
-    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)), nearest_only=True)
+""", nearest_only=True)
     assert len(net.node_ids) == 3
     ref = newton_brute_force()
     for cn in net.connections:
@@ -172,18 +174,13 @@ def test_chaotic_attractor_of_the_henon_map_is_found_and_does_not_break_the_orac
     0.42 (Sprott, Chaos and Time-Series Analysis, table of exponents). Its thousands of
     sample points once went through the per-point capture radii meant for map cycles and the
     network stopped with a LinAlgError."""
-    path = tmp_path / "henon.yaml"
-    path.write_text("""dynena: 1
-name: henon
-kind: map
-variables:
+    net = network_of(tmp_path, "henon", """variables:
   x: {range: [-2, 2]}
   y: {range: [-2, 2]}
 equations:
   x: 1 - 1.4*x**2 + y
   y: 0.3*x
 """)
-    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)))
     (a,) = net.attractors.aperiodic
     assert a.lyapunov == pytest.approx(0.42, abs=0.03)
     # not a node yet: the (empty) network says what it found instead of "nothing attracts"
