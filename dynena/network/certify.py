@@ -768,14 +768,14 @@ def _finer(S: Array, h: float, shrink: int, n: int) -> Array:
     """Directions on a grid ``shrink`` times finer than h around each row of ``S`` (out to h
     either side), without repeats."""
     step = h / shrink
-    g = np.arange(-shrink, shrink + 1) * step
-    if n == 2:
-        th = np.arctan2(S[:, 1], S[:, 0])
-        k0 = np.round(th / step).astype(np.int64)
-        ks = np.unique((k0[:, None] + np.arange(-shrink, shrink + 1)[None, :]).ravel())
+    offsets = np.arange(-shrink, shrink + 1)
+    if n == 2:  # one lattice of angles: neighbours' grids coincide
+        k0 = np.round(np.arctan2(S[:, 1], S[:, 0]) / step).astype(np.int64)
+        ks = np.unique((k0[:, None] + offsets[None, :]).ravel())
         return np.column_stack([np.cos(ks * step), np.sin(ks * step)])
     out = []
-    Z = np.array([(a, b) for a in g for b in g]) if n == 3 else g[:, None]
+    g = offsets * step
+    Z = np.array([(a, b) for a in g for b in g])  # n == 3: the tangent plane
     for s0 in S:
         q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
         X = s0[None, :] + Z @ q[:, 1:n].T
