@@ -123,6 +123,15 @@ def run(args: argparse.Namespace) -> int:
         lab = f" [{net.node_labels[k]}]" if net.node_labels[k] else ""
         kind = net.node_kinds[k] if k < len(net.node_kinds) else "equilibrium"
         print(f"  node {nid}{lab}: {net.node_stability[k]} {kind}")
+    att = net.attractors
+    if att is not None and att.basins:
+        print(f"  basins ({att.samples} starts, fraction ± standard error): " + ", ".join(
+            f"{b.outcome} {b.fraction:.3f} ± {b.stderr:.3f}" for b in att.basins))
+    if att is not None and att.grid is not None:
+        sb, sbb = att.grid.entropy
+        print(f"  basin entropy on a {att.grid.codes.shape[1]}-cell grid: S_b = {sb:.3f}, "
+              f"S_bb = {sbb:.3f} ({'fractal' if att.grid.fractal else 'not shown fractal'}: "
+              "S_bb > log 2 + 0.02 says fractal)")
     for c in net.connections:
         what = (f"channel {c.channel} sign {c.sign:+d}" if c.space == "input" else "")
         print(f"  {c.source} -> {c.target}: threshold {c.threshold:.7g} via {c.via or '-'} "

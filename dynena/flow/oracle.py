@@ -44,7 +44,7 @@ from .._typing import Array, BoolArray, IntArray
 from ..compile.system import CompiledSystem
 from .integrate import integrate_batch
 
-__all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED"]
+__all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED", "cloud_radius"]
 
 UNKNOWN = -1
 DIVERGED = -2
@@ -152,14 +152,20 @@ class OutcomeOracle:
     def build(cls, model: CompiledSystem, nodes: Array, all_equilibria: Array, *,
               t_max: float | None = None, eigenvalues: list[Array] | None = None,
               capture: float = 0.05, node_points: list[Array] | None = None,
-              rates: list[float] | None = None) -> OutcomeOracle:
+              rates: list[float] | None = None, clouds: int = 0) -> OutcomeOracle:
         """Capture radii from the distances to every other invariant object; ``t_max`` from
-        the slowest contraction rate (eigenvalues, or Floquet ``rates`` of cycles)."""
+        the slowest contraction rate (eigenvalues, or Floquet ``rates`` of cycles). The last
+        ``clouds`` nodes are samples of aperiodic attractors (:func:`cloud_radius`)."""
         nodes = np.atleast_2d(np.asarray(nodes, float))
         pts = node_points if node_points is not None else [x[None, :] for x in nodes]
         others = [np.atleast_2d(all_equilibria)] + list(pts)
         radii = np.empty(len(nodes))
+        first_cloud = len(pts) - clouds
         for k, P in enumerate(pts):
+            if k >= first_cloud:
+                radii[k] = cloud_radius(P, [Q for j, Q in enumerate(others)
+                                            if j == 0 or j - 1 != k])
+                continue
             dmin: float = np.inf
             for j, Q in enumerate(others):
                 if len(Q) == 0 or (j >= 1 and j - 1 == k):
@@ -175,7 +181,7 @@ class OutcomeOracle:
                 size = float(np.max(np.ptp(P, axis=0)))
                 radii[k] = min(radii[k], 0.05 * size) if size > 0 else radii[k]
         prad = np.concatenate([np.full(len(P), radii[k]) if len(P) < 2 or model.kind != "map"
-                               else radii[k] * _cycle_shrink(model, P)
+                               or k >= first_cloud else radii[k] * _cycle_shrink(model, P)
                                for k, P in enumerate(pts)]) if pts else None
         if t_max is None:
             rate = 1.0
@@ -198,6 +204,16 @@ class OutcomeOracle:
         stiff = model.kind == "ode" and lam * t_max / 3.3 > 3000
         return cls(model, nodes, radii, t_max, max_norm=1e4 * scale, node_points=list(pts),
                    batch_explicit=not stiff, point_radii=prad)
+
+    def set_radius(self, k: int, r: float) -> None:
+        """Give every point of node ``k`` the capture radius ``r`` (an aperiodic attractor's
+        balls shrunk after its thresholds showed them too wide)."""
+        self.radii[k] = r
+        self._prad[self._owner == k] = r
+
+    def node_radius(self, k: int) -> float:
+        """The largest capture radius among node ``k``'s points."""
+        return float(np.max(self._prad[self._owner == k]))
 
     # -- the oracle ---------------------------------------------------------------------
     def __call__(self, X0: Array, pulse: tuple[Array, int] | None = None) -> IntArray:
@@ -427,6 +443,31 @@ class OutcomeOracle:
                             jac=lambda tt, x: m.jac(x), rtol=self.rtol, atol=self.atol,
                             events=capture, dense_output=True)
         return sol.t, sol.y.T
+
+
+def cloud_radius(P: Array, others: list[Array]) -> float:
+    r"""Capture radius of an aperiodic attractor known from the samples ``P``:
+    :math:`\min(2 s_{95},\ d/4,\ L/20)`, with :math:`s_{95}` the 95th percentile of the
+    distances between neighbouring samples (the balls then cover the cloud, so a trajectory on
+    the attractor is captured within a few steps), :math:`d` the distance to the other objects
+    (``others``: equilibria and other nodes' points; an equilibrium within :math:`4 s_{95}`
+    of the cloud belongs to the attractor, as Hénon's saddle does) and :math:`L` the cloud's
+    extent. The balls must also lie inside the attractor's basin: the network checks that
+    every threshold from the attractor is at least two radii and shrinks them otherwise."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(P)
+    s95 = float(np.percentile(tree.query(P, k=2)[0][:, 1], 95)) if len(P) > 1 else 0.0
+    d = np.inf
+    for Q in others:
+        Q = np.atleast_2d(Q)
+        if len(Q) and Q.shape[1] == P.shape[1]:
+            dq = tree.query(Q)[0]
+            dq = dq[dq > 4 * s95]
+            if len(dq):
+                d = min(d, float(dq.min()))
+    size = float(np.max(np.ptp(P, axis=0)))
+    return float(min(2 * s95 if s95 > 0 else np.inf, 0.25 * d, 0.05 * size))
 
 
 def _cycle_shrink(model: CompiledSystem, P: Array) -> Array:

@@ -40,7 +40,7 @@ from ..errors import ParameterError
 from ..model.protocol import SystemModel
 from ..model.vector import VectorModel
 from ..progress import say
-from ..results.attractors import AttractorSet, PeriodicOrbit
+from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
 from ..results.network import ExcitableNetwork
 from .context import _Ctx, _rough, _Selection
@@ -175,19 +175,13 @@ def excitable_network(
                 max_threshold=max_threshold, attractors=sel.att,
                 norm="l2" if weights is None else "weighted-l2")
     if not sel.ids:
-        aper = list(sel.att.aperiodic) if sel.att is not None else []
-        listed = ", ".join(f"{a.id}: largest Lyapunov exponent estimate {a.lyapunov:.3g}"
-                           for a in aper)
-        # say what was found: an empty network must not read as "nothing attracts"
-        found = (f"; it has {len(aper)} aperiodic attractor(s) ({listed}), listed under "
-                 "attractors but not yet nodes of the network") if aper else ""
         return ExcitableNetwork(node_ids=(), node_states=np.zeros((0, c.n)), node_labels=(),
                                 node_stability=(), connections=(), **base,  # type: ignore
                                 stats={"trajectories": 0, "nodes_computed": 0,
                                        "seconds": time.perf_counter() - t0},
-                                message="the model has no stable equilibrium or stable periodic "
-                                        "orbit in the box: there is no excitable network to "
-                                        "compute" + found
+                                message="the model has no attractor in the box (no stable "
+                                        "equilibrium, periodic orbit or bounded aperiodic "
+                                        "attractor): there is no excitable network to compute"
                                         + "".join(f"; {s}" for s in sel.notes))
     ctx = _context(c, equilibria, sel, W, t_max, max_time, rtol, seed, progress, nearest_only,
                    certify, tol, budget, int(resolution))
@@ -198,7 +192,7 @@ def excitable_network(
     hints = warm_hints(warm, sel.ids, sel.states) if (
         warm is not None and space == "state" and dirs is None and certify and c.n > 3
         and not nearest_only) else {}
-    work = _NodeWork(ctx, sel.node_eqs, sel.orbits, space, perturbations, dirs, max_threshold,
+    work = _NodeWork(ctx, sel.node_eqs, sel.orbits, sel.aperiodic, space, perturbations, dirs, max_threshold,
                      max_candidates, refine, n_verify, hints)
     conns, self_loops, cost = _connections(work, todo, jobs, mirror, sel, progress)
     oracle = ctx.oracle
@@ -212,20 +206,25 @@ def excitable_network(
                                & {sel.ids[i] for i in todo})}
     msg = f"{len(sel.ids)} nodes, {len(conns)} connections"
     if len(sel.ids) == 1:
-        msg = ("one stable state only: the network has no edges between states "
+        msg = ("one stable state (attractor) only: the network has no edges between states "
                "(connections listed lead to unknown or diverging behaviour, if any)")
     if sel.notes:
         msg += "; " + "; ".join(sel.notes)
-        stats["nonhyperbolic_nodes"] = sel.notes
+        stats["node_notes"] = sel.notes  # non-hyperbolic nodes, attractors not made nodes
+    msg += "".join(f"; {a.id} is {a.evidence}" for a in sel.aperiodic)
     options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
                "refine": refine, "perturbations": _describe(perturbations),
                "weights": None if W is None else W.tolist()}
-    eqn, orb = sel.node_eqs, sel.orbits
+    eqn, others = sel.node_eqs, len(sel.orbits) + len(sel.aperiodic)
+    if sel.aperiodic:
+        stats["aperiodic_capture_radii"] = {a.id: ctx.oracle.node_radius(k) for k, a in
+                                            zip(range(len(sel.ids) - len(sel.aperiodic),
+                                                      len(sel.ids)), sel.aperiodic)}
     return ExcitableNetwork(node_ids=tuple(sel.ids), node_states=sel.states,
-                            node_labels=tuple([e.label for e in eqn] + [None] * len(orb)),
+                            node_labels=tuple([e.label for e in eqn] + [None] * others),
                             node_stability=tuple([e.stability for e in eqn]
-                                                 + ["stable"] * len(orb)),
-                            node_kinds=tuple(["equilibrium"] * len(eqn) + [o.kind for o in orb]),
+                                                 + ["stable"] * others),
+                            node_kinds=tuple(sel.kinds),
                             connections=tuple(conns), self_loops=tuple(self_loops),
                             stats=stats, options=options, message=msg, **base)  # type: ignore
 
@@ -270,6 +269,7 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
     saddle_eqs = [e for e in eqs if e.stability in ("saddle", "unstable", "nonhyperbolic")
                   and e not in node_eqs]
     orbits: list[PeriodicOrbit] = []
+    aper: list[AperiodicAttractor] = []
     att: AttractorSet | None = None
     if _want_attractors(attractors, c, nodes):
         say(progress, "sampling the box for attractors that are not equilibria")
@@ -277,7 +277,30 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
                               max_time=None if max_time is None else min(120.0, max_time / 3),
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
-    return _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes)
+        aper = _aperiodic_nodes(att.aperiodic, node_eqs, orbits, notes)
+    return _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes, aper)
+
+
+def _aperiodic_nodes(found: Sequence[AperiodicAttractor], node_eqs: list[Any],
+                     orbits: list[PeriodicOrbit], notes: list[str]) -> list[AperiodicAttractor]:
+    """The aperiodic attractors that are nodes: not those that pass through another node (the
+    attractor of a heteroclinic design wanders between its saddle nodes; a trajectory on it is
+    already assigned to the saddle it passes)."""
+    from scipy.spatial import cKDTree
+
+    out = []
+    ids = [e.id for e in node_eqs] + [o.id for o in orbits]
+    pts = [e.state[None, :] for e in node_eqs] + [o.points for o in orbits]
+    for a in found:
+        tree = cKDTree(a.points)
+        near = 0.02 * float(np.max(np.ptp(a.points, axis=0)))
+        hit = [nid for nid, P in zip(ids, pts) if float(np.min(tree.query(P)[0])) < near]
+        if hit:
+            notes.append(f"{a.id} ({a.kind}) passes through node(s) {', '.join(hit)}: part of "
+                         "the network between them, not a node of its own")
+        else:
+            out.append(a)
+    return out
 
 
 def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: Array | None,
@@ -287,7 +310,7 @@ def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: 
     """The outcome oracle over the nodes (with the global deadline) and the saddle geometry."""
     from ..attractor.api import node_oracle
 
-    oracle = node_oracle(c, equilibria, sel.node_eqs, sel.orbits, t_max=t_max)
+    oracle = node_oracle(c, equilibria, sel.node_eqs, sel.orbits, sel.aperiodic, t_max=t_max)
     oracle.transit_nodes = any(e.stability != "stable" for e in sel.node_eqs)
     if max_time is not None:
         oracle.deadline = time.monotonic() + max_time
@@ -298,7 +321,7 @@ def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: 
     return _Ctx(c, oracle, N, sel.ids, S, [e.id for e in sel.saddle_eqs], s_reach, W, rtol,
                 seed, progress, nearest_only, certify=certify, tol=tol, budget=budget,
                 resolution=resolution,
-                points=[e.state[None, :] for e in sel.node_eqs] + [o.points for o in sel.orbits],
+                points=sel.point_sets,
                 rough=_rough(sel.att))
 
 

@@ -4,14 +4,14 @@ nodes and saddles, the options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
-from ..results.attractors import AttractorSet, PeriodicOrbit
+from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import node_target_name
 from .outcome import OutcomeOracle
 from .via import closest_saddle
@@ -69,7 +69,8 @@ def _rough(att: AttractorSet | None) -> bool:
 
 @dataclass
 class _Selection:
-    """The network's nodes (equilibria, then periodic orbits) and the saddles between them."""
+    """The network's nodes (equilibria, then periodic orbits, then aperiodic attractors) and
+    the saddles between them."""
 
     eqs: list[Any]
     node_eqs: list[Any]
@@ -77,14 +78,27 @@ class _Selection:
     orbits: list[PeriodicOrbit]
     att: AttractorSet | None
     notes: list[str]
+    aperiodic: list[AperiodicAttractor] = field(default_factory=list)
 
     @property
     def ids(self) -> list[str]:
-        return [e.id for e in self.node_eqs] + [o.id for o in self.orbits]
+        return [e.id for e in self.node_eqs] + [o.id for o in self.orbits] + \
+            [a.id for a in self.aperiodic]
+
+    @property
+    def kinds(self) -> list[str]:
+        return ["equilibrium"] * len(self.node_eqs) + [o.kind for o in self.orbits] + \
+            [a.kind for a in self.aperiodic]
+
+    @property
+    def point_sets(self) -> list[Array]:
+        """Every node's points: one for an equilibrium, all of a cycle's, an aperiodic
+        attractor's samples."""
+        return [e.state[None, :] for e in self.node_eqs] + [o.points for o in self.orbits] + \
+            [a.points for a in self.aperiodic]
 
     @property
     def states(self) -> Array:
-        n = len(self.eqs[0].state) if self.eqs else (self.orbits[0].points.shape[1]
-                                                     if self.orbits else 0)
-        return np.array([e.state for e in self.node_eqs]
-                        + [o.points[0] for o in self.orbits]).reshape(-1, n)
+        n = len(self.eqs[0].state) if self.eqs else next(
+            (p.shape[1] for p in self.point_sets), 0)
+        return np.array([p[0] for p in self.point_sets]).reshape(-1, n)

@@ -1,5 +1,6 @@
 """Connections of the other kinds of node: periodic orbits (kicks from points along the orbit),
-labelled saddles of heteroclinic designs, and attracting non-hyperbolic equilibria.
+aperiodic attractors (kicks from their samples), labelled saddles of heteroclinic designs, and
+attracting non-hyperbolic equilibria.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import numpy as np
 from .._typing import Array
 from ..compile.system import CompiledSystem
 from ..errors import ParameterError
-from ..results.attractors import PeriodicOrbit
-from ..results.network import Connection
+from ..results.attractors import AperiodicAttractor, PeriodicOrbit
+from ..results.network import Connection, ThresholdCertificate
+from .clouds import search_cloud
 from .context import _Ctx
 from .cycles import search_orbit
+from .outcome import DIVERGED
 
 
 def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array] | None
@@ -30,11 +33,47 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
                                tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
                                rough=ctx.rough, resolution=ctx.resolution,
                                nearest_only=ctx.nearest_only)
+    return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
+
+
+def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[Array] | None
+                       ) -> list[Connection]:
+    """Connections from an aperiodic source: kicks from its samples (:func:`search_cloud`).
+
+    The capture balls around the samples must lie inside the attractor's basin, and a kick
+    shorter than their radius r is never seen leaving. So every threshold found must be at
+    least 2 r; where one is not, the balls shrink to a quarter of it and the search runs
+    again (at most twice more)."""
+    if dirs is not None:
+        raise ParameterError("named directions are not supported from an aperiodic-attractor "
+                             f"node ({cloud.id}); use all directions")
+    P = cloud.points[:: max(1, len(cloud.points) // 256)]
+    upper = {k: min(ctx.dist(p, k) for p in P) * (1 + 1e-9)
+             for k in range(len(ctx.ids)) if k != i}
+    n0 = ctx.oracle.trajectories
+    for _ in range(3):
+        r = ctx.oracle.node_radius(i)
+        best, certs = search_cloud(ctx.oracle, cloud, i, upper, weights=ctx.W, rtol=ctx.rtol,
+                                   tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
+                                   rough=ctx.rough, resolution=ctx.resolution,
+                                   nearest_only=ctx.nearest_only)
+        found = [b[1] for j, b in best.items() if j >= 0 or j == DIVERGED]
+        if not found or min(found) >= 2 * r:
+            break
+        ctx.oracle.set_radius(i, 0.25 * min(found))
+    return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
+
+
+def _as_connections(ctx: _Ctx, i: int, best: dict[int, tuple[float, float, Array, Array]],
+                    certs: dict[int, ThresholdCertificate], used: int) -> list[Connection]:
+    """Connections from a source with many points: (lo, hi, direction, start) per target."""
     if ctx.nearest_only and best:
-        j0 = min((j for j in best if j >= 0), key=lambda j: best[j][1], default=None)
+        # the smallest threshold, escape included (the minimal critical shock)
+        j0 = min((j for j in best if j >= 0 or j == DIVERGED), key=lambda j: best[j][1],
+                 default=None)
         best = {j0: best[j0]} if j0 is not None else {}
     out = []
-    per = (ctx.oracle.trajectories - n0) // max(1, len(best))
+    per = used // max(1, len(best))
     for j, (lo, hi, v, x0) in sorted(best.items(), key=lambda kv: kv[1][1]):
         via, _ = ctx.via(x0 + hi * v) if j >= 0 else (None, -1)
         out.append(Connection(source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (lo + hi),

@@ -12,11 +12,12 @@ import numpy as np
 from .._typing import Array
 from ..compile.system import CompiledSystem
 from ..progress import step
-from ..results.attractors import PeriodicOrbit
+from ..results.attractors import AperiodicAttractor, PeriodicOrbit
 from ..results.network import Connection
+from .clouds import spread_points
 from .context import _Ctx, _Selection
 from .pulses import _input_connections
-from .special import _heteroclinic, _orbit_connections
+from .special import _cloud_connections, _heteroclinic, _orbit_connections
 from .state import _state_connections
 from .warm import WarmHint, warm_connections
 
@@ -28,6 +29,7 @@ class _NodeWork:
     ctx: _Ctx
     node_eqs: list[Any]
     orbits: list[PeriodicOrbit]
+    aperiodic: list[AperiodicAttractor]
     space: str
     perturbations: Any
     dirs: list[Array] | None
@@ -40,6 +42,15 @@ class _NodeWork:
     def __call__(self, i: int) -> tuple[list[Connection], list[Connection], int]:
         n0 = self.ctx.oracle.trajectories
         loops: list[Connection] = []
+        if i >= len(self.node_eqs) + len(self.orbits):
+            a = self.aperiodic[i - len(self.node_eqs) - len(self.orbits)]
+            if self.space == "input":
+                found, loops = _input_connections(self.ctx, i, self.perturbations,
+                                                  self.max_threshold,
+                                                  origins=a.points[spread_points(a.points, 16)])
+            else:
+                found = _cloud_connections(self.ctx, i, a, self.dirs)
+            return found, loops, self.ctx.oracle.trajectories - n0
         if i >= len(self.node_eqs):
             o = self.orbits[i - len(self.node_eqs)]
             if self.space == "input":
@@ -99,24 +110,36 @@ def _run_parallel(work: _NodeWork, todo: list[int], jobs: int, progress: Any
 def _connections(work: _NodeWork, todo: list[int], jobs: int, mirror: bool, sel: _Selection,
                  progress: Any) -> tuple[list[Connection], list[Connection], dict[str, int]]:
     """Run the nodes (here or in forked workers), mirror pairs, sort by source and threshold;
-    also the trajectories each computed node cost."""
+    also the trajectories each computed node cost. Aperiodic attractors go first, here: their
+    search may shrink their capture balls (:func:`~dynena.network.special._cloud_connections`),
+    and every other node's kicks must be judged with the final ones."""
     ids = sel.ids
     pair_of = {e.id: e.pair for e in sel.eqs}
-    jobs = max(1, min(int(jobs), len(todo)))
+    first = len(sel.node_eqs) + len(sel.orbits)
+    clouds = [i for i in todo if i >= first]
+    done = {}
+    if clouds:
+        step(progress, "thresholds: aperiodic attractors done", 0, len(clouds))
+    for count, i in enumerate(clouds):
+        done[i] = work(i)
+        step(progress, "thresholds: aperiodic attractors done", count + 1, len(clouds))
+    rest = [i for i in todo if i < first]
+    jobs = max(1, min(int(jobs), len(rest)))
     if jobs > 1:
-        results = _run_parallel(work, todo, jobs, progress)
+        computed = dict(zip(rest, _run_parallel(work, rest, jobs, progress)))
     else:
-        results = []
-        step(progress, "thresholds: nodes done", 0, len(todo))
-        for count, i in enumerate(todo):
-            results.append(work(i))
-            step(progress, "thresholds: nodes done", count + 1, len(todo))
+        computed = {}
+        step(progress, "thresholds: nodes done", 0, len(rest))
+        for count, i in enumerate(rest):
+            computed[i] = work(i)
+            step(progress, "thresholds: nodes done", count + 1, len(rest))
     conns: list[Connection] = []
     self_loops: list[Connection] = []
     cost: dict[str, int] = {}
-    for i, (found, loops, ntraj) in zip(todo, results):
+    for i in todo:
+        found, loops, ntraj = done[i] if i in done else computed[i]
         cost[ids[i]] = int(ntraj)
-        if jobs > 1:
+        if jobs > 1 and i not in done:
             work.ctx.oracle.trajectories += ntraj
         conns += found
         self_loops += loops
@@ -142,7 +165,7 @@ def _mirrored(c: CompiledSystem, sel: _Selection, space: str) -> bool:
     """Mirror images: f(-x) = -f(x) maps node i's kicks v to its pair's kicks -v; for input
     pulses the model must also be odd in the inputs, f(-x, -u) = -f(x, u)."""
     pair_of = {e.id: e.pair for e in sel.eqs}
-    return not sel.orbits and all(pair_of.get(e.id) in sel.ids for e in sel.node_eqs) and \
+    return not sel.orbits and not sel.aperiodic and all(pair_of.get(e.id) in sel.ids for e in sel.node_eqs) and \
         _odd_in_state(c) and (space == "state" or _odd_in_inputs(c))
 
 

@@ -55,7 +55,7 @@ def write_report(outdir: str | Path, *, model: SystemModel, equilibria: Equilibr
     from .document import write_pdf_report, write_results_json
     from .graphviz import render_network
     from .interactive import write_html_report
-    from .plots import portrait_figure, save_figure, staircase_figure
+    from .plots import basin_figure, portrait_figure, save_figure, staircase_figure
 
     out = check_output_dir(outdir, overwrite)
     out.mkdir(parents=True, exist_ok=True)
@@ -70,6 +70,13 @@ def write_report(outdir: str | Path, *, model: SystemModel, equilibria: Equilibr
         s = save_figure(staircase_figure(network), out, "staircase")
         figs["staircase_png"] = s["png"]
         files.update({f"staircase_{k}": v for k, v in s.items()})
+    att = network.attractors if network is not None else None
+    if network is not None and att is not None and att.grid is not None:
+        s = save_figure(basin_figure(att.grid, att, model.name,
+                                     nodes=zip(network.node_ids, network.node_states)),
+                        out, "basins")
+        figs["basins_png"] = s["png"]
+        files.update({f"basins_{k}": v for k, v in s.items()})
     if portrait is not None:
         s = save_figure(portrait_figure(portrait, f"{model.name}"), out, "portrait")
         figs["portrait_png"] = s["png"]

@@ -69,8 +69,8 @@ def _certified_by(c: Connection) -> str:
         return "geometric only" if c.space == "state" else "pulse scan"
     if k.method in ("direction-grid", "both-directions"):
         lb = f" ≥ {k.lower_bound:.5g}" if np.isfinite(k.lower_bound) else ""
-        return {"certified": "all directions", "rough-boundary": "all dir. (rough)"}.get(
-            k.status, "budget") + lb
+        return {"certified": "all directions", "rough-boundary": "all dir. (rough)",
+                "sampled-source": "all dir., sampled source"}.get(k.status, "budget") + lb
     return {"multi-start": f"{k.starts} starts", "ray": "ray scan"}.get(k.method, k.method)
 
 
@@ -290,6 +290,16 @@ def _network_section(pdf: _Pdf, network: ExcitableNetwork, figures: dict[str, Pa
                          "(certificate.lower_bound)."))
     if "staircase_png" in figures:
         pdf.add(Spacer(1, 8), pdf.image(figures["staircase_png"], max_h=7 * cm))
+    grid = network.attractors.grid if network.attractors is not None else None
+    if "basins_png" in figures and grid is not None:
+        sb, sbb = grid.entropy
+        pdf.keep_together(pdf.para(
+            f"Basins of attraction on a {grid.codes.shape[1]} × {grid.codes.shape[0]} grid. "
+            f"Basin entropy S<sub>b</sub> = {sb:.3f}, boundary basin entropy "
+            f"S<sub>bb</sub> = {sbb:.3f} (Daza et al. 2016; S<sub>bb</sub> above log 2 "
+            f"says the boundary is fractal: "
+            f"{'it is' if grid.fractal else 'not shown here'})."),
+            pdf.image(figures["basins_png"], max_h=10 * cm))
 
 
 def _free_section(pdf: _Pdf, heading: str, items: list[Any]) -> None:

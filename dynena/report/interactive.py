@@ -156,6 +156,8 @@ def write_html_report(path: str | Path, *, model: SystemModel, equilibria: Equil
     body += [f"<h2>Equilibria</h2><p>{len(equilibria)} equilibria; method: "
              f"{escape(equilibria.method)}. Guarantee: {escape(equilibria.guarantee)}.</p>",
              _equilibria_table(equilibria)]
+    if "basins" in svgs:
+        body.append(_figure(svgs["basins"], "basins of attraction, with the basin entropy"))
     if "portrait" in svgs:
         body.append(_figure(svgs["portrait"], "phase portrait"))
     for heading, items in extra_sections or []:

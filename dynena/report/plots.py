@@ -87,6 +87,50 @@ def portrait_figure(portrait: Any, title: str = "") -> Any:
     return fig
 
 
+def basin_figure(grid: Any, attractors: Any = None, title: str = "",
+                 nodes: Any = ()) -> Any:
+    """The basin picture of a two-variable model: the outcome of every grid cell (one colour
+    per attractor, grey for divergence, white for unknown or undecided), the attractors on
+    top (``nodes``: (id, state) pairs marked and named), and the basin entropy in the
+    title."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.0, 4.4))
+    palette = plt.get_cmap("tab10").colors
+    special = {"diverged": "#7f7f7f", "unknown": "#ffffff", "undecided": "#ffffff"}
+    colours, k = [], 0
+    for name in grid.outcomes:
+        if name in special:
+            colours.append(special[name])
+        else:
+            colours.append(palette[k % len(palette)])
+            k += 1
+    ax.imshow(grid.codes, origin="lower", interpolation="nearest", aspect="auto",
+              cmap=ListedColormap(colours), vmin=-0.5, vmax=len(colours) - 0.5,
+              extent=(grid.lo[0], grid.hi[0], grid.lo[1], grid.hi[1]))
+    if attractors is not None:
+        for o in attractors.stable_orbits:
+            ax.plot(o.points[:, 0], o.points[:, 1], "o" if o.kind == "map-cycle" else "-",
+                    color="k", ms=4, lw=1.2)
+        for a in attractors.aperiodic:
+            ax.plot(a.points[:, 0], a.points[:, 1], ",", color="k")
+    for nid, x in nodes:
+        ax.plot(x[0], x[1], "o", color="w", mec="k", ms=6)
+        ax.annotate(nid, (x[0], x[1]), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xlim(grid.lo[0], grid.hi[0])
+    ax.set_ylim(grid.lo[1], grid.hi[1])
+    ax.legend(handles=[Patch(facecolor=c, edgecolor="k", label=n)
+                       for n, c in zip(grid.outcomes, colours)], fontsize=7, loc="upper right")
+    sb, sbb = grid.entropy
+    ax.set_xlabel(grid.axes[0])
+    ax.set_ylabel(grid.axes[1])
+    ax.set_title((title + ": " if title else "") + f"basins (S_b = {sb:.3f}, S_bb = {sbb:.3f}"
+                 + (", fractal)" if grid.fractal else ")"), fontsize=10)
+    return fig
+
+
 def equation_image(latex: str, path: str | Path, fontsize: int = 12) -> bool:
     """Typeset one equation with matplotlib's mathtext into a PNG; False if it cannot."""
     plt = _plt()

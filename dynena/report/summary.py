@@ -66,7 +66,8 @@ def _caveats(net: ExcitableNetwork) -> str:
     """The third sentence: what failed and why, or how the thresholds are guaranteed."""
     certs = Counter(str(c.certificate.status) for c in net.connections
                     if c.certificate is not None)
-    bad = {k: v for k, v in certs.items() if k in ("budget", "undecided", "rough-boundary")}
+    bad = {k: v for k, v in certs.items()
+           if k in ("budget", "undecided", "rough-boundary", "sampled-source")}
     if not net.success or bad:
         why = "; ".join(f"{v} threshold{'' if v == 1 else 's'} {_BAD[k]}" for k, v in bad.items())
         return (f"Not everything could be established: {net.status.message}"
@@ -79,7 +80,8 @@ def _caveats(net: ExcitableNetwork) -> str:
 
 
 _BAD = {"budget": "stopped at the search budget", "undecided": "rest on undecided kicks",
-        "rough-boundary": "sit on a fractal basin boundary"}
+        "rough-boundary": "sit on a fractal basin boundary",
+        "sampled-source": "start from an aperiodic attractor known from samples"}
 _GOOD = {"certified": "certified over all directions", "multi-start": "by multi-start descent",
          "warm-start": "followed from the previous parameter value",
          "ray": "by ray scans", "found": "met on the way"}

@@ -76,6 +76,12 @@ class ThresholdCertificate(HasStatus):
         Multi-start: (worst descent minimum / best) − 1.
     undecided : int
         Kicks whose outcome the integration budget did not decide.
+    source_samples : int
+        An aperiodic source attractor: its samples (0 otherwise). ``sources`` of them were
+        kicked from; the lower bound covers them all (distance is 1-Lipschitz).
+    source_gap : float or None
+        An aperiodic source: how far a further stretch of its trajectory came from every
+        sample (an estimate of how well they cover the attractor); subtracted from the bound.
     """
 
     method: str
@@ -94,12 +100,18 @@ class ThresholdCertificate(HasStatus):
     spread: float | None = None
     undecided: int = 0
     isotropic: bool = False
+    source_samples: int = 0
+    source_gap: float | None = None
 
     @property
     def statement(self) -> str:
         """One sentence saying what is guaranteed."""
         src = (f" (kicks from {self.sources} points of the source attractor)"
                if self.sources > 1 else "")
+        if self.source_samples:
+            src = (f" (kicks from {self.sources} of the {self.source_samples} samples of the "
+                   f"aperiodic source attractor; the bound holds over the samples less their "
+                   f"estimated gap {self.source_gap or 0.0:.3g})")
         und = (f"; {self.undecided} kicks could not be decided within the integration budget "
                "and were counted as staying: the bound holds only if they stay"
                if self.undecided else "")
@@ -111,6 +123,7 @@ class ThresholdCertificate(HasStatus):
                     "rough-boundary": "rough (fractal) basin boundary: the bound assumes the "
                                       "entry distance varies no faster between rays than seen;",
                     "undecided": "not certified (some kicks undecided):",
+                    "sampled-source": "aperiodic source known from samples:",
                     }.get(self.status, "search stopped at its trajectory or time budget;")
             ang = (f" within {np.degrees(self.coverage):.3g} deg of a scanned ray, "
                    f"{np.degrees(self.angular_resolution or 0.0):.3g} deg near the minimum "
@@ -151,6 +164,8 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
                      reached_best=self.reached_best, spread=self.spread)
+        if self.source_samples:
+            d.update(source_samples=self.source_samples, source_gap=self.source_gap)
         return d
 
 

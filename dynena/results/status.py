@@ -40,6 +40,7 @@ class Status(StrEnum):
     RAY = "ray"
     FOUND = "found"
     UNDECIDED = "undecided"
+    SAMPLED_SOURCE = "sampled-source"
 
     @property
     def message(self) -> str:
@@ -89,6 +90,11 @@ _TEXT: dict[Status, tuple[str, str]] = {
     Status.RAY: ("one admissible direction or pulse: the first entry along it", ""),
     Status.FOUND: ("met on the way; not minimised over directions",
                    "declare directions or run the full search for a threshold"),
+    Status.SAMPLED_SOURCE: ("the source is an aperiodic attractor known from samples: the "
+                            "bound covers the samples, and the attractor between them only "
+                            "as far as their estimated gap",
+                            "treat the threshold as the minimum over the samples; a longer "
+                            "sampled trajectory narrows the gap"),
     Status.UNDECIDED: ("some kicks ended undecided within the integration budget and were "
                        "counted as staying", "raise the integration time (t_max)"),
 }

@@ -169,24 +169,6 @@ equations:
         assert 0.0 <= cn.certificate.lower_bound <= ref
 
 
-def test_chaotic_attractor_of_the_henon_map_is_found_and_does_not_break_the_oracle(tmp_path):
-    """The Hénon map (a = 1.4, b = 0.3): one chaotic attractor, largest Lyapunov exponent
-    0.42 (Sprott, Chaos and Time-Series Analysis, table of exponents). Its thousands of
-    sample points once went through the per-point capture radii meant for map cycles and the
-    network stopped with a LinAlgError."""
-    net = network_of(tmp_path, "henon", """variables:
-  x: {range: [-2, 2]}
-  y: {range: [-2, 2]}
-equations:
-  x: 1 - 1.4*x**2 + y
-  y: 0.3*x
-""")
-    (a,) = net.attractors.aperiodic
-    assert a.lyapunov == pytest.approx(0.42, abs=0.03)
-    # not a node yet: the (empty) network says what it found instead of "nothing attracts"
-    assert not net.node_ids and "A0" in net.message and "aperiodic" in net.message
-
-
 # -- a map with a fixed point and an attracting 2-cycle ------------------------------------
 def test_map_two_cycle_is_a_node_with_analytic_thresholds():
     net = network("cycle_switch")

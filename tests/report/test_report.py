@@ -107,3 +107,19 @@ def test_the_summary_says_what_could_not_be_established(models_dir):
     assert "Not everything could be established" in text
     assert f"{n} threshold{'s' if n > 1 else ''} stopped at the search budget" in text
     assert "remedy: raise the budget" in text
+
+
+def test_two_variable_report_has_the_basin_picture(models_dir, tmp_path):
+    """The basin picture is drawn from the network's own attractor grid (never recomputed):
+    its entropy in the PDF is the grid's."""
+    m = dynena.load(models_dir / "double_well.yaml")
+    eq = dynena.find_equilibria(m)
+    net = dynena.excitable_network(m, equilibria=eq)
+    grid = net.attractors.grid
+    files = dynena.write_report(tmp_path / "out", model=m, equilibria=eq, network=net)
+    assert files["basins_svg"].exists() and files["basins_pdf"].exists()
+    assert "basins of attraction" in files["html"].read_text()
+    text = _pdf_text(files["report"].read_bytes())
+    assert f"{grid.entropy[1]:.3f}".encode() in text
+    got = json.loads(files["results"].read_text())["network"]["attractors"]["grid"]
+    assert got["codes"] == grid.codes.tolist()

@@ -1,0 +1,202 @@
+r"""Thresholds from an aperiodic source (a chaotic or quasi-periodic attractor known from samples).
+
+For a source attractor :math:`A` and target :math:`j`,
+:math:`\delta_{Aj} = \min_{x \in A} \mathrm{dist}(x, B_j)`. ``A`` is known from samples
+:math:`P` (the tail of one trajectory), so the search minimises over the samples and says how
+far the samples are from covering ``A``:
+
+1. **Screen** ``n_screen`` samples spread over the cloud (farthest-point order) with the coarse
+   direction grid: an upper bound and a lower bound :math:`\ell_a` per screened point.
+2. **Bound** every sample: :math:`\mathrm{dist}(\cdot, B_j)` is 1-Lipschitz, so a sample
+   :math:`x` is at least :math:`b_j(x) = \max_a (\ell_a - |x - p_a|)` from :math:`B_j`.
+   Screen ``n_adaptive`` more samples, those with the lowest :math:`b_j(x)` against the best
+   value found.
+3. **Search** the two best screened points of each target with the full certified search.
+4. **Slide along the attractor**: from the best point, bisect along its best direction from
+   its nearest samples; move to the best one while it improves, then search it in full.
+5. **State** the lower bound :math:`\min_x b_j(x)` over all samples, less the samples' gap
+   (how far a further stretch of the trajectory came from every sample: an estimate, so the
+   status is ``sampled-source``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from .._typing import Array
+from ..results.attractors import AperiodicAttractor
+from ..results.network import ThresholdCertificate
+from ..results.status import Status
+from .certify import GlobalSearch, search_node
+from .outcome import OutcomeOracle
+
+__all__ = ["search_cloud", "spread_points"]
+
+Best = tuple[float, float, Array, Array]  # (lo, hi, direction, start point)
+
+
+def spread_points(P: Array, m: int, start: int = 0) -> list[int]:
+    """Indices of ``m`` samples spread over the cloud ``P``: greedy farthest-point order
+    (each next point the one farthest from those chosen)."""
+    m = min(m, len(P))
+    chosen = [start]
+    d = np.linalg.norm(P - P[start], axis=1)
+    for _ in range(m - 1):
+        k = int(np.argmax(d))
+        if d[k] <= 0:
+            break
+        chosen.append(k)
+        d = np.minimum(d, np.linalg.norm(P - P[k], axis=1))
+    return chosen
+
+
+def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
+                 upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
+                 budget: int, seed: int, rough: bool = False, resolution: int = 1,
+                 nearest_only: bool = False, n_screen: int = 24, n_adaptive: int = 8,
+                 n_slide: int = 24, total: int | None = None
+                 ) -> tuple[dict[int, Best], dict[int, ThresholdCertificate]]:
+    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate.
+
+    ``budget`` bounds each search from one sample; ``total`` (default four times it) the
+    whole search: past it (or past the oracle's deadline) no further sample is screened,
+    searched or slid to, and the certificates say ``budget``."""
+    P = cloud.points
+    n0, cap = oracle.trajectories, 4 * budget if total is None else total
+    cut = {"short": False}
+
+    def over() -> bool:
+        deadline = oracle.deadline
+        if oracle.trajectories - n0 >= cap or (deadline is not None
+                                               and time.monotonic() > deadline):
+            cut["short"] = True
+        return cut["short"]
+
+    w = np.ones(P.shape[1]) if weights is None else np.asarray(weights, float)
+
+    def dist(A: Array, b: Array) -> Array:
+        return np.sqrt(np.sum((A - b) ** 2 * w, axis=-1))
+
+    upper = dict(upper)
+    score: dict[int, list[tuple[float, int]]] = {}
+    point_lb: dict[int, dict[int, float]] = {}  # target -> screened sample -> lower bound
+    screened: list[int] = []
+
+    def screen(ks: list[int]) -> None:
+        for k in ks:
+            if k in screened or over():
+                continue
+            screened.append(k)
+            gs, cs0 = search_node(oracle, P[k], source, upper, [], coarse=True,
+                                  weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed)
+            for j, cert in cs0.items():
+                point_lb.setdefault(j, {})[k] = cert.lower_bound
+            for j, h in gs.results.items():
+                upper[j] = min(upper.get(j, np.inf), h.hi)
+                score.setdefault(j, []).append((h.hi, k))
+
+    def bound(j: int) -> Array:
+        """b_j at every sample (−inf where nothing bounds it)."""
+        b = np.full(len(P), -np.inf)
+        for k, lb in point_lb.get(j, {}).items():
+            b = np.maximum(b, lb - dist(P, P[k]))
+        return b
+
+    screen(spread_points(P, n_screen))
+    for _ in range(max(0, n_adaptive) // 8):  # where the bounds are lowest against the best
+        ratio = np.full(len(P), np.inf)
+        for j in score:
+            ub = min(hi for hi, _ in score[j])
+            ratio = np.minimum(ratio, bound(j) / ub)
+        ratio[screened] = np.inf
+        order = [int(k) for k in np.argsort(ratio)[:8] if ratio[k] < 1 - tol]
+        if not order:
+            break
+        screen(order)
+    best: dict[int, Best] = {}
+    certs: dict[int, ThresholdCertificate] = {}
+    searched: dict[int, GlobalSearch] = {}  # sample -> its full search
+
+    def full(k: int) -> GlobalSearch:
+        x0 = P[k]
+        # 2 % above this point's own screening value where it is above the best bound: a
+        # search that never beats its bound records no entry, and cannot slide on from it
+        own = {j: hi for j, lst in score.items() for hi, kk in lst if kk == k}
+        gs, cs = search_node(oracle, x0, source, {j: 1.02 * max(u, own.get(j, u))
+                                                  for j, u in upper.items()}, [],
+                             rough=rough, resolution=resolution, nearest_only=nearest_only,
+                             weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed)
+        searched[k] = gs
+        if k not in screened:
+            screened.append(k)
+        for jj, cert in cs.items():  # the full search's bound at k is the sharper one
+            lbs = point_lb.setdefault(jj, {})
+            lbs[k] = max(lbs.get(k, -np.inf), cert.lower_bound)
+        for jj, h in gs.results.items():
+            upper[jj] = min(upper.get(jj, np.inf), h.hi)
+            if jj not in best or h.hi < best[jj][1]:
+                best[jj] = (h.lo, h.hi, gs.best_dir[jj], np.asarray(x0, float))
+                if jj in cs:
+                    certs[jj] = cs[jj]
+        return gs
+
+    if nearest_only:
+        per_point: dict[int, float] = {}
+        for lst in score.values():
+            for hi, k in lst:
+                per_point[k] = min(per_point.get(k, np.inf), hi)
+        picks = sorted(per_point, key=lambda k: per_point[k])[:2]
+    else:
+        picks = sorted({k for lst in score.values() for _, k in sorted(lst)[:2]})
+    for n, k in enumerate(picks):
+        if n == 0 or not over():
+            full(k)
+    for j in sorted(best):  # from each searched start that reached j: slide along A
+        for k in [k for k in list(searched) if j in searched[k].best_hit][:2]:
+            _slide(P, j, k, searched, full, n_slide, dist, over)
+    for j, cert in list(certs.items()):
+        lb = min(float(np.min(bound(j))), best[j][0]) if j in best else np.nan
+        gap = float(cloud.gap) if np.isfinite(cloud.gap) else float(np.max(dist(P[1:], P[:-1])))
+        lb -= gap
+        status = Status.BUDGET if cut["short"] else cert.status if cert.status in (
+            Status.BUDGET, Status.UNDECIDED) else Status.SAMPLED_SOURCE
+        certs[j] = replace(cert, status=status, sources=len(screened),
+                           lower_bound=float(max(lb, 0.0)) if np.isfinite(lb) else lb,
+                           source_samples=len(P), source_gap=gap)
+    return best, certs
+
+
+def _slide(P: Array, j: int, k: int, searched: dict[int, GlobalSearch],
+           full: Callable[[int], GlobalSearch], n_slide: int,
+           dist: Callable[[Array, Array], Array], over: Callable[[], bool], cycles: int = 6,
+           rounds: int = 40) -> None:
+    """Move a kick's start along the attractor: from sample ``k`` (fully searched), bisect
+    along its best direction from the ``n_slide`` samples nearest the start and go to the
+    best while it improves; give the end the full search (a new best direction), and slide
+    again from there while that improves."""
+    if n_slide <= 0:
+        return
+    for _ in range(cycles):
+        gs = searched[k]
+        if j not in gs.best_hit or gs.exhausted or over():
+            return
+        s = gs.best_dir[j] if gs.sw is None else gs.best_dir[j] / gs.sw
+        s = s / np.linalg.norm(s)
+        k0, val = k, gs.best_hit[j].hi
+        for _ in range(rounds):
+            near = np.argsort(dist(P, P[k]))[1:n_slide + 1]
+            vals = [(gs.entry(s, j, x0=P[m]), int(m)) for m in near
+                    if not (gs.exhausted or over())]
+            if not vals:
+                break
+            v, m = min(vals)
+            if not v < val * (1 - 1e-9):
+                break
+            k, val = m, v
+        if k == k0 or k in searched or over():
+            return
+        full(k)

@@ -1,0 +1,115 @@
+"""Aperiodic attractors (quasi-periodic, chaotic) as nodes of the network, each threshold
+against an answer that does not come from dynena's method: analytic values, or a brute-force
+classification of a grid computed here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+from scipy.spatial import cKDTree
+
+import dynena
+
+ROOT = Path(__file__).resolve().parents[2] / "models"
+
+
+def network(path: Path, **kw):
+    return dynena.excitable_network(dynena.compile_model(dynena.load(path)), **kw)
+
+
+def henon_escapes(X: np.ndarray, iters: int = 300) -> np.ndarray:
+    """Rows of X whose Hénon orbit (a = 1.4, b = 0.3) leaves |x| < 1e3 within ``iters``."""
+    x, y = X[:, 0].copy(), X[:, 1].copy()
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            x, y = 1 - 1.4 * x * x + y, 0.3 * x
+            bad = ~(np.abs(x) < 1e3)
+            x[bad], y[bad] = 1e3, 1e3
+    return np.abs(x) >= 1e3
+
+
+def henon_escape_distance() -> float:
+    """Distance from the Hénon attractor (10⁵ points of one orbit) to the escaping set: a grid
+    of spacing 4e-3 over the attractor's box, then grids of spacing 1e-4 around the samples
+    that came within two coarse cells of the coarse minimum."""
+    x, pts = np.array([0.1, 0.1]), []
+    for i in range(101000):
+        x = np.array([1 - 1.4 * x[0] ** 2 + x[1], 0.3 * x[0]])
+        if i >= 1000:
+            pts.append(x)
+    P = np.array(pts)
+    h0 = 4e-3
+    lo, hi = P.min(axis=0) - 0.1, P.max(axis=0) + 0.1
+    G = np.array(np.meshgrid(np.arange(lo[0], hi[0], h0), np.arange(lo[1], hi[1], h0)))
+    G = G.reshape(2, -1).T
+    d, _ = cKDTree(G[henon_escapes(G)]).query(P)
+    near = P[d < d.min() + 2 * h0]
+    best = np.inf
+    h = 1e-4
+    g = np.arange(-d.min() - 2 * h0, d.min() + 2 * h0, h)
+    for c in near[:: max(1, len(near) // 12)]:
+        G = c + np.array(np.meshgrid(g, g)).reshape(2, -1).T
+        E = G[henon_escapes(G)]
+        if len(E):
+            best = min(best, float(cKDTree(E).query(near)[0].min()))
+    return best
+
+
+def test_quasi_periodic_circle_is_a_node_with_analytic_thresholds():
+    """An invariant circle with golden-mean rotation around a stable fixed point: the origin's
+    basin is the disc r < 1/2, so both thresholds are 1/2 (from every point of the circle)."""
+    net = network(ROOT / "hard" / "quasi_periodic_circle.yaml")
+    kinds = dict(zip(net.node_ids, net.node_kinds))
+    assert sorted(kinds.values()) == ["equilibrium", "quasi-periodic"]
+    (a,) = net.attractors.aperiodic
+    assert abs(a.lyapunov) < 0.01
+    assert np.linalg.norm(a.points, axis=1) == pytest.approx(1.0, abs=1e-6)
+    th = {(cn.source, cn.target): cn for cn in net.connections}
+    assert th[("E0", a.id)].threshold == pytest.approx(0.5, rel=1e-4)
+    out = th[(a.id, "E0")]
+    assert out.threshold == pytest.approx(0.5, rel=1e-4)
+    cert = out.certificate
+    assert cert.status == "sampled-source" and not cert.success
+    assert cert.source_samples == len(a.points) and cert.sources >= 24
+    assert 0.0 <= cert.lower_bound <= 0.5
+    assert "aperiodic source" in cert.statement
+    # the capture balls lie well inside the basin: two radii below every threshold
+    assert 2 * net.stats["aperiodic_capture_radii"][a.id] <= out.threshold
+    assert "quasi-periodic" in net.message
+
+
+def test_henon_attractor_is_a_node_and_its_escape_threshold_matches_a_grid_scan():
+    """The Hénon map: one chaotic attractor and escape to infinity. The smallest kick that
+    escapes is the attractor's distance to the escaping set, computed here on grids."""
+    net = network(ROOT / "henon.yaml")
+    assert net.node_kinds == ("chaotic",)
+    (a,) = net.attractors.aperiodic
+    assert a.lyapunov == pytest.approx(0.42, abs=0.03)  # Sprott's table: 0.419
+    (cn,) = [c for c in net.connections if c.target == "diverged"]
+    ref = henon_escape_distance()
+    # the search minimises over 8 000 samples, the reference over 10⁵ points on 1e-4 grids
+    assert cn.threshold == pytest.approx(ref, rel=1e-2)
+    # the kick really escapes from a sample of the attractor, and half of it does not
+    x0 = cn.origin + cn.bracket[1] * cn.direction
+    assert henon_escapes(x0[None])[0]
+    assert not henon_escapes((cn.origin + 0.5 * cn.threshold * cn.direction)[None])[0]
+    assert np.min(np.linalg.norm(a.points - cn.origin, axis=1)) == 0.0
+    assert cn.certificate.status in ("sampled-source", "budget")
+    assert 2 * net.stats["aperiodic_capture_radii"][a.id] <= cn.threshold
+
+
+@pytest.mark.slow  # 3-D searches from two chaotic attractors: about a minute
+def test_two_chaotic_attractors_switch_at_the_analytic_threshold():
+    """Hénon times z -> 2 tanh z: between the two chaotic attractors the threshold is z+, the
+    switch's fixed point (every point of A x {z+} is z+ from the plane z = 0)."""
+    net = network(ROOT / "hard" / "henon_switch.yaml")
+    assert net.node_kinds == ("chaotic", "chaotic")
+    z_plus = brentq(lambda z: z - 2 * np.tanh(z), 1.0, 3.0)
+    th = {(cn.source, cn.target): cn.threshold for cn in net.connections}
+    a0, a1 = net.node_ids
+    assert th[(a0, a1)] == pytest.approx(z_plus, rel=1e-4)
+    assert th[(a1, a0)] == pytest.approx(z_plus, rel=1e-4)
+    assert th[(a0, "diverged")] == pytest.approx(th[(a1, "diverged")], rel=2e-2)
