@@ -101,6 +101,24 @@ def test_henon_attractor_is_a_node_and_its_escape_threshold_matches_a_grid_scan(
     assert 2 * net.stats["aperiodic_capture_radii"][a.id] <= cn.threshold
 
 
+def test_quasi_periodic_torus_around_a_limit_cycle_in_an_ode():
+    """An ODE with an attracting torus (rotation numbers 1 and sqrt 2) around an attracting
+    limit cycle, separated by a repelling torus at tube radius 1/4: both thresholds are 1/4."""
+    net = network(ROOT / "hard" / "torus_and_cycle.yaml")
+    kinds = dict(zip(net.node_ids, net.node_kinds))
+    assert sorted(kinds.values()) == ["limit-cycle", "quasi-periodic"]
+    (o,) = net.attractors.stable_orbits
+    assert o.period == pytest.approx(2 * np.pi, rel=1e-6)
+    (a,) = net.attractors.aperiodic
+    # the samples lie on the torus: tube radius 1/2 around the circle rho = 2
+    s = np.hypot(np.hypot(a.points[:, 0], a.points[:, 1]) - 2, a.points[:, 2])
+    assert s == pytest.approx(0.5, abs=1e-6)
+    th = {(cn.source, cn.target): cn for cn in net.connections}
+    assert th[(o.id, a.id)].threshold == pytest.approx(0.25, rel=1e-4)
+    assert th[(a.id, o.id)].threshold == pytest.approx(0.25, rel=1e-4)
+    assert th[(a.id, o.id)].certificate.status in ("sampled-source", "budget")
+
+
 @pytest.mark.slow  # 3-D searches from two chaotic attractors: about a minute
 def test_two_chaotic_attractors_switch_at_the_analytic_threshold():
     """Hénon times z -> 2 tanh z: between the two chaotic attractors the threshold is z+, the
