@@ -313,25 +313,12 @@ class OutcomeOracle:
                         if len(idx):
                             X[idx] = f(X[idx])
                         continue
-                    idx = np.flatnonzero(active)
+                    idx = self._settle(X, np.flatnonzero(active), out, active)
                     if not len(idx):
                         break
-                    fate = self._fate(X[idx])
-                    fin = fate != _RUNNING
-                    out[idx[fin]] = fate[fin]
-                    active[idx[fin]] = False
-                    idx = idx[~fin]
-                    if len(idx):
-                        X[idx] = f(X[idx])
-                idx = np.flatnonzero(active)
-                if not len(idx):
-                    break
+                    X[idx] = f(X[idx])
                 # the end of a chunk: every row's capture checked once more before a stall
-                fate = self._fate(X[idx])
-                fin = fate != _RUNNING
-                out[idx[fin]] = fate[fin]
-                active[idx[fin]] = False
-                idx = np.flatnonzero(active)
+                idx = self._settle(X, np.flatnonzero(active), out, active)
                 if not len(idx):
                     break
                 stalled = self._stalled(X[idx])
@@ -340,6 +327,17 @@ class OutcomeOracle:
             rest = np.flatnonzero(active)
             self._finish_unknown(X, out, rest)
         return out
+
+    def _settle(self, X: Array, idx: IntArray, out: IntArray, active: BoolArray) -> IntArray:
+        """Record the rows of ``idx`` that reached an outcome; the ones still running."""
+        if not len(idx):
+            return idx
+        fate = self._fate(X[idx])
+        fin = fate != _RUNNING
+        out[idx[fin]] = fate[fin]
+        active[idx[fin]] = False
+        running: IntArray = idx[~fin]
+        return running
 
     def _odes(self, X0: Array) -> IntArray:
         m = self.model

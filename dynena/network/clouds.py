@@ -32,6 +32,7 @@ from ..results.attractors import AperiodicAttractor
 from ..results.network import ThresholdCertificate
 from ..results.status import Status
 from .certify import GlobalSearch, search_node
+from .cycles import best_points, record_full
 from .outcome import OutcomeOracle
 
 __all__ = ["search_cloud", "spread_points"]
@@ -133,26 +134,10 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
         searched[k] = gs
         if k not in screened:
             screened.append(k)
-        for jj, cert in cs.items():  # the full search's bound at k is the sharper one
-            lbs = point_lb.setdefault(jj, {})
-            lbs[k] = max(lbs.get(k, -np.inf), cert.lower_bound)
-        for jj, h in gs.results.items():
-            upper[jj] = min(upper.get(jj, np.inf), h.hi)
-            if jj not in best or h.hi < best[jj][1]:
-                best[jj] = (h.lo, h.hi, gs.best_dir[jj], np.asarray(x0, float))
-                if jj in cs:
-                    certs[jj] = cs[jj]
+        record_full(gs, cs, k, x0, point_lb, upper, best, certs)
         return gs
 
-    if nearest_only:
-        per_point: dict[int, float] = {}
-        for lst in score.values():
-            for hi, k in lst:
-                per_point[k] = min(per_point.get(k, np.inf), hi)
-        picks = sorted(per_point, key=lambda k: per_point[k])[:2]
-    else:
-        picks = sorted({k for lst in score.values() for _, k in sorted(lst)[:2]})
-    for n, k in enumerate(picks):
+    for n, k in enumerate(best_points(score, nearest_only)):
         if n == 0 or not over():
             full(k)
     for j in sorted(best):  # from each searched start that reached j: slide along A

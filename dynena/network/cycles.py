@@ -20,7 +20,7 @@ from ..results.network import ThresholdCertificate
 from .certify import GlobalSearch, search_node
 from .outcome import OutcomeOracle
 
-__all__ = ["search_orbit"]
+__all__ = ["search_orbit", "best_points", "record_full"]
 
 
 def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
@@ -52,28 +52,14 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     finals: dict[int, GlobalSearch] = {}
     # one full search per point serves every target: the two best points of each target (of
     # all targets together with nearest_only), each searched once
-    if nearest_only:
-        per_point: dict[int, float] = {}
-        for lst in score.values():
-            for hi, k in lst:
-                per_point[k] = min(per_point.get(k, np.inf), hi)
-        picks = sorted(per_point, key=lambda k: per_point[k])[:2]
-    else:
-        picks = sorted({k for lst in score.values() for _, k in sorted(lst)[:2]})
-    for k in picks:
+    for k in best_points(score, nearest_only):
         gs, cs = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
                              tol=tol, budget=budget, seed=seed, rough=rough,
                              resolution=resolution, nearest_only=nearest_only)
-        for jj, cert in cs.items():  # the full search's bound at k is the sharper one
-            lbs = point_lb.setdefault(jj, {})
-            lbs[k] = max(lbs.get(k, -np.inf), cert.lower_bound)
-        for jj, h in gs.results.items():
-            upper[jj] = min(upper.get(jj, np.inf), h.hi)
-            if jj not in best or h.hi < best[jj][1]:
-                best[jj] = (h.lo, h.hi, gs.best_dir[jj], P[k])
-                if jj in cs:
-                    certs[jj] = replace(cs[jj], sources=len(idx))
-                finals[jj] = gs
+        for jj in record_full(gs, cs, k, P[k], point_lb, upper, best, certs):
+            if jj in certs:
+                certs[jj] = replace(certs[jj], sources=len(idx))
+            finals[jj] = gs
     for j, lst in score.items():  # outcomes met on the way (divergence): best screening value
         if j < 0 and j not in best:
             hi, k = min(lst)
@@ -92,6 +78,38 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  best[j][0]) if j in best else np.nan
         certs[j] = replace(cert, lower_bound=float(max(lb, 0.0)) if np.isfinite(lb) else lb)
     return best, certs
+
+
+def record_full(gs: GlobalSearch, cs: dict[int, ThresholdCertificate], k: int, x0: Array,
+                point_lb: dict[int, dict[int, float]], upper: dict[int, float],
+                best: dict[int, tuple[float, float, Array, Array]],
+                certs: dict[int, ThresholdCertificate]) -> list[int]:
+    """Fold a full search from point ``k`` (at ``x0``) into the per-point lower bounds (its
+    bound is the sharper one), the upper bounds and the best kicks; the targets it improved."""
+    for jj, cert in cs.items():
+        lbs = point_lb.setdefault(jj, {})
+        lbs[k] = max(lbs.get(k, -np.inf), cert.lower_bound)
+    improved = []
+    for jj, h in gs.results.items():
+        upper[jj] = min(upper.get(jj, np.inf), h.hi)
+        if jj not in best or h.hi < best[jj][1]:
+            best[jj] = (h.lo, h.hi, gs.best_dir[jj], np.asarray(x0, float))
+            if jj in cs:
+                certs[jj] = cs[jj]
+            improved.append(jj)
+    return improved
+
+
+def best_points(score: dict[int, list[tuple[float, int]]], nearest_only: bool) -> list[int]:
+    """The screened points worth a full search: the two best of each target (``score``: per
+    target, (upper bound, point) pairs), or with ``nearest_only`` the two best of all."""
+    if nearest_only:
+        per_point: dict[int, float] = {}
+        for lst in score.values():
+            for hi, k in lst:
+                per_point[k] = min(per_point.get(k, np.inf), hi)
+        return sorted(per_point, key=lambda k: per_point[k])[:2]
+    return sorted({k for lst in score.values() for _, k in sorted(lst)[:2]})
 
 
 def _orbit_bound(orbit: PeriodicOrbit, screened: list[int], lbs: dict[int, float],
