@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..results.network import Connection, ExcitableNetwork
+from ..results.status import Status
 
 __all__ = ["network_summary"]
 
@@ -68,10 +69,14 @@ def _caveats(net: ExcitableNetwork) -> str:
                     if c.certificate is not None)
     bad = {k: v for k, v in certs.items()
            if k in ("budget", "undecided", "rough-boundary", "sampled-source")}
-    if not net.success or bad:
-        why = "; ".join(f"{v} threshold{'' if v == 1 else 's'} {_BAD[k]}" for k, v in bad.items())
+    why = "; ".join(f"{v} threshold{'' if v == 1 else 's'} {_BAD[k]}" for k, v in bad.items())
+    if not net.success:
         return (f"Not everything could be established: {net.status.message}"
                 + (f" ({why})" if why else "") + f"; remedy: {net.status.remedy}.")
+    if bad:  # the run completed, but some thresholds carry a weaker guarantee
+        fixes = "; ".join(dict.fromkeys(Status(k).remedy for k in bad if Status(k).remedy))
+        return (f"Not every threshold has the full guarantee: {why}"
+                + (f" ({fixes})" if fixes else "") + ".")
     if not certs:
         return ("Thresholds come from scans along the admissible kicks (input pulses or named "
                 "directions); each is bracketed to the stated tolerance.")
@@ -79,9 +84,9 @@ def _caveats(net: ExcitableNetwork) -> str:
     return f"Every threshold was established within its budget ({how})."
 
 
-_BAD = {"budget": "stopped at the search budget", "undecided": "rest on undecided kicks",
-        "rough-boundary": "sit on a fractal basin boundary",
-        "sampled-source": "start from an aperiodic attractor known from samples"}
+_BAD = {"budget": "stopped at the search budget", "undecided": "resting on undecided kicks",
+        "rough-boundary": "on a fractal basin boundary",
+        "sampled-source": "from an aperiodic attractor known from samples"}
 _GOOD = {"certified": "certified over all directions", "multi-start": "by multi-start descent",
          "warm-start": "followed from the previous parameter value",
          "ray": "by ray scans", "found": "met on the way"}
