@@ -64,10 +64,20 @@ def tangent(c: CompiledSystem, x: Array, v: Array, dt: float, *, rtol: float = 1
 
 
 def adjoint(c: CompiledSystem, path: Any, t_star: float, lam: Array, *, rtol: float = 1e-8,
-            atol: float = 1e-12) -> Array:
+            atol: float = 1e-12, max_steps: int = 5000) -> Array:
     """:math:`\\lambda(0)` from :math:`\\lambda(t_*)` backwards along ``path`` (a dense
-    :func:`orbit` solution)."""
+    :func:`orbit` solution); NaN when ``max_steps`` LSODA steps do not get there (a passage
+    that lingers near a saddle of a 16-variable design took one call minutes, past every
+    wall-clock budget: the caller then goes without the normal)."""
+    from scipy.integrate import LSODA
+
     with np.errstate(all="ignore"):
-        adj = solve_ivp(lambda t, y: -c.jac(path.sol(t)).T @ y, (t_star, 0.0), lam,
-                        method="LSODA", rtol=rtol, atol=atol)
-    return np.asarray(adj.y[:, -1], dtype=float)
+        solver = LSODA(lambda t, y: -c.jac(path.sol(t)).T @ y, t_star, np.asarray(lam, float),
+                       0.0, rtol=rtol, atol=atol)
+        for _ in range(max_steps):
+            if solver.status != "running":
+                break
+            solver.step()
+    if solver.status != "finished":
+        return np.full(len(lam), np.nan)
+    return np.asarray(solver.y, dtype=float)
