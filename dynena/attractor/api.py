@@ -18,6 +18,7 @@ exponent α (α ≈ 1 for a smooth boundary, α < 1 for a fractal one; Grebogi e
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -127,39 +128,15 @@ def find_attractors(
     orbits: list[PeriodicOrbit] = []
     aper: list[AperiodicAttractor] = []
     notes: list[str] = []
-    out = np.zeros(len(X), int)
     deadline = None if max_time is None else time.monotonic() + max_time
-    budget_hit = False
 
     def oracle_() -> OutcomeOracle:
         o = node_oracle(c, eq, stable, orbits, aper)
         o.deadline = deadline
         return o
 
-    for r in range(max(1, rounds)):
-        if deadline is not None and time.monotonic() > deadline:
-            notes.append(f"time budget of {max_time:g} s reached: discovery stopped")
-            budget_hit = True
-            break
-        quick = oracle_()
-        quick.patience = 1  # still moving after the base time: worth a closer look
-        quick.unknown_states = []
-        out = quick(X)
-        unk = np.flatnonzero(out == UNKNOWN)
-        if not len(unk):
-            break
-        # first look for attractors where they stopped (cheap); only when none is new, give
-        # the undecided starts the full budget (slow but decided approaches)
-        if _new_attractors(c, quick.unknown_states, orbits, aper, max_period):
-            continue
-        full = oracle_()
-        full.unknown_states = []
-        out[unk] = full(X[unk])
-        if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
-                                                          aper, max_period):
-            notes.append(f"{int(np.sum(out == UNKNOWN))} starts stayed unknown: no periodic "
-                         "orbit or bounded attractor could be resolved from them")
-            break
+    out, budget_hit = _discover(c, X, oracle_, orbits, aper, notes, rounds=rounds,
+                                max_period=max_period, deadline=deadline, max_time=max_time)
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
     basins = _fractions(out, ids)
     unc = None
@@ -183,6 +160,40 @@ def find_attractors(
     return AttractorSet(tuple(orbits), tuple(aper), tuple(basins), len(X), box_d,
                         uncertainty=unc, message="; ".join([msg] + notes),
                         status=Status.BUDGET if budget_hit else Status.OK, grid=picture)
+
+
+def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
+              orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor], notes: list[str], *,
+              rounds: int, max_period: int, deadline: float | None, max_time: float | None
+              ) -> tuple[Array, bool]:
+    """The discovery rounds: the outcome of every start in ``X`` (appending the attractors
+    found to ``orbits`` and ``aper``, which ``oracle_`` then knows), and whether the time
+    budget stopped them."""
+    out = np.zeros(len(X), int)
+    for _ in range(max(1, rounds)):
+        if deadline is not None and time.monotonic() > deadline:
+            notes.append(f"time budget of {max_time:g} s reached: discovery stopped")
+            return out, True
+        quick = oracle_()
+        quick.patience = 1  # still moving after the base time: worth a closer look
+        quick.unknown_states = []
+        out = quick(X)
+        unk = np.flatnonzero(out == UNKNOWN)
+        if not len(unk):
+            break
+        # first look for attractors where they stopped (cheap); only when none is new, give
+        # the undecided starts the full budget (slow but decided approaches)
+        if _new_attractors(c, quick.unknown_states, orbits, aper, max_period):
+            continue
+        full = oracle_()
+        full.unknown_states = []
+        out[unk] = full(X[unk])
+        if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
+                                                          aper, max_period):
+            notes.append(f"{int(np.sum(out == UNKNOWN))} starts stayed unknown: no periodic "
+                         "orbit or bounded attractor could be resolved from them")
+            break
+    return out, False
 
 
 def _grid_cells(grid: int | str, c: CompiledSystem) -> int:

@@ -217,9 +217,8 @@ def excitable_network(
                "weights": None if W is None else W.tolist()}
     eqn, others = sel.node_eqs, len(sel.orbits) + len(sel.aperiodic)
     if sel.aperiodic:
-        stats["aperiodic_capture_radii"] = {a.id: ctx.oracle.node_radius(k) for k, a in
-                                            zip(range(len(sel.ids) - len(sel.aperiodic),
-                                                      len(sel.ids)), sel.aperiodic)}
+        stats["aperiodic_capture_radii"] = {a.id: ctx.oracle.node_radius(sel.ids.index(a.id))
+                                            for a in sel.aperiodic}
     return ExcitableNetwork(node_ids=tuple(sel.ids), node_states=sel.states,
                             node_labels=tuple([e.label for e in eqn] + [None] * others),
                             node_stability=tuple([e.stability for e in eqn]
@@ -269,7 +268,6 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
     saddle_eqs = [e for e in eqs if e.stability in ("saddle", "unstable", "nonhyperbolic")
                   and e not in node_eqs]
     orbits: list[PeriodicOrbit] = []
-    aper: list[AperiodicAttractor] = []
     att: AttractorSet | None = None
     if _want_attractors(attractors, c, nodes):
         say(progress, "sampling the box for attractors that are not equilibria")
@@ -277,26 +275,28 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
                               max_time=None if max_time is None else min(120.0, max_time / 3),
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
-        aper = _aperiodic_nodes(att.aperiodic, node_eqs, orbits, notes)
-    return _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes, aper)
+    sel = _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes)
+    if att is not None:
+        sel.aperiodic = _aperiodic_nodes(att.aperiodic, sel)
+    return sel
 
 
-def _aperiodic_nodes(found: Sequence[AperiodicAttractor], node_eqs: list[Any],
-                     orbits: list[PeriodicOrbit], notes: list[str]) -> list[AperiodicAttractor]:
-    """The aperiodic attractors that are nodes: not those that pass through another node (the
-    attractor of a heteroclinic design wanders between its saddle nodes; a trajectory on it is
-    already assigned to the saddle it passes)."""
+def _aperiodic_nodes(found: Sequence[AperiodicAttractor],
+                     sel: _Selection) -> list[AperiodicAttractor]:
+    """The aperiodic attractors that are nodes beside ``sel``'s equilibria and orbits: not
+    those that pass through another node (the attractor of a heteroclinic design wanders
+    between its saddle nodes; a trajectory on it is already assigned to the saddle it passes).
+    Those are named in ``sel.notes``."""
     from scipy.spatial import cKDTree
 
     out = []
-    ids = [e.id for e in node_eqs] + [o.id for o in orbits]
-    pts = [e.state[None, :] for e in node_eqs] + [o.points for o in orbits]
+    ids, pts = sel.ids, sel.point_sets
     for a in found:
         tree = cKDTree(a.points)
         near = 0.02 * float(np.max(np.ptp(a.points, axis=0)))
         hit = [nid for nid, P in zip(ids, pts) if float(np.min(tree.query(P)[0])) < near]
         if hit:
-            notes.append(f"{a.id} ({a.kind}) passes through node(s) {', '.join(hit)}: part of "
+            sel.notes.append(f"{a.id} ({a.kind}) passes through node(s) {', '.join(hit)}: part of "
                          "the network between them, not a node of its own")
         else:
             out.append(a)

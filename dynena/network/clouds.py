@@ -68,14 +68,15 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
     searched or slid to, and the certificates say ``budget``."""
     P = cloud.points
     n0, cap = oracle.trajectories, 4 * budget if total is None else total
-    cut = {"short": False}
+    short = False  # the total budget or the deadline was met: certificates say so
 
     def over() -> bool:
+        nonlocal short
         deadline = oracle.deadline
         if oracle.trajectories - n0 >= cap or (deadline is not None
                                                and time.monotonic() > deadline):
-            cut["short"] = True
-        return cut["short"]
+            short = True
+        return short
 
     w = np.ones(P.shape[1]) if weights is None else np.asarray(weights, float)
 
@@ -147,7 +148,7 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
         lb = min(float(np.min(bound(j))), best[j][0]) if j in best else np.nan
         gap = float(cloud.gap) if np.isfinite(cloud.gap) else float(np.max(dist(P[1:], P[:-1])))
         lb -= gap
-        status = Status.BUDGET if cut["short"] else cert.status if cert.status in (
+        status = Status.BUDGET if short else cert.status if cert.status in (
             Status.BUDGET, Status.UNDECIDED) else Status.SAMPLED_SOURCE
         certs[j] = replace(cert, status=status, sources=len(screened),
                            lower_bound=float(max(lb, 0.0)) if np.isfinite(lb) else lb,
