@@ -31,7 +31,8 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
                    help="geometric search only: faster, but no global search and no stated "
                         "lower bound")
     p.add_argument("--max-time", type=number(0), default=1800.0,
-                   help="wall-clock budget of the global search in seconds (default 1800)")
+                   help="wall-clock budget in seconds after the equilibria: attractor "
+                        "discovery (at most a third) and the thresholds (default 1800)")
     p.add_argument("--budget", type=count(1, 10**9), default=40000,
                    help="trajectories the global search may spend per source state "
                         "(default 40000); a search that runs out says so")

@@ -132,8 +132,10 @@ def excitable_network(
         spacing of the checked kicks along them) k times smaller, for about k² (2-D) or k³
         (3-D) times the trajectories. The certificate states the coverage reached.
     max_time : float or None
-        Wall-clock budget (seconds) of the global search; certificates of searches it cut
-        short say ``budget``. None: no limit.
+        Wall-clock budget (seconds) from the start of the call: attractor discovery gets at
+        most a third of it (and 120 s), the thresholds the rest (an equilibrium search run
+        here has its own budget and counts against this one); certificates of searches it
+        cut short say ``budget``. None: no limit.
     warm : ExcitableNetwork, optional
         The network of the same model at a nearby parameter value (network continuation):
         each of its connections between nodes matched here is followed from its direction
@@ -165,6 +167,9 @@ def excitable_network(
     t0 = time.perf_counter()
     c = as_compiled(model)
     W = _check_options(c, nodes, weights, max_time, perturbations, resolution)
+    # one deadline for the whole call: attractor discovery's share and the thresholds' rest
+    # (each had max_time of its own: --max-time 300 took 404 s on Lorenz at rho = 24.5)
+    deadline = None if max_time is None else time.monotonic() + max_time
     if equilibria is None:
         say(progress, "finding equilibria")
         equilibria = find_equilibria(c, progress=progress)
@@ -183,7 +188,7 @@ def excitable_network(
                                         "equilibrium, periodic orbit or bounded aperiodic "
                                         "attractor): there is no excitable network to compute"
                                         + "".join(f"; {s}" for s in sel.notes))
-    ctx = _context(c, equilibria, sel, W, t_max, max_time, rtol, seed, progress, nearest_only,
+    ctx = _context(c, equilibria, sel, W, t_max, deadline, rtol, seed, progress, nearest_only,
                    certify, tol, budget, int(resolution))
     mirror = symmetry and _mirrored(c, sel, space)
     todo = _to_compute(sel, mirror)
@@ -212,6 +217,14 @@ def excitable_network(
         msg += "; " + "; ".join(sel.notes)
         stats["node_notes"] = sel.notes  # non-hyperbolic nodes, attractors not made nodes
     msg += "".join(f"; {a.id} is {a.evidence}" for a in sel.aperiodic)
+    if deadline is not None and time.monotonic() > deadline:
+        # a node whose searches the deadline cut before anything was found has no line of
+        # its own to carry a ``budget`` certificate: say it here
+        stats["deadline_reached"] = True
+        bare = [i for i in sel.ids if not any(cn.source == i for cn in conns)]
+        msg += (f"; the time budget of {max_time:g} s was reached: searches cut short say "
+                "'budget'" + (f"; nothing was found from {', '.join(bare)} before it"
+                              if bare else ""))
     options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
                "refine": refine, "perturbations": _describe(perturbations),
                "weights": None if W is None else W.tolist()}
@@ -304,16 +317,16 @@ def _aperiodic_nodes(found: Sequence[AperiodicAttractor],
 
 
 def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: Array | None,
-             t_max: float | None, max_time: float | None, rtol: float, seed: int,
+             t_max: float | None, deadline: float | None, rtol: float, seed: int,
              progress: Any, nearest_only: bool, certify: bool, tol: float, budget: int,
              resolution: int = 1) -> _Ctx:
-    """The outcome oracle over the nodes (with the global deadline) and the saddle geometry."""
+    """The outcome oracle over the nodes (with the global ``deadline``, on
+    ``time.monotonic``'s clock) and the saddle geometry."""
     from ..attractor.api import node_oracle
 
     oracle = node_oracle(c, equilibria, sel.node_eqs, sel.orbits, sel.aperiodic, t_max=t_max)
     oracle.transit_nodes = any(e.stability != "stable" for e in sel.node_eqs)
-    if max_time is not None:
-        oracle.deadline = time.monotonic() + max_time
+    oracle.deadline = deadline
     N = sel.states
     S = np.array([e.state for e in sel.saddle_eqs]).reshape(-1, c.n)
     s_reach = np.array([0.2 * max(1e-12, float(np.min(np.linalg.norm(N - s, axis=1))))

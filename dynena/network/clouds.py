@@ -13,7 +13,8 @@ far the samples are from covering ``A``:
    value found.
 3. **Search** the two best screened points of each target with the full certified search.
 4. **Slide along the attractor**: from the best point, bisect along its best direction from
-   its nearest samples; move to the best one while it improves, then search it in full.
+   its nearest samples and from those the boundary's tangent line predicts closest; move to
+   the best one while it improves, then search it in full.
 5. **State** the lower bound :math:`\min_x b_j(x)` over all samples, less the samples' gap
    (how far a further stretch of the trajectory came from every sample: an estimate, so the
    status is ``sampled-source``).
@@ -22,7 +23,7 @@ far the samples are from covering ``A``:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -123,13 +124,18 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
     certs: dict[int, ThresholdCertificate] = {}
     searched: dict[int, GlobalSearch] = {}  # sample -> its full search
 
-    def full(k: int) -> GlobalSearch:
+    def full(k: int, only: int | None = None, seeds: Sequence[Array] = ()) -> GlobalSearch:
+        """The full search from sample ``k``: for every target, or for ``only`` (a slide's
+        end: the other targets there cost a 3-D search most of its trajectories), with the
+        kick directions ``seeds`` scanned first (the direction a slide came along: 2 % above
+        the best, a 3-D first grid can miss the cone of directions that reach the target)."""
         x0 = P[k]
         # 2 % above this point's own screening value where it is above the best bound: a
         # search that never beats its bound records no entry, and cannot slide on from it
         own = {j: hi for j, lst in score.items() for hi, kk in lst if kk == k}
         gs, cs = search_node(oracle, x0, source, {j: 1.02 * max(u, own.get(j, u))
-                                                  for j, u in upper.items()}, [],
+                                                  for j, u in upper.items()
+                                                  if only is None or j == only}, list(seeds),
                              rough=rough, resolution=resolution, nearest_only=nearest_only,
                              weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed)
         searched[k] = gs
@@ -141,9 +147,12 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
     for n, k in enumerate(best_points(score, nearest_only)):
         if n == 0 or not over():
             full(k)
-    for j in sorted(best):  # from each searched start that reached j: slide along A
-        for k in [k for k in list(searched) if j in searched[k].best_hit][:2]:
-            _slide(P, j, k, searched, full, n_slide, dist, over)
+    for j in sorted(best):  # from the two best searched starts of j: slide along A
+        # (by their full searches: in 3-D the coarse screen's order is a poor guide; sliding
+        # from the first two searched, 0.58 and 0.63, left Hénon × a switch 10 % high)
+        starts = sorted((g.best_hit[j].hi, k) for k, g in searched.items() if j in g.best_hit)
+        for _, k in starts[:2]:
+            _slide(P, j, k, searched, full, n_slide, dist, over, w)
     for j, cert in list(certs.items()):
         lb = min(float(np.min(bound(j))), best[j][0]) if j in best else np.nan
         gap = float(cloud.gap) if np.isfinite(cloud.gap) else float(np.max(dist(P[1:], P[:-1])))
@@ -157,32 +166,52 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
 
 
 def _slide(P: Array, j: int, k: int, searched: dict[int, GlobalSearch],
-           full: Callable[[int], GlobalSearch], n_slide: int,
-           dist: Callable[[Array, Array], Array], over: Callable[[], bool], cycles: int = 6,
-           rounds: int = 40) -> None:
-    """Move a kick's start along the attractor: from sample ``k`` (fully searched), bisect
-    along its best direction from the ``n_slide`` samples nearest the start and go to the
-    best while it improves; give the end the full search (a new best direction), and slide
-    again from there while that improves."""
+           full: Callable[[int, int, Sequence[Array]], GlobalSearch], n_slide: int,
+           dist: Callable[[Array, Array], Array], over: Callable[[], bool], w: Array,
+           cycles: int = 6, rounds: int = 40) -> None:
+    r"""Move a kick's start along the attractor: from sample ``k`` (fully searched), bisect
+    along its best direction from other samples and go to the best while it improves; give
+    the end the full search (a new best direction), and slide again from there while that
+    improves.
+
+    The samples bisected from a start :math:`p_k` with entry :math:`r_k` along the kick
+    direction v: its ``n_slide / 2`` nearest, and the ``n_slide / 2`` within
+    :math:`4 r_k` (or as far as the nearest reach) that the boundary's tangent line predicts
+    lowest, :math:`r_k - (W v) \cdot (p - p_k)` (exact for a straight boundary and the
+    optimal v, whose W-normal is the boundary's normal). A chaotic attractor's leaves lie side
+    by side, the nearest samples often on the same leaf: on the Hénon attractor, from the 97
+    samples within 30 % of the minimum the best sample was among the 24 nearest for 27 % of
+    them, among the 12 predicted lowest for 99 % (bisected along the best direction from all
+    8 000 samples). ``full(k, j, seeds)`` searches the end for target ``j`` alone, the
+    direction it slid along first."""
     if n_slide <= 0:
         return
+    half = max(1, n_slide // 2)
     for _ in range(cycles):
         gs = searched[k]
         if j not in gs.best_hit or gs.exhausted or over():
             return
-        s = gs.best_dir[j] if gs.sw is None else gs.best_dir[j] / gs.sw
+        v = gs.best_dir[j]
+        s = v if gs.sw is None else v / gs.sw
         s = s / np.linalg.norm(s)
+        v = v / np.sqrt(np.sum(w * v * v))  # the kick per unit amplitude
         k0, val = k, gs.best_hit[j].hi
         for _ in range(rounds):
-            near = np.argsort(dist(P, P[k]))[1:n_slide + 1]
-            vals = [(gs.entry(s, j, x0=P[m]), int(m)) for m in near
-                    if not (gs.exhausted or over())]
+            d = dist(P, P[k])
+            order = np.argsort(d)
+            near = order[1:half + 1]
+            reach = max(4.0 * val, float(d[order[min(len(P) - 1, half)]]))
+            pool = np.flatnonzero((d <= reach) & (d > 0))
+            pred = val - (P[pool] - P[k]) @ (w * v)
+            ahead = pool[np.argsort(pred)[:half]]
+            cand = list(dict.fromkeys(int(m) for m in np.concatenate([ahead, near])))
+            vals = [(gs.entry(s, j, x0=P[m]), m) for m in cand if not (gs.exhausted or over())]
             if not vals:
                 break
-            v, m = min(vals)
-            if not v < val * (1 - 1e-9):
+            v_best, m = min(vals)
+            if not v_best < val * (1 - 1e-9):
                 break
-            k, val = m, v
+            k, val = m, v_best
         if k == k0 or k in searched or over():
             return
-        full(k)
+        full(k, j, [gs.best_dir[j]])

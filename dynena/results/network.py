@@ -247,10 +247,13 @@ class ExcitableNetwork:
 
     @property
     def status(self) -> Status:
-        """``budget`` when any search behind the network ran out of budget, ``undecided`` when
-        some threshold rests on undecided kicks, else ``ok``."""
+        """``budget`` when any search behind the network ran out of budget (or the time budget
+        ended the run), ``undecided`` when some threshold rests on undecided kicks, else
+        ``ok``."""
         parts = [self.equilibria.status] + ([self.attractors.status] if self.attractors else [])
         parts += [c.certificate.status for c in self.connections if c.certificate is not None]
+        if self.stats.get("deadline_reached"):
+            parts.append(Status.BUDGET)
         for s in (Status.BUDGET, Status.CONTINUUM, Status.UNDECIDED):
             if s in parts:
                 return s

@@ -119,10 +119,12 @@ def test_quasi_periodic_torus_around_a_limit_cycle_in_an_ode():
     assert th[(a.id, o.id)].certificate.status in ("sampled-source", "budget")
 
 
-@pytest.mark.slow  # 3-D searches from two chaotic attractors: about a minute
 def test_two_chaotic_attractors_switch_at_the_analytic_threshold():
     """Hénon times z -> 2 tanh z: between the two chaotic attractors the threshold is z+, the
-    switch's fixed point (every point of A x {z+} is z+ from the plane z = 0)."""
+    switch's fixed point (every point of A x {z+} is z+ from the plane z = 0); the escape
+    from each, in 3-D, is the Hénon attractor's escape distance (the grid scan here). One of
+    the two came out 0.01508 (10 % high) when slides started from the first searched points
+    rather than the best."""
     net = network(ROOT / "hard" / "henon_switch.yaml")
     assert net.node_kinds == ("chaotic", "chaotic")
     z_plus = brentq(lambda z: z - 2 * np.tanh(z), 1.0, 3.0)
@@ -130,4 +132,7 @@ def test_two_chaotic_attractors_switch_at_the_analytic_threshold():
     a0, a1 = net.node_ids
     assert th[(a0, a1)] == pytest.approx(z_plus, rel=1e-4)
     assert th[(a1, a0)] == pytest.approx(z_plus, rel=1e-4)
-    assert th[(a0, "diverged")] == pytest.approx(th[(a1, "diverged")], rel=2e-2)
+    ref = henon_escape_distance()
+    # the minimum over 8 000 samples: at most the samples' spacing along the attractor above
+    for a in (a0, a1):
+        assert ref * (1 - 1e-5) <= th[(a, "diverged")] <= ref * (1 + 3e-4)

@@ -78,3 +78,22 @@ equations:
         tr = dynena.simulate(m, src + cn.bracket[1] * cn.direction, 200.0)
         dst = net.node_states[list(net.node_ids).index(cn.target)]
         assert np.linalg.norm(tr.final - dst) < 1e-3
+
+
+def test_max_time_bounds_the_whole_call_and_says_so(models_dir):
+    """Lorenz at rho = 24.5 (a chaotic attractor beside C±, whose spirals decide slowly): the
+    attractor discovery and the thresholds share one deadline (each had max_time of its own:
+    --max-time 300 took 404 s), and a run it cut short says so, naming nodes left bare."""
+    import time
+
+    c = dynena.compile_model(dynena.load(models_dir / "lorenz.yaml").with_parameters(rho=24.5))
+    eq = dynena.equilibria(c)
+    t = time.monotonic()
+    net = dynena.excitable_network(c, equilibria=eq, max_time=8)
+    assert time.monotonic() - t < 8 + 2.5
+    assert net.status == "budget" and not net.success
+    assert "time budget of 8 s was reached" in net.message
+    bare = [i for i in net.node_ids if not any(cn.source == i for cn in net.connections)]
+    assert all(i in net.message for i in bare)
+    assert all(cn.certificate.status == "budget" for cn in net.connections
+               if cn.certificate is not None)
