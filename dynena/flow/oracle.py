@@ -455,10 +455,25 @@ class OutcomeOracle:
             return self._gap(x)
 
         capture.terminal = True  # type: ignore[attr-defined]
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(lambda tt, x: m.f(x), (0.0, t), x0, method="LSODA",
-                            jac=lambda tt, x: m.jac(x), rtol=self.rtol, atol=self.atol,
-                            events=capture, dense_output=True)
+
+        for events in (capture, None):
+            try:
+                with np.errstate(all="ignore"):
+                    sol = solve_ivp(lambda tt, x: m.f(x), (0.0, t), x0, method="LSODA",
+                                    jac=lambda tt, x: m.jac(x), rtol=self.rtol,
+                                    atol=self.atol, events=events, dense_output=True)
+                break
+            except ValueError:
+                # the gap to the nearest ball jumps where the nearest sample changes: the
+                # event's root finder can see no sign change between the two ends of a step
+                # that had one (Lorenz at rho = 20 stopped a whole network this way); cut by
+                # hand below instead
+                if events is None:
+                    raise
+        if events is None:
+            inside = np.flatnonzero([self._gap(x) <= 0 for x in sol.y.T])
+            if len(inside):
+                return sol.t[:inside[0] + 1], sol.y.T[:inside[0] + 1]
         return sol.t, sol.y.T
 
 

@@ -42,11 +42,12 @@ from ..model.vector import VectorModel
 from ..progress import say
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
-from ..results.network import ExcitableNetwork
+from ..results.network import Connection, ExcitableNetwork
 from .context import _Ctx, _rough, _Selection
 from .pulses import InputPulses
 from .special import _attracting_nonhyperbolic
 from .state import _named_directions
+from .symmetry import agree, describe, pair_nodes, pair_saddles, symmetries
 from .warm import warm_hints
 from .work import _connections, _mirrored, _NodeWork, _to_compute
 
@@ -103,7 +104,9 @@ def excitable_network(
     refine : bool
         Refine directions on the basin boundary (adjoint normal iteration).
     symmetry : bool
-        Compute one node of each ± pair and mirror it (odd models only).
+        Compute one node of each ± pair and mirror it (odd models only); where a signed
+        permutation of the variables maps the model and its nodes to themselves, give paired
+        connections one value, the smaller (:mod:`dynena.network.symmetry`).
     t_max : float, optional
         Time (ode) or steps (map) allowed to reach a node; default from the slowest eigenvalue.
     nodes : {"auto", "stable", "labelled"}
@@ -200,6 +203,8 @@ def excitable_network(
     work = _NodeWork(ctx, sel.node_eqs, sel.orbits, sel.aperiodic, space, perturbations, dirs, max_threshold,
                      max_candidates, refine, n_verify, hints)
     conns, self_loops, cost = _connections(work, todo, jobs, mirror, sel, progress)
+    sym_notes = _symmetric(c, sel, ctx, W, conns, nearest_only) if (
+        symmetry and space == "state" and dirs is None) else []
     oracle = ctx.oracle
     stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
              "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
@@ -217,6 +222,9 @@ def excitable_network(
         msg += "; " + "; ".join(sel.notes)
         stats["node_notes"] = sel.notes  # non-hyperbolic nodes, attractors not made nodes
     msg += "".join(f"; {a.id} is {a.evidence}" for a in sel.aperiodic)
+    if sym_notes:
+        msg += "; " + "; ".join(sym_notes)
+        stats["symmetry_notes"] = sym_notes
     if deadline is not None and time.monotonic() > deadline:
         # a node whose searches the deadline cut before anything was found has no line of
         # its own to carry a ``budget`` certificate: say it here
@@ -292,6 +300,39 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
     if att is not None:
         sel.aperiodic = _aperiodic_nodes(att.aperiodic, sel)
     return sel
+
+
+def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, W: Array | None,
+               conns: list[Connection], nearest_only: bool) -> list[str]:
+    """Connections paired by a symmetry of the model made equal, in place (see
+    :mod:`dynena.network.symmetry`); the notes on what changed."""
+    from .outcome import DIVERGED
+
+    notes = []
+    ids, states = sel.ids, sel.states
+    radii = np.array([ctx.oracle.node_radius(k) for k in range(len(ids))])
+
+    def confirm(cn: Connection) -> bool:
+        """The image's switching kick, run: it must reach the image's target."""
+        x0 = states[ids.index(cn.source)] if cn.origin is None else cn.origin
+        want = DIVERGED if cn.target == "diverged" else ids.index(cn.target) \
+            if cn.target in ids else None
+        if want is None or cn.direction is None:
+            return False
+        return int(ctx.oracle((x0 + cn.bracket[1] * cn.direction)[None, :])[0]) == want
+
+    saddles = [(e.id, np.asarray(e.state, float)) for e in sel.saddle_eqs]
+    for R in symmetries(c, W):
+        image = pair_nodes(R, sel, radii)
+        if image is None or all(k == v for k, v in image.items()):
+            continue
+        new, changed = agree(conns, R, image, pair_saddles(R, saddles), ctx.tol, confirm,
+                             nearest_only)
+        if changed:
+            conns[:] = new
+            notes.append(f"symmetry {describe(R, c.names)}: " + ", ".join(changed))
+    conns.sort(key=lambda cn: (ids.index(cn.source), cn.threshold))
+    return notes
 
 
 def _aperiodic_nodes(found: Sequence[AperiodicAttractor],

@@ -71,3 +71,31 @@ def test_the_compiled_check_of_one_state_agrees_with_the_batch_check(models_dir)
         single = np.array([o._fate_single(x) for x in X])
         assert np.array_equal(batch, single)
         assert {DIVERGED, _RUNNING, 0, 1} <= set(single.tolist())
+
+
+def test_trajectory_cuts_at_capture_when_the_event_root_finder_fails(write_model, monkeypatch):
+    """The capture event (the gap to the nearest ball) jumps where the nearest sample
+    changes, and scipy's root finder can then raise; the trajectory is cut by hand instead of
+    stopping the caller (Lorenz at rho = 20 stopped a whole network)."""
+    import dynena.flow.oracle as oracle_module
+
+    o = oracle_for(write_model, """
+dynena: 1
+name: decay
+kind: ode
+variables: {x: {range: [-2, 2]}}
+equations: {x: -x}
+""", [[0.0]])
+    real = oracle_module.solve_ivp
+
+    def failing(*a, **kw):
+        if kw.get("events") is not None:
+            raise ValueError("f(a) and f(b) must have different signs")
+        return real(*a, **kw)
+
+    monkeypatch.setattr(oracle_module, "solve_ivp", failing)
+    t, X = o.trajectory(np.array([1.5]), t=50.0)
+    r = o.radii[0]
+    # it ends at the first step inside the capture ball, as the event would have ended it
+    assert abs(X[-1, 0]) <= r < abs(X[-2, 0])
+    assert t[-1] < 50.0 and np.allclose(X[:, 0], 1.5 * np.exp(-t), rtol=1e-5)

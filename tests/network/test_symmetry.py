@@ -1,0 +1,79 @@
+"""Symmetric nodes get equal thresholds: the signed permutations found, and how paired
+connections are made to agree (the smaller is a witness for both, once its image is run)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dynena
+from dynena.network.symmetry import agree, describe, symmetries
+from dynena.results.network import Connection, ThresholdCertificate
+from dynena.results.status import Status
+
+
+def names_of(path) -> list[str]:
+    c = dynena.compile_model(dynena.load(path))
+    return sorted(describe(R, c.names) for R in symmetries(c))
+
+
+def test_signed_permutations_found_in_the_models(models_dir):
+    assert names_of(models_dir / "toggle.yaml") == ["(u, v) -> (v, u)"]
+    assert names_of(models_dir / "hard" / "henon_switch.yaml") == ["(x, y, z) -> (x, y, -z)"]
+    assert "(x, y, z) -> (-x, -y, z)" in names_of(models_dir / "lorenz.yaml")
+    assert names_of(models_dir / "henon.yaml") == []
+    # each R found is a symmetry of f at points it was not chosen on
+    c = dynena.compile_model(dynena.load(models_dir / "lorenz.yaml"))
+    X = np.random.default_rng(1).uniform(-20, 20, (50, 3))
+    for R in symmetries(c):
+        assert np.allclose(c.f_batch(X @ R.T), c.f_batch(X) @ R.T, rtol=1e-12, atol=1e-9)
+
+
+SWAP = np.array([[0.0, 1.0], [1.0, 0.0]])
+IMAGE = {"E0": "E1", "E1": "E0"}
+
+
+def conn(src: str, tgt: str, th: float, d=(1.0, 0.0), lb: float | None = None) -> Connection:
+    cert = None if lb is None else ThresholdCertificate(
+        method="direction-grid", status=Status.CERTIFIED, lower_bound=lb,
+        angular_resolution=0.01, radial_resolution=0.125, directions=64, trajectories=500)
+    return Connection(src, tgt, th, direction=np.array(d), bracket=(th * 0.999, th),
+                      certificate=cert)
+
+
+def test_the_smaller_of_a_pair_is_a_witness_for_both():
+    conns = [conn("E0", "E1", 0.5, (0.6, 0.8), lb=0.45), conn("E1", "E0", 0.6, lb=0.55)]
+    out, notes = agree(conns, SWAP, IMAGE, {}, 1e-4, confirm=lambda cn: True)
+    a, b = out
+    assert a is conns[0]
+    assert (b.source, b.target, b.threshold) == ("E1", "E0", 0.5)
+    assert b.direction == pytest.approx([0.8, 0.6])  # R v
+    # both searches bound the same number: the larger lower bound holds for both
+    assert b.certificate.lower_bound == 0.5
+    assert notes == ["E1 -> E0 0.6 lowered to 0.5, the image of E0 -> E1; its stated lower "
+                     "bound was wrong"]
+
+
+def test_images_are_used_only_when_their_kick_is_confirmed():
+    conns = [conn("E0", "E1", 0.5), conn("E1", "E0", 0.6)]
+    out, notes = agree(conns, SWAP, IMAGE, {}, 1e-4, confirm=lambda cn: False)
+    assert [cn.threshold for cn in out] == [0.5, 0.6]
+    assert "not confirmed" in notes[0]
+
+
+def test_equal_within_tolerance_unknown_and_missing_partners():
+    conns = [conn("E0", "E1", 0.5), conn("E1", "E0", 0.50004), conn("E0", "unknown", 0.2),
+             conn("E1", "unknown", 0.3), conn("E0", "diverged", 2.0)]
+    out, notes = agree(conns, SWAP, IMAGE, {}, 1e-4, confirm=lambda cn: True)
+    assert [(cn.source, cn.target, cn.threshold) for cn in out] == [
+        ("E0", "E1", 0.5), ("E1", "E0", 0.50004), ("E0", "unknown", 0.2),
+        ("E1", "unknown", 0.3), ("E0", "diverged", 2.0), ("E1", "diverged", 2.0)]
+    assert notes == ["E1 -> diverged added as the image of E0 -> diverged (2)"]
+
+
+def test_nearest_only_pairs_each_source_with_its_image_source():
+    conns = [conn("E0", "E1", 0.5), conn("E1", "E2", 0.7)]
+    out, _ = agree(conns, SWAP, IMAGE, {}, 1e-4, confirm=lambda cn: True, nearest_only=True)
+    assert [(cn.source, cn.target, cn.threshold) for cn in out] == [
+        ("E0", "E1", 0.5), ("E1", "E0", 0.5)]
+
