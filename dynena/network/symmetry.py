@@ -125,8 +125,10 @@ def agree(conns: list[Connection], R: Array, image: dict[str, str], saddles: dic
         if pk is not None and out[pk].threshold <= mine.threshold * (1 + tol):
             continue
         if mine.direction is None or not confirm(_image(mine, R, image, saddles)):
-            notes.append(f"the image of {cn.source} -> {cn.target} was not confirmed by its "
-                         "trajectory: not used")
+            notes.append(f"the image of {cn.source} -> {cn.target} ({mine.threshold:.7g}) "
+                         f"was not confirmed: its mirrored kick, run, did not reach "
+                         f"{img(cn.target)} (an outcome that rounding decides, as after a "
+                         "chaotic transient, is no witness for both); not used")
             continue
         if pk is None:
             out.append(_image(mine, R, image, saddles))
