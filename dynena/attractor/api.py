@@ -241,11 +241,15 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
             o = map_cycle_from(c, x, max_period=max_period, oid=oid)
         else:
             o = limit_cycle_from(c, x, oid=oid)
-        if o is not None:
+        if o is not None and o.stable:
             if not _known(o.points[0], orbits, aper):
                 orbits.append(o)
                 found = True
             continue
+        # an unstable cycle is not what the trajectory settled on: Newton converged to a
+        # periodic orbit embedded in the attractor around it (Rössler's chaos: four saddle
+        # cycles were kept as capture targets, had "basins", and the chaotic attractor was
+        # never looked for, so the network said there was no attractor)
         a = _aperiodic_from(c, x, f"A{len(aper)}")
         if a is not None and not _known(a.points[-1], orbits, aper):
             aper.append(a)
