@@ -131,9 +131,12 @@ def find_attractors(
     notes: list[str] = []
     deadline = None if max_time is None else time.monotonic() + max_time
 
+    made: list[OutcomeOracle] = []
+
     def oracle_() -> OutcomeOracle:
         o = node_oracle(c, eq, stable, orbits, aper)
         o.deadline = deadline
+        made.append(o)
         return o
 
     out, budget_hit = _discover(c, X, oracle_, orbits, aper, notes, rounds=rounds,
@@ -156,11 +159,14 @@ def find_attractors(
         else:
             picture = _basin_grid(oracle_(), c, lo, hi, cells, ids)
     box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
+    warns = _stable_stalls(c, [x for o in made for x in o.stalled_states], lo, hi)
+    notes += warns
     msg = (f"{len(stable)} stable equilibria, {sum(o.stable for o in orbits)} stable periodic "
            f"orbits, {len(aper)} aperiodic attractors from {len(X)} starts")
     return AttractorSet(tuple(orbits), tuple(aper), tuple(basins), len(X), box_d,
                         uncertainty=unc, message="; ".join([msg] + notes),
-                        status=Status.BUDGET if budget_hit else Status.OK, grid=picture)
+                        status=Status.BUDGET if budget_hit else Status.OK, grid=picture,
+                        warnings=tuple(warns))
 
 
 def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
@@ -195,6 +201,35 @@ def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
                          "orbit or bounded attractor could be resolved from them")
             break
     return out, False
+
+
+def _stable_stalls(c: CompiledSystem, states: list[Array], lo: Array, hi: Array) -> list[str]:
+    """Where trajectories stalled (``undecided``) on a *stable* equilibrium: an attractor that
+    is not a node, because the equilibrium search did not return it (most often: it lies
+    outside the variables' ranges, where that search does not look). One warning each."""
+    groups: list[Array] = []
+    for x in states:
+        if not any(np.linalg.norm(x - g) <= 1e-6 * (1.0 + float(np.linalg.norm(x)))
+                   for g in groups):
+            groups.append(x)
+    out = []
+    for x in groups[:8]:
+        with np.errstate(all="ignore"):
+            ev = np.linalg.eigvals(c.jac(x))
+        if not np.all(np.isfinite(ev)):
+            continue
+        stable = bool(np.max(np.abs(ev)) < 1 - 1e-9) if c.dynamics.is_map else \
+            bool(np.max(ev.real) < -1e-9)
+        if not stable:
+            continue
+        what = "fixed point" if c.dynamics.is_map else "equilibrium"
+        where = ", ".join(f"{nm} = {v:.6g}" for nm, v in zip(c.names, x))
+        why = ("it lies outside the variables' ranges, where the equilibrium search does not "
+               "look: widen them to make it a node") if bool(np.any(x < lo) or np.any(x > hi)) \
+            else "the equilibrium search did not return it"
+        out.append(f"trajectories settled on a stable {what} at ({where}) that is not a "
+                   f"node (counted as undecided): {why}")
+    return out
 
 
 def _grid_cells(grid: int | str, c: CompiledSystem) -> int:

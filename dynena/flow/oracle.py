@@ -27,7 +27,9 @@ algebraically slow escape from a non-hyperbolic point (time of order
 :math:`\varepsilon^{-2}`, 1e12 and more) costs a few hundred steps, an orbit that never
 settles exhausts the budget. Maps are iterated in batches, ``patience`` chunks of ``t_max``
 steps. The final states of ``UNKNOWN`` rows are kept (``unknown_states``) so that callers
-can look for attractors that are not nodes yet.
+can look for attractors that are not nodes yet, and those of ``UNDECIDED`` rows
+(``stalled_states``: an equilibrium that is not a node, stable ones included when the
+equilibrium search did not return them).
 """
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ class OutcomeOracle:
     budget_hits: int = field(default=0)
     deadline: float | None = field(default=None)  # time.monotonic() after which searches stop
     unknown_states: list[Array] = field(default_factory=list)
+    stalled_states: list[Array] = field(default_factory=list)  # where UNDECIDED rows stopped
 
     def __post_init__(self) -> None:
         self.nodes = np.atleast_2d(np.asarray(self.nodes, float))
@@ -285,9 +288,15 @@ class OutcomeOracle:
             F = self.model.dynamics.residual(self.model.f_batch(X), X)
         return np.asarray(np.linalg.norm(F, axis=1) <= 1e-14 * (1.0 + np.linalg.norm(X, axis=1)))
 
+    def _keep_stalls(self, X: Array) -> None:
+        """Keep where rows stalled (the first 256: enough to say where)."""
+        room = 256 - len(self.stalled_states)
+        self.stalled_states.extend(np.array(x, float) for x in X[:max(0, room)])
+
     def _finish_unknown(self, X: Array, out: IntArray, rows: IntArray) -> None:
         stalled = self._stalled(X[rows]) if len(rows) else np.zeros(0, bool)
         out[rows[stalled]] = UNDECIDED
+        self._keep_stalls(X[rows[stalled]])
         unk = rows[~stalled]
         out[unk] = UNKNOWN
         self.budget_hits += len(unk)
@@ -323,6 +332,7 @@ class OutcomeOracle:
                     break
                 stalled = self._stalled(X[idx])
                 out[idx[stalled]] = UNDECIDED
+                self._keep_stalls(X[idx[stalled]])
                 active[idx[stalled]] = False
             rest = np.flatnonzero(active)
             self._finish_unknown(X, out, rest)
@@ -424,6 +434,7 @@ class OutcomeOracle:
                 break
             y, t0 = np.array(solver.y, float), float(solver.t)
         if np.linalg.norm(m.f(y)) <= 1e-14 * (1 + np.linalg.norm(y)):
+            self._keep_stalls(np.array(y, float)[None, :])
             return UNDECIDED
         self.budget_hits += 1
         self.unknown_states.append(np.array(y, float))

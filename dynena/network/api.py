@@ -296,6 +296,7 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
                               max_time=None if max_time is None else min(120.0, max_time / 3),
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
+        notes += att.warnings
     sel = _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes)
     if att is not None:
         sel.aperiodic = _aperiodic_nodes(att.aperiodic, sel)

@@ -187,8 +187,9 @@ class BasinGrid:
 
 @dataclass(frozen=True)
 class AttractorSet(HasStatus):
-    """Attractors found by sampling the box: periodic orbits (stable and those met), other
-    bounded attractors, basin fractions, and what could not be resolved."""
+    """Attractors found by sampling the box: stable periodic orbits, other bounded
+    attractors, basin fractions, and what could not be resolved (``warnings``: attractors
+    seen that are not nodes, such as a stable equilibrium outside the variables' ranges)."""
 
     orbits: tuple[PeriodicOrbit, ...]
     aperiodic: tuple[AperiodicAttractor, ...]
@@ -199,6 +200,7 @@ class AttractorSet(HasStatus):
     message: str = ""
     status: Status = Status.OK
     grid: BasinGrid | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def stable_orbits(self) -> tuple[PeriodicOrbit, ...]:
@@ -211,4 +213,5 @@ class AttractorSet(HasStatus):
                 "uncertainty": self.uncertainty,
                 "grid": None if self.grid is None else self.grid.to_dict(),
                 "box": {k: list(v) for k, v in self.box.items()}, "message": self.message,
+                "warnings": list(self.warnings),
                 "status": self.status, "success": self.success}

@@ -266,3 +266,30 @@ equations: {x: -y - z, y: x + a*y, z: b + z*(x - c)}
     assert a.kind == "chaotic" and a.lyapunov == pytest.approx(0.0714, abs=0.01)
     assert att.orbits == ()
     assert [b.outcome for b in att.basins] == [a.id]
+
+
+def test_a_stable_fixed_point_outside_the_ranges_is_named_not_just_undecided(tmp_path):
+    """The Ikeda map (u = 0.9) has a stable fixed point beside its chaotic attractor. With
+    ranges that leave it out, the equilibrium search (which looks inside them) does not return
+    it and trajectories stall there ('undecided'); the warning names it, and widening the
+    ranges makes it a node. Its position comes from iterating the map in numpy here."""
+    def ikeda(x, y):
+        t = 0.4 - 6 / (1 + x * x + y * y)
+        return 1 + 0.9 * (x * np.cos(t) - y * np.sin(t)), 0.9 * (x * np.sin(t) + y * np.cos(t))
+
+    x, y = 3.0, 4.0
+    for _ in range(2000):
+        x, y = ikeda(x, y)
+    eqs = {"x": "1 + u*(x*cos(2/5 - 6/(1 + x**2 + y**2)) - y*sin(2/5 - 6/(1 + x**2 + y**2)))",
+           "y": "u*(x*sin(2/5 - 6/(1 + x**2 + y**2)) + y*cos(2/5 - 6/(1 + x**2 + y**2)))"}
+    narrow = write_map(tmp_path, "ikeda", {"x": (-1, 3), "y": (-3, 2)}, {"u": "9/10"}, eqs)
+    att = dynena.find_attractors(dynena.load(narrow), n_samples=64, uncertainty=False, grid=0)
+    (warning,) = att.warnings
+    assert f"x = {x:.6g}, y = {y:.6g}" in warning and "outside the variables' ranges" in warning
+    assert [a.kind for a in att.aperiodic] == ["chaotic"]
+    wide = write_map(tmp_path, "ikeda_wide", {"x": (-1, 4), "y": (-3, 5)}, {"u": "9/10"}, eqs)
+    m = dynena.load(wide)
+    eq = dynena.equilibria(m)
+    (e,) = [e for e in eq if e.stability == "stable"]
+    assert e.state == pytest.approx([x, y], abs=1e-9)
+    assert dynena.find_attractors(m, eq, n_samples=64, uncertainty=False, grid=0).warnings == ()
