@@ -200,8 +200,8 @@ def excitable_network(
     hints = warm_hints(warm, sel.ids, sel.states) if (
         warm is not None and space == "state" and dirs is None and certify and c.n > 3
         and not nearest_only) else {}
-    work = _NodeWork(ctx, sel.node_eqs, sel.orbits, sel.aperiodic, space, perturbations, dirs, max_threshold,
-                     max_candidates, refine, n_verify, hints)
+    work = _NodeWork(ctx, sel.node_eqs, sel.orbits, sel.aperiodic, space, perturbations, dirs,
+                     max_threshold, max_candidates, refine, n_verify, hints)
     conns, self_loops, cost = _connections(work, todo, jobs, mirror, sel, progress)
     sym_notes = _symmetric(c, sel, ctx, W, conns, nearest_only) if (
         symmetry and space == "state" and dirs is None) else []
@@ -249,8 +249,9 @@ def excitable_network(
                             stats=stats, options=options, message=msg, **base)  # type: ignore
 
 
-def _check_options(c: CompiledSystem, nodes: str, weights: Sequence[float] | None, max_time: float | None,
-                   perturbations: Any, resolution: Any = 1) -> Array | None:
+def _check_options(c: CompiledSystem, nodes: str, weights: Sequence[float] | None,
+                   max_time: float | None, perturbations: Any, resolution: Any = 1
+                   ) -> Array | None:
     """Refuse bad options before any work; the weights as an array (or None)."""
     if nodes not in ("auto", "stable", "labelled"):
         raise ParameterError("nodes must be 'auto', 'stable' or 'labelled'")

@@ -178,12 +178,12 @@ def _slide(P: Array, j: int, k: int, searched: dict[int, GlobalSearch],
     direction v: its ``n_slide / 2`` nearest, and ``n_slide / 2`` that the boundary's tangent
     line predicts lowest, :math:`r_k - (W v) \cdot (p - p_k)` (exact for a straight boundary
     and the optimal v, whose W-normal is the boundary's normal): half of them within
-    :math:`4 r_k` (or as far as the nearest reach), half anywhere. A chaotic attractor's leaves lie side
-    by side, the nearest samples often on the same leaf: on the Hénon attractor, from the 97
-    samples within 30 % of the minimum the best sample was among the 24 nearest for 27 % of
-    them, among the 12 predicted lowest for 99 % (bisected along the best direction from all
-    8 000 samples). ``full(k, j, seeds)`` searches the end for target ``j`` alone, the
-    direction it slid along first."""
+    :math:`4 r_k` (or as far as the nearest reach), half anywhere. A chaotic attractor's
+    leaves lie side by side, the nearest samples often on the same leaf: on the Hénon
+    attractor, from the 97 samples within 30 % of the minimum the best sample was among the
+    24 nearest for 27 % of them, among the 12 predicted lowest for 99 % (bisected along the
+    best direction from all 8 000 samples). ``full(k, j, seeds)`` searches the end for
+    target ``j`` alone, the direction it slid along first."""
     if n_slide <= 0:
         return
     half = max(1, n_slide // 2)
