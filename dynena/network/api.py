@@ -214,25 +214,8 @@ def excitable_network(
              "warm_nodes": len({cn.source for cn in conns if cn.certificate is not None
                                 and cn.certificate.method == "warm-start"}
                                & {sel.ids[i] for i in todo})}
-    msg = f"{len(sel.ids)} nodes, {len(conns)} connections"
-    if len(sel.ids) == 1:
-        msg = ("one stable state (attractor) only: the network has no edges between states "
-               "(connections listed lead to unknown or diverging behaviour, if any)")
-    if sel.notes:
-        msg += "; " + "; ".join(sel.notes)
-        stats["node_notes"] = sel.notes  # non-hyperbolic nodes, attractors not made nodes
-    msg += "".join(f"; {a.id} is {a.evidence}" for a in sel.aperiodic)
-    if sym_notes:
-        msg += "; " + "; ".join(sym_notes)
-        stats["symmetry_notes"] = sym_notes
-    if deadline is not None and time.monotonic() > deadline:
-        # a node whose searches the deadline cut before anything was found has no line of
-        # its own to carry a ``budget`` certificate: say it here
-        stats["deadline_reached"] = True
-        bare = [i for i in sel.ids if not any(cn.source == i for cn in conns)]
-        msg += (f"; the time budget of {max_time:g} s was reached: searches cut short say "
-                "'budget'" + (f"; nothing was found from {', '.join(bare)} before it"
-                              if bare else ""))
+    late = deadline is not None and time.monotonic() > deadline
+    msg = _message(sel, conns, sym_notes, max_time if late else None, stats)
     options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
                "refine": refine, "perturbations": _describe(perturbations),
                "weights": None if W is None else W.tolist()}
@@ -247,6 +230,33 @@ def excitable_network(
                             node_kinds=tuple(sel.kinds),
                             connections=tuple(conns), self_loops=tuple(self_loops),
                             stats=stats, options=options, message=msg, **base)  # type: ignore
+
+
+def _message(sel: _Selection, conns: list[Connection], sym_notes: list[str],
+             deadline_s: float | None, stats: dict[str, Any]) -> str:
+    """The network's message: its size, notes on the nodes, on symmetric pairs, and (when
+    ``deadline_s``, the time budget, was reached) which nodes it left bare; the same notes
+    go into ``stats``."""
+    msg = f"{len(sel.ids)} nodes, {len(conns)} connections"
+    if len(sel.ids) == 1:
+        msg = ("one stable state (attractor) only: the network has no edges between states "
+               "(connections listed lead to unknown or diverging behaviour, if any)")
+    if sel.notes:
+        msg += "; " + "; ".join(sel.notes)
+        stats["node_notes"] = sel.notes  # non-hyperbolic nodes, attractors not made nodes
+    msg += "".join(f"; {a.id} is {a.evidence}" for a in sel.aperiodic)
+    if sym_notes:
+        msg += "; " + "; ".join(sym_notes)
+        stats["symmetry_notes"] = sym_notes
+    if deadline_s is not None:
+        # a node whose searches the deadline cut before anything was found has no line of
+        # its own to carry a ``budget`` certificate: say it here
+        stats["deadline_reached"] = True
+        bare = [i for i in sel.ids if not any(cn.source == i for cn in conns)]
+        msg += (f"; the time budget of {deadline_s:g} s was reached: searches cut short say "
+                "'budget'" + (f"; nothing was found from {', '.join(bare)} before it"
+                              if bare else ""))
+    return msg
 
 
 def _check_options(c: CompiledSystem, nodes: str, weights: Sequence[float] | None,
