@@ -1,9 +1,11 @@
-r"""Symmetric nodes get equal thresholds: signed permutations of the variables that commute with
-the dynamics, the nodes they pair, and the agreement of paired connections.
+r"""Symmetric nodes get equal thresholds: signed permutations and plane rotations of the
+variables that commute with the dynamics, the nodes they pair, and the agreement of paired
+connections.
 
-A signed permutation :math:`R` (each variable goes to ± another) with :math:`f(Rx) = R f(x)`
-maps trajectories to trajectories, basins to basins and kicks to kicks, and keeps the norm of
-a kick (the weighted norm too, when the weights are equal on every swapped pair). So when
+An orthogonal :math:`R` (a signed permutation: each variable goes to ± another; or a
+rotation in the plane of two variables) with :math:`f(Rx) = R f(x)` maps trajectories to
+trajectories, basins to basins and kicks to kicks, and keeps the norm of a kick (the
+weighted norm too, when the weights are equal on the variables it mixes). So when
 :math:`R` maps node i to node i' and node j to node j', :math:`\delta_{ij} = \delta_{i'j'}`, and
 a kick v from x attaining one gives the kick Rv from Rx for the other. Both are searched
 (each is a check on the other); where they disagree the smaller value is a witness for both
@@ -32,9 +34,11 @@ _MAX_VARIABLES = 8  # 2^n sign patterns times the transpositions: 7 424 candidat
 
 
 def symmetries(c: CompiledSystem, weights: Array | None = None) -> list[Array]:
-    """The signed permutations R ≠ I (at most one transposition) with f(Rx) = R f(x) at four
-    generic points (inputs at zero, as for state-space kicks), as matrices; none above 8
-    variables."""
+    """The signed permutations R ≠ I (at most one transposition) and the rotations by
+    2πm/k (k = 3, 5, 6, 8) in one plane of two variables with f(Rx) = R f(x) at four generic
+    points (inputs at zero, as for state-space kicks), as matrices; none above 8 variables.
+    (A Newton map of z^k = 1 commutes with the rotation by 2π/k; k = 2 and 4 are signed
+    permutations.)"""
     n = c.n
     if n > _MAX_VARIABLES:
         return []
@@ -48,18 +52,29 @@ def symmetries(c: CompiledSystem, weights: Array | None = None) -> list[Array]:
     w = np.ones(n) if weights is None else np.asarray(weights, float)
     perms = [np.arange(n)] + [_swap(n, i, j) for i, j in itertools.combinations(range(n), 2)
                               if w[i] == w[j]]
-    out = []
+    candidates = []
     for p in perms:
         for signs in itertools.product((1.0, -1.0), repeat=n):
             R = np.zeros((n, n))
             R[np.arange(n), p] = signs
-            if np.array_equal(R, np.eye(n)):
-                continue
-            with np.errstate(all="ignore"):
-                ok = np.allclose(c.f_batch(X @ R.T), F @ R.T, rtol=1e-12, atol=scale)
-            if ok:
+            if not np.array_equal(R, np.eye(n)):
+                candidates.append(R)
+    candidates += [_rotation(n, i, j, 2 * np.pi * m / k)
+                   for i, j in itertools.combinations(range(n), 2) if w[i] == w[j]
+                   for k in (3, 5, 6, 8) for m in range(1, k) if np.gcd(m, k) == 1]
+    out = []
+    for R in candidates:
+        with np.errstate(all="ignore"):
+            if np.allclose(c.f_batch(X @ R.T), F @ R.T, rtol=1e-12, atol=scale):
                 out.append(R)
     return out
+
+
+def _rotation(n: int, i: int, j: int, angle: float) -> Array:
+    R = np.eye(n)
+    R[i, i] = R[j, j] = np.cos(angle)
+    R[i, j], R[j, i] = -np.sin(angle), np.sin(angle)
+    return R
 
 
 def _swap(n: int, i: int, j: int) -> IntArray:
@@ -179,7 +194,11 @@ def pair_saddles(R: Array, saddles: list[tuple[str, Array]]) -> dict[str, str]:
 
 
 def describe(R: Array, names: tuple[str, ...] | list[str]) -> str:
-    """``(x, y, z) -> (x, y, -z)``."""
+    """``(x, y, z) -> (x, y, -z)``, or ``rotation by 120° in (x, y)``."""
+    if not np.all(np.isin(R, (-1.0, 0.0, 1.0))):
+        i, j = np.flatnonzero(np.abs(np.diag(R) - 1.0) > 1e-12)[:2]
+        deg = float(np.degrees(np.arctan2(R[j, i], R[i, i]))) % 360.0
+        return f"rotation by {deg:.0f}° in ({names[i]}, {names[j]})"
     img = []
     for row in R:
         k = int(np.flatnonzero(row)[0])

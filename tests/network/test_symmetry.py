@@ -22,11 +22,16 @@ def test_signed_permutations_found_in_the_models(models_dir):
     assert names_of(models_dir / "hard" / "henon_switch.yaml") == ["(x, y, z) -> (x, y, -z)"]
     assert "(x, y, z) -> (-x, -y, z)" in names_of(models_dir / "lorenz.yaml")
     assert names_of(models_dir / "henon.yaml") == []
+    # the Newton map of z^3 = 1: complex conjugation and the rotations by a third of a turn
+    assert names_of(models_dir / "hard" / "newton_cubic.yaml") == [
+        "(x, y) -> (x, -y)", "rotation by 120° in (x, y)", "rotation by 240° in (x, y)"]
     # each R found is a symmetry of f at points it was not chosen on
-    c = dynena.compile_model(dynena.load(models_dir / "lorenz.yaml"))
-    X = np.random.default_rng(1).uniform(-20, 20, (50, 3))
-    for R in symmetries(c):
-        assert np.allclose(c.f_batch(X @ R.T), c.f_batch(X) @ R.T, rtol=1e-12, atol=1e-9)
+    for name, size in (("lorenz.yaml", 20.0), ("hard/newton_cubic.yaml", 2.0)):
+        c = dynena.compile_model(dynena.load(models_dir / name))
+        X = np.random.default_rng(1).uniform(-size, size, (50, c.n))
+        for R in symmetries(c):
+            assert np.allclose(R @ R.T, np.eye(c.n))  # it keeps the norm of a kick
+            assert np.allclose(c.f_batch(X @ R.T), c.f_batch(X) @ R.T, rtol=1e-10, atol=1e-9)
 
 
 SWAP = np.array([[0.0, 1.0], [1.0, 0.0]])
