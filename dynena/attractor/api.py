@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ from ..results.status import Status
 from .periodic import limit_cycle_from, map_cycle_from
 
 __all__ = ["find_attractors", "node_oracle"]
+
+T = TypeVar("T")
 
 
 def node_oracle(c: CompiledSystem, equilibria: EquilibriumSet, node_eqs: list[Any],
@@ -143,21 +145,16 @@ def find_attractors(
                                 max_period=max_period, deadline=deadline, max_time=max_time)
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
     basins = _fractions(out, ids)
-    unc = None
-    if uncertainty and len(ids) + int(np.any(out == DIVERGED)) > 1:
-        if deadline is not None and time.monotonic() > deadline:
-            notes.append("no uncertainty estimate: time budget reached")
-            budget_hit = True
-        else:
-            unc = _uncertainty(oracle_(), X, out, lo, hi, seed)
+    late: list[str] = []  # the steps the time budget left out
+    unc = _unless_late(deadline, late, "uncertainty estimate",
+                       lambda: _uncertainty(oracle_(), X, out, lo, hi, seed)) \
+        if uncertainty and len(ids) + int(np.any(out == DIVERGED)) > 1 else None
     cells = _grid_cells(grid, c)
-    picture = None
-    if cells:
-        if deadline is not None and time.monotonic() > deadline:
-            notes.append("no basin grid: time budget reached")
-            budget_hit = True
-        else:
-            picture = _basin_grid(oracle_(), c, lo, hi, cells, ids)
+    picture = _unless_late(deadline, late, "basin grid",
+                           lambda: _basin_grid(oracle_(), c, lo, hi, cells, ids)) \
+        if cells else None
+    notes += [f"no {what}: time budget reached" for what in late]
+    budget_hit = budget_hit or bool(late)
     box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
     warns = _stable_stalls(c, [x for o in made for x in o.stalled_states], lo, hi)
     notes += warns
@@ -167,6 +164,15 @@ def find_attractors(
                         uncertainty=unc, message="; ".join([msg] + notes),
                         status=Status.BUDGET if budget_hit else Status.OK, grid=picture,
                         warnings=tuple(warns))
+
+
+def _unless_late(deadline: float | None, late: list[str], what: str,
+                 step: Callable[[], T]) -> T | None:
+    """``step()``, or None (naming ``what`` in ``late``) once past the deadline."""
+    if deadline is not None and time.monotonic() > deadline:
+        late.append(what)
+        return None
+    return step()
 
 
 def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
