@@ -73,7 +73,7 @@ def limit_cycle_from(c: CompiledSystem, x: Array, *, t_tail: float = 200.0, samp
                      tol: float = 1e-8, oid: str = "C?") -> PeriodicOrbit | None:
     """The limit cycle that the trajectory of ``x`` settles on, or None."""
     sol = orbit(c, x, t_tail, rtol=1e-9, dense=True)
-    if sol.status < 0 or not np.all(np.isfinite(sol.y[:, -1])):
+    if sol.status != 0 or not np.all(np.isfinite(sol.y[:, -1])):  # failed, or escaped
         return None
     xr = sol.y[:, -1]
     fr = c.f(xr)

@@ -428,7 +428,7 @@ class CycleContinuer:
 
         self._set_p(p0)
         sol = orbit(self.c, np.asarray(x0, float), float(period), dense=True)
-        if not sol.success:
+        if sol.status != 0:  # failed, or left every bound (an escape)
             raise ValueError(f"the simulation from the start failed ({sol.message})")
         U = sol.sol(self.times() * period).T
         y = np.concatenate([U.ravel(), [float(period), p0]])

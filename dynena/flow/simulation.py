@@ -195,11 +195,13 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
     method, eq_tol, max_norm = opts["method"], opts["eq_tol"], opts["max_norm"]
     stop_at_equilibrium = opts["stop_at_equilibrium"]
     calls = [0]
+    last: list[Any] = [0.0, x0]  # the latest state evaluated (where a blow-up was met)
 
     def rhs(t: float, x: Array) -> Array:
         calls[0] += 1
         if calls[0] > budget:
             raise _OutOfSteps(t, np.array(x))
+        last[:] = [t, x]
         return sign * c.f(x, ufun(t))
 
     def jac(t: float, x: Array) -> Array:
@@ -209,7 +211,10 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
         return float(np.linalg.norm(c.f(x, ufun(t))) - eq_tol)
 
     def escaped(t: float, x: Array) -> float:
-        return float(max_norm - np.linalg.norm(x))
+        # a non-finite state counts as escaped: on a finite-time blow-up the step that
+        # overflows gave NaN here, and the event's root finder raised (no sign change)
+        r = float(np.linalg.norm(x))
+        return float(max_norm - r) if np.isfinite(r) else -float(max_norm)
 
     settled.terminal = True  # type: ignore[attr-defined]
     settled.direction = -1  # type: ignore[attr-defined]
@@ -231,6 +236,16 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
                    f"evaluations (the step budget){hint}")
         return Trajectory(np.array([0.0, out.t]), np.vstack([x0, out.x]), tuple(c.names),
                           Status.BUDGET, message, budget, 0, opts)
+    except ValueError as err:
+        # a finite-time blow-up: LSODA's last steps no longer advance in time, and the
+        # escape event's root finder finds no sign change on such a step
+        if "different signs" not in str(err):
+            raise
+        t_hit, x_hit = float(last[0]), np.array(last[1], float)
+        return Trajectory(np.array([0.0, t_hit]), np.vstack([x0, x_hit]), tuple(c.names),
+                          Status.DIVERGED, f"|x| exceeded {max_norm:g} near t = {t_hit:g} "
+                          "(a finite-time blow-up: the steps stopped advancing)",
+                          calls[0], 0, opts)
     status = Status.FAILED if sol.status == -1 else Status.COMPLETED
     message = sol.message
     if sol.t_events is not None:

@@ -187,10 +187,10 @@ def excitable_network(
                                 node_stability=(), connections=(), **base,  # type: ignore
                                 stats={"trajectories": 0, "nodes_computed": 0,
                                        "seconds": time.perf_counter() - t0},
-                                message="the model has no attractor in the box (no stable "
-                                        "equilibrium, periodic orbit or bounded aperiodic "
-                                        "attractor): there is no excitable network to compute"
-                                        + "".join(f"; {s}" for s in sel.notes))
+                                message="the model has no isolated attractor in the box "
+                                        "(no stable equilibrium, periodic orbit or bounded "
+                                        "aperiodic attractor): there is no excitable network "
+                                        "to compute" + "".join(f"; {s}" for s in sel.notes))
     ctx = _context(c, equilibria, sel, W, t_max, deadline, rtol, seed, progress, nearest_only,
                    certify, tol, budget, int(resolution))
     mirror = symmetry and _mirrored(c, sel, space)
@@ -201,7 +201,7 @@ def excitable_network(
         warm is not None and space == "state" and dirs is None and certify and c.n > 3
         and not nearest_only) else {}
     work = _NodeWork(ctx, sel.node_eqs, sel.orbits, sel.aperiodic, space, perturbations, dirs,
-                     max_threshold, max_candidates, refine, n_verify, hints)
+                     max_threshold, max_candidates, refine, n_verify, hints, sel.attracting)
     conns, self_loops, cost = _connections(work, todo, jobs, mirror, sel, progress)
     sym_notes = _symmetric(c, sel, ctx, W, conns, nearest_only) if (
         symmetry and space == "state" and dirs is None) else []
@@ -290,10 +290,11 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
     # Labelled non-stable equilibria are nodes only where the label has no stable state
     # (the vertices of a heteroclinic design are saddles).
     stable_labels = {e.label for e in eqs if e.stability == "stable" and e.label}
-    node_eqs = [e for e in eqs if (e.stability == "stable" and nodes != "labelled")
-                or (e.label is not None and nodes != "stable"
-                    and (e.stability == "stable" or e.label not in stable_labels))]
-    notes: list[str] = []
+    node_eqs = [e for e in eqs if e.isolated and (
+        (e.stability == "stable" and nodes != "labelled")
+        or (e.label is not None and nodes != "stable"
+            and (e.stability == "stable" or e.label not in stable_labels)))]
+    notes = _continuum_notes(eqs)
     nh_nodes = _attracting_nonhyperbolic(c, eqs, node_eqs, notes) if nodes != "labelled" \
         else []
     node_eqs += nh_nodes
@@ -308,10 +309,28 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
         notes += att.warnings
-    sel = _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes)
+    sel = _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes,
+                     attracting={e.id for e in nh_nodes})
     if att is not None:
         sel.aperiodic = _aperiodic_nodes(att.aperiodic, sel)
     return sel
+
+
+def _continuum_notes(eqs: list[Any]) -> list[str]:
+    """What the network says about equilibria that are samples of a continuum (a curve or
+    surface of equilibria, ``isolated`` False): none of them is a node, since no point of a
+    continuum attracts a neighbourhood, and kicks that end on it are ``undecided``."""
+    cont = [e for e in eqs if not e.isolated]
+    if not cont:
+        return []
+    attracting = [e for e in cont if e.unstable_dim == 0]
+    ids = ", ".join(e.id for e in cont[:4]) + (f" and {len(cont) - 4} more" if len(cont) > 4
+                                               else "")
+    what = ("it has no unstable direction: it may attract as a whole (a line or ring "
+            "attractor), which dynena does not make a node" if attracting else
+            "every sample has an unstable direction")
+    return [f"the equilibria {ids} are samples of a continuum of equilibria (not isolated): "
+            f"none is a node, and kicks that end on it are reported as undecided; {what}"]
 
 
 def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, W: Array | None,

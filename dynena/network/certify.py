@@ -99,8 +99,9 @@ class GlobalSearch:
 
     def __init__(self, oracle: OutcomeOracle, x0: Array, source: int, to_v: Callable[[Array],
                  Array], upper: dict[int, float], *, n_radial: int = 8, rtol: float = 1e-6,
-                 budget: int = 40000, resolution: int = 1) -> None:
+                 budget: int = 40000, resolution: int = 1, reach: float = 1.0) -> None:
         self.oracle, self.x0, self.source = oracle, x0, source
+        self.reach = reach  # how far rays go while no bound is open (no other node known)
         self.to_v = to_v
         self.sw: Array | None = None  # 1/sqrt(weights), to map kicks back to the sphere
         self.best_origin: dict[int, Array | None] = {}
@@ -143,7 +144,7 @@ class GlobalSearch:
         further along it can beat the bound, and the cell bounds use ``top``)."""
         if top is None:  # the largest bound still open (of the targets in focus)
             ups = [u for j, u in self.upper.items() if self.only is None or j in self.only]
-            top = max(ups) if ups else 1.0
+            top = max(ups) if ups else self.reach
         frac = (np.arange(1, self.n_radial + 1) - _OFFSET) / (self.n_radial - _OFFSET)
         amps = top * frac
         rays = [_Ray(s, self.to_v(s), top=top, origin=self.x0.copy()) for s in S]
@@ -657,13 +658,15 @@ def search_node(
     coarse: bool = False,
     rough: bool = False,
     resolution: int = 1,
+    reach: float = 1.0,
 ) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
     """Global search from one source; returns the search state and a certificate per target.
 
     ``upper`` holds known upper bounds (witnessed thresholds, distances to target nodes);
     ``seeds`` are kick directions worth scanning first (the geometric candidates);
     ``resolution`` k makes the first grid k times denser in angle and, for the exit-only
-    search, the radial levels k times closer.
+    search, the radial levels k times closer; ``reach`` is how far rays are scanned while no
+    upper bound is open (a single node: the escapes are found up to it).
     """
     n = len(x0)
     sw = None if weights is None else 1.0 / np.sqrt(weights)
@@ -680,7 +683,7 @@ def search_node(
     gs = GlobalSearch(oracle, x0, source, to_v, upper, rtol=rtol, budget=budget,
                       n_radial=_SCREEN_RADIAL if coarse else 8 * (resolution if nearest_only
                                                                   else 1),
-                      resolution=resolution)
+                      resolution=resolution, reach=reach)
     gs.sw = sw
     targets = sorted(j for j in upper if j != source)
     seeds_s = [to_s(v) for v in seeds]

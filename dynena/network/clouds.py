@@ -60,9 +60,10 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, rough: bool = False, resolution: int = 1,
                  nearest_only: bool = False, n_screen: int = 24, n_adaptive: int = 8,
-                 n_slide: int = 24, total: int | None = None
+                 n_slide: int = 24, total: int | None = None, reach: float = 1.0
                  ) -> tuple[dict[int, Best], dict[int, ThresholdCertificate]]:
-    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate.
+    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate;
+    ``reach``: how far rays go while no bound is open (see :func:`search_node`).
 
     ``budget`` bounds each search from one sample; ``total`` (default four times it) the
     whole search: past it (or past the oracle's deadline) no further sample is screened,
@@ -95,7 +96,8 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
                 continue
             screened.append(k)
             gs, cs0 = search_node(oracle, P[k], source, upper, [], coarse=True,
-                                  weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed)
+                                  weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed,
+                                  reach=reach)
             for j, cert in cs0.items():
                 point_lb.setdefault(j, {})[k] = cert.lower_bound
             for j, h in gs.results.items():
@@ -137,7 +139,8 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
                                                   for j, u in upper.items()
                                                   if only is None or j == only}, list(seeds),
                              rough=rough, resolution=resolution, nearest_only=nearest_only,
-                             weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed)
+                             weights=weights, rtol=rtol, tol=tol, budget=budget, seed=seed,
+                             reach=reach)
         searched[k] = gs
         if k not in screened:
             screened.append(k)

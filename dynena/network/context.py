@@ -36,7 +36,7 @@ class _Ctx:
     budget: int = 40000
     resolution: int = 1  # the first grid of directions this many times denser
     points: list[Array] | None = None  # every node's points (cycles: all of them)
-    rough: bool = False  # the basin boundaries look fractal (uncertainty exponent < 0.85)
+    rough: bool = False  # the basin boundaries look fractal (see _rough)
 
     def dist(self, x: Array, k: int) -> float:
         """Norm of the smallest kick from ``x`` onto a point of node ``k``."""
@@ -50,6 +50,18 @@ class _Ctx:
         nrm = np.sqrt(np.sum(self.W * v * v)) if self.W is not None else np.linalg.norm(v)
         return v / nrm
 
+    def reach(self, P: Array) -> float:
+        """The largest kick from a point of ``P`` (one point or rows) that stays in the
+        variables' box (its farthest corner, in the chosen norm): how far a search that no
+        other node bounds scans for escapes, instead of a fixed amplitude of 1."""
+        from ..equilibrium.api import default_box
+
+        lo, hi = default_box(self.c)
+        P = np.atleast_2d(P)
+        m = np.maximum(np.abs(lo - P), np.abs(hi - P))
+        w = self.W if self.W is not None else 1.0
+        return float(np.max(np.sqrt(np.sum(m * m * w, axis=1))))
+
     def name(self, code: int) -> str:
         return node_target_name(code, self.ids)
 
@@ -62,9 +74,13 @@ class _Ctx:
 
 
 def _rough(att: AttractorSet | None) -> bool:
-    """Basin boundaries look fractal: the uncertainty exponent is clearly below one."""
+    """Basin boundaries look fractal: the uncertainty exponent is clearly below one (below
+    0.85 by two standard errors; a point estimate from a few crossings is too noisy to
+    switch a smooth boundary's search to the costly level sets)."""
     u = att.uncertainty if att is not None else None
-    return bool(u and u.get("exponent") is not None and u["exponent"] < 0.85)
+    if not u or u.get("exponent") is None:
+        return False
+    return bool(u["exponent"] + 2 * (u.get("exponent_stderr") or 0.0) < 0.85)
 
 
 @dataclass
@@ -79,6 +95,8 @@ class _Selection:
     att: AttractorSet | None
     notes: list[str]
     aperiodic: list[AperiodicAttractor] = field(default_factory=list)
+    # non-hyperbolic equilibria that the flow showed attracting: kicked like stable ones
+    attracting: set[str] = field(default_factory=set)
 
     @property
     def ids(self) -> list[str]:

@@ -26,10 +26,11 @@ __all__ = ["search_orbit", "best_points", "record_full"]
 def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, n_phase: int = 24,
-                 rough: bool = False, resolution: int = 1, nearest_only: bool = False
-                 ) -> tuple[dict[int, tuple[float, float, Array, Array]],
-                            dict[int, ThresholdCertificate]]:
-    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate.
+                 rough: bool = False, resolution: int = 1, nearest_only: bool = False,
+                 reach: float = 1.0) -> tuple[dict[int, tuple[float, float, Array, Array]],
+                                              dict[int, ThresholdCertificate]]:
+    """Per target: (lo, hi, direction, start point) of the best kick, and its certificate;
+    ``reach``: how far rays go while no bound is open (see :func:`search_node`).
 
     ``nearest_only``: the full searches look for the exit from the source's basin alone (the
     smallest threshold), from the two points whose screening found the nearest target."""
@@ -42,7 +43,7 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     point_lb: dict[int, dict[int, float]] = {}  # target -> screened point -> lower bound
     for k in idx[:64]:
         gs, cs0 = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
-                              tol=tol, budget=budget, seed=seed, coarse=True)
+                              tol=tol, budget=budget, seed=seed, coarse=True, reach=reach)
         for j, cert in cs0.items():
             point_lb.setdefault(j, {})[int(k)] = cert.lower_bound
         for j, h in gs.results.items():
@@ -53,9 +54,12 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     # one full search per point serves every target: the two best points of each target (of
     # all targets together with nearest_only), each searched once
     for k in best_points(score, nearest_only):
-        gs, cs = search_node(oracle, P[k], source, upper, [], weights=weights, rtol=rtol,
+        # an escape met by the screening: 2 % above it, or the full search, which records
+        # only entries below its bounds, found nothing to beat it and left it uncertified
+        bounds = {j: 1.02 * u if j < 0 else u for j, u in upper.items()}
+        gs, cs = search_node(oracle, P[k], source, bounds, [], weights=weights, rtol=rtol,
                              tol=tol, budget=budget, seed=seed, rough=rough,
-                             resolution=resolution, nearest_only=nearest_only)
+                             resolution=resolution, nearest_only=nearest_only, reach=reach)
         for jj in record_full(gs, cs, k, P[k], point_lb, upper, best, certs):
             if jj in certs:
                 certs[jj] = replace(certs[jj], sources=len(idx))
@@ -63,8 +67,8 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     for j, lst in score.items():  # outcomes met on the way (divergence): best screening value
         if j < 0 and j not in best:
             hi, k = min(lst)
-            gs, _ = search_node(oracle, P[k], source, {}, [], weights=weights, rtol=rtol,
-                                tol=tol, budget=budget, seed=seed, coarse=True)
+            gs, _ = search_node(oracle, P[k], source, {j: 1.02 * hi}, [], weights=weights,
+                                rtol=rtol, tol=tol, budget=budget, seed=seed, coarse=True)
             if j in gs.results:
                 h = gs.results[j]
                 best[j] = (h.lo, h.hi, gs.best_dir[j], P[k])

@@ -32,7 +32,7 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
     best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
                                tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
                                rough=ctx.rough, resolution=ctx.resolution,
-                               nearest_only=ctx.nearest_only)
+                               nearest_only=ctx.nearest_only, reach=ctx.reach(orbit.points))
     return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
 
 
@@ -56,7 +56,7 @@ def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[
         best, certs = search_cloud(ctx.oracle, cloud, i, upper, weights=ctx.W, rtol=ctx.rtol,
                                    tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
                                    rough=ctx.rough, resolution=ctx.resolution,
-                                   nearest_only=ctx.nearest_only)
+                                   nearest_only=ctx.nearest_only, reach=ctx.reach(P))
         found = [b[1] for j, b in best.items() if j >= 0 or j == DIVERGED]
         if not found or min(found) >= 2 * r:
             break
@@ -111,7 +111,8 @@ def _attracting_nonhyperbolic(c: CompiledSystem, eqs: list[Any], node_eqs: list[
     out = []
     X = np.array([e.state for e in eqs]).reshape(-1, c.n)
     for e in eqs:
-        if e.stability != "nonhyperbolic" or e.unstable_dim > 0 or e in node_eqs:
+        if e.stability != "nonhyperbolic" or e.unstable_dim > 0 or e in node_eqs \
+                or not e.isolated:  # a continuum's points are not attractors
             continue
         d = np.linalg.norm(X - e.state, axis=1)
         d = d[d > 0]

@@ -16,6 +16,7 @@ from ..results.network import Connection, ThresholdCertificate
 from ..results.status import Status
 from .certify import search_node
 from .context import _Ctx
+from .outcome import DIVERGED
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
 from .via import boundary_normal, closest_saddle, left_unstable_vector
 
@@ -235,13 +236,14 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
             near = P[int(np.argmin(np.linalg.norm(P - xi, axis=1)))]
             seeds.append(ctx.unit(near - xi))
     for j, sw in best.items():
-        if j >= 0:
+        if j >= 0 or j == DIVERGED:  # a witnessed escape is certified like a node
             upper[j] = min(upper.get(j, np.inf), sw.hi)
         if sw.ray.direction is not None:
             seeds.append(sw.ray.direction)
     gs, certs = search_node(ctx.oracle, xi, i, upper, seeds, weights=ctx.W, rtol=ctx.rtol,
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
-                            nearest_only=ctx.nearest_only, resolution=ctx.resolution)
+                            nearest_only=ctx.nearest_only, resolution=ctx.resolution,
+                            reach=ctx.reach(xi))
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:

@@ -38,6 +38,7 @@ class _NodeWork:
     refine: bool
     n_verify: int
     warm: dict[int, list[WarmHint]] = field(default_factory=dict)
+    attracting: set[str] = field(default_factory=set)  # non-hyperbolic nodes that attract
 
     def __call__(self, i: int) -> tuple[list[Connection], list[Connection], int]:
         n0 = self.ctx.oracle.trajectories
@@ -60,7 +61,10 @@ class _NodeWork:
                 found = _orbit_connections(self.ctx, i, o, self.dirs)
             return found, loops, self.ctx.oracle.trajectories - n0
         e = self.node_eqs[i]
-        if e.stability != "stable":
+        if e.stability != "stable" and e.id not in self.attracting:
+            # a labelled vertex of a heteroclinic design that is not stable: follow its
+            # unstable directions (a non-hyperbolic node the flow showed attracting is
+            # kicked below; it was followed too, and had no connection)
             found = _heteroclinic(self.ctx, i, e)
         elif self.space == "input":
             found, loops = _input_connections(self.ctx, i, self.perturbations,

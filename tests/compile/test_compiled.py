@@ -160,3 +160,19 @@ def test_a_pole_at_the_origin_keeps_numba_and_gives_non_finite_values(write_mode
         # d/dx [x r^-4] = r^-4 - 4 x^2 r^-6 against the numba code away from the pole
         assert c.jac(x)[0, 0] == pytest.approx(r2**-2 - 4 * x[0] ** 2 * r2**-3, rel=1e-12)
     assert c.backend == "numba" and not np.all(np.isfinite(J0))
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_definitions_that_share_a_subexpression_with_an_earlier_one(write_model, backend):
+    """``g: (1 - rho)*(9 - rho)/8`` over ``rho: x**2 + y**2``: cse pulls ``-rho`` out of the
+    definitions, and that intermediate was assigned before ``rho`` itself (UnboundLocalError
+    at the first evaluation of f, in every command). Checked against the formula."""
+    m = dynena.load(write_model(
+        "dynena: 1\nname: defs\nvariables: [x, y]\ndefinitions:\n  rho: x**2 + y**2\n"
+        "  g: (1 - rho)*(9 - rho)/8\nequations:\n  x: g*x - y\n  y: g*y + x\n"))
+    c = dynena.compile_model(m, backend=backend, use_cache=False)
+    x, y = 0.3, -1.7
+    rho = x * x + y * y
+    g = (1 - rho) * (9 - rho) / 8
+    assert np.allclose(c.f([x, y]), [g * x - y, g * y + x], rtol=1e-14)
+    assert np.allclose(c.jac([x, y]), fd_jac(c.f, np.array([x, y])), rtol=1e-6, atol=1e-8)

@@ -74,3 +74,37 @@ def test_backward_integration_is_the_reversed_flow(write_model):
                              "equations: {x: x/2}\n", name="map.yaml"))
     with pytest.raises(dynena.ParameterError, match="backward"):
         dynena.simulate(mp, [1.0], t_end=3, backward=True)
+
+
+def test_a_finite_time_blow_up_is_reported_not_raised(write_model):
+    """r' = r (1 - r^2)(9 - r^2) / 8 from r = 3.1 blows up (r^5 growth) before t = 0.1:
+    LSODA's last steps stop advancing in time, the escape event's root finder raised
+    ("f(a) and f(b) must have different signs") and `dynena simulate` ended in an internal
+    error. The blow-up time here is the integral of dr / r' (scipy.integrate.quad)."""
+    from scipy.integrate import quad
+
+    m = dynena.load(write_model(
+        "dynena: 1\nname: blow\nvariables: [x, y]\ndefinitions:\n  rho: x**2 + y**2\n"
+        "  g: (1 - rho)*(9 - rho)/8\nequations:\n  x: g*x - y\n  y: g*y + x\n"))
+    tr = dynena.simulate(m, [3.1, 0.0], 10.0)
+    assert tr.status == "diverged" and not tr.success
+    t_blow = quad(lambda r: 8 / (r * (1 - r * r) * (9 - r * r)), 3.1, np.inf)[0]
+    assert tr.t[-1] <= t_blow * (1 + 1e-3)
+    assert np.linalg.norm(tr.x[-1]) > 1e6
+
+
+def test_orbit_stops_where_the_state_leaves_every_bound(write_model):
+    """The trajectory behind the limit-cycle and via-saddle searches: on the blow-up above
+    it ran for 15 minutes (step sizes shrinking without limit); now it stops there (status 1
+    past the bound, -1 where time stops advancing first) and says why."""
+    from dynena.flow.variational import orbit
+
+    m = dynena.load(write_model(
+        "dynena: 1\nname: blow2\nvariables: [x, y]\ndefinitions:\n  rho: x**2 + y**2\n"
+        "  g: (1 - rho)*(9 - rho)/8\nequations:\n  x: g*x - y\n  y: g*y + x\n"))
+    c = dynena.compile_model(m)
+    sol = orbit(c, np.array([3.1, 0.0]), 200.0, dense=True)
+    assert sol.status != 0 and not sol.t[-1] > 0.1 and sol.message
+    inside = orbit(c, np.array([2.0, 0.0]), 20.0, dense=True)  # settles on r = 1
+    assert inside.status == 0 and inside.t[-1] == 20.0
+    assert np.hypot(*inside.sol(20.0)) == pytest.approx(1.0, abs=1e-6)
