@@ -170,3 +170,23 @@ def test_reported_states_are_roots_to_rounding(models_dir, name):
         scale = 1.0 + float(np.max(np.abs(e.state)))
         assert r <= 1e-13 * scale, (e.id, r)
         assert e.residual == pytest.approx(r, abs=1e-14 * scale)
+
+
+@pytest.mark.parametrize("fx, roots", [("x**2*(1 - x)", [0.0, 1.0]),
+                                       ("x**3*(2 - x)", [0.0, 2.0]),
+                                       ("(x - 1/2)**2*(x + 1)*(x - 3/2)", [-1.0, 0.5, 1.5])])
+def test_points_where_the_residual_is_merely_flat_are_not_equilibria(fx, roots):
+    """Near a double or triple root the residual is flat: points 7e-6 from the double root of
+    x^2 (1 - x) have residual 5e-11 and passed as three more equilibria (one "stable", two
+    "saddles"), while the root itself was merged away into them. Newton's next step from
+    such a point is half its distance: now they are polished onto the root. The roots here
+    are the polynomial's, by hand."""
+    m = dynena.load_document({"dynena": 1, "name": "flat", "variables":
+                              {"x": {"range": [-2, 2]}, "y": {"range": [-2, 2]}},
+                              "equations": {"x": fx, "y": "-y"}})
+    eq = dynena.find_equilibria(m)
+    xs = sorted(float(e.state[0]) for e in eq.equilibria)
+    assert len(xs) == len(roots)
+    assert np.allclose(xs, roots, atol=1e-8)
+    assert all(abs(e.state[1]) < 1e-12 for e in eq.equilibria)
+    assert eq.stats.get("symbolic_count") in (None, len(roots))
