@@ -194,7 +194,7 @@ def _state_positions(net: ExcitableNetwork, ids: dict[str, Any]
     in the oblique view of :func:`hypercube_positions`, scaled so that a node's nearest
     neighbour is typically a cube edge away; None otherwise (or when two states project onto
     one point)."""
-    if len(net.names) not in (2, 3):
+    if len(net.names) not in (2, 3) or not ids:  # nothing to place (a network of no node)
         return None
     states = {e.id: np.asarray(e.state, dtype=float) for e in net.equilibria.equilibria}
     states.update({nid: np.asarray(x, dtype=float)

@@ -123,3 +123,21 @@ def test_two_variable_report_has_the_basin_picture(models_dir, tmp_path):
     assert f"{grid.entropy[1]:.3f}".encode() in text
     got = json.loads(files["results"].read_text())["network"]["attractors"]["grid"]
     assert got["codes"] == grid.codes.tolist()
+
+
+def test_a_network_without_nodes_is_reported_not_raised(tmp_path):
+    """A model whose only attracting set is a ring of equilibria (no isolated attractor):
+    the network has no node, and the drawing's placement of the nodes raised IndexError,
+    so `dynena report` ended in an internal error. Every file is written and the message,
+    naming the continuum, is in the report."""
+    m = dynena.load_document({"dynena": 1, "name": "ring", "variables":
+                              {"x": {"range": [-2, 2]}, "y": {"range": [-2, 2]}},
+                              "equations": {"x": "(1 - x**2 - y**2)*x",
+                                            "y": "(1 - x**2 - y**2)*y"}})
+    eq = dynena.find_equilibria(m)
+    net = dynena.excitable_network(m, equilibria=eq, attractors=False)
+    assert net.node_ids == ()
+    files = dynena.write_report(tmp_path / "out", model=m, equilibria=eq, network=net)
+    for key in ("report", "html", "results", "network_svg"):
+        assert files[key].exists(), key
+    assert "continuum of equilibria" in files["html"].read_text()
