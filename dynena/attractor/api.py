@@ -18,7 +18,7 @@ exponent α (α ≈ 1 for a smooth boundary, α < 1 for a fractal one; Grebogi e
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -141,8 +141,10 @@ def find_attractors(
         made.append(o)
         return o
 
+    slow: list[str] = []  # tails circling a weakly attracting equilibrium: warnings
     out, budget_hit = _discover(c, X, oracle_, orbits, aper, notes, rounds=rounds,
-                                max_period=max_period, deadline=deadline, max_time=max_time)
+                                max_period=max_period, deadline=deadline, max_time=max_time,
+                                weak=_weak_equilibria(c, stable, eq), slow=slow)
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
     basins = _fractions(out, ids)
     late: list[str] = []  # the steps the time budget left out
@@ -156,7 +158,7 @@ def find_attractors(
     notes += [f"no {what}: time budget reached" for what in late]
     budget_hit = budget_hit or bool(late)
     box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
-    warns = _stable_stalls(c, [x for o in made for x in o.stalled_states], lo, hi)
+    warns = slow + _stable_stalls(c, [x for o in made for x in o.stalled_states], lo, hi)
     notes += warns
     msg = (f"{len(stable)} stable equilibria, {sum(o.stable for o in orbits)} stable periodic "
            f"orbits, {len(aper)} aperiodic attractors from {len(X)} starts")
@@ -177,7 +179,8 @@ def _unless_late(deadline: float | None, late: list[str], what: str,
 
 def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
               orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor], notes: list[str], *,
-              rounds: int, max_period: int, deadline: float | None, max_time: float | None
+              rounds: int, max_period: int, deadline: float | None, max_time: float | None,
+              weak: Sequence[tuple[Array, float]] = (), slow: list[str] | None = None
               ) -> tuple[Array, bool]:
     """The discovery rounds: the outcome of every start in ``X`` (appending the attractors
     found to ``orbits`` and ``aper``, which ``oracle_`` then knows), and whether the time
@@ -196,13 +199,15 @@ def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
             break
         # first look for attractors where they stopped (cheap); only when none is new, give
         # the undecided starts the full budget (slow but decided approaches)
-        if _new_attractors(c, quick.unknown_states, orbits, aper, max_period):
+        if _new_attractors(c, quick.unknown_states, orbits, aper, max_period, weak, slow,
+                           deadline):
             continue
         full = oracle_()
         full.unknown_states = []
         out[unk] = full(X[unk])
         if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
-                                                          aper, max_period):
+                                                          aper, max_period, weak, slow,
+                                                          deadline):
             notes.append(f"{int(np.sum(out == UNKNOWN))} starts stayed unknown: no periodic "
                          "orbit or bounded attractor could be resolved from them")
             break
@@ -270,13 +275,57 @@ def _basin_grid(oracle: OutcomeOracle, c: CompiledSystem, lo: Array, hi: Array, 
                      (float(hi[0]), float(hi[1])), tuple(names), codes.reshape(cells, cells))
 
 
+# the span of a tail that _aperiodic_from looks at (time units; steps of a map)
+_TAIL_SPAN = {"ode": 250.0, "map": 8000.0}
+
+
+def _weak_equilibria(c: CompiledSystem, stable: list[Any], eq: EquilibriumSet
+                     ) -> list[tuple[Array, float]]:
+    """Stable (or attracting non-hyperbolic) equilibria whose slowest rate times a tail's span
+    is below one, each with a quarter of its distance to the nearest other equilibrium: a
+    non-chaotic tail that circles one of them within that distance cannot be told from an
+    invariant circle."""
+    span = _TAIL_SPAN["map" if c.dynamics.is_map else "ode"]
+    allx = np.array([e.state for e in eq.equilibria]).reshape(-1, c.n)
+    out = []
+    for e in stable:
+        w = np.asarray(e.eigenvalues) if e.eigenvalues is not None else np.zeros(0)
+        if not len(w) or float(np.min(c.dynamics.rate(w))) * span < 1.0:
+            x = np.asarray(e.state, float)
+            d = np.linalg.norm(allx - x, axis=1)
+            d = d[d > 1e-9 * (1.0 + float(np.linalg.norm(x)))]
+            out.append((x, 0.25 * float(d.min()) if len(d) else np.inf))
+    return out
+
+
+def _around_weak(a: AperiodicAttractor, weak: Sequence[tuple[Array, float]]) -> Array | None:
+    """The weak equilibrium that the (not chaotic) cloud circles closely, if any."""
+    if a.lyapunov > LYAPUNOV_ZERO:
+        return None
+    for x, reach in weak:
+        if float(np.max(np.linalg.norm(a.points - x, axis=1))) <= reach:
+            return x
+    return None
+
+
 def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[PeriodicOrbit],
-                    aper: list[AperiodicAttractor], max_period: int) -> bool:
-    """Resolve the final states of unknown starts into new orbits or aperiodic attractors."""
+                    aper: list[AperiodicAttractor], max_period: int,
+                    weak: Sequence[tuple[Array, float]] = (), notes: list[str] | None = None,
+                    deadline: float | None = None) -> bool:
+    """Resolve the final states of unknown starts into new orbits or aperiodic attractors.
+
+    A recurrent tail around a stable equilibrium that attracts too slowly to show in the tail
+    (``weak``) is not made an attractor: Lorenz at rho = 24.73 (rate 2e-4 at the foci) had a
+    "quasi-periodic attractor" that was a start spiralling into C- inside its unstable cycle."""
     found = False
-    for x in states[:16]:
-        if _known(x, orbits, aper):
+    slow: list[tuple[Array, Array]] = []  # bounding boxes of the tails found circling them
+    tried = 0
+    for x in states:
+        if tried >= 16 or (deadline is not None and time.monotonic() > deadline):
+            break
+        if _known(x, orbits, aper) or any(np.all((x >= lo) & (x <= hi)) for lo, hi in slow):
             continue
+        tried += 1
         oid = f"C{len(orbits)}"
         if c.dynamics.is_map:
             o = map_cycle_from(c, x, max_period=max_period, oid=oid)
@@ -292,6 +341,18 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
         # cycles were kept as capture targets, had "basins", and the chaotic attractor was
         # never looked for, so the network said there was no attractor)
         a = _aperiodic_from(c, x, f"A{len(aper)}")
+        x_weak = _around_weak(a, weak) if a is not None else None
+        if x_weak is not None and a is not None:
+            pad = 0.1 * np.ptp(a.points, axis=0)
+            slow.append((a.points.min(axis=0) - pad, a.points.max(axis=0) + pad))
+            tried -= 1  # the next states ending elsewhere still get their look
+            note = (f"trajectories circle the stable equilibrium at {np.round(x_weak, 6)} "
+                    "more slowly than a tail can show them converging (its slowest rate "
+                    "times the tail's span is below 1): not made an attractor, and starts "
+                    "that end there stay unknown")
+            if notes is not None and note not in notes:
+                notes.append(note)
+            continue
         if a is not None and not _known(a.points[-1], orbits, aper):
             aper.append(a)
             found = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import dynena
 from dynena.flow import integrate_batch
@@ -99,3 +100,65 @@ equations: {x: -x}
     # it ends at the first step inside the capture ball, as the event would have ended it
     assert abs(X[-1, 0]) <= r < abs(X[-2, 0])
     assert t[-1] < 50.0 and np.allclose(X[:, 0], 1.5 * np.exp(-t), rtol=1e-5)
+
+
+def test_capture_ball_of_a_weak_focus_shrinks_into_its_basin(write_model):
+    """Lorenz at rho = 24.73, just below the subcritical Hopf point (24.74): an unstable cycle
+    surrounds each focus closely. The ball of 5 % of the distance to the other equilibria
+    (1.12) holds starts that go to the chaotic attractor, and the oracle called every one of
+    them "captured". Checked here by scipy's own integration: a start on that ball leaves
+    (distance > 5 within t = 3000); on the ball the Lyapunov test leaves, the starts stay."""
+    from scipy.integrate import solve_ivp
+
+    from dynena.flow.oracle import lyapunov_radius
+
+    m = dynena.load(write_model(
+        "dynena: 1\nname: lorenz2473\nvariables: [x, y, z]\nparameters: {s: 10, r: 24.73, "
+        "b: 8/3}\nequations:\n  x: s*(y - x)\n  y: x*(r - z) - y\n  z: x*y - b*z\n"))
+    c = dynena.compile_model(m)
+    b, r = 8 / 3, 24.73
+    xs = np.array([np.sqrt(b * (r - 1)), np.sqrt(b * (r - 1)), r - 1])
+    heuristic = 0.05 * np.linalg.norm(xs - [0, 0, 0])  # the nearest other equilibrium
+    small = lyapunov_radius(c, xs, heuristic)
+    assert small < 0.01 * heuristic
+    rng = np.random.default_rng(3)
+    D = rng.standard_normal((3, 3))
+    D /= np.linalg.norm(D, axis=1, keepdims=True)
+
+    def farthest(x0: np.ndarray) -> float:
+        sol = solve_ivp(lambda t, z: c.f(z), [0, 3000], x0, rtol=1e-10, atol=1e-12,
+                        method="LSODA")
+        return float(np.max(np.linalg.norm(sol.y.T - xs, axis=1)))
+
+    assert max(farthest(xs + 0.999 * heuristic * d) for d in D) > 5.0
+    assert max(farthest(xs + 0.999 * small * d) for d in D) < 1.5 * small
+    # a strongly attracting node keeps the heuristic ball (x' = x - x^3: the check passes)
+    cube = dynena.compile_model(dynena.load_document(
+        {"dynena": 1, "name": "cube1", "variables": ["x", "y"],
+         "equations": {"x": "x - x**3", "y": "-y"}}))
+    assert lyapunov_radius(cube, np.array([1.0, 0.0]), 0.05) == 0.05
+
+
+def test_a_weak_focus_is_not_taken_for_stiffness():
+    """r' = r g(r^2), theta' = 1 with a focus of rate 0.001 at the origin: t_max is 60 000, and
+    |λ| · t_max (with the rotation's |λ| = 1) sent every start to a single LSODA run, as if
+    the model were stiff; discovery spent its two minutes on 256 starts without finding the
+    stable cycle r = 1. Stiffness is about decay: |Re λ| · t_max = 60. A genuinely stiff
+    model (rates 1000 and 1) still goes to the implicit path."""
+    from dynena.attractor.api import node_oracle
+
+    weak = dynena.compile_model(dynena.load_document(
+        {"dynena": 1, "name": "weakfocus", "variables": ["x", "y"],
+         "definitions": {"rho": "x**2 + y**2", "g": "(rho - 1/4)*(1 - rho)*(rho + 1/250)"},
+         "equations": {"x": "g*x - y", "y": "g*y + x"}}))
+    stiff = dynena.compile_model(dynena.load_document(
+        {"dynena": 1, "name": "stiff", "variables": ["x", "y"],
+         "equations": {"x": "-1000*(x - y**2)", "y": "-y"}}))
+    for c, explicit in ((weak, True), (stiff, False)):
+        eq = dynena.find_equilibria(c)
+        st = [e for e in eq.equilibria if e.stability == "stable"]
+        w = np.concatenate([np.asarray(e.eigenvalues) for e in st])
+        oracle = node_oracle(c, eq, st, [])
+        # the rates by numpy: the slowest sets t_max, the fastest decay decides stiffness
+        assert oracle.t_max == pytest.approx(np.clip(60 / np.min(-w.real), 200, 1e6))
+        assert oracle.batch_explicit is explicit

@@ -327,3 +327,26 @@ def test_two_uncoupled_henon_maps_in_four_dimensions(tmp_path):
     assert cn.target == "diverged" and ref * (1 - 1e-5) <= cn.threshold <= ref * (1 + 3e-3)
     x0 = cn.origin + cn.bracket[1] * cn.direction
     assert henon_escapes(x0[None, :2])[0] or henon_escapes(x0[None, 2:])[0]
+
+
+@pytest.mark.slow  # about two minutes of discovery: make test-all
+def test_a_spiral_into_a_weak_focus_is_not_a_quasi_periodic_attractor(tmp_path):
+    """Lorenz at rho = 24.73: C± attract at the rate 2e-4 inside unstable cycles about 0.3-1
+    across. With capture balls that fit in their basins (2.7e-4), starts spiralling into C-
+    kept their speed over the 250 time units a tail covers and were made a "quasi-periodic
+    attractor" next to the chaotic one. Checked here: C± are stable foci with that rate
+    (their Jacobian, by numpy), the chaotic attractor is found, and no other."""
+    path = tmp_path / "lorenz2473.yaml"
+    path.write_text("dynena: 1\nname: lorenz2473\nvariables:\n  x: {range: [-25, 25]}\n"
+                    "  y: {range: [-30, 30]}\n  z: {range: [0, 50]}\nparameters: {s: 10, "
+                    "r: 24.73, b: 8/3}\nequations:\n  x: s*(y - x)\n  y: x*(r - z) - y\n"
+                    "  z: x*y - b*z\n")
+    c = dynena.compile_model(dynena.load(path))
+    b, r = 8 / 3, 24.73
+    q = np.sqrt(b * (r - 1))
+    J = np.array([[-10, 10, 0], [1, -1, -q], [q, q, -b]])  # at C+
+    slowest = -np.max(np.linalg.eigvals(J).real)
+    assert 0 < slowest * 250 < 1
+    att = dynena.find_attractors(c, max_time=150)
+    assert [a.kind for a in att.aperiodic] == ["chaotic"]
+    assert any("circle the stable equilibrium" in w for w in att.warnings)
