@@ -318,12 +318,13 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
     (``weak``) is not made an attractor: Lorenz at rho = 24.73 (rate 2e-4 at the foci) had a
     "quasi-periodic attractor" that was a start spiralling into C- inside its unstable cycle."""
     found = False
-    slow: list[tuple[Array, Array]] = []  # bounding boxes of the tails found circling them
+    circling: list[tuple[Array, Array]] = []  # boxes of the tails seen circling weak foci
     tried = 0
     for x in states:
         if tried >= 16 or (deadline is not None and time.monotonic() > deadline):
             break
-        if _known(x, orbits, aper) or any(np.all((x >= lo) & (x <= hi)) for lo, hi in slow):
+        if _known(x, orbits, aper) or any(np.all((x >= lo) & (x <= hi))
+                                          for lo, hi in circling):
             continue
         tried += 1
         oid = f"C{len(orbits)}"
@@ -344,7 +345,7 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
         x_weak = _around_weak(a, weak) if a is not None else None
         if x_weak is not None and a is not None:
             pad = 0.1 * np.ptp(a.points, axis=0)
-            slow.append((a.points.min(axis=0) - pad, a.points.max(axis=0) + pad))
+            circling.append((a.points.min(axis=0) - pad, a.points.max(axis=0) + pad))
             tried -= 1  # the next states ending elsewhere still get their look
             note = (f"trajectories circle the stable equilibrium at {np.round(x_weak, 6)} "
                     "more slowly than a tail can show them converging (its slowest rate "

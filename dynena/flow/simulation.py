@@ -243,9 +243,9 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
             raise
         t_hit, x_hit = float(last[0]), np.array(last[1], float)
         return Trajectory(np.array([0.0, t_hit]), np.vstack([x0, x_hit]), tuple(c.names),
-                          Status.DIVERGED, f"|x| exceeded {max_norm:g} near t = {t_hit:g} "
-                          "(a finite-time blow-up: the steps stopped advancing)",
-                          calls[0], 0, opts)
+                          Status.DIVERGED, f"a finite-time blow-up near t = {t_hit:g}: |x| "
+                          f"reached {float(np.linalg.norm(x_hit)):.3g} and the steps stopped "
+                          "advancing", calls[0], 0, opts)
     status = Status.FAILED if sol.status == -1 else Status.COMPLETED
     message = sol.message
     if sol.t_events is not None:

@@ -309,6 +309,9 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
         notes += att.warnings
+        if not att.success:  # its time budget ended discovery: the status alone said budget
+            notes.append("the search for attractors that are not equilibria stopped at its "
+                         "time budget (120 s, or a third of max_time): some may be missing")
     sel = _Selection(eqs, node_eqs, saddle_eqs, orbits, att, notes,
                      attracting={e.id for e in nh_nodes})
     if att is not None:
