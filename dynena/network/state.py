@@ -94,7 +94,11 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
     elif dirs is not None:
         certs = {j: _ray_certificate(ctx, oracle.trajectories - n_before) for j in best}
     if ctx.nearest_only and best:
-        j0 = min(best, key=lambda j: best[j].hi)
+        # the smallest switch to a node or to escape; a kick that stalls on the boundary
+        # (undecided: it landed on the saddle itself) names no target, and with weights it
+        # came out 2e-7 below the node's bracket and took its place, uncertified
+        real = [j for j in best if j >= 0 or j == DIVERGED] or list(best)
+        j0 = min(real, key=lambda j: best[j].hi)
         best = {j0: best[j0]}
     rng = np.random.default_rng(ctx.seed + i)
     out: list[Connection] = []

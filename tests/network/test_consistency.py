@@ -36,6 +36,24 @@ def test_nearest_only_is_the_minimum_of_the_full_run(models_dir):
         assert len(got) == 1 and got[0] == pytest.approx(min(mins), rel=1e-6)
 
 
+def test_nearest_only_with_weights_names_the_node_and_certifies_it(models_dir):
+    """The double well with weights (4, 1): the boundary x = 0 is 1 away along x, a kick of
+    weighted norm 2 (analytic). The kick that lands on the saddle itself stalls there
+    ("undecided"); with weights it came out 2e-7 below the node's bracket and was reported
+    as the minimal critical shock, to "undecided" and without a certificate."""
+    c = dynena.compile_model(dynena.load(models_dir / "double_well.yaml"))
+    eq = dynena.equilibria(c)
+    near = dynena.excitable_network(c, equilibria=eq, nearest_only=True, weights=[4, 1])
+    full = dynena.excitable_network(c, equilibria=eq, weights=[4, 1])
+    for nid in near.node_ids:
+        (cn,) = [cn for cn in near.connections if cn.source == nid]
+        assert cn.target in near.node_ids and cn.threshold == pytest.approx(2.0, rel=1e-6)
+        assert cn.certificate is not None and cn.certificate.status == "certified"
+        best = min(x.threshold for x in full.connections
+                   if x.source == nid and x.target in full.node_ids)
+        assert cn.threshold == pytest.approx(best, rel=1e-6)
+
+
 def test_certificates_in_the_json(toggle):
     c, eq = toggle
     d = dynena.excitable_network(c, equilibria=eq).to_dict()
