@@ -69,17 +69,38 @@ def _polyline_distance(y: np.ndarray, br: Branch) -> float:
 
 
 def _polyline_distances(Y: np.ndarray, br: Branch) -> np.ndarray:
-    """Distances from each row (x, p) of ``Y`` to the branch drawn as a polyline."""
+    """Distances from each row (x, p) of ``Y`` to the branch: to the polyline through its
+    points, each chord's distance less twice an estimate of how far the curve bows away
+    from it (its sagitta, an eighth of the second difference of the points). The chords
+    alone missed a point of the same curve by more than the tolerance where it bends (the
+    branch of x^2 (1 - x) = a from a second root was followed again: four folds for two)."""
     P = np.column_stack([br.x, br.p])
+    return _chord_distances(Y, P, _bows(P))
+
+
+def _bows(P: np.ndarray) -> np.ndarray:
+    """Per chord of the polyline ``P``: a quarter of the larger second difference at its
+    ends (twice the sagitta of a circle through three consecutive points)."""
+    if len(P) < 3:
+        return np.zeros(max(len(P) - 1, 0))
+    dd = np.linalg.norm(P[2:] - 2 * P[1:-1] + P[:-2], axis=1)  # at the interior points
+    at = np.concatenate([[dd[0]], dd, [dd[-1]]])  # at every point
+    return np.asarray(0.25 * np.maximum(at[:-1], at[1:]))
+
+
+def _chord_distances(Y: np.ndarray, P: np.ndarray, bow: np.ndarray) -> np.ndarray:
+    """Distances from each row of ``Y`` to the polyline through the rows of ``P``, each
+    chord's less its ``bow`` (never below zero)."""
     if len(P) == 1:
         return np.asarray(np.linalg.norm(Y - P[0], axis=1))
     if len(Y) > 1 and Y.size * len(P) > 1 << 20:  # a large system: point by point
-        return np.concatenate([_polyline_distances(y[None, :], br) for y in Y])
+        return np.concatenate([_chord_distances(y[None, :], P, bow) for y in Y])
     a, ab = P[:-1], P[1:] - P[:-1]
     d = Y[:, None, :] - a[None, :, :]                                   # (k, segments, n + 1)
     t = np.clip(np.einsum("ksj,sj->ks", d, ab) / np.maximum(np.einsum("sj,sj->s", ab, ab),
                                                             1e-300), 0, 1)
-    return np.asarray(np.min(np.linalg.norm(d - t[:, :, None] * ab[None], axis=2), axis=1))
+    dist = np.linalg.norm(d - t[:, :, None] * ab[None], axis=2) - bow[None, :]
+    return np.asarray(np.maximum(np.min(dist, axis=1), 0.0))
 
 
 def _on_branch(x: np.ndarray, p: float, branches: list[Branch], tol: float) -> bool:

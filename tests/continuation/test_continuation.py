@@ -32,6 +32,21 @@ def test_fold_of_the_normal_form(write_model):
     assert np.all(br.stable[br.x[:, 0] > 1e-3]) and not np.any(br.stable[br.x[:, 0] < -1e-3])
 
 
+def test_one_curve_through_three_equilibria_is_one_branch(write_model):
+    """x' = x^2 (1 - x) - a, y' = -y + x g / 10 (a second, bending coordinate): at a = 0.1
+    three equilibria lie on one curve a = x^2 (1 - x), whose folds are at x = 0 (a = 0) and
+    x = 2/3 (a = 4/27). The branch from the second equilibrium passed 0.023 from the first
+    branch's chords (tolerance 0.02) and was followed again: four folds for two."""
+    m = dynena.load(write_model(
+        "dynena: 1\nname: bend\nvariables:\n  x: {range: [-2, 2]}\n  y: {range: [-2, 2]}\n"
+        "parameters:\n  a: 0.1\ndefinitions:\n  q: x**2\n  g: (1 - q)*(2 - q)\n"
+        "equations:\n  x: q*(1 - x) - a\n  y: -y + x*g/10\n"))
+    assert len(find_equilibria(m).equilibria) == 3
+    r = continue_equilibrium(m, "a")
+    assert len(r.branches) == 1
+    assert points(r, "LP") == pytest.approx([0.0, 4 / 27], abs=1e-8)
+
+
 def test_brusselator_hopf_at_1_plus_a_squared(models_dir):
     r = continue_equilibrium(dynena.load(models_dir / "brusselator.yaml"), "b")
     h = r.special_points("H")
