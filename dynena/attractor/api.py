@@ -165,7 +165,20 @@ def find_attractors(
     return AttractorSet(tuple(orbits), tuple(aper), tuple(basins), len(X), box_d,
                         uncertainty=unc, message="; ".join([msg] + notes),
                         status=Status.BUDGET if budget_hit else Status.OK, grid=picture,
-                        warnings=tuple(warns))
+                        warnings=tuple(warns), escapes=_escapes(X[out == DIVERGED], picture))
+
+
+def _escapes(starts: Array, grid: BasinGrid | None) -> Array | None:
+    """States seen to diverge: the diverged starts and the basin grid's diverged cell
+    centres (None when there are none)."""
+    parts = [np.asarray(starts, float).reshape(len(starts), -1)]
+    if grid is not None and "diverged" in grid.outcomes:
+        rows, cols = np.nonzero(grid.codes == grid.outcomes.index("diverged"))
+        m = grid.codes.shape[0]
+        lo, hi = np.array(grid.lo), np.array(grid.hi)
+        parts.append(lo + (np.column_stack([cols, rows]) + 0.5) * (hi - lo) / m)
+    P = np.vstack([p for p in parts if len(p)]) if any(len(p) for p in parts) else None
+    return P
 
 
 def _unless_late(deadline: float | None, late: list[str], what: str,

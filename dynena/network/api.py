@@ -410,7 +410,8 @@ def _context(c: CompiledSystem, equilibria: EquilibriumSet, sel: _Selection, W: 
                 seed, progress, nearest_only, certify=certify, tol=tol, budget=budget,
                 resolution=resolution,
                 points=sel.point_sets,
-                rough=_rough(sel.att))
+                rough=_rough(sel.att),
+                escapes=sel.att.escapes if sel.att is not None else None)
 
 
 def _describe(perturbations: Any) -> Any:

@@ -13,7 +13,7 @@ from .._typing import Array
 from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import node_target_name
-from .outcome import OutcomeOracle
+from .outcome import DIVERGED, OutcomeOracle
 from .via import closest_saddle
 
 
@@ -37,6 +37,7 @@ class _Ctx:
     resolution: int = 1  # the first grid of directions this many times denser
     points: list[Array] | None = None  # every node's points (cycles: all of them)
     rough: bool = False  # the basin boundaries look fractal (see _rough)
+    escapes: Array | None = None  # states seen to diverge (AttractorSet.escapes)
 
     def dist(self, x: Array, k: int) -> float:
         """Norm of the smallest kick from ``x`` onto a point of node ``k``."""
@@ -61,6 +62,25 @@ class _Ctx:
         m = np.maximum(np.abs(lo - P), np.abs(hi - P))
         w = self.W if self.W is not None else 1.0
         return float(np.max(np.sqrt(np.sum(m * m * w, axis=1))))
+
+    def escape_bound(self, P: Array, tries: int = 4) -> tuple[float, Array | None]:
+        """The smallest kick from a point of ``P`` (one point or rows) onto a state seen to
+        diverge, once this oracle confirms that state diverges (the nearest ``tries``
+        witnesses are checked in turn), and the witness: an upper bound on the escape
+        threshold however far it lies beyond the other nodes, so that the global search
+        scans that far. ``(inf, None)`` with no confirmed witness."""
+        E = self.escapes
+        if E is None or not len(E):
+            return float("inf"), None
+        P = np.atleast_2d(P)
+        w = self.W if self.W is not None else np.ones(P.shape[1])
+        d = np.full(len(E), np.inf)
+        for p in P:  # each witness's distance to the nearest point of P
+            d = np.minimum(d, np.sqrt(np.sum(w * (E - p) ** 2, axis=1)))
+        order = np.argsort(d)[:tries]
+        outs = self.oracle(E[order])
+        ok = [k for k, o in zip(order, outs) if o == DIVERGED]
+        return (float(d[ok[0]]), E[ok[0]]) if ok else (float("inf"), None)
 
     def name(self, code: int) -> str:
         return node_target_name(code, self.ids)

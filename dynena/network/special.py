@@ -28,6 +28,7 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
                              f"({orbit.id}); use all directions")
     upper = {k: min(ctx.dist(p, k) for p in orbit.points[:: max(1, len(orbit.points) // 64)])
              * (1 + 1e-9) for k in range(len(ctx.ids)) if k != i}
+    _escape_upper(ctx, orbit.points, upper)
     n0 = ctx.oracle.trajectories
     best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
                                tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
@@ -50,6 +51,7 @@ def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[
     P = cloud.points[:: max(1, len(cloud.points) // 256)]
     upper = {k: min(ctx.dist(p, k) for p in P) * (1 + 1e-9)
              for k in range(len(ctx.ids)) if k != i}
+    _escape_upper(ctx, P, upper)
     n0 = ctx.oracle.trajectories
     for _ in range(3):
         r = ctx.oracle.node_radius(i)
@@ -62,6 +64,14 @@ def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[
             break
         ctx.oracle.set_radius(i, 0.25 * min(found))
     return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
+
+
+def _escape_upper(ctx: _Ctx, P: Array, upper: dict[int, float]) -> None:
+    """A state seen to diverge bounds the escape from the source's points ``P`` however far
+    it is (2 % above the kick onto it: a search records only entries below its bounds)."""
+    d, wit = ctx.escape_bound(P)
+    if wit is not None:
+        upper[DIVERGED] = 1.02 * d
 
 
 def _as_connections(ctx: _Ctx, i: int, best: dict[int, tuple[float, float, Array, Array]],

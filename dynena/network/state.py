@@ -239,6 +239,13 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
             P = ctx.points[k] if ctx.points is not None else xk[None, :]
             near = P[int(np.argmin(np.linalg.norm(P - xi, axis=1)))]
             seeds.append(ctx.unit(near - xi))
+    if ctx.c.n <= 3 or DIVERGED in best:
+        # a state seen to diverge bounds the escape however far it is (beyond every other
+        # node the scans would not reach it); 2 % above it, with its direction scanned first
+        d, wit = ctx.escape_bound(xi)
+        if wit is not None:
+            upper[DIVERGED] = 1.02 * d
+            seeds.append(ctx.unit(wit - xi))
     for j, sw in best.items():
         if j >= 0 or j == DIVERGED:  # a witnessed escape is certified like a node
             upper[j] = min(upper.get(j, np.inf), sw.hi)

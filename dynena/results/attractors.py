@@ -189,7 +189,11 @@ class BasinGrid:
 class AttractorSet(HasStatus):
     """Attractors found by sampling the box: stable periodic orbits, other bounded
     attractors, basin fractions, and what could not be resolved (``warnings``: attractors
-    seen that are not nodes, such as a stable equilibrium outside the variables' ranges)."""
+    seen that are not nodes, such as a stable equilibrium outside the variables' ranges).
+
+    ``escapes``: starts (and basin-grid cell centres) whose trajectories diverged, rows of
+    states: a kick from a node landing on one of them is a witnessed escape, an upper bound
+    on the node's escape threshold however far it is (the network's searches use it)."""
 
     orbits: tuple[PeriodicOrbit, ...]
     aperiodic: tuple[AperiodicAttractor, ...]
@@ -201,6 +205,7 @@ class AttractorSet(HasStatus):
     status: Status = Status.OK
     grid: BasinGrid | None = None
     warnings: tuple[str, ...] = ()
+    escapes: np.ndarray[Any, Any] | None = None
 
     @property
     def stable_orbits(self) -> tuple[PeriodicOrbit, ...]:
@@ -214,4 +219,5 @@ class AttractorSet(HasStatus):
                 "grid": None if self.grid is None else self.grid.to_dict(),
                 "box": {k: list(v) for k, v in self.box.items()}, "message": self.message,
                 "warnings": list(self.warnings),
+                "escapes": 0 if self.escapes is None else len(self.escapes),
                 "status": self.status, "success": self.success}

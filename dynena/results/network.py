@@ -128,13 +128,21 @@ class ThresholdCertificate(HasStatus):
             ang = (f" within {np.degrees(self.coverage):.3g} deg of a scanned ray, "
                    f"{np.degrees(self.angular_resolution or 0.0):.3g} deg near the minimum "
                    f"(then minimised locally)," if self.coverage else "")
+            # a bound of 0 says nothing: an aperiodic source's samples far from every
+            # screened one are bounded by nothing (the bound decays 1:1 with distance)
+            below = (f"no kick below {self.lower_bound:.6g} reaches the target"
+                     if self.lower_bound > 0 else
+                     "no lower bound" if not np.isfinite(self.lower_bound) else
+                     "no lower bound above 0 (the screened source points do not bound the "
+                     "others)" if self.sources > 1 or self.source_samples else
+                     "no lower bound above 0")
             if self.isotropic:
-                return (f"{head} no kick below {self.lower_bound:.6g} reaches the target: "
+                return (f"{head} {below}: "
                         f"kicks checked on a grid of spacing at most "
                         f"{self.radial_resolution:.3g} of the range in every direction, every "
                         f"direction{ang.rstrip(',')} at the boundary ({self.directions} rays); "
                         "a basin piece that fits between the checked kicks could hide")
-            return (f"{head} no kick below {self.lower_bound:.6g} reaches the target: every "
+            return (f"{head} {below}: every "
                     f"direction{ang} radial spacing {self.radial_resolution:.3g} of the range "
                     f"({self.directions} rays); a basin piece thinner than that could hide")
         if self.method == "multi-start":

@@ -162,3 +162,49 @@ def test_a_weak_focus_is_not_taken_for_stiffness():
         # the rates by numpy: the slowest sets t_max, the fastest decay decides stiffness
         assert oracle.t_max == pytest.approx(np.clip(60 / np.min(-w.real), 200, 1e6))
         assert oracle.batch_explicit is explicit
+
+
+def test_a_blow_up_far_out_is_followed_along_its_orbit(write_model, monkeypatch):
+    """x' = -x + x^7 / 100 blows up in finite time beyond x* = 100^(1/6) = 2.154; the
+    explicit batch's step collapses near |x| ~ 100 (before max_norm). Such rows were each
+    integrated again from the start by LSODA (8 ms apiece: most of a ring model's
+    discovery); now their orbit is followed on at slowed speed (a few steps). The outcome of
+    every start against x*; and x' = -x - x^7 from |x| = 50 (the step collapses there too,
+    but the orbit comes back) still reaches the node."""
+    import dynena.flow.oracle as oracle_mod
+
+    calls = {"single": 0, "off": 0}
+    single, off = OutcomeOracle._ode_single, OutcomeOracle._runs_off
+
+    def count_single(self, x0):
+        calls["single"] += 1
+        return single(self, x0)
+
+    def count_off(self, x0, steps=200):
+        calls["off"] += 1
+        return off(self, x0, steps)
+
+    monkeypatch.setattr(oracle_mod.OutcomeOracle, "_ode_single", count_single)
+    monkeypatch.setattr(oracle_mod.OutcomeOracle, "_runs_off", count_off)
+    o = oracle_for(write_model, """
+dynena: 1
+name: blowup7
+kind: ode
+variables: {x: {range: [-4, 4]}}
+equations: {x: -x + x**7/100}
+""", [[0.0]])
+    X = np.linspace(-4, 4, 161)[:, None]
+    X = X[np.abs(np.abs(X[:, 0]) - 100 ** (1 / 6)) > 1e-3]
+    out = o(X)
+    want = np.where(np.abs(X[:, 0]) > 100 ** (1 / 6), DIVERGED, 0)
+    assert out.tolist() == want.tolist()
+    assert calls["off"] >= 0.9 * int(np.sum(want == DIVERGED))
+    assert calls["single"] < 0.1 * len(X)
+    back = oracle_for(write_model, """
+dynena: 1
+name: back7
+kind: ode
+variables: {x: {range: [-4, 4]}}
+equations: {x: -x - x**7}
+""", [[0.0]])
+    assert back(np.array([[50.0], [-50.0], [3.0]])).tolist() == [0, 0, 0]

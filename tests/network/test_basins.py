@@ -79,6 +79,26 @@ def test_newton_map_basin_picture_matches_newtons_iteration_and_is_fractal():
     assert d["fractal_by_entropy"] is True and len(d["codes"]) == 100
 
 
+def test_escape_witnesses_are_states_that_diverge_by_an_independent_iteration():
+    """The Hénon map's diverged starts and diverged grid cells (``AttractorSet.escapes``, the
+    bounds of the network's escape searches): every one escapes under the map iterated here,
+    and the grid's cells are among them (placed at their centres, x along the columns)."""
+    m = dynena.compile_model(dynena.load(ROOT / "henon.yaml"))
+    a = dynena.find_attractors(m)
+    E = a.escapes
+    g = a.grid
+    k = g.outcomes.index("diverged")
+    assert E is not None and len(E) >= int(np.sum(g.codes == k)) > 100
+    x, y = E[:, 0].copy(), E[:, 1].copy()
+    gone = np.zeros(len(E), bool)
+    with np.errstate(all="ignore"):
+        for _ in range(1000):
+            x, y = 1 - 1.4 * x * x + y, 0.3 * x
+            gone |= ~(np.abs(x) < 1e6)
+    assert gone.all()
+    assert a.to_dict()["escapes"] == len(E)
+
+
 @pytest.mark.parametrize("name", ["double_well.yaml", "hard/bent_separatrix.yaml"])
 def test_smooth_boundaries_are_not_called_fractal(name):
     a = dynena.find_attractors(dynena.load(ROOT / name))

@@ -217,6 +217,28 @@ def test_equilibrium_inside_unstable_cycle_inside_stable_cycle():
     assert 0.25 < cn.certificate.lower_bound <= gap
 
 
+def test_escape_beyond_the_other_node_is_found_with_analytic_thresholds():
+    """Circles r = 1, 2, 5 (see models/hard/escape_rings.yaml): from the origin the escape
+    (5) lies beyond the kick onto the cycle (2), from the cycle (3) beyond the kick onto the
+    origin (2). Both escapes were missing (no connection, nothing said): the search scanned
+    only as far as the other node. Each diverged start of the attractor search is now a
+    witnessed escape that bounds the search."""
+    net = network("escape_rings")
+    kinds = dict(zip(net.node_ids, net.node_kinds))
+    cyc = next(n for n, k in kinds.items() if k == "limit-cycle")
+    eq = next(n for n, k in kinds.items() if k == "equilibrium")
+    assert net.attractors.escapes is not None and len(net.attractors.escapes)
+    assert np.all(np.linalg.norm(net.attractors.escapes, axis=1) > 5)  # all truly escape
+    t = thresholds(net)
+    assert t[(eq, cyc)] == pytest.approx(1.0, rel=1e-5)
+    assert t[(cyc, eq)] == pytest.approx(1.0, rel=1e-5)
+    assert t[(eq, "diverged")] == pytest.approx(5.0, rel=1e-5)
+    assert t[(cyc, "diverged")] == pytest.approx(3.0, rel=1e-5)
+    check_certificates(net)
+    lb = {(cn.source, cn.target): cn.certificate.lower_bound for cn in net.connections}
+    assert lb[(eq, "diverged")] >= 5.0 * (1 - 1e-4)
+
+
 def test_orbit_bound_between_screened_points_holds_on_a_curved_orbit():
     """Four screened points of the unit circle, each 1.0 from the basin: the arc's midpoint is
     2 sin(pi/8) = 0.765 from both ends, so only 1 - 0.765 holds there (half the chord, the

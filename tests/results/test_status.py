@@ -51,3 +51,16 @@ def test_a_network_is_only_as_good_as_its_weakest_search():
     assert not _net("certified", "undecided").success
     assert _net("certified", eq_status="budget").status == Status.BUDGET
     assert _net("certified", "budget").to_dict()["success"] is False
+
+
+def test_a_zero_or_missing_lower_bound_is_not_stated_as_a_bound():
+    """An aperiodic source's bound is often 0 (samples far from every screened one are bounded
+    by nothing): "no kick below 0 reaches the target" said nothing, dressed as a guarantee."""
+    from dataclasses import replace
+
+    c = _cert("sampled-source")
+    assert "no kick below 0.9 reaches" in c.statement
+    zero = replace(c, lower_bound=0.0, sources=34, source_samples=8000, source_gap=0.0015)
+    assert "no kick below" not in zero.statement
+    assert "no lower bound above 0 (the screened source points" in zero.statement
+    assert "no lower bound:" in replace(c, lower_bound=float("nan")).statement
