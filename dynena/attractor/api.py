@@ -171,7 +171,7 @@ def find_attractors(
 def _escapes(starts: Array, grid: BasinGrid | None) -> Array | None:
     """States seen to diverge: the diverged starts and the basin grid's diverged cell
     centres (None when there are none)."""
-    parts = [np.asarray(starts, float).reshape(len(starts), -1)]
+    parts = [np.asarray(starts, float)]  # rows of states (maybe none)
     if grid is not None and "diverged" in grid.outcomes:
         rows, cols = np.nonzero(grid.codes == grid.outcomes.index("diverged"))
         m = grid.codes.shape[0]

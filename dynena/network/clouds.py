@@ -11,7 +11,10 @@ far the samples are from covering ``A``:
    :math:`x` is at least :math:`b_j(x) = \max_a (\ell_a - |x - p_a|)` from :math:`B_j`.
    Screen ``n_adaptive`` more samples, those with the lowest :math:`b_j(x)` against the best
    value found.
-3. **Search** the two best screened points of each target with the full certified search.
+3. **Search** the two best screened points of each target with the full certified search,
+   and the sample nearest to the states known to reach the target (``witnesses``: its
+   points, the starts seen to diverge): a narrow stretch of the attractor that comes close
+   to the target is easily left out of the screening.
 4. **Slide along the attractor**: from the best point, bisect along its best direction from
    its nearest samples and from those the boundary's tangent line predicts closest; move to
    the best one while it improves, then search it in full.
@@ -60,10 +63,12 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, rough: bool = False, resolution: int = 1,
                  nearest_only: bool = False, n_screen: int = 24, n_adaptive: int = 8,
-                 n_slide: int = 24, total: int | None = None, reach: float = 1.0
+                 n_slide: int = 24, total: int | None = None, reach: float = 1.0,
+                 witnesses: dict[int, Array] | None = None
                  ) -> tuple[dict[int, Best], dict[int, ThresholdCertificate]]:
     """Per target: (lo, hi, direction, start point) of the best kick, and its certificate;
-    ``reach``: how far rays go while no bound is open (see :func:`search_node`).
+    ``reach``: how far rays go while no bound is open (see :func:`search_node`);
+    ``witnesses``: per target, states known to reach it (step 3).
 
     ``budget`` bounds each search from one sample; ``total`` (default four times it) the
     whole search: past it (or past the oracle's deadline) no further sample is screened,
@@ -150,6 +155,11 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
     for n, k in enumerate(best_points(score, nearest_only)):
         if n == 0 or not over():
             full(k)
+    for j, k, v in _nearest_to_witnesses(P, witnesses or {}, w):
+        # on the Hénon map at a = 1.08 the escape from the attractor's tip (0.2664 by a
+        # brute-force grid) was never screened: the search slid along the wrong side, 0.2748
+        if j in upper and k not in searched and not over():
+            full(k, j, [v])
     for j in sorted(best):  # from the two best searched starts of j: slide along A
         # (by their full searches: in 3-D the coarse screen's order is a poor guide; sliding
         # from the first two searched, 0.58 and 0.63, left Hénon × a switch 10 % high)
@@ -166,6 +176,23 @@ def search_cloud(oracle: OutcomeOracle, cloud: AperiodicAttractor, source: int,
                            lower_bound=float(max(lb, 0.0)) if np.isfinite(lb) else lb,
                            source_samples=len(P), source_gap=gap)
     return best, certs
+
+
+def _nearest_to_witnesses(P: Array, witnesses: dict[int, Array], w: Array
+                          ) -> list[tuple[int, int, Array]]:
+    """Per target: the sample nearest (in the kick norm) to a state known to reach it, and the
+    kick towards that state."""
+    from scipy.spatial import cKDTree
+
+    sq = np.sqrt(w)
+    out = []
+    for j, W in sorted(witnesses.items()):
+        if W is None or not len(W):
+            continue
+        d, idx = cKDTree(np.asarray(W, float) * sq).query(P * sq)
+        k = int(np.argmin(d))
+        out.append((j, k, np.asarray(W[int(idx[k])], float) - P[k]))
+    return out
 
 
 def _slide(P: Array, j: int, k: int, searched: dict[int, GlobalSearch],

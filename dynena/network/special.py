@@ -58,7 +58,8 @@ def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[
         best, certs = search_cloud(ctx.oracle, cloud, i, upper, weights=ctx.W, rtol=ctx.rtol,
                                    tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
                                    rough=ctx.rough, resolution=ctx.resolution,
-                                   nearest_only=ctx.nearest_only, reach=ctx.reach(P))
+                                   nearest_only=ctx.nearest_only, reach=ctx.reach(P),
+                                   witnesses=_witnesses(ctx, i))
         found = [b[1] for j, b in best.items() if j >= 0 or j == DIVERGED]
         if not found or min(found) >= 2 * r:
             break
@@ -72,6 +73,16 @@ def _escape_upper(ctx: _Ctx, P: Array, upper: dict[int, float]) -> None:
     d, wit = ctx.escape_bound(P)
     if wit is not None:
         upper[DIVERGED] = 1.02 * d
+
+
+def _witnesses(ctx: _Ctx, i: int) -> dict[int, Array]:
+    """Per target of source ``i``: states known to reach it (another node's points; the
+    states seen to diverge)."""
+    out: dict[int, Array] = {k: (ctx.points[k] if ctx.points is not None else ctx.N[k][None])
+                             for k in range(len(ctx.ids)) if k != i}
+    if ctx.escapes is not None and len(ctx.escapes):
+        out[DIVERGED] = ctx.escapes
+    return out
 
 
 def _as_connections(ctx: _Ctx, i: int, best: dict[int, tuple[float, float, Array, Array]],
