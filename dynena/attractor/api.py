@@ -144,7 +144,9 @@ def find_attractors(
     slow: list[str] = []  # tails circling a weakly attracting equilibrium: warnings
     out, budget_hit = _discover(c, X, oracle_, orbits, aper, notes, rounds=rounds,
                                 max_period=max_period, deadline=deadline, max_time=max_time,
-                                weak=_weak_equilibria(c, stable, eq), slow=slow)
+                                weak=_weak_equilibria(c, stable, eq), slow=slow,
+                                saddles=[(e.id, np.asarray(e.state, float)) for e in eq.equilibria
+                                         if e.stability != "stable"])
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
     basins = _fractions(out, ids)
     late: list[str] = []  # the steps the time budget left out
@@ -193,11 +195,11 @@ def _unless_late(deadline: float | None, late: list[str], what: str,
 def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
               orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor], notes: list[str], *,
               rounds: int, max_period: int, deadline: float | None, max_time: float | None,
-              weak: Sequence[tuple[Array, float]] = (), slow: list[str] | None = None
-              ) -> tuple[Array, bool]:
+              weak: Sequence[tuple[Array, float]] = (), slow: list[str] | None = None,
+              saddles: Sequence[tuple[str, Array]] = ()) -> tuple[Array, bool]:
     """The discovery rounds: the outcome of every start in ``X`` (appending the attractors
     found to ``orbits`` and ``aper``, which ``oracle_`` then knows), and whether the time
-    budget stopped them."""
+    budget stopped them. ``weak``, ``saddles``: see :func:`_new_attractors`."""
     out = np.zeros(len(X), int)
     for _ in range(max(1, rounds)):
         if deadline is not None and time.monotonic() > deadline:
@@ -213,14 +215,14 @@ def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
         # first look for attractors where they stopped (cheap); only when none is new, give
         # the undecided starts the full budget (slow but decided approaches)
         if _new_attractors(c, quick.unknown_states, orbits, aper, max_period, weak, slow,
-                           deadline):
+                           deadline, saddles):
             continue
         full = oracle_()
         full.unknown_states = []
         out[unk] = full(X[unk])
         if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
                                                           aper, max_period, weak, slow,
-                                                          deadline):
+                                                          deadline, saddles):
             notes.append(f"{int(np.sum(out == UNKNOWN))} starts stayed unknown: no periodic "
                          "orbit or bounded attractor could be resolved from them")
             break
@@ -324,12 +326,15 @@ def _around_weak(a: AperiodicAttractor, weak: Sequence[tuple[Array, float]]) -> 
 def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[PeriodicOrbit],
                     aper: list[AperiodicAttractor], max_period: int,
                     weak: Sequence[tuple[Array, float]] = (), notes: list[str] | None = None,
-                    deadline: float | None = None) -> bool:
+                    deadline: float | None = None,
+                    saddles: Sequence[tuple[str, Array]] = ()) -> bool:
     """Resolve the final states of unknown starts into new orbits or aperiodic attractors.
 
     A recurrent tail around a stable equilibrium that attracts too slowly to show in the tail
     (``weak``) is not made an attractor: Lorenz at rho = 24.73 (rate 2e-4 at the foci) had a
-    "quasi-periodic attractor" that was a start spiralling into C- inside its unstable cycle."""
+    "quasi-periodic attractor" that was a start spiralling into C- inside its unstable cycle.
+    Nor is a tail that lingers at the unstable equilibria ``saddles`` (id, state): an
+    attracting heteroclinic cycle (:func:`_lingering`)."""
     found = False
     circling: list[tuple[Array, Array]] = []  # boxes of the tails seen circling weak foci
     tried = 0
@@ -355,6 +360,14 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
         # cycles were kept as capture targets, had "basins", and the chaotic attractor was
         # never looked for, so the network said there was no attractor)
         a = _aperiodic_from(c, x, f"A{len(aper)}")
+        linger = _lingering(a.points, saddles) if a is not None else None
+        if linger is not None and a is not None:
+            pad = 0.1 * np.ptp(a.points, axis=0)
+            circling.append((a.points.min(axis=0) - pad, a.points.max(axis=0) + pad))
+            tried -= 1
+            if notes is not None:
+                _note_lingering(notes, *linger)
+            continue
         x_weak = _around_weak(a, weak) if a is not None else None
         if x_weak is not None and a is not None:
             pad = 0.1 * np.ptp(a.points, axis=0)
@@ -371,6 +384,53 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
             aper.append(a)
             found = True
     return found
+
+
+def _lingering(P: Array, saddles: Sequence[tuple[str, Array]], near: float = 0.05,
+               share: float = 0.5) -> tuple[str, float] | None:
+    """Whether the tail ``P`` spends at least ``share`` of its samples within ``near`` of its
+    extent from the unstable equilibria ``saddles`` (id, state); then the route of visits
+    ("E0 -> E2 -> E1 -> E0") and that share. An attracting heteroclinic cycle's residence
+    times grow without bound (May–Leonard, a = 0.8, b = 1.3: 67 % of t = 200 … 450 within
+    0.05 of the three saddles, and three "chaotic attractors" with Lyapunov estimates
+    0.08–0.16 were reported from its pieces); chaos passes saddles without stopping (Lorenz
+    and Rössler 0 %, the Hénon attractor 9 % near its saddle)."""
+    if not saddles:
+        return None
+    ext = float(np.max(np.ptp(P, axis=0)))
+    S = np.array([x for _, x in saddles])
+    D = np.linalg.norm(P[:, None, :] - S[None, :, :], axis=2)
+    k = np.argmin(D, axis=1)
+    close = D[np.arange(len(P)), k] < near * ext
+    frac = float(np.mean(close))
+    if frac < share:
+        return None
+    seq = [int(j) for j in k[close]]
+    route = [seq[0]] + [b for a, b in zip(seq, seq[1:]) if b != a]
+    names = [saddles[j][0] for j in route[:8]]
+    return " -> ".join(names) + (" -> …" if len(route) > 8 else ""), frac
+
+
+_LINGER = "trajectories linger at unstable equilibria"
+
+
+def _note_lingering(notes: list[str], route: str, frac: float) -> None:
+    """One note for every tail that lingers at saddles: the routes seen, the largest share."""
+    old = next((k for k, n in enumerate(notes) if n.startswith(_LINGER)), None)
+    routes, top = [route], frac
+    if old is not None:
+        head = notes[old].split(" (", 1)[0][len(_LINGER) + 2:]
+        routes = head.split("; ") + ([route] if route not in head.split("; ") else [])
+        top = max(frac, float(notes[old].split("(", 1)[1].split("%", 1)[0]) / 100)
+    note = (f"{_LINGER}, {'; '.join(routes)} ({top:.0%} of a tail's time within 5 % of its "
+            "extent from one of them): an attracting heteroclinic cycle or network, which "
+            "is not made a node (its time near each equilibrium grows without bound, so a "
+            "finite-time Lyapunov estimate and a tail's samples say nothing lasting); starts "
+            "that end there stay unknown")
+    if old is None:
+        notes.append(note)
+    else:
+        notes[old] = note
 
 
 def _known(x: Array, orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor]) -> bool:

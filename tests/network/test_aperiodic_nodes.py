@@ -31,18 +31,44 @@ def henon_escapes(X: np.ndarray, iters: int = 300, a: float = 1.4) -> np.ndarray
     return np.abs(x) >= 1e3
 
 
-def henon_escape_distance(a: float = 1.4, start: tuple[float, float] = (0.1, 0.1)) -> float:
-    """Distance from the Hénon attractor reached from ``start`` (10⁵ points of its orbit) to
-    the escaping set: a grid of spacing 4e-3 over the attractor's box, then fine grids around
-    the coarse escaping cells nearest to the samples that came within two coarse cells of the
-    coarse minimum d (wide enough to hold the true nearest escaping point: along the
-    boundary it can lie sqrt(2 d h) from a coarse one)."""
+def henon_orbit(a: float = 1.4, start: tuple[float, float] = (0.1, 0.1)) -> np.ndarray:
+    """10⁵ points of the Hénon orbit from ``start`` (after 1 000 transient steps)."""
     x, pts = np.array(start, float), []
     for i in range(101000):
         x = np.array([1 - a * x[0] ** 2 + x[1], 0.3 * x[0]])
         if i >= 1000:
             pts.append(x)
-    P = np.array(pts)
+    return np.array(pts)
+
+
+def henon_escape_distance() -> float:
+    """Distance from the Hénon attractor (10⁵ points of one orbit) to the escaping set: a grid
+    of spacing 4e-3 over the attractor's box, then grids of spacing 1e-4 around the samples
+    that came within two coarse cells of the coarse minimum."""
+    P = henon_orbit()
+    h0 = 4e-3
+    lo, hi = P.min(axis=0) - 0.1, P.max(axis=0) + 0.1
+    G = np.array(np.meshgrid(np.arange(lo[0], hi[0], h0), np.arange(lo[1], hi[1], h0)))
+    G = G.reshape(2, -1).T
+    d, _ = cKDTree(G[henon_escapes(G)]).query(P)
+    near = P[d < d.min() + 2 * h0]
+    best = np.inf
+    h = 1e-4
+    g = np.arange(-d.min() - 2 * h0, d.min() + 2 * h0, h)
+    for c in near[:: max(1, len(near) // 12)]:
+        G = c + np.array(np.meshgrid(g, g)).reshape(2, -1).T
+        E = G[henon_escapes(G)]
+        if len(E):
+            best = min(best, float(cKDTree(E).query(near)[0].min()))
+    return best
+
+
+def henon_far_escape_distance(a: float, start: tuple[float, float]) -> float:
+    """The same for an attractor far from the escaping set (distance d ≫ the coarse spacing
+    h): fine grids around the coarse escaping cells nearest to the samples within two cells
+    of the minimum, wide enough to hold the true nearest escaping point (along the boundary
+    it can lie sqrt(2 d h) from a coarse one)."""
+    P = henon_orbit(a, start)
     h0 = 4e-3
     lo, hi = P.min(axis=0) - 0.4, P.max(axis=0) + 0.4
     G = np.array(np.meshgrid(np.arange(lo[0], hi[0], h0), np.arange(lo[1], hi[1], h0)))
@@ -51,11 +77,10 @@ def henon_escape_distance(a: float = 1.4, start: tuple[float, float] = (0.1, 0.1
     d, k = cKDTree(E0).query(P)
     near = d < d.min() + 2 * h0
     half = 2 * h0 + np.sqrt(2 * d.min() * h0)
-    h = max(1e-4, half / 200)
-    g = np.arange(-half, half, h)
+    g = np.arange(-half, half, max(1e-4, half / 200))
     centres = np.unique(k[near])
-    best = np.inf
     order = np.argsort([d[near][k[near] == c].min() for c in centres])
+    best = np.inf
     for c in E0[centres[order[:8]]]:
         G = c + np.array(np.meshgrid(g, g)).reshape(2, -1).T
         E = G[henon_escapes(G, a=a)]
@@ -226,7 +251,7 @@ def test_two_henon_attractors_escape_beyond_their_switch_at_the_grid_distance(tm
     assert sorted(esc) == sorted(net.node_ids)
     for a in net.attractors.aperiodic:
         cn = esc[a.id]
-        ref = henon_escape_distance(1.08, tuple(a.points[0]))
+        ref = henon_far_escape_distance(1.08, tuple(a.points[0]))
         assert cn.threshold == pytest.approx(ref, rel=3e-3), a.id
         assert henon_escapes((cn.origin + cn.bracket[1] * cn.direction)[None], a=1.08)[0]
         assert cn.certificate.lower_bound <= ref
@@ -379,3 +404,34 @@ def test_a_spiral_into_a_weak_focus_is_not_a_quasi_periodic_attractor(tmp_path):
     att = dynena.find_attractors(c, max_time=150)
     assert [a.kind for a in att.aperiodic] == ["chaotic"]
     assert any("circle the stable equilibrium" in w for w in att.warnings)
+
+
+def test_an_attracting_heteroclinic_cycle_is_named_not_taken_for_chaos():
+    """May–Leonard competition (a = 0.8, b = 1.3, a + b > 2): the heteroclinic cycle between
+    the three one-species saddles attracts the interior (May & Leonard 1975), with residence
+    times near each saddle growing without bound. Its pieces were reported as three "chaotic
+    attractors" (Lyapunov estimates 0.08–0.16, from transients). Now no aperiodic attractor,
+    and a warning naming the saddles, which are the unit vectors here. With a + b < 2 the
+    coexistence point is stable and no warning is given."""
+    def run(a: float, b: float):
+        m = dynena.compile_model(dynena.load_document({
+            "dynena": 1, "name": "mayleonard",
+            "variables": {v: {"range": [0, 1.5]} for v in "xyz"},
+            "parameters": {"a": a, "b": b},
+            "equations": {"x": "x*(1 - x - a*y - b*z)", "y": "y*(1 - b*x - y - a*z)",
+                          "z": "z*(1 - a*x - b*y - z)"}}))
+        eq = dynena.find_equilibria(m)
+        return eq, dynena.find_attractors(m, eq, n_samples=64, uncertainty=False)
+
+    eq, att = run(0.8, 1.3)
+    assert not att.aperiodic and not att.stable_orbits
+    (note,) = [w for w in att.warnings if "heteroclinic" in w]
+    axial = {e.id for e in eq.equilibria
+             if np.allclose(np.sort(e.state), [0, 0, 1], atol=1e-9)}
+    assert len(axial) == 3
+    named = {tok.strip(";,") for tok in note.split("(")[0].split() if tok.startswith("E")}
+    assert named == axial
+    eq2, att2 = run(0.5, 1.2)
+    assert not [w for w in att2.warnings if "heteroclinic" in w]
+    (inner,) = [e for e in eq2.equilibria if e.stability == "stable"]
+    assert np.allclose(inner.state, 1 / 2.7, atol=1e-9)
