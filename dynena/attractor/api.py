@@ -142,11 +142,12 @@ def find_attractors(
         return o
 
     slow: list[str] = []  # tails circling a weakly attracting equilibrium: warnings
+    lingered: set[str] = set()  # saddles of an attracting heteroclinic cycle
     out, budget_hit = _discover(c, X, oracle_, orbits, aper, notes, rounds=rounds,
                                 max_period=max_period, deadline=deadline, max_time=max_time,
                                 weak=_weak_equilibria(c, stable, eq), slow=slow,
                                 saddles=[(e.id, np.asarray(e.state, float)) for e in eq.equilibria
-                                         if e.stability != "stable"])
+                                         if e.stability != "stable"], lingered=lingered)
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
     basins = _fractions(out, ids)
     late: list[str] = []  # the steps the time budget left out
@@ -167,7 +168,8 @@ def find_attractors(
     return AttractorSet(tuple(orbits), tuple(aper), tuple(basins), len(X), box_d,
                         uncertainty=unc, message="; ".join([msg] + notes),
                         status=Status.BUDGET if budget_hit else Status.OK, grid=picture,
-                        warnings=tuple(warns), escapes=_escapes(X[out == DIVERGED], picture))
+                        warnings=tuple(warns), escapes=_escapes(X[out == DIVERGED], picture),
+                        heteroclinic=tuple(e.id for e in eq.equilibria if e.id in lingered))
 
 
 def _escapes(starts: Array, grid: BasinGrid | None) -> Array | None:
@@ -196,7 +198,8 @@ def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
               orbits: list[PeriodicOrbit], aper: list[AperiodicAttractor], notes: list[str], *,
               rounds: int, max_period: int, deadline: float | None, max_time: float | None,
               weak: Sequence[tuple[Array, float]] = (), slow: list[str] | None = None,
-              saddles: Sequence[tuple[str, Array]] = ()) -> tuple[Array, bool]:
+              saddles: Sequence[tuple[str, Array]] = (), lingered: set[str] | None = None
+              ) -> tuple[Array, bool]:
     """The discovery rounds: the outcome of every start in ``X`` (appending the attractors
     found to ``orbits`` and ``aper``, which ``oracle_`` then knows), and whether the time
     budget stopped them. ``weak``, ``saddles``: see :func:`_new_attractors`."""
@@ -215,14 +218,14 @@ def _discover(c: CompiledSystem, X: Array, oracle_: Callable[[], OutcomeOracle],
         # first look for attractors where they stopped (cheap); only when none is new, give
         # the undecided starts the full budget (slow but decided approaches)
         if _new_attractors(c, quick.unknown_states, orbits, aper, max_period, weak, slow,
-                           deadline, saddles):
+                           deadline, saddles, lingered):
             continue
         full = oracle_()
         full.unknown_states = []
         out[unk] = full(X[unk])
         if np.any(out == UNKNOWN) and not _new_attractors(c, full.unknown_states, orbits,
                                                           aper, max_period, weak, slow,
-                                                          deadline, saddles):
+                                                          deadline, saddles, lingered):
             notes.append(f"{int(np.sum(out == UNKNOWN))} starts stayed unknown: no periodic "
                          "orbit or bounded attractor could be resolved from them")
             break
@@ -327,14 +330,16 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
                     aper: list[AperiodicAttractor], max_period: int,
                     weak: Sequence[tuple[Array, float]] = (), notes: list[str] | None = None,
                     deadline: float | None = None,
-                    saddles: Sequence[tuple[str, Array]] = ()) -> bool:
+                    saddles: Sequence[tuple[str, Array]] = (),
+                    lingered: set[str] | None = None) -> bool:
     """Resolve the final states of unknown starts into new orbits or aperiodic attractors.
 
     A recurrent tail around a stable equilibrium that attracts too slowly to show in the tail
     (``weak``) is not made an attractor: Lorenz at rho = 24.73 (rate 2e-4 at the foci) had a
     "quasi-periodic attractor" that was a start spiralling into C- inside its unstable cycle.
     Nor is a tail that lingers at the unstable equilibria ``saddles`` (id, state): an
-    attracting heteroclinic cycle (:func:`_lingering`)."""
+    attracting heteroclinic cycle (:func:`_lingering`); the ids of its saddles are added to
+    ``lingered``."""
     found = False
     circling: list[tuple[Array, Array]] = []  # boxes of the tails seen circling weak foci
     tried = 0
@@ -366,7 +371,9 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
             circling.append((a.points.min(axis=0) - pad, a.points.max(axis=0) + pad))
             tried -= 1
             if notes is not None:
-                _note_lingering(notes, *linger)
+                _note_lingering(notes, linger[0], linger[1])
+            if lingered is not None:
+                lingered.update(linger[2])
             continue
         x_weak = _around_weak(a, weak) if a is not None else None
         if x_weak is not None and a is not None:
@@ -387,10 +394,10 @@ def _new_attractors(c: CompiledSystem, states: list[Array], orbits: list[Periodi
 
 
 def _lingering(P: Array, saddles: Sequence[tuple[str, Array]], near: float = 0.05,
-               share: float = 0.5) -> tuple[str, float] | None:
+               share: float = 0.5) -> tuple[str, float, set[str]] | None:
     """Whether the tail ``P`` spends at least ``share`` of its samples within ``near`` of its
     extent from the unstable equilibria ``saddles`` (id, state); then the route of visits
-    ("E0 -> E2 -> E1 -> E0") and that share. An attracting heteroclinic cycle's residence
+    ("E0 -> E2 -> E1 -> E0"), that share and the ids visited. An attracting heteroclinic cycle's residence
     times grow without bound (May–Leonard, a = 0.8, b = 1.3: 67 % of t = 200 … 450 within
     0.05 of the three saddles, and three "chaotic attractors" with Lyapunov estimates
     0.08–0.16 were reported from its pieces); chaos passes saddles without stopping (Lorenz
@@ -408,7 +415,8 @@ def _lingering(P: Array, saddles: Sequence[tuple[str, Array]], near: float = 0.0
     seq = [int(j) for j in k[close]]
     route = [seq[0]] + [b for a, b in zip(seq, seq[1:]) if b != a]
     names = [saddles[j][0] for j in route[:8]]
-    return " -> ".join(names) + (" -> …" if len(route) > 8 else ""), frac
+    return (" -> ".join(names) + (" -> …" if len(route) > 8 else ""), frac,
+            {saddles[j][0] for j in route})
 
 
 _LINGER = "trajectories linger at unstable equilibria"
@@ -423,10 +431,12 @@ def _note_lingering(notes: list[str], route: str, frac: float) -> None:
         routes = head.split("; ") + ([route] if route not in head.split("; ") else [])
         top = max(frac, float(notes[old].split("(", 1)[1].split("%", 1)[0]) / 100)
     note = (f"{_LINGER}, {'; '.join(routes)} ({top:.0%} of a tail's time within 5 % of its "
-            "extent from one of them): an attracting heteroclinic cycle or network, which "
-            "is not made a node (its time near each equilibrium grows without bound, so a "
-            "finite-time Lyapunov estimate and a tail's samples say nothing lasting); starts "
-            "that end there stay unknown")
+            "extent from one of them): an attracting heteroclinic cycle or network, not an "
+            "attractor of its own here (its time near each equilibrium grows without bound, "
+            "so a finite-time Lyapunov estimate and a tail's samples say nothing lasting; "
+            "the network makes the saddles nodes). Starts that go there count as unknown or "
+            "undecided: near the cycle the state comes closer to the saddles' invariant "
+            "manifolds than the integrator's tolerance, and a long integration can drift off")
     if old is None:
         notes.append(note)
     else:

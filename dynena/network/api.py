@@ -309,6 +309,10 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
                               nodes=[e for e in eqs if e.stability == "stable"] + nh_nodes)
         orbits = list(att.stable_orbits)
         notes += att.warnings
+        if nodes == "auto":
+            het = _heteroclinic_nodes(eqs, node_eqs, att, notes)
+            node_eqs += het
+            saddle_eqs = [e for e in saddle_eqs if e not in het]
         if not att.success:  # its time budget ended discovery: the status alone said budget
             notes.append("the search for attractors that are not equilibria stopped at its "
                          "time budget (120 s, or a third of max_time): some may be missing")
@@ -317,6 +321,20 @@ def _select_nodes(c: CompiledSystem, equilibria: EquilibriumSet, nodes: str, att
     if att is not None:
         sel.aperiodic = _aperiodic_nodes(att.aperiodic, sel)
     return sel
+
+
+def _heteroclinic_nodes(eqs: list[Any], node_eqs: list[Any], att: AttractorSet,
+                        notes: list[str]) -> list[Any]:
+    """The saddles at which trajectories lingered (an attracting heteroclinic cycle or
+    network, ``att.heteroclinic``): nodes, as the vertices of a heteroclinic design are, with
+    connections of threshold 0 along their unstable directions (Ashwin & Postlethwaite)."""
+    het = [e for e in eqs if e.id in att.heteroclinic and e.isolated and e not in node_eqs]
+    if het:
+        notes.append("the saddles " + ", ".join(e.id for e in het) + " of the attracting "
+                     "heteroclinic cycle are nodes: their connections follow their unstable "
+                     "directions (threshold 0, kind heteroclinic), and a kick is counted as "
+                     "reaching the first of them it passes")
+    return het
 
 
 def _continuum_notes(eqs: list[Any]) -> list[str]:

@@ -193,7 +193,9 @@ class AttractorSet(HasStatus):
 
     ``escapes``: starts (and basin-grid cell centres) whose trajectories diverged, rows of
     states: a kick from a node landing on one of them is a witnessed escape, an upper bound
-    on the node's escape threshold however far it is (the network's searches use it)."""
+    on the node's escape threshold however far it is (the network's searches use it).
+    ``heteroclinic``: the ids of unstable equilibria at which tails lingered (an attracting
+    heteroclinic cycle or network between them; the network makes them nodes)."""
 
     orbits: tuple[PeriodicOrbit, ...]
     aperiodic: tuple[AperiodicAttractor, ...]
@@ -206,6 +208,7 @@ class AttractorSet(HasStatus):
     grid: BasinGrid | None = None
     warnings: tuple[str, ...] = ()
     escapes: np.ndarray[Any, Any] | None = None
+    heteroclinic: tuple[str, ...] = ()
 
     @property
     def stable_orbits(self) -> tuple[PeriodicOrbit, ...]:
@@ -220,4 +223,5 @@ class AttractorSet(HasStatus):
                 "box": {k: list(v) for k, v in self.box.items()}, "message": self.message,
                 "warnings": list(self.warnings),
                 "escapes": 0 if self.escapes is None else len(self.escapes),
+                "heteroclinic": list(self.heteroclinic),
                 "status": self.status, "success": self.success}

@@ -431,7 +431,30 @@ def test_an_attracting_heteroclinic_cycle_is_named_not_taken_for_chaos():
     assert len(axial) == 3
     named = {tok.strip(";,") for tok in note.split("(")[0].split() if tok.startswith("E")}
     assert named == axial
+    assert set(att.heteroclinic) == axial
     eq2, att2 = run(0.5, 1.2)
     assert not [w for w in att2.warnings if "heteroclinic" in w]
     (inner,) = [e for e in eq2.equilibria if e.stability == "stable"]
     assert np.allclose(inner.state, 1 / 2.7, atol=1e-9)
+    assert att2.heteroclinic == ()
+
+
+def test_the_saddles_of_an_attracting_heteroclinic_cycle_are_nodes_connected_along_it():
+    """May–Leonard (a = 0.8, b = 1.3): at the saddle e_x the z direction grows (rate
+    1 - a > 0) and y decays (1 - b < 0), and so on round: the cycle runs
+    e_x -> e_z -> e_y -> e_x. The network's nodes are the three saddles, and each one's
+    heteroclinic connection (threshold 0) goes to the next one along the cycle."""
+    m = dynena.compile_model(dynena.load_document({
+        "dynena": 1, "name": "mayleonard",
+        "variables": {v: {"range": [0, 1.5]} for v in "xyz"},
+        "parameters": {"a": 0.8, "b": 1.3},
+        "equations": {"x": "x*(1 - x - a*y - b*z)", "y": "y*(1 - b*x - y - a*z)",
+                      "z": "z*(1 - a*x - b*y - z)"}}))
+    net = dynena.excitable_network(m)
+    unit = {int(np.argmax(s)): nid for nid, s in zip(net.node_ids, net.node_states)}
+    assert sorted(unit) == [0, 1, 2] and len(net.node_ids) == 3
+    nxt = {(cn.source, cn.target) for cn in net.connections
+           if cn.kind == "heteroclinic" and cn.target in net.node_ids}
+    assert nxt == {(unit[0], unit[2]), (unit[2], unit[1]), (unit[1], unit[0])}
+    assert all(cn.threshold == 0 for cn in net.connections if cn.kind == "heteroclinic")
+    assert any("heteroclinic cycle are nodes" in n for n in net.stats["node_notes"])
