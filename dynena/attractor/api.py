@@ -149,7 +149,13 @@ def find_attractors(
                                 saddles=[(e.id, np.asarray(e.state, float)) for e in eq.equilibria
                                          if e.stability != "stable"], lingered=lingered)
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
-    basins = _fractions(out, ids)
+    if lingered and not (deadline is not None and time.monotonic() > deadline):
+        het = [e for e in eq.equilibria if e.id in lingered]
+        out = _heteroclinic_outcomes(c, eq, stable, het, orbits, aper, X, out, deadline)
+        basins = _fractions(out, ids + ["heteroclinic cycle (" + ", ".join(e.id for e in het)
+                                        + ")"])
+    else:
+        basins = _fractions(out, ids)
     late: list[str] = []  # the steps the time budget left out
     unc = _unless_late(deadline, late, "uncertainty estimate",
                        lambda: _uncertainty(oracle_(), X, out, lo, hi, seed)) \
@@ -161,7 +167,11 @@ def find_attractors(
     notes += [f"no {what}: time budget reached" for what in late]
     budget_hit = budget_hit or bool(late)
     box_d = {nm: (float(a), float(b)) for nm, a, b in zip(c.names, lo, hi)}
-    warns = slow + _stable_stalls(c, [x for o in made for x in o.stalled_states], lo, hi)
+    # stalls on equilibria the flow cannot reach, after drifting off a heteroclinic cycle,
+    # are not reported once every such start was seen reaching the cycle
+    stalls = [x for o in made for x in o.stalled_states] \
+        if not lingered or np.any(out == UNDECIDED) else []
+    warns = slow + _stable_stalls(c, stalls, lo, hi)
     notes += warns
     msg = (f"{len(stable)} stable equilibria, {sum(o.stable for o in orbits)} stable periodic "
            f"orbits, {len(aper)} aperiodic attractors from {len(X)} starts")
@@ -183,6 +193,29 @@ def _escapes(starts: Array, grid: BasinGrid | None) -> Array | None:
         parts.append(lo + (np.column_stack([cols, rows]) + 0.5) * (hi - lo) / m)
     P = np.vstack([p for p in parts if len(p)]) if any(len(p) for p in parts) else None
     return P
+
+
+def _heteroclinic_outcomes(c: CompiledSystem, eq: EquilibriumSet, stable: list[Any],
+                           het: list[Any], orbits: list[PeriodicOrbit],
+                           aper: list[AperiodicAttractor], X: Array, out: Array,
+                           deadline: float | None) -> Array:
+    """The starts left unknown or undecided, run again with the saddles ``het`` of an
+    attracting heteroclinic cycle as transit nodes: reaching any of them is one outcome, coded
+    one past the attractors (the integration drifts off such a cycle if followed long enough:
+    May–Leonard's starts all ended "undecided" on equilibria outside the positive octant)."""
+    todo = np.flatnonzero((out == UNKNOWN) | (out == UNDECIDED))
+    if not len(todo):
+        return out
+    o = node_oracle(c, eq, list(stable) + list(het), orbits, aper)
+    o.transit_nodes = True
+    o.deadline = deadline
+    got = o(X[todo])
+    ns, nh = len(stable), len(het)
+    new = np.where((got >= ns) & (got < ns + nh), ns + len(orbits) + len(aper),
+                   np.where(got >= ns + nh, got - nh, got))
+    out = out.copy()
+    out[todo] = new
+    return out
 
 
 def _unless_late(deadline: float | None, late: list[str], what: str,
@@ -434,9 +467,9 @@ def _note_lingering(notes: list[str], route: str, frac: float) -> None:
             "extent from one of them): an attracting heteroclinic cycle or network, not an "
             "attractor of its own here (its time near each equilibrium grows without bound, "
             "so a finite-time Lyapunov estimate and a tail's samples say nothing lasting; "
-            "the network makes the saddles nodes). Starts that go there count as unknown or "
-            "undecided: near the cycle the state comes closer to the saddles' invariant "
-            "manifolds than the integrator's tolerance, and a long integration can drift off")
+            "the network makes the saddles nodes). A start counts as reaching it when it "
+            "passes one of its saddles: followed longer, the state comes closer to the "
+            "saddles' invariant manifolds than the integrator's tolerance and can drift off")
     if old is None:
         notes.append(note)
     else:

@@ -432,6 +432,9 @@ def test_an_attracting_heteroclinic_cycle_is_named_not_taken_for_chaos():
     named = {tok.strip(";,") for tok in note.split("(")[0].split() if tok.startswith("E")}
     assert named == axial
     assert set(att.heteroclinic) == axial
+    # every start in the open octant reaches the cycle (the planes are invariant)
+    (b,) = att.basins
+    assert b.outcome.startswith("heteroclinic cycle") and b.fraction == 1.0
     eq2, att2 = run(0.5, 1.2)
     assert not [w for w in att2.warnings if "heteroclinic" in w]
     (inner,) = [e for e in eq2.equilibria if e.stability == "stable"]
