@@ -191,8 +191,8 @@ def _escapes(starts: Array, grid: BasinGrid | None) -> Array | None:
         m = grid.codes.shape[0]
         lo, hi = np.array(grid.lo), np.array(grid.hi)
         parts.append(lo + (np.column_stack([cols, rows]) + 0.5) * (hi - lo) / m)
-    P = np.vstack([p for p in parts if len(p)]) if any(len(p) for p in parts) else None
-    return P
+    parts = [p for p in parts if len(p)]
+    return np.vstack(parts) if parts else None
 
 
 def _heteroclinic_outcomes(c: CompiledSystem, eq: EquilibriumSet, stable: list[Any],
@@ -430,11 +430,11 @@ def _lingering(P: Array, saddles: Sequence[tuple[str, Array]], near: float = 0.0
                share: float = 0.5) -> tuple[str, float, set[str]] | None:
     """Whether the tail ``P`` spends at least ``share`` of its samples within ``near`` of its
     extent from the unstable equilibria ``saddles`` (id, state); then the route of visits
-    ("E0 -> E2 -> E1 -> E0"), that share and the ids visited. An attracting heteroclinic cycle's residence
-    times grow without bound (May–Leonard, a = 0.8, b = 1.3: 67 % of t = 200 … 450 within
-    0.05 of the three saddles, and three "chaotic attractors" with Lyapunov estimates
-    0.08–0.16 were reported from its pieces); chaos passes saddles without stopping (Lorenz
-    and Rössler 0 %, the Hénon attractor 9 % near its saddle)."""
+    ("E0 -> E2 -> E1 -> E0"), that share and the ids visited. An attracting heteroclinic
+    cycle's residence times grow without bound (May–Leonard, a = 0.8, b = 1.3: 67 % of
+    t = 200 … 450 within 0.05 of the three saddles, and three "chaotic attractors" with
+    Lyapunov estimates 0.08–0.16 were reported from its pieces); chaos passes saddles
+    without stopping (Lorenz and Rössler 0 %, the Hénon attractor 9 % near its saddle)."""
     if not saddles:
         return None
     ext = float(np.max(np.ptp(P, axis=0)))
