@@ -54,9 +54,12 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     # one full search per point serves every target: the two best points of each target (of
     # all targets together with nearest_only), each searched once
     for k in best_points(score, nearest_only):
-        # an escape met by the screening: 2 % above it, or the full search, which records
-        # only entries below its bounds, found nothing to beat it and left it uncertified
-        bounds = {j: 1.02 * u if j < 0 else u for j, u in upper.items()}
+        # 2 % above the screening's values: the full search records only entries below its
+        # bounds, and one that found nothing to beat them left the target out (an escape
+        # met by the screening stayed uncertified; with nearest_only the exit search, bound
+        # by the screened 1.00011 of escape_rings' cycle -> origin, recorded nothing, and
+        # the escape at 3 was reported as the cycle's minimal critical shock)
+        bounds = {j: 1.02 * u for j, u in upper.items()}
         gs, cs = search_node(oracle, P[k], source, bounds, [], weights=weights, rtol=rtol,
                              tol=tol, budget=budget, seed=seed, rough=rough,
                              resolution=resolution, nearest_only=nearest_only, reach=reach)

@@ -237,6 +237,16 @@ def test_escape_beyond_the_other_node_is_found_with_analytic_thresholds():
     check_certificates(net)
     lb = {(cn.source, cn.target): cn.certificate.lower_bound for cn in net.connections}
     assert lb[(eq, "diverged")] >= 5.0 * (1 - 1e-4)
+    # the minimal critical shock of each node is the smallest of its thresholds: from the
+    # cycle the origin at 1, not the escape at 3 (reported so, uncertified, when the exit
+    # search from the cycle's points was bound by the screening's own value and recorded
+    # nothing; before the witnessed escapes the cycle had no connection at all)
+    mcs = network("escape_rings", nearest_only=True)
+    (c_out,) = [cn for cn in mcs.connections if cn.source == cyc]
+    assert c_out.target == eq and c_out.threshold == pytest.approx(1.0, rel=1e-5)
+    assert c_out.certificate is not None and c_out.certificate.status == "certified"
+    (e_out,) = [cn for cn in mcs.connections if cn.source == eq]
+    assert e_out.target == cyc and e_out.threshold == pytest.approx(1.0, rel=1e-5)
 
 
 def test_orbit_bound_between_screened_points_holds_on_a_curved_orbit():
