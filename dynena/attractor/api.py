@@ -149,13 +149,9 @@ def find_attractors(
                                 saddles=[(e.id, np.asarray(e.state, float)) for e in eq.equilibria
                                          if e.stability != "stable"], lingered=lingered)
     ids = [e.id for e in stable] + [o.id for o in orbits] + [a.id for a in aper]
-    if lingered and not (deadline is not None and time.monotonic() > deadline):
-        het = [e for e in eq.equilibria if e.id in lingered]
-        out = _heteroclinic_outcomes(c, eq, stable, het, orbits, aper, X, out, deadline)
-        basins = _fractions(out, ids + ["heteroclinic cycle (" + ", ".join(e.id for e in het)
-                                        + ")"])
-    else:
-        basins = _fractions(out, ids)
+    out, cycle = _heteroclinic_outcomes(c, eq, stable, lingered, orbits, aper, X, out,
+                                        deadline)
+    basins = _fractions(out, ids + cycle)
     late: list[str] = []  # the steps the time budget left out
     unc = _unless_late(deadline, late, "uncertainty estimate",
                        lambda: _uncertainty(oracle_(), X, out, lo, hi, seed)) \
@@ -196,16 +192,22 @@ def _escapes(starts: Array, grid: BasinGrid | None) -> Array | None:
 
 
 def _heteroclinic_outcomes(c: CompiledSystem, eq: EquilibriumSet, stable: list[Any],
-                           het: list[Any], orbits: list[PeriodicOrbit],
+                           lingered: set[str], orbits: list[PeriodicOrbit],
                            aper: list[AperiodicAttractor], X: Array, out: Array,
-                           deadline: float | None) -> Array:
-    """The starts left unknown or undecided, run again with the saddles ``het`` of an
+                           deadline: float | None) -> tuple[Array, list[str]]:
+    """The starts left unknown or undecided, run again with the saddles ``lingered`` of an
     attracting heteroclinic cycle as transit nodes: reaching any of them is one outcome, coded
     one past the attractors (the integration drifts off such a cycle if followed long enough:
-    May–Leonard's starts all ended "undecided" on equilibria outside the positive octant)."""
+    May–Leonard's starts all ended "undecided" on equilibria outside the positive octant).
+    Returns the outcomes and the name of that extra outcome (none without a cycle, or past
+    the deadline)."""
+    if not lingered or (deadline is not None and time.monotonic() > deadline):
+        return out, []
+    het = [e for e in eq.equilibria if e.id in lingered]
+    name = ["heteroclinic cycle (" + ", ".join(e.id for e in het) + ")"]
     todo = np.flatnonzero((out == UNKNOWN) | (out == UNDECIDED))
     if not len(todo):
-        return out
+        return out, name
     o = node_oracle(c, eq, list(stable) + list(het), orbits, aper)
     o.transit_nodes = True
     o.deadline = deadline
@@ -215,7 +217,7 @@ def _heteroclinic_outcomes(c: CompiledSystem, eq: EquilibriumSet, stable: list[A
                    np.where(got >= ns + nh, got - nh, got))
     out = out.copy()
     out[todo] = new
-    return out
+    return out, name
 
 
 def _unless_late(deadline: float | None, late: list[str], what: str,
