@@ -255,6 +255,13 @@ def test_two_henon_attractors_escape_beyond_their_switch_at_the_grid_distance(tm
         assert cn.threshold == pytest.approx(ref, rel=3e-3), a.id
         assert henon_escapes((cn.origin + cn.bracket[1] * cn.direction)[None], a=1.08)[0]
         assert cn.certificate.lower_bound <= ref
+    # the minimal critical shock alone is the full run's smallest threshold (it was
+    # A1 -> A0 0.000302 against 0.000278: a search for the exit alone chose other samples)
+    near = network(path, nearest_only=True)
+    for a in net.node_ids:
+        full = min((cn for cn in net.connections if cn.source == a), key=lambda c: c.threshold)
+        (cn,) = [c for c in near.connections if c.source == a]
+        assert (cn.target, cn.threshold) == (full.target, full.threshold)
 
 
 def test_quasi_periodic_torus_around_a_limit_cycle_in_an_ode():
