@@ -41,8 +41,8 @@ class BatchResult:
     """Final states and per-row bookkeeping of :func:`integrate_batch`.
 
     ``t`` is the time each row reached; ``done`` rows were finished by ``check`` (their code
-    in ``code``); ``stiff`` rows stopped because the step size collapsed; ``steps`` counts
-    accepted steps per row.
+    in ``code``); ``stiff`` rows stopped because the step size collapsed (``collapsed``) or
+    the steps ran out; ``steps`` counts accepted steps per row.
     """
 
     x: Array
@@ -51,6 +51,7 @@ class BatchResult:
     done: BoolArray
     stiff: BoolArray
     steps: IntArray
+    collapsed: BoolArray
 
 
 def integrate_batch(
@@ -81,9 +82,10 @@ def integrate_batch(
     code = np.full(B, -1000, dtype=int)
     done = np.zeros(B, bool)
     stiff = np.zeros(B, bool)
+    collapsed = np.zeros(B, bool)
     steps = np.zeros(B, dtype=int)
     if B == 0:
-        return BatchResult(X, t, code, done, stiff, steps)
+        return BatchResult(X, t, code, done, stiff, steps, collapsed)
     if check is not None:
         c0 = check(X, np.arange(B))
         fin = c0 > -1000
@@ -126,6 +128,7 @@ def integrate_batch(
             tiny = h[idx] < h_min_rel * np.maximum(1.0, t[idx])
             if tiny.any():
                 stiff[idx[tiny]] = True
+                collapsed[idx[tiny]] = True
                 active[idx[tiny]] = False
             if check is not None and len(ia):
                 cc = check(X[ia], ia)
@@ -136,4 +139,4 @@ def integrate_batch(
             active[reached] = False
         else:
             stiff[active] = True
-    return BatchResult(X, t, code, done, stiff, steps)
+    return BatchResult(X, t, code, done, stiff, steps, collapsed)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
-from scipy.integrate import solve_ivp
+from scipy.integrate import OdeSolver, solve_ivp
 
 from .._typing import Array, BoolArray, IntArray
 from ..compile.system import CompiledSystem
@@ -120,6 +120,7 @@ class OutcomeOracle:
     patience: int = 8
     ode_chunks: int = 40
     max_steps: int = 5000
+    max_extend: int = 6  # half budgets more for a trajectory still closing in on a node
     failures: int = field(default=0)  # integrator failures (reported as UNKNOWN)
     transit_nodes: bool = False  # nodes a trajectory may pass by (saddles): check inside steps
     batch_explicit: bool = True  # False for stiff models: every row by LSODA/Radau
@@ -385,8 +386,13 @@ class OutcomeOracle:
         if self.patience <= 1:  # a quick look only (attractor discovery)
             self._finish_unknown(X, out, rest)
             return out
-        for r in rest:  # from the start: LSODA's stiffness detection needs the fast transient
-            out[r] = self._ode_single(X0[r]) if not self._late() else self._give_up()
+        # a row whose step collapsed starts again (LSODA's stiffness detection needs the fast
+        # transient); one that only ran out of the batch's steps goes on from where it got:
+        # FitzHugh-Nagumo at I = 0.33 circles its weak focus for 6 000-12 000 steps, and
+        # starting again threw the batch's 4 000 away
+        for r in rest:
+            x = X0[r] if res.collapsed[np.searchsorted(rows, r)] else X[r]
+            out[r] = self._ode_single(x) if not self._late() else self._give_up()
         return out
 
     def _late(self) -> bool:
@@ -431,7 +437,13 @@ class OutcomeOracle:
         whose fast component has decayed, LSODA can stay in its explicit mode at a
         stability-limited step; the implicit Radau then crosses an algebraically slow escape
         of duration ~1e12 in a few hundred steps.) Capture is checked at each step's end and
-        at three points inside it."""
+        at three points inside it.
+
+        A trajectory still closing in on a node when the budget ends goes on, by half budgets
+        (at most ``max_extend`` of them), while the closing rate says it gets there within
+        them (:meth:`_closing`): spiralling into the weak focus of FitzHugh-Nagumo at
+        I = 0.33 (rate 0.001) takes 6 000-12 000 steps, and kicks inside its unstable cycle
+        had ended ``UNKNOWN``."""
         from scipy.integrate import LSODA, Radau
 
         m = self.model
@@ -441,54 +453,90 @@ class OutcomeOracle:
         # a quick look (attractor discovery: patience 1) stops at the base time, as the
         # batch does; a start circling a cycle not yet known is then given up in ~t_max
         # rather than after the whole step budget (0.75 s each on a stiff model)
-        horizon = self.t_max * (2.0 ** self.ode_chunks if self.patience > 1 else 1.0)
+        quick = self.patience <= 1
+        horizon = self.t_max * (2.0 ** self.ode_chunks if not quick else 1.0)
         y, t0 = np.asarray(x0, float), 0.0
-        tried = False
-        plan = ((LSODA, self.max_steps // 2), (Radau, self.max_steps // 2)) \
-            if self.patience > 1 else ((LSODA, self.max_steps // 4),)  # the quick look
-        for method, steps in plan:
-            # LSODA's convergence-failure warnings are its own business: a failed step ends
-            # the trajectory as divergence below
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                solver = method(lambda t, z: m.f(z), t0, y, horizon,
-                                jac=lambda t, z: m.jac(z), rtol=self.rtol, atol=self.atol)
-                for _ in range(steps):
-                    msg = solver.step()
-                    y = solver.y
-                    fate = self._fate_single(y)
-                    if fate == DIVERGED:  # not finite, or beyond max_norm
-                        return DIVERGED
-                    if not tried and np.linalg.norm(y) > 1e-3 * self.max_norm:
-                        tried = True  # running off: follow the orbit there at slowed speed
-                        if self._runs_off(y):
-                            return DIVERGED
-                    if msg is not None:
-                        # the step size collapsed: a blow-up only if the state is running off
-                        # (far beyond every node); otherwise the integrator failed: say so
-                        if np.linalg.norm(y) > 1e-2 * self.max_norm:
-                            return DIVERGED
-                        self.failures += 1
-                        return UNKNOWN
-                    if fate == _RUNNING and self.transit_nodes and solver.t_old is not None:
-                        dense = solver.dense_output()
-                        ts = solver.t_old + (solver.t - solver.t_old) * np.array([.25, .5, .75])
-                        f_in = self._fate(np.atleast_2d(dense(ts).T))
-                        hit = f_in[f_in != _RUNNING]
-                        fate = int(hit[0]) if len(hit) else fate
-                    if fate != _RUNNING:
-                        return fate
-                    if solver.status == "finished":
-                        break
-            if solver.status == "finished":
+        half = self.max_steps // 2
+        plan = ((LSODA, half), (Radau, half)) if not quick else ((LSODA, self.max_steps // 4),)
+        q = [self._scaled_gap(y)]  # after each phase: closing in on a node?
+        rates: dict[type, float] = {}
+        extra = 0
+        while True:
+            for method, steps in plan:
+                # LSODA's convergence-failure warnings are its own business: a failed step
+                # ends the trajectory as divergence below
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    solver = method(lambda t, z: m.f(z), t0, y, horizon,
+                                    jac=lambda t, z: m.jac(z), rtol=self.rtol, atol=self.atol)
+                    fate = self._advance(solver, steps)
+                if fate != _RUNNING:
+                    return fate
+                y, t0 = np.array(solver.y, float), float(solver.t)
+                if solver.status == "finished":
+                    break
+                q.append(self._scaled_gap(y))
+                if np.isfinite(q[-1]):
+                    rates[method] = max(rates.get(method, 0.0), np.log(q[-2] / q[-1]))
+            if quick or not rates or solver.status == "finished" or self._late():
                 break
-            y, t0 = np.array(solver.y, float), float(solver.t)
+            method, rate = max(rates.items(), key=lambda kv: kv[1])
+            # chunks still needed at the best rate seen (log q falls to 0 at capture)
+            if rate <= 0 or extra + np.log(q[-1]) / rate > self.max_extend:
+                break
+            plan, rates = ((method, half),), {}
+            extra += 1
         if np.linalg.norm(m.f(y)) <= 1e-14 * (1 + np.linalg.norm(y)):
             self._keep_stalls(np.array(y, float)[None, :])
             return UNDECIDED
         self.budget_hits += 1
         self.unknown_states.append(np.array(y, float))
         return UNKNOWN
+
+    def _advance(self, solver: OdeSolver, steps: int) -> int:
+        """Step ``solver`` up to ``steps`` times: the outcome once decided, else ``_RUNNING``
+        (the steps are used up, or the time horizon reached)."""
+        tried = False
+        for _ in range(steps):
+            msg = solver.step()
+            y = solver.y
+            fate = self._fate_single(y)
+            if fate == DIVERGED:  # not finite, or beyond max_norm
+                return DIVERGED
+            if not tried and np.linalg.norm(y) > 1e-3 * self.max_norm:
+                tried = True  # running off: follow the orbit there at slowed speed
+                if self._runs_off(y):
+                    return DIVERGED
+            if msg is not None:
+                # the step size collapsed: a blow-up only if the state is running off (far
+                # beyond every node); otherwise the integrator failed: say so
+                if np.linalg.norm(y) > 1e-2 * self.max_norm:
+                    return DIVERGED
+                self.failures += 1
+                return UNKNOWN
+            if fate == _RUNNING and self.transit_nodes and solver.t_old is not None:
+                dense = solver.dense_output()
+                t_old, t_new = solver.t_old, solver.t
+                ts = t_old + (t_new - t_old) * np.array([.25, .5, .75])
+                f_in = self._fate(np.atleast_2d(dense(ts).T))
+                hit = f_in[f_in != _RUNNING]
+                fate = int(hit[0]) if len(hit) else fate
+            if fate != _RUNNING:
+                return fate
+            if solver.status == "finished":
+                break
+        return _RUNNING
+
+    def _scaled_gap(self, y: Array) -> float:
+        """Distance to the nearest capture point in units of its radius (below 1: captured);
+        its logarithm falls linearly while a trajectory closes in on a node geometrically;
+        ``inf`` with no node (attractor discovery before any is known)."""
+        if not len(self._pts):
+            return float("inf")
+        if self._tree is not None:
+            d, k = self._tree.query(y, k=min(4, len(self._pts)))
+            return float(np.min(np.atleast_1d(d) / self._prad[np.atleast_1d(k)]))
+        return float(np.min(np.linalg.norm(self._pts - y, axis=1) / self._prad))
 
     def _gap(self, x: Array) -> float:
         """Signed distance to the nearest capture ball (negative inside)."""

@@ -52,6 +52,7 @@ from .._typing import Array, IntArray
 from ..results.network import ThresholdCertificate
 from ..results.status import Status
 from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
+from .thresholds import narrow, next_amplitude, open_width
 
 __all__ = ["Hit", "GlobalSearch", "search_node"]
 
@@ -70,11 +71,27 @@ several basins (Wada basins, e.g. Newton maps) it is their common threshold."""
 
 @dataclass
 class Hit:
-    """Along direction ``v``: target ``j`` first seen in ``(lo, hi]``."""
+    """Along direction ``v``: target ``j`` first seen in ``(lo, hi]``; ``lo`` is a decided
+    outcome (or 0), and kicks inside whose outcome the integration budget left undecided
+    (still moving, e.g. slowly leaving a weakly repelling cycle) are the ``band``, neither
+    end (see :func:`~dynena.network.thresholds.narrow`)."""
 
     lo: float
     hi: float
     bisected: bool = False
+    band: tuple[float, float] | None = None
+
+    def mid(self) -> float:
+        """The next amplitude to try."""
+        return next_amplitude(self.lo, self.hi, self.band)
+
+    def width(self) -> float:
+        """What bisection can still narrow."""
+        return open_width(self.lo, self.hi, self.band)
+
+    def update(self, m: float, reached: bool, decided: bool) -> None:
+        """Fold in the outcome at amplitude ``m``."""
+        self.lo, self.hi, self.band = narrow(self.lo, self.hi, self.band, m, reached, decided)
 
 
 @dataclass
@@ -83,6 +100,7 @@ class _Ray:
     v: Array  # the kick direction, unit in the chosen norm
     hits: dict[int, Hit] = field(default_factory=dict)
     top: float = 0.0  # amplitude up to which the ray was scanned
+    pending: float | None = None  # the scan: last decided level before undecided ones
     origin: Array | None = None  # start point when not the search's source state
 
 
@@ -167,11 +185,19 @@ class GlobalSearch:
         return rays
 
     def _record(self, r: _Ray, c: int, prev: float, a: float) -> None:
-        """Outcome ``c`` at amplitude ``a`` along ``r`` (the level before at ``prev``)."""
-        if c != self.source and c != -1 and EXIT not in r.hits:
-            r.hits[EXIT] = Hit(prev, a)
-        if c != self.source and c not in r.hits and (c >= 0 or c == -2):
-            r.hits[c] = Hit(prev, a)
+        """Outcome ``c`` at amplitude ``a`` along ``r`` (the level before at ``prev``). An
+        entry's lower end is the last decided level: undecided levels before it are its band."""
+        if c == UNKNOWN:
+            if r.pending is None:
+                r.pending = prev
+            return
+        lo = prev if r.pending is None else r.pending
+        band = None if r.pending is None else (r.pending, prev)
+        r.pending = None
+        if c != self.source and EXIT not in r.hits:
+            r.hits[EXIT] = Hit(lo, a, band=band)
+        if c != self.source and c not in r.hits and (c >= 0 or c == DIVERGED):
+            r.hits[c] = Hit(lo, a, band=band)
 
     def _scan_up(self, rays: list[_Ray], V: Array, amps: Array, beyond: float) -> None:
         """The radial levels one at a time, each ray until its first exit or past ``beyond``
@@ -242,22 +268,19 @@ class GlobalSearch:
         for _ in range(64):
             for r, j, h in todo:
                 self._offer(r, j, h)
-            todo = [(r, j, h) for r, j, h in todo if h.hi - h.lo > rtol * h.hi
+            todo = [(r, j, h) for r, j, h in todo if h.width() > rtol * h.hi
                     and h.lo < self.upper.get(j, np.inf) * (1 - margin)]
             if not todo:
                 break
-            mids = np.array([0.5 * (h.lo + h.hi) for _, _, h in todo])
+            mids = np.array([h.mid() for _, _, h in todo])
             X = np.array([(self.x0 if r.origin is None else r.origin) + m * r.v
                           for (r, _, _), m in zip(todo, mids)])
             outs = self._outcomes(X)
             for (r, j, h), m, o in zip(todo, mids, outs):
-                if self.reaches(int(o), j):
-                    h.hi = float(m)
-                else:
-                    h.lo = float(m)
+                h.update(float(m), self.reaches(int(o), j), int(o) != UNKNOWN)
         for r in rays:
             for j, h in r.hits.items():
-                if h.hi - h.lo <= self.rtol * h.hi:
+                if h.width() <= self.rtol * h.hi:
                     h.bisected = True
                 self._offer(r, j, h)
 
@@ -299,9 +322,11 @@ class GlobalSearch:
         o = self._outcomes(self.x0[None, :] + np.array([[lo], [hi]]) * v[None, :])
         if not self.reaches(int(o[1]), j):
             return np.inf
-        if self.reaches(int(o[0]), j):
+        # reached or undecided below: the entry's lower end is 0 (undecided: a band)
+        band = (lo, lo) if int(o[0]) == UNKNOWN else None
+        if self.reaches(int(o[0]), j) or band:
             lo = 0.0
-        ray = _Ray(s, v, {j: Hit(lo, hi)}, top=hi, origin=self.x0.copy())
+        ray = _Ray(s, v, {j: Hit(lo, hi, band=band)}, top=hi, origin=self.x0.copy())
         self.rays.append(ray)
         self.bisect([ray], rtol=self.rtol, margin=-1.0)
         return ray.hits[j].hi
@@ -632,7 +657,9 @@ def _descend(gs: GlobalSearch, r: _Ray, j: int, rng: np.random.Generator, iters:
             continue
         k = good[0]
         ray = _Ray(S[k], V[k], {j: Hit(0.0, a)}, top=a)
-        ray.hits[j].lo = a * 0.9 if gs._outcomes((gs.x0 + 0.9 * a * V[k])[None])[0] != j else 0.0
+        o9 = int(gs._outcomes((gs.x0 + 0.9 * a * V[k])[None])[0])
+        if o9 != j:
+            ray.hits[j].update(0.9 * a, False, o9 != UNKNOWN)
         gs.rays.append(ray)
         gs.bisect([ray])
         if ray.hits[j].hi < best_h.hi:
@@ -766,7 +793,7 @@ def _level_sets(gs: GlobalSearch, n: int, eta: float = _LEVEL_ETA, shrink: int =
                 o3 = gs._outcomes(gs.x0 + lo * np.array([r.v for r in rays]))
                 for r, c in zip(rays, o3):
                     if not gs.reaches(int(c), EXIT):
-                        r.hits[EXIT].lo = lo
+                        r.hits[EXIT].update(lo, False, int(c) != UNKNOWN)
                 gs.rays += rays
                 gs.bisect(rays, margin=0.0)
         if h / shrink < h_min or not went.any():
@@ -849,7 +876,7 @@ def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Ar
         # the best exit point lies in basin o: the exit's bracket is o's first entry too
         hit = ray.hits.get(o)
         if hit is None or hit.hi > h.hi:
-            hit = ray.hits[o] = Hit(h.lo, h.hi, h.bisected)
+            hit = ray.hits[o] = Hit(h.lo, h.hi, h.bisected, h.band)
         gs._offer(ray, o, hit)
     exit_hi = h.hi
     near = [j for j in gs.best_hit if j != EXIT and (j in targets or j < 0)]
@@ -954,9 +981,10 @@ def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
     v = D[k] / norms[k]
     s = v if gs.sw is None else v / gs.sw
     s = s / np.linalg.norm(s)
-    lo = a * (1 - 1e-3) if not gs.reaches(int(gs._outcomes((x0 + a * (1 - 1e-3) * v)[None])[0]),
-                                           j) else 0.0
-    r = _Ray(s, v, {j: Hit(lo, float(norms[k]))}, top=float(norms[k]), origin=x0.copy())
+    o = int(gs._outcomes((x0 + a * (1 - 1e-3) * v)[None])[0])
+    lo = a * (1 - 1e-3) if not gs.reaches(o, j) and o != UNKNOWN else 0.0
+    r = _Ray(s, v, {j: Hit(lo, float(norms[k]), band=(a * (1 - 1e-3), a * (1 - 1e-3)) if o == UNKNOWN
+                           else None)}, top=float(norms[k]), origin=x0.copy())
     gs.rays.append(r)
     gs.bisect([r], margin=-1.0)
 

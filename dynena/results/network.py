@@ -43,8 +43,9 @@ class ThresholdCertificate(HasStatus):
         boundary whose uncertainty exponent says it is fractal: the lower bound rests on a
         slope model such a boundary can violate), ``multi-start``, ``ray``, ``found``, or
         ``budget`` (the trajectory or time budget ran out first: the lower bound is what had
-        been shown), ``undecided`` (some kicks ended undecided within the integration budget
-        and were counted as staying, so the bound is conditional on them).
+        been shown), ``undecided`` (some kicks ended undecided within the integration budget:
+        the bracket holds those between a ray's last decided kick and its entry, and the
+        lower bound counts the others as staying, so it is conditional on them).
     lower_bound : float
         No admissible kick of smaller norm reaches the target, at the stated resolutions
         (``nan`` where the method gives no bound).
@@ -112,8 +113,9 @@ class ThresholdCertificate(HasStatus):
             src = (f" (kicks from {self.sources} of the {self.source_samples} samples of the "
                    f"aperiodic source attractor; the bound holds over the samples less their "
                    f"estimated gap {self.source_gap or 0.0:.3g})")
-        und = (f"; {self.undecided} kicks could not be decided within the integration budget "
-               "and were counted as staying: the bound holds only if they stay"
+        und = (f"; {self.undecided} kicks could not be decided within the integration budget"
+               ": between a ray's last decided kick and its entry they widen its bracket, "
+               "elsewhere they were counted as staying and the bound holds only if they stay"
                if self.undecided else "")
         return self._statement() + src + und
 

@@ -95,8 +95,9 @@ _TEXT: dict[Status, tuple[str, str]] = {
                             "as far as their estimated gap",
                             "treat the threshold as the minimum over the samples; a longer "
                             "sampled trajectory narrows the gap"),
-    Status.UNDECIDED: ("some kicks ended undecided within the integration budget and were "
-                       "counted as staying", "raise the integration time (t_max)"),
+    Status.UNDECIDED: ("some kicks ended undecided within the integration budget: the "
+                       "bracket holds them, the lower bound counts the others as staying",
+                       "raise the integration time (t_max)"),
 }
 
 

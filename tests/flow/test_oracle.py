@@ -7,7 +7,7 @@ import pytest
 
 import dynena
 from dynena.flow import integrate_batch
-from dynena.flow.oracle import DIVERGED, UNDECIDED, OutcomeOracle
+from dynena.flow.oracle import DIVERGED, UNDECIDED, UNKNOWN, OutcomeOracle
 
 
 def test_batched_dormand_prince_matches_the_exponential():
@@ -208,3 +208,31 @@ variables: {x: {range: [-4, 4]}}
 equations: {x: -x - x**7}
 """, [[0.0]])
     assert back(np.array([[50.0], [-50.0], [3.0]])).tolist() == [0, 0, 0]
+
+
+WEAK_FOCUS = """
+dynena: 1
+name: weak_focus
+kind: ode
+variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}
+equations: {x: -x/200 - y, y: x - y/200}
+"""
+
+
+def test_a_slow_spiral_into_a_node_is_followed_past_the_step_budget(write_model):
+    """x' = -x/200 - y, y' = x - y/200: |x(t)| = |x0| e^(-t/200), so from |x0| = 1 the capture
+    ball of radius 1e-3 is reached at t = 200 ln 1000, 220 turns: about 11 000 steps at the
+    oracle's tolerance, more than the budget (5 000). Closing in at a steady rate, the
+    trajectory goes on and is decided; a centre (x' = -y, y' = x) never closes in and is
+    undecided after the budget alone."""
+    c = dynena.compile_model(dynena.load(write_model(WEAK_FOCUS)))
+    o = OutcomeOracle(c, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0, max_steps=5000)
+    assert o(np.array([[1.0, 0.0]]))[0] == 0
+    # without going on it was undecided: the budget alone does not reach the ball
+    short = OutcomeOracle(c, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0, max_steps=5000,
+                          max_extend=0)
+    assert short(np.array([[1.0, 0.0]]))[0] == UNKNOWN
+    centre = dynena.compile_model(dynena.load(write_model(
+        WEAK_FOCUS.replace("-x/200 - y", "-y").replace("x - y/200", "x"))))
+    o2 = OutcomeOracle(centre, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0, max_steps=5000)
+    assert o2(np.array([[1.0, 0.0]]))[0] == UNKNOWN and o2.budget_hits == 1

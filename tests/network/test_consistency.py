@@ -119,3 +119,44 @@ def test_max_time_bounds_the_whole_call_and_says_so(models_dir):
     # did), since attractors may be missing
     if net.attractors is not None and not net.attractors.success:
         assert "stopped at its time budget" in net.message
+
+
+class _SlowAnnulus:
+    """A synthetic outcome oracle in the plane: from the origin (node 0) a kick x enters node
+    1 at radius R(θ) = 1.5 - cos(θ) / 2 (nearest at θ = 0, R = 1), but the kicks within 0.05
+    beyond R stay undecided (``UNKNOWN``), as kicks landing just past a weakly repelling cycle
+    do within the integration budget."""
+
+    deadline = None
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        X = np.atleast_2d(X)
+        r = np.hypot(X[:, 0], X[:, 1])
+        R = 1.5 - 0.5 * X[:, 0] / np.maximum(r, 1e-300)
+        return np.where(r < R, 0, np.where(r < R + 0.05, -1, 1))
+
+
+def test_undecided_kicks_widen_the_bracket_instead_of_counting_as_staying():
+    """The threshold is 1 if the undecided kicks reach node 1 and 1.05 if they stay: the
+    bracket must hold both. Counted as staying, they gave the bracket [1.049999, 1.05] (on
+    FitzHugh-Nagumo at I = 0.33: 0.0251814 against the unstable cycle's distance 0.0251129)."""
+    from dynena.network.certify import search_node
+
+    gs, certs = search_node(_SlowAnnulus(), np.zeros(2), 0, {1: 2.0}, [], rtol=1e-6)
+    h = gs.results[1]
+    assert h.lo <= 1.0 and h.hi >= 1.05 - 1e-4
+    assert h.hi <= 1.05 * (1 + 1e-3)  # the decided end is still pinned down
+    assert certs[1].status == "undecided" and certs[1].undecided > 0
+    assert certs[1].lower_bound <= 1.0
+
+
+def test_undecided_kicks_along_a_named_direction_widen_its_bracket_too():
+    """The same annulus along one direction (named directions and input pulses bisect their
+    own switches): θ = 0 enters at 1, or at 1.05 if the undecided kicks stay."""
+    from dynena.network.thresholds import Ray, bisect_switches, scan_rays
+
+    ray = Ray(0, np.zeros(2), np.array([1.0, 0.0]))
+    sw = [s for s in scan_rays(_SlowAnnulus(), [ray], [2.0], n_grid=64) if s.target == 1]
+    (s,) = bisect_switches(_SlowAnnulus(), sw, rtol=1e-8)
+    assert s.lo <= 1.0 and s.hi == pytest.approx(1.05, rel=1e-7)
+    assert s.below == 0
