@@ -441,7 +441,7 @@ class OutcomeOracle:
 
         A trajectory still closing in on a node when the budget ends goes on, by half budgets
         (at most ``max_extend`` of them), while the closing rate says it gets there within
-        them (:meth:`_closing`): spiralling into the weak focus of FitzHugh-Nagumo at
+        them (:meth:`_scaled_gap`): spiralling into the weak focus of FitzHugh-Nagumo at
         I = 0.33 (rate 0.001) takes 6 000-12 000 steps, and kicks inside its unstable cycle
         had ended ``UNKNOWN``."""
         from scipy.integrate import LSODA, Radau

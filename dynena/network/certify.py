@@ -100,7 +100,8 @@ class _Ray:
     v: Array  # the kick direction, unit in the chosen norm
     hits: dict[int, Hit] = field(default_factory=dict)
     top: float = 0.0  # amplitude up to which the ray was scanned
-    pending: float | None = None  # the scan: last decided level before undecided ones
+    # the scan: (last decided level, first undecided one) while levels are undecided
+    pending: tuple[float, float] | None = None
     origin: Array | None = None  # start point when not the search's source state
 
 
@@ -189,10 +190,9 @@ class GlobalSearch:
         entry's lower end is the last decided level: undecided levels before it are its band."""
         if c == UNKNOWN:
             if r.pending is None:
-                r.pending = prev
+                r.pending = (prev, a)
             return
-        lo = prev if r.pending is None else r.pending
-        band = None if r.pending is None else (r.pending, prev)
+        lo, band = (prev, None) if r.pending is None else (r.pending[0], (r.pending[1], prev))
         r.pending = None
         if c != self.source and EXIT not in r.hits:
             r.hits[EXIT] = Hit(lo, a, band=band)
@@ -322,11 +322,10 @@ class GlobalSearch:
         o = self._outcomes(self.x0[None, :] + np.array([[lo], [hi]]) * v[None, :])
         if not self.reaches(int(o[1]), j):
             return np.inf
-        # reached or undecided below: the entry's lower end is 0 (undecided: a band)
-        band = (lo, lo) if int(o[0]) == UNKNOWN else None
-        if self.reaches(int(o[0]), j) or band:
-            lo = 0.0
-        ray = _Ray(s, v, {j: Hit(lo, hi, band=band)}, top=hi, origin=self.x0.copy())
+        hit = Hit(0.0, hi)
+        if not self.reaches(int(o[0]), j):  # stayed out, or undecided: a band
+            hit.update(lo, False, int(o[0]) != UNKNOWN)
+        ray = _Ray(s, v, {j: hit}, top=hit.hi, origin=self.x0.copy())
         self.rays.append(ray)
         self.bisect([ray], rtol=self.rtol, margin=-1.0)
         return ray.hits[j].hi
@@ -981,10 +980,12 @@ def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
     v = D[k] / norms[k]
     s = v if gs.sw is None else v / gs.sw
     s = s / np.linalg.norm(s)
-    o = int(gs._outcomes((x0 + a * (1 - 1e-3) * v)[None])[0])
-    lo = a * (1 - 1e-3) if not gs.reaches(o, j) and o != UNKNOWN else 0.0
-    r = _Ray(s, v, {j: Hit(lo, float(norms[k]), band=(a * (1 - 1e-3), a * (1 - 1e-3)) if o == UNKNOWN
-                           else None)}, top=float(norms[k]), origin=x0.copy())
+    below = a * (1 - 1e-3)
+    hit = Hit(0.0, float(norms[k]))
+    o = int(gs._outcomes((x0 + below * v)[None])[0])
+    if not gs.reaches(o, j):
+        hit.update(below, False, o != UNKNOWN)
+    r = _Ray(s, v, {j: hit}, top=float(norms[k]), origin=x0.copy())
     gs.rays.append(r)
     gs.bisect([r], margin=-1.0)
 

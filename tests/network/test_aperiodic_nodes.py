@@ -232,6 +232,9 @@ def test_henon_attractor_is_a_node_and_its_escape_threshold_matches_a_grid_scan(
     assert np.min(np.linalg.norm(a.points - cn.origin, axis=1)) == 0.0
     assert cn.certificate.status in ("sampled-source", "budget")
     assert 2 * net.stats["aperiodic_capture_radii"][a.id] <= cn.threshold
+    # one target (the escape): the exit-only search of --nearest-only is the same minimum
+    (near,) = network(ROOT / "henon.yaml", nearest_only=True).connections
+    assert near.target == "diverged" and near.threshold == pytest.approx(cn.threshold, rel=1e-6)
 
 
 def test_two_henon_attractors_escape_beyond_their_switch_at_the_grid_distance(tmp_path):
