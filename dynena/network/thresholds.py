@@ -138,11 +138,12 @@ def scan_rays(oracle: OutcomeOracle, rays: list[Ray], a_max: list[float] | Array
 
 def bisect_switches(oracle: OutcomeOracle, switches: list[Switch], rtol: float = 1e-6,
                     max_iter: int = 60, prune: bool = False) -> list[Switch]:
-    """Refine every bracket in lock step until ``hi - lo <= rtol * hi``.
+    """Refine every bracket in lock step until what is left open (``hi - lo``, or beside a
+    band of undecided amplitudes the wider gap, see :func:`narrow`) is below ``rtol * hi``.
 
     The predicate is "the outcome is the switch's target"; ``lo`` keeps the last amplitude
-    that did not reach it and ``hi`` the first that did. With ``prune``, brackets that can no
-    longer give the smallest amplitude for their (source, target) are dropped early.
+    decided not to reach it and ``hi`` the first that did. With ``prune``, brackets that can
+    no longer give the smallest amplitude for their (source, target) are dropped early.
     """
     active = [s for s in switches if open_width(s.lo, s.hi, s.band) > rtol * s.hi]
     for _ in range(max_iter):
