@@ -11,7 +11,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 here = Path(__file__).resolve().parent
 sys.path.insert(0, str(here))
 os.chdir(here)  # the benchmarks name the example models as ../models/...
-names = sys.argv[1:] or ["codegen", "equilibria", "network", "hard", "flipflop", "continuation",
+names = sys.argv[1:] or ["codegen", "equilibria", "oracle", "network", "hard", "flipflop", "continuation",
                          "sweep", "rnn", "large"]
 for name in names:
     path = here / f"bench_{name}.py"

@@ -18,16 +18,19 @@ Outcome codes below zero say why no node was reached:
     the trajectory stalled on an invariant set that is not a node (a saddle or a
     non-hyperbolic point: the start lies on a basin boundary to working precision).
 
-There is no fixed time cap that turns a slow but decided approach into "unknown". ODEs: all
-starts are integrated together for the base time ``t_max`` (explicit Dormand–Prince in one
-batch, :func:`~dynena.flow.integrate.integrate_batch`); the few still running go on with
-LSODA, then Radau IIA (implicit: stiffness costs nothing), with the exact Jacobian, up to the
-horizon ``t_max * 2**ode_chunks``, bounded by ``max_steps`` steps per trajectory: an
-algebraically slow escape from a non-hyperbolic point (time of order
-:math:`\varepsilon^{-2}`, 1e12 and more) costs a few hundred steps, an orbit that never
-settles exhausts the budget. Maps are iterated in batches, ``patience`` chunks of ``t_max``
-steps. The final states of ``UNKNOWN`` rows are kept (``unknown_states``) so that callers
-can look for attractors that are not nodes yet, and those of ``UNDECIDED`` rows
+There is no fixed time cap that turns a slow but decided approach into "unknown". ODEs: every
+start goes through the model's compiled Dormand–Prince loop (:mod:`~dynena.flow.stepper`, one
+call for all starts, ~0.1 µs a step on a small model) for ``compiled_chunks`` chunks of
+``max_steps`` steps, more while it closes in on a node; a start it leaves undecided goes on
+with LSODA, then Radau IIA (implicit: stiffness costs nothing), with the exact Jacobian, up to
+the horizon ``t_max * 2**ode_chunks``, bounded by ``max_steps`` steps: an algebraically slow
+escape from a non-hyperbolic point (time of order :math:`\varepsilon^{-2}`, 1e12 and more)
+costs a few hundred steps, an orbit that never settles exhausts the budget. A model without
+the loop (plain-Python or vector-form code), or too stiff for it, is integrated in one
+explicit batch for the base time ``t_max`` (:func:`~dynena.flow.integrate.integrate_batch`)
+and the rows still running go on as above. Maps are iterated in batches, ``patience`` chunks
+of ``t_max`` steps. The final states of ``UNKNOWN`` rows are kept (``unknown_states``) so
+that callers can look for attractors that are not nodes yet, and those of ``UNDECIDED`` rows
 (``stalled_states``: an equilibrium that is not a node, stable ones included when the
 equilibrium search did not return them).
 """
@@ -36,53 +39,26 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-import numba
 import numpy as np
 from scipy.integrate import OdeSolver, solve_ivp
 
 from .._typing import Array, BoolArray, IntArray
 from ..compile.system import CompiledSystem
+from .fate import DIVERGED, UNDECIDED, UNKNOWN, fate_one
+from .fate import RUNNING as _RUNNING
 from .integrate import integrate_batch
+from .stepper import COLLAPSED, RUNOFF, STIFF, Checks, Stepper, stepper_for
 
 __all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED", "cloud_radius", "lyapunov_radius"]
 
-UNKNOWN = -1
-DIVERGED = -2
-UNDECIDED = -3
-_RUNNING = -1000
 _SMALL_BATCH = 6
+# the explicit batch's steps, and the compiled loop's in a quick look (attractor discovery
+# then looks at the same tails with or without the loop)
+_BATCH_STEPS = 4000
+_ROWS_PER_CALL = 64  # rows per call of the compiled loop (the deadline is checked between)
 _LYAPUNOV_MAX_N = 50
-
-
-@numba.njit(cache=True)
-def _fate_one(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: float,
-              euclidean: bool) -> int:  # pragma: no cover - numba
-    """:meth:`OutcomeOracle._fate` of one state, compiled: a single trajectory checks it after
-    every integration step, where NumPy's per-call overhead (norms, argmin, ``where``) was
-    half the cost of the oracle (measured on the AP 3-cube design). ``euclidean``: the nearest
-    point by distance (the k-d tree's rule), else by distance over its radius."""
-    s = 0.0
-    for a in range(y.shape[0]):
-        if not np.isfinite(y[a]):
-            return DIVERGED
-        s += y[a] * y[a]
-    if np.sqrt(s) > max_norm:
-        return DIVERGED
-    best, dk, k = np.inf, np.inf, -1
-    for i in range(pts.shape[0]):
-        d = 0.0
-        for a in range(y.shape[0]):
-            z = y[a] - pts[i, a]
-            d += z * z
-        d = np.sqrt(d)
-        key = d if euclidean else d / prad[i]
-        if key < best:
-            best, dk, k = key, d, i
-    if k >= 0 and dk < prad[k]:
-        return int(owner[k])
-    return _RUNNING
 
 
 @dataclass
@@ -121,6 +97,10 @@ class OutcomeOracle:
     ode_chunks: int = 40
     max_steps: int = 5000
     max_extend: int = 6  # half budgets more for a trajectory still closing in on a node
+    compiled_chunks: int = 4  # the compiled loop's budget, in units of max_steps
+    compiled_extend: int = 36  # its chunks more for a trajectory still closing in on a node
+    compiled: bool = True  # the compiled Dormand-Prince loop first, where the model has one
+    _dp5: list[Stepper | None] = field(default_factory=list, init=False, repr=False)
     failures: int = field(default=0)  # integrator failures (reported as UNKNOWN)
     transit_nodes: bool = False  # nodes a trajectory may pass by (saddles): check inside steps
     batch_explicit: bool = True  # False for stiff models: every row by LSODA/Radau
@@ -212,8 +192,11 @@ class OutcomeOracle:
         lam = max((float(np.max(model.dynamics.rate(np.asarray(w)))) for w in eigenvalues or []
                    if len(w)), default=0.0)
         stiff = model.kind == "ode" and lam * t_max / 3.3 > 3000
+        # the compiled loop looks for the nearest capture point by a scan: among the 2 000
+        # samples of a chaotic node a trajectory is near some ball at every step, and the scan
+        # made a step ~50 times dearer (Lorenz at rho = 24.5) than the batch's k-d tree
         return cls(model, nodes, radii, t_max, max_norm=1e4 * scale, node_points=list(pts),
-                   batch_explicit=not stiff, point_radii=prad)
+                   batch_explicit=not stiff, point_radii=prad, compiled=clouds == 0)
 
     def set_radius(self, k: int, r: float) -> None:
         """Give every point of node ``k`` the capture radius ``r`` (an aperiodic attractor's
@@ -279,8 +262,8 @@ class OutcomeOracle:
         return np.where(d[np.arange(len(X)), k] < 1.0, self._owner[k], UNKNOWN)
 
     def _fate_single(self, y: Array) -> int:
-        """:meth:`_fate` of one state (compiled; see :func:`_fate_one`)."""
-        return int(_fate_one(np.ascontiguousarray(y, dtype=float), self._pts, self._prad,
+        """:meth:`_fate` of one state (compiled; see :func:`~dynena.flow.fate.fate_one`)."""
+        return int(fate_one(np.ascontiguousarray(y, dtype=float), self._pts, self._prad,
                              self._owner, float(self.max_norm), self._tree is not None))
 
     def _fate(self, X: Array) -> IntArray:
@@ -364,6 +347,27 @@ class OutcomeOracle:
         fate0 = self._fate(X)
         out[fate0 != _RUNNING] = fate0[fate0 != _RUNNING]
         rows = rows[fate0 == _RUNNING]
+        st = self._stepper()
+        if st is not None:
+            # the compiled loop beats the batch's per-step overhead on any number of rows
+            # (a step costs the batch ~100 µs of NumPy calls whatever the rows, the loop
+            # ~0.1 µs a row on a small model): one chunk for every row in one call, the
+            # rows it leaves undecided one by one
+            for part in np.array_split(rows, max(1, len(rows) // _ROWS_PER_CALL)):
+                if self._late():  # the deadline is looked at between calls
+                    out[part] = [self._give_up() for _ in part]
+                    continue
+                codes, Y, T, H = st.advance_rows(X0[part], self._horizon(), self._chunk(),
+                                                 self._checks())
+                for r, code, y, t, h in zip(part, codes, Y, T, H):
+                    code = int(code)
+                    if code >= 0 or code == DIVERGED:
+                        out[r] = code
+                    elif self._late():
+                        out[r] = self._give_up()
+                    else:
+                        out[r] = self._ode_single(X0[r], first=(code, y, float(t), float(h)))
+            return out
         if len(rows) <= _SMALL_BATCH or not self.batch_explicit:
             # LSODA beats the batch's per-step overhead on few rows, and on stiff models
             for r in rows:
@@ -372,7 +376,8 @@ class OutcomeOracle:
         # the base time in one batch (explicit, capture checked at every step); rows still
         # running after it are slow or stiff: LSODA takes them on to the horizon
         res = integrate_batch(lambda Y, r: m.f_batch(Y), X[rows], self.t_max, rtol=self.rtol,
-                              atol=self.atol, max_steps=4000, check=lambda Y, r: self._fate(Y))
+                              atol=self.atol, max_steps=_BATCH_STEPS,
+                              check=lambda Y, r: self._fate(Y))
         X[rows] = res.x
         out[rows[res.done]] = res.code[res.done]
         # the step size collapsed far beyond every node: most likely a finite-time blow-up;
@@ -430,10 +435,31 @@ class OutcomeOracle:
                     return False
         return False
 
-    def _ode_single(self, x0: Array) -> int:
-        """One trajectory, stepped by hand up to the time horizon ``t_max * 2**ode_chunks``
-        within ``max_steps`` steps: LSODA first (cheap, switches to BDF when stiff); if it has
-        not decided after half the budget, Radau IIA from where it stopped. (Started on a state
+    def _horizon(self) -> float:
+        """How far in time a trajectory is followed: ``t_max * 2**ode_chunks``, or ``t_max``
+        for a quick look (attractor discovery: ``patience`` 1)."""
+        return self.t_max * (2.0 ** self.ode_chunks if self.patience > 1 else 1.0)
+
+    def _chunk(self) -> int:
+        """Steps of one chunk of the compiled loop: ``max_steps``; in a quick look the
+        batch's (see ``_BATCH_STEPS``)."""
+        return self.max_steps if self.patience > 1 else _BATCH_STEPS
+
+    def _checks(self) -> Checks:
+        """The compiled loop's tolerances, capture balls and checks."""
+        return Checks(self.rtol, self.atol, self._pts, self._prad, self._owner, self.max_norm,
+                      self._tree is not None, 1e-3 * self.max_norm, self.transit_nodes)
+
+    def _ode_single(self, x0: Array, first: tuple[int, Array, float, float] | None = None
+                    ) -> int:
+        """One trajectory up to the time horizon ``t_max * 2**ode_chunks``. First the model's
+        compiled Dormand-Prince loop (:meth:`_compiled`: ~0.1 µs a step on a small model,
+        where scipy's stepping costs ~76 µs), for ``compiled_chunks * max_steps`` steps and
+        more while closing in on a node; a trajectory it finds stiff goes on from where it
+        got, one whose step collapsed starts again, stepped by hand within ``max_steps``
+        steps (and without the loop, every trajectory): LSODA first (cheap, switches to BDF
+        when stiff); if it has not decided after half the budget, Radau IIA from where it
+        stopped. (Started on a state
         whose fast component has decayed, LSODA can stay in its explicit mode at a
         stability-limited step; the implicit Radau then crosses an algebraically slow escape
         of duration ~1e12 in a few hundred steps.) Capture is checked at each step's end and
@@ -454,8 +480,17 @@ class OutcomeOracle:
         # batch does; a start circling a cycle not yet known is then given up in ~t_max
         # rather than after the whole step budget (0.75 s each on a stiff model)
         quick = self.patience <= 1
-        horizon = self.t_max * (2.0 ** self.ode_chunks if not quick else 1.0)
+        horizon = self._horizon()
         y, t0 = np.asarray(x0, float), 0.0
+        st = self._stepper()
+        if st is not None:
+            fate, y, t0 = self._compiled(st, y, horizon, quick, first)
+            if fate == COLLAPSED:  # scipy's solvers from the start (see _odes)
+                y, t0 = np.asarray(x0, float), 0.0
+            elif fate == _RUNNING:  # not stiff, not closing in: their steps add nothing
+                return self._undecided(y)
+            elif fate != STIFF:  # stiff: an implicit method from where it got
+                return fate
         half = self.max_steps // 2
         plan = ((LSODA, half), (Radau, half)) if not quick else ((LSODA, self.max_steps // 4),)
         q = [self._scaled_gap(y)]  # after each phase: closing in on a node?
@@ -486,12 +521,68 @@ class OutcomeOracle:
                 break
             plan, rates = ((method, half),), {}
             extra += 1
-        if np.linalg.norm(m.f(y)) <= 1e-14 * (1 + np.linalg.norm(y)):
+        return self._undecided(y)
+
+    def _undecided(self, y: Array) -> int:
+        """A trajectory not decided within its budget, stopped at ``y``: ``UNDECIDED`` where
+        it stalled on an equilibrium that is not a node, else ``UNKNOWN``."""
+        if np.linalg.norm(self.model.f(y)) <= 1e-14 * (1 + np.linalg.norm(y)):
             self._keep_stalls(np.array(y, float)[None, :])
             return UNDECIDED
         self.budget_hits += 1
         self.unknown_states.append(np.array(y, float))
         return UNKNOWN
+
+    def _stepper(self) -> Stepper | None:
+        """The model's compiled loop, loaded at first need (None: scipy's solvers only). Stiff
+        models use it too: it says so within 15 steps (Hairer's test), and the trajectory goes
+        on with an implicit method. Gating it on |Re λ|max t_max / 3.3 (the explicit steps to
+        reach t_max) sent Lorenz at ρ = 24.5 to LSODA one kick at a time: its t_max is long
+        because C± attract slowly (0.0072), not because it is stiff."""
+        if not self.compiled:
+            return None
+        if not self._dp5:
+            self._dp5.append(stepper_for(self.model))
+        return self._dp5[0]
+
+    def _compiled(self, st: Stepper, y: Array, horizon: float, quick: bool,
+                  first: tuple[int, Array, float, float] | None = None
+                  ) -> tuple[int, Array, float]:
+        """The trajectory from ``y`` by the compiled loop, in chunks of ``max_steps`` steps:
+        ``compiled_chunks`` of them (one for a quick look), then more while it closes in on a
+        node at a rate that reaches the capture ball within ``compiled_extend`` more (as in
+        :meth:`_ode_single`). ``first``: the first chunk's ``(code, state, time, step)``,
+        already computed (:meth:`_odes`). Returns ``(code, state, time)``: a node,
+        ``DIVERGED``, ``COLLAPSED`` (the caller starts again with an implicit method),
+        ``STIFF`` (the steps held at the stability limit: the caller goes on from the state
+        with one) or ``_RUNNING`` (not decided: neither stiff nor closing in, so scipy's
+        solvers, which would take steps no longer, are not asked)."""
+        checks = self._checks()
+        h, t = 0.0, 0.0
+        q = [self._scaled_gap(y)]
+        chunks, extra = (1 if quick else self.compiled_chunks), 0
+        while True:
+            if first is not None:
+                (code, y, t, h), first = first, None
+            else:
+                code, y, t, h, _ = st.advance(y, t, horizon, h, self._chunk(), checks)
+            if code == RUNOFF:  # far out: a blow-up is followed at slowed speed
+                if self._runs_off(y):
+                    return DIVERGED, y, t
+                checks = replace(checks, runoff=np.inf)
+                continue
+            if code == COLLAPSED and np.linalg.norm(y) > 1e-2 * self.max_norm:
+                return DIVERGED, y, t
+            if code != _RUNNING or t >= horizon or self._late():
+                return code, y, t
+            q.append(self._scaled_gap(y))
+            chunks -= 1
+            if chunks > 0:
+                continue
+            rate = np.log(q[-2] / q[-1]) if np.isfinite(q[-1]) else 0.0
+            if rate <= 0 or extra + np.log(q[-1]) / rate > self.compiled_extend:
+                return _RUNNING, y, t
+            extra += 1
 
     def _advance(self, solver: OdeSolver, steps: int) -> int:
         """Step ``solver`` up to ``steps`` times: the outcome once decided, else ``_RUNNING``

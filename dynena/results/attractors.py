@@ -81,6 +81,8 @@ class AperiodicAttractor:
         Samples of the attractor: the tail of one trajectory (a map: consecutive iterates).
     lyapunov : float
         Largest Lyapunov exponent estimate (per step or per time unit).
+    lyapunov_error : float
+        Its standard error, from the spread of the means of 20 blocks of the estimate's run.
     gap : float
         How well the samples cover the attractor: the largest distance from a further stretch
         of the same trajectory to the nearest sample (an estimate: the attractor can have
@@ -92,6 +94,7 @@ class AperiodicAttractor:
     lyapunov: float
     names: tuple[str, ...] = ()
     gap: float = float("nan")
+    lyapunov_error: float = float("nan")
 
     @property
     def kind(self) -> str:
@@ -103,12 +106,14 @@ class AperiodicAttractor:
     def evidence(self) -> str:
         """The kind with the number behind it, in words."""
         return (f"{self.kind}: largest Lyapunov exponent estimate {self.lyapunov:.3g}"
+                + (f" ± {self.lyapunov_error:.2g}" if np.isfinite(self.lyapunov_error) else "")
                 + (f" (> {LYAPUNOV_ZERO})" if self.kind == "chaotic"
                    else f" (zero within {LYAPUNOV_ZERO})")
                 + f", {len(self.points)} samples")
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "lyapunov_estimate": float(self.lyapunov),
+                "lyapunov_stderr": float(self.lyapunov_error),
                 "tail_points": len(self.points), "sample_gap": float(self.gap),
                 "extent": dict(zip(self.names, map(float, np.ptp(self.points, axis=0))))}
 

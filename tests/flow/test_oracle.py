@@ -170,21 +170,23 @@ def test_a_blow_up_far_out_is_followed_along_its_orbit(write_model, monkeypatch)
     integrated again from the start by LSODA (8 ms apiece: most of a ring model's
     discovery); now their orbit is followed on at slowed speed (a few steps). The outcome of
     every start against x*; and x' = -x - x^7 from |x| = 50 (the step collapses there too,
-    but the orbit comes back) still reaches the node."""
+    but the orbit comes back) still reaches the node. With the compiled loop the state is
+    handed back past the run-off norm and followed the same way; scipy's solvers are not
+    started at all."""
     import dynena.flow.oracle as oracle_mod
 
-    calls = {"single": 0, "off": 0}
-    single, off = OutcomeOracle._ode_single, OutcomeOracle._runs_off
+    calls = {"scipy": 0, "off": 0}
+    scipy_steps, off = OutcomeOracle._advance, OutcomeOracle._runs_off
 
-    def count_single(self, x0):
-        calls["single"] += 1
-        return single(self, x0)
+    def count_scipy(self, solver, steps):
+        calls["scipy"] += 1
+        return scipy_steps(self, solver, steps)
 
     def count_off(self, x0, steps=200):
         calls["off"] += 1
         return off(self, x0, steps)
 
-    monkeypatch.setattr(oracle_mod.OutcomeOracle, "_ode_single", count_single)
+    monkeypatch.setattr(oracle_mod.OutcomeOracle, "_advance", count_scipy)
     monkeypatch.setattr(oracle_mod.OutcomeOracle, "_runs_off", count_off)
     o = oracle_for(write_model, """
 dynena: 1
@@ -195,11 +197,14 @@ equations: {x: -x + x**7/100}
 """, [[0.0]])
     X = np.linspace(-4, 4, 161)[:, None]
     X = X[np.abs(np.abs(X[:, 0]) - 100 ** (1 / 6)) > 1e-3]
-    out = o(X)
     want = np.where(np.abs(X[:, 0]) > 100 ** (1 / 6), DIVERGED, 0)
-    assert out.tolist() == want.tolist()
-    assert calls["off"] >= 0.9 * int(np.sum(want == DIVERGED))
-    assert calls["single"] < 0.1 * len(X)
+    for compiled in (True, False):
+        calls.update(scipy=0, off=0)
+        o.compiled = compiled
+        out = o(X)
+        assert out.tolist() == want.tolist()
+        assert calls["off"] >= 0.9 * int(np.sum(want == DIVERGED))
+        assert calls["scipy"] < (1 if compiled else 0.1 * len(X))
     back = oracle_for(write_model, """
 dynena: 1
 name: back7
@@ -222,17 +227,27 @@ equations: {x: -x/200 - y, y: x - y/200}
 def test_a_slow_spiral_into_a_node_is_followed_past_the_step_budget(write_model):
     """x' = -x/200 - y, y' = x - y/200: |x(t)| = |x0| e^(-t/200), so from |x0| = 1 the capture
     ball of radius 1e-3 is reached at t = 200 ln 1000, 220 turns: about 11 000 steps at the
-    oracle's tolerance, more than the budget (5 000). Closing in at a steady rate, the
-    trajectory goes on and is decided; a centre (x' = -y, y' = x) never closes in and is
-    undecided after the budget alone."""
+    oracle's tolerance, more than scipy's budget (5 000). Closing in at a steady rate, the
+    trajectory goes on and is decided, by scipy's solvers (``compiled=False``) and by the
+    compiled loop alone (one chunk of 5 000 steps, then more while closing in); a centre
+    (x' = -y, y' = x) never closes in and is undecided after the budgets."""
     c = dynena.compile_model(dynena.load(write_model(WEAK_FOCUS)))
-    o = OutcomeOracle(c, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0, max_steps=5000)
-    assert o(np.array([[1.0, 0.0]]))[0] == 0
+    start = np.array([[1.0, 0.0]])
+
+    def oracle(model, **kw):
+        return OutcomeOracle(model, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0,
+                             max_steps=5000, **kw)
+
+    assert oracle(c, compiled=False)(start)[0] == 0
     # without going on it was undecided: the budget alone does not reach the ball
-    short = OutcomeOracle(c, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0, max_steps=5000,
-                          max_extend=0)
-    assert short(np.array([[1.0, 0.0]]))[0] == UNKNOWN
+    assert oracle(c, compiled=False, max_extend=0)(start)[0] == UNKNOWN
+    assert oracle(c, compiled_chunks=1, compiled_extend=0)(start)[0] == UNKNOWN
+    o = oracle(c, compiled_chunks=1)
+    scipy_steps = []
+    o._advance = lambda solver, steps: scipy_steps.append(steps)  # type: ignore[method-assign]
+    assert o(start)[0] == 0 and not scipy_steps
     centre = dynena.compile_model(dynena.load(write_model(
         WEAK_FOCUS.replace("-x/200 - y", "-y").replace("x - y/200", "x"))))
-    o2 = OutcomeOracle(centre, np.zeros((1, 2)), np.array([1e-3]), t_max=50.0, max_steps=5000)
-    assert o2(np.array([[1.0, 0.0]]))[0] == UNKNOWN and o2.budget_hits == 1
+    for compiled in (False, True):
+        o2 = oracle(centre, compiled=compiled)
+        assert o2(start)[0] == UNKNOWN and o2.budget_hits == 1
