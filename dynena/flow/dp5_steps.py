@@ -88,6 +88,17 @@ def _first_step(y: Array, k0: Array, p: Array, u: Array, rtol: float, atol: floa
 
 
 @_jit
+def _h_lambda(K: Array, yn: Array, ys: Array, hh: float) -> float:
+    """Hairer's estimate of h λ for this method: h |k_7 - k_6| / |y_new - y_6| (``ys`` the 6th
+    stage's argument; 0 where they coincide)."""
+    num, den = 0.0, 0.0
+    for a in range(yn.shape[0]):
+        num += (K[6, a] - K[5, a]) ** 2
+        den += (yn[a] - ys[a]) ** 2
+    return hh * float(np.sqrt(num / den)) if den > 0.0 else 0.0
+
+
+@_jit
 def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u: Array,
             rtol: float, atol: float, A: Array, B: Array, E: Array, W: Array, pts: Array,
             prad: Array, owner: IntArray, max_norm: float, euclidean: bool, runoff: float,
@@ -149,11 +160,7 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
         if rejected:
             fac = min(1.0, fac)
         rejected = False
-        num, den = 0.0, 0.0
-        for a in range(n):
-            num += (K[6, a] - K[5, a]) ** 2
-            den += (yn[a] - ys[a]) ** 2
-        if den > 0.0 and hh * np.sqrt(num / den) > 3.25:
+        if _h_lambda(K, yn, ys, hh) > 3.25:
             stiff_count, calm = stiff_count + 1, 0
         else:
             calm += 1
