@@ -60,6 +60,46 @@ def main() -> None:
                "faster, same outcomes",
                f"same outcome {same}/64; undecided {int(np.sum(outs[True] == UNKNOWN))} "
                f"against {int(np.sum(outs[False] == UNKNOWN))}")
+    chaotic_neighbour()
+
+
+def chaotic_neighbour() -> None:
+    """Lorenz at rho = 24.5: kicks from C+ (attracting at 0.0072) beside the chaotic
+    attractor, a node of 2 000 samples (binned on a grid for the loop; the k-d tree of the
+    batch path without it)."""
+    from scipy.integrate import odeint
+
+    from dynena.flow.oracle import OutcomeOracle
+
+    rho = 24.5
+    c = dynena.compile_model(dynena.load("../models/lorenz.yaml")).with_parameters(rho=rho)
+
+    def f(z: np.ndarray, t: float) -> list[float]:
+        return [10 * (z[1] - z[0]), z[0] * (rho - z[2]) - z[1], z[0] * z[1] - 8 / 3 * z[2]]
+
+    cloud = odeint(f, [1.0, 1.0, 1.0], np.linspace(0, 300, 4001), rtol=1e-10,
+                   atol=1e-12)[2001:]
+    cp = np.sqrt(8 / 3 * (rho - 1))
+    C = np.array([[cp, cp, rho - 1], [-cp, -cp, rho - 1]])
+    rng = np.random.default_rng(1)
+    V = rng.standard_normal((32, 3))
+    X = C[0] + rng.uniform(0.5, 4, (32, 1)) * V / np.linalg.norm(V, axis=1, keepdims=True)
+    times, outs = {}, {}
+    for compiled in (True, False):
+        o = OutcomeOracle.build(c, np.vstack([C, cloud.mean(axis=0)]),
+                                np.vstack([C, np.zeros((1, 3))]),
+                                node_points=[C[:1], C[1:], cloud], clouds=1,
+                                eigenvalues=[np.linalg.eigvals(c.jac(x)) for x in C] + [[]])
+        o.compiled = compiled
+        o(X[:2])
+        t = time.perf_counter()
+        outs[compiled] = o(X)
+        times[compiled] = time.perf_counter() - t
+    same = int(np.sum(outs[True] == outs[False]))
+    report("oracle, 32 kicks: Lorenz rho = 24.5 (C+ beside a chaotic attractor node)",
+           times[True], times[False], "s", "faster, same outcomes",
+           f"same outcome {same}/32; undecided {int(np.sum(outs[True] == UNKNOWN))} "
+           f"against {int(np.sum(outs[False] == UNKNOWN))}")
 
 
 if __name__ == "__main__":

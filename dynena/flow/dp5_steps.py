@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from dynena._typing import Array, IntArray
-from dynena.flow.fate import DIVERGED, RUNNING, fate_one, gap_to_balls
+from dynena.flow.fate import DIVERGED, RUNNING, fate_grid, gap_grid
 
 COLLAPSED = -1001  # the step size fell below what the time can resolve (stiff, or blow-up)
 RUNOFF = -1002  # the state passed the run-off norm: the caller follows it at slowed speed
@@ -101,14 +101,17 @@ def _h_lambda(K: Array, yn: Array, ys: Array, hh: float) -> float:
 @_jit
 def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u: Array,
             rtol: float, atol: float, A: Array, B: Array, E: Array, W: Array, pts: Array,
-            prad: Array, owner: IntArray, max_norm: float, euclidean: bool, runoff: float,
+            prad: Array, owner: IntArray, lo: Array, par: Array, dims: IntArray,
+            start: IntArray, near: Array, max_norm: float, euclidean: bool, runoff: float,
             transit: bool) -> tuple[int, float, float, int]:
     r"""Step ``y`` (in place) from time ``t`` towards ``t_end`` for at most ``steps`` attempted
     steps, starting with step ``h`` (``h <= 0``: chosen here). Returns ``(code, t, h,
     attempts)``: ``code`` a node (``owner`` of the capture ball entered), ``DIVERGED``,
     ``COLLAPSED``, ``RUNOFF`` (the norm passed ``runoff``), ``STIFF`` or ``RUNNING`` (steps
     used up, or ``t_end`` reached). With ``transit`` the capture is also checked inside each
-    step, at the dense-output points whose weights are the rows of ``W``.
+    step, at the dense-output points whose weights are the rows of ``W``. The capture points
+    come binned on a grid (``lo``, ``par``, ``dims``, ``start``, ``near``: see
+    :class:`~dynena.flow.fate.CaptureGrid`; an empty ``start``, none).
 
     Stiffness is Hairer's test for this method (``dopri5``): :math:`h\lambda` estimated as
     :math:`h \|k_7 - k_6\| / \|y_{new} - y_6\|` (:math:`y_6` the 6th stage's argument)
@@ -124,7 +127,7 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
     rejected = False
     attempts = 0
     stiff_count, calm = 0, 0
-    free = -1.0  # path length left before the capture balls need a look (gap_to_balls)
+    free = -1.0  # path length left before the capture balls need a look (gap_grid)
     while attempts < steps and t < t_end:
         attempts += 1
         h_min = 10.0 * (np.nextafter(abs(t), np.inf) - abs(t))
@@ -173,7 +176,8 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
                     for j in range(7):
                         acc += hh * W[m, j] * K[j, a]
                     ys[a] = acc
-                code = fate_one(ys, pts, prad, owner, max_norm, euclidean)
+                code = fate_grid(ys, pts, prad, owner, max_norm, euclidean, lo, par, dims,
+                                 start)
                 if code != RUNNING and code != DIVERGED:
                     for a in range(n):
                         y[a] = ys[a]
@@ -188,10 +192,10 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
             s2 += yn[a] * yn[a]
         free -= np.sqrt(moved)
         if free <= 0.0 or np.sqrt(s2) > max_norm:
-            code = fate_one(y, pts, prad, owner, max_norm, euclidean)
+            code = fate_grid(y, pts, prad, owner, max_norm, euclidean, lo, par, dims, start)
             if code != RUNNING:
                 return code, t, h, attempts
-            free = gap_to_balls(y, pts, prad)
+            free = gap_grid(y, pts, prad, lo, par, dims, start, near)
         if np.sqrt(s2) > runoff:
             return RUNOFF, t, h, attempts
         if stiff_count >= 15:
@@ -202,7 +206,8 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
 @_jit
 def advance_rows(Y: Array, t_end: float, steps: int, p: Array, u: Array, rtol: float,
                  atol: float, A: Array, B: Array, E: Array, W: Array, pts: Array, prad: Array,
-                 owner: IntArray, max_norm: float, euclidean: bool, runoff: float,
+                 owner: IntArray, lo: Array, par: Array, dims: IntArray, start: IntArray,
+                 near: Array, max_norm: float, euclidean: bool, runoff: float,
                  transit: bool) -> tuple[IntArray, Array, Array]:
     """:func:`advance` of every row of ``Y`` (in place) from time 0 with a step chosen here:
     the codes, times and next steps per row (one call for a batch of kicks: the Python
@@ -213,7 +218,8 @@ def advance_rows(Y: Array, t_end: float, steps: int, p: Array, u: Array, rtol: f
     H = np.empty(m)
     for i in range(m):
         code, t, h, _ = advance(Y[i], 0.0, t_end, 0.0, steps, p, u, rtol, atol, A, B, E, W,
-                                pts, prad, owner, max_norm, euclidean, runoff, transit)
+                                pts, prad, owner, lo, par, dims, start, near, max_norm,
+                                euclidean, runoff, transit)
         codes[i], T[i], H[i] = code, t, h
     return codes, T, H
 

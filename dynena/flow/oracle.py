@@ -46,7 +46,7 @@ from scipy.integrate import OdeSolver, solve_ivp
 
 from .._typing import Array, BoolArray, IntArray
 from ..compile.system import CompiledSystem
-from .fate import DIVERGED, UNDECIDED, UNKNOWN, fate_one
+from .fate import DIVERGED, UNDECIDED, UNKNOWN, CaptureGrid, capture_grid, fate_one
 from .fate import RUNNING as _RUNNING
 from .integrate import integrate_batch
 from .stepper import COLLAPSED, RUNOFF, STIFF, Checks, Stepper, stepper_for
@@ -126,6 +126,7 @@ class OutcomeOracle:
             self.radii[self._owner] if len(self._owner) else np.zeros(0), dtype=float)
         self._pts = np.ascontiguousarray(self._pts, dtype=float)
         self._owner = np.ascontiguousarray(self._owner, dtype=np.int64)
+        self._grid: CaptureGrid | None = None  # the points binned for the compiled loop
         # many points (sampled limit cycles): nearest-point queries by a k-d tree
         self._tree = None
         if len(self._pts) > 32:
@@ -192,17 +193,15 @@ class OutcomeOracle:
         lam = max((float(np.max(model.dynamics.rate(np.asarray(w)))) for w in eigenvalues or []
                    if len(w)), default=0.0)
         stiff = model.kind == "ode" and lam * t_max / 3.3 > 3000
-        # the compiled loop looks for the nearest capture point by a scan: among the 2 000
-        # samples of a chaotic node a trajectory is near some ball at every step, and the scan
-        # made a step ~50 times dearer (Lorenz at rho = 24.5) than the batch's k-d tree
         return cls(model, nodes, radii, t_max, max_norm=1e4 * scale, node_points=list(pts),
-                   batch_explicit=not stiff, point_radii=prad, compiled=clouds == 0)
+                   batch_explicit=not stiff, point_radii=prad)
 
     def set_radius(self, k: int, r: float) -> None:
         """Give every point of node ``k`` the capture radius ``r`` (an aperiodic attractor's
         balls shrunk after its thresholds showed them too wide)."""
         self.radii[k] = r
         self._prad[self._owner == k] = r
+        self._grid = None
 
     def node_radius(self, k: int) -> float:
         """The largest capture radius among node ``k``'s points."""
@@ -447,8 +446,11 @@ class OutcomeOracle:
 
     def _checks(self) -> Checks:
         """The compiled loop's tolerances, capture balls and checks."""
+        if self._grid is None:
+            self._grid = capture_grid(self._pts, self._prad, self._owner)
         return Checks(self.rtol, self.atol, self._pts, self._prad, self._owner, self.max_norm,
-                      self._tree is not None, 1e-3 * self.max_norm, self.transit_nodes)
+                      self._tree is not None, 1e-3 * self.max_norm, self.transit_nodes,
+                      self._grid)
 
     def _ode_single(self, x0: Array, first: tuple[int, Array, float, float] | None = None
                     ) -> int:
@@ -467,7 +469,7 @@ class OutcomeOracle:
 
         A trajectory still closing in on a node when the budget ends goes on, by half budgets
         (at most ``max_extend`` of them), while the closing rate says it gets there within
-        them (:meth:`_scaled_gap`): spiralling into the weak focus of FitzHugh-Nagumo at
+        them (:meth:`_scaled_gaps`): spiralling into the weak focus of FitzHugh-Nagumo at
         I = 0.33 (rate 0.001) takes 6 000-12 000 steps, and kicks inside its unstable cycle
         had ended ``UNKNOWN``."""
         from scipy.integrate import LSODA, Radau
@@ -493,8 +495,8 @@ class OutcomeOracle:
                 return fate
         half = self.max_steps // 2
         plan = ((LSODA, half), (Radau, half)) if not quick else ((LSODA, self.max_steps // 4),)
-        q = [self._scaled_gap(y)]  # after each phase: closing in on a node?
-        rates: dict[type, float] = {}
+        q = [self._scaled_gaps(y)]  # after each phase: closing in on a node?
+        rates: dict[type, Array] = {}
         extra = 0
         while True:
             for method, steps in plan:
@@ -510,14 +512,14 @@ class OutcomeOracle:
                 y, t0 = np.array(solver.y, float), float(solver.t)
                 if solver.status == "finished":
                     break
-                q.append(self._scaled_gap(y))
-                if np.isfinite(q[-1]):
-                    rates[method] = max(rates.get(method, 0.0), np.log(q[-2] / q[-1]))
+                q.append(self._scaled_gaps(y))
+                rates[method] = np.maximum(rates.get(method, -np.inf), _rates(q[-2], q[-1]))
             if quick or not rates or solver.status == "finished" or self._late():
                 break
-            method, rate = max(rates.items(), key=lambda kv: kv[1])
-            # chunks still needed at the best rate seen (log q falls to 0 at capture)
-            if rate <= 0 or extra + np.log(q[-1]) / rate > self.max_extend:
+            # the phases still needed at the best rate seen
+            method, need = min(((k, _phases_left(q[-1], r)) for k, r in rates.items()),
+                               key=lambda kv: kv[1])
+            if extra + need > self.max_extend:
                 break
             plan, rates = ((method, half),), {}
             extra += 1
@@ -559,7 +561,7 @@ class OutcomeOracle:
         solvers, which would take steps no longer, are not asked)."""
         checks = self._checks()
         h, t = 0.0, 0.0
-        q = [self._scaled_gap(y)]
+        q = [self._scaled_gaps(y)]
         chunks, extra = (1 if quick else self.compiled_chunks), 0
         while True:
             if first is not None:
@@ -575,12 +577,11 @@ class OutcomeOracle:
                 return DIVERGED, y, t
             if code != _RUNNING or t >= horizon or self._late():
                 return code, y, t
-            q.append(self._scaled_gap(y))
+            q.append(self._scaled_gaps(y))
             chunks -= 1
             if chunks > 0:
                 continue
-            rate = np.log(q[-2] / q[-1]) if np.isfinite(q[-1]) else 0.0
-            if rate <= 0 or extra + np.log(q[-1]) / rate > self.compiled_extend:
+            if extra + _phases_left(q[-1], _rates(q[-2], q[-1])) > self.compiled_extend:
                 return _RUNNING, y, t
             extra += 1
 
@@ -618,16 +619,18 @@ class OutcomeOracle:
                 break
         return _RUNNING
 
-    def _scaled_gap(self, y: Array) -> float:
-        """Distance to the nearest capture point in units of its radius (below 1: captured);
-        its logarithm falls linearly while a trajectory closes in on a node geometrically;
-        ``inf`` with no node (attractor discovery before any is known)."""
-        if not len(self._pts):
-            return float("inf")
-        if self._tree is not None:
-            d, k = self._tree.query(y, k=min(4, len(self._pts)))
-            return float(np.min(np.atleast_1d(d) / self._prad[np.atleast_1d(k)]))
-        return float(np.min(np.linalg.norm(self._pts - y, axis=1) / self._prad))
+    def _scaled_gaps(self, y: Array) -> Array:
+        """Per node, the distance to its nearest capture point in units of its radius (below
+        1: captured); its logarithm falls linearly while a trajectory closes in on the node
+        geometrically. Per node, because the nearest ball need not be the one approached:
+        Lorenz at rho = 24.5 spirals into C+ (ball 0.0086) beside the chaotic attractor's
+        balls (1.2), nearer in these units for hundreds of time units. Empty with no node
+        (attractor discovery before any is known)."""
+        out = np.full(len(self.nodes), np.inf)
+        if len(self._pts):
+            d = np.linalg.norm(self._pts - y, axis=1) / self._prad
+            np.minimum.at(out, self._owner, d)
+        return out
 
     def _gap(self, x: Array) -> float:
         """Signed distance to the nearest capture ball (negative inside)."""
@@ -637,7 +640,9 @@ class OutcomeOracle:
         return float(np.min(np.linalg.norm(self._pts - x, axis=1) - self._prad))
 
     def trajectory(self, x0: Array, t: float | None = None) -> tuple[Array, Array]:
-        """A full autonomous trajectory (times, states), for via-saddle and normal estimates."""
+        """A full autonomous trajectory (times, states), for via-saddle and normal estimates; up
+        to capture, ``t`` (default ``t_max``), or the deadline (a kick spiralling into Lorenz's
+        C+ at rho = 24.5 took LSODA 4.5 s, and a run with an 8 s budget 12 s)."""
         m = self.model
         t = self.t_max if t is None else t
         self.trajectories += 1
@@ -656,7 +661,16 @@ class OutcomeOracle:
 
         capture.terminal = True  # type: ignore[attr-defined]
 
-        for events in (capture, None):
+        cut: list[float] = []  # when the deadline was seen (continuous in t for the root)
+
+        def late(tt: float, x: Array) -> float:
+            if not cut and self._late():
+                cut.append(tt)
+            return cut[0] - tt if cut else 1.0
+
+        late.terminal = True  # type: ignore[attr-defined]
+
+        for events in ([capture, late], [late]):
             try:
                 with np.errstate(all="ignore"):
                     sol = solve_ivp(lambda tt, x: m.f(x), (0.0, t), x0, method="LSODA",
@@ -668,13 +682,30 @@ class OutcomeOracle:
                 # event's root finder can see no sign change between the two ends of a step
                 # that had one (Lorenz at rho = 20 stopped a whole network this way); cut by
                 # hand below instead
-                if events is None:
+                if len(events) == 1:
                     raise
-        if events is None:
+        if len(events) == 1:
             inside = np.flatnonzero([self._gap(x) <= 0 for x in sol.y.T])
             if len(inside):
                 return sol.t[:inside[0] + 1], sol.y.T[:inside[0] + 1]
         return sol.t, sol.y.T
+
+
+def _rates(q0: Array, q1: Array) -> Array:
+    """Per node, how fast log q (:meth:`OutcomeOracle._scaled_gaps`) fell from ``q0`` to
+    ``q1`` (``-inf`` where not finite)."""
+    with np.errstate(all="ignore"):
+        r = np.log(q0 / q1)
+    return np.where(np.isfinite(r), r, -np.inf)
+
+
+def _phases_left(q: Array, rate: Array) -> float:
+    """Phases (chunks) still needed to reach some node at these rates (log q falls to 0 at
+    capture); ``inf`` if no node is being closed in on."""
+    ok = (rate > 0) & np.isfinite(q)
+    if not ok.any():
+        return np.inf
+    return float(np.min(np.log(np.maximum(q[ok], 1.0)) / rate[ok]))
 
 
 def cloud_radius(P: Array, others: list[Array]) -> float:

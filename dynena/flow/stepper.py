@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -23,6 +23,7 @@ from ..compile import cache, templates
 from ..compile.system import CompiledSystem
 from ..errors import DynenaWarning
 from .dp5_steps import COLLAPSED, RUNOFF, STIFF
+from .fate import CaptureGrid, capture_grid
 
 __all__ = ["Stepper", "Checks", "stepper_for", "COLLAPSED", "RUNOFF", "STIFF"]
 
@@ -49,7 +50,9 @@ class Checks:
     """What the loop checks a trajectory against: its tolerances, the capture balls (points
     ``pts``, radii ``prad``, nodes ``owner``), the state bound ``max_norm``, the norm
     ``runoff`` past which it hands the state back, ``transit`` (capture checked inside each
-    step) and ``euclidean`` (the nearest-point rule, see :func:`~dynena.flow.fate.fate_one`)."""
+    step) and ``euclidean`` (the nearest-point rule, see :func:`~dynena.flow.fate.fate_one`).
+    ``grid``: the points binned (:func:`~dynena.flow.fate.capture_grid`), if the caller keeps
+    one; else binned at each call."""
 
     rtol: float
     atol: float
@@ -60,11 +63,13 @@ class Checks:
     euclidean: bool
     runoff: float
     transit: bool
+    grid: CaptureGrid | None = field(default=None, repr=False)
 
     def values(self) -> tuple[object, ...]:
-        return (self.rtol, self.atol, _A, _B, _E, _W, self.pts, self.prad, self.owner,
-                float(self.max_norm), bool(self.euclidean), float(self.runoff),
-                bool(self.transit))
+        g = self.grid if self.grid is not None else capture_grid(self.pts, self.prad,
+                                                                 self.owner)
+        return (self.rtol, self.atol, _A, _B, _E, _W, *g.values(), float(self.max_norm),
+                bool(self.euclidean), float(self.runoff), bool(self.transit))
 
 
 @dataclass

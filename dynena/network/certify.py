@@ -185,6 +185,33 @@ class GlobalSearch:
         self.bisect(rays, rtol=self.coarse, margin=self.coarse)
         return rays
 
+    def reach_past(self, rays: list[_Ray], targets: list[int], rho: float) -> None:
+        r"""One more kick on each ray that stayed out of a target only up to about its bound
+        U: at :math:`U (1 + 2\rho^2)`, past what the ray's cell bound takes off
+        (:math:`U \rho^2`, the flat-boundary floor), so that a cell whose ray stays out there
+        clears U; an entry met there is bisected as a scan's are. For the first grid, whose
+        rays end at the farthest open bound: where the minimum is the straight line to a node
+        (the cube's far corner), that is U itself. One trajectory a ray; taking every split
+        cell's rays past U as well cost 1.1-4.6 times the trajectories (entries just above U
+        then split their cells down to the finest), so those are bounded at U (1 - rho^2)."""
+        todo: list[tuple[_Ray, float]] = []
+        for r in rays:
+            if r.pending is not None:
+                continue
+            need = [self.upper[j] * (1 + 2 * rho * rho) for j in targets
+                    if j not in r.hits and np.isfinite(self.upper.get(j, np.inf))
+                    and r.top - self.upper[j] * rho * rho < self.upper[j]]
+            if need:
+                todo.append((r, max(need)))
+        if not todo:
+            return
+        X = np.array([(self.x0 if r.origin is None else r.origin) + a * r.v for r, a in todo])
+        for (r, a), o in zip(todo, self._outcomes(X)):
+            self._record(r, int(o), r.top, a)
+            if r.pending is None:
+                r.top = a
+        self.bisect([r for r, _ in todo], rtol=self.coarse, margin=self.coarse)
+
     def _record(self, r: _Ray, c: int, prev: float, a: float) -> None:
         """Outcome ``c`` at amplitude ``a`` along ``r`` (the level before at ``prev``). An
         entry's lower end is the last decided level: undecided levels before it are its band."""
@@ -471,6 +498,8 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
         c.ray = r
     if escape_targets:  # escape met on the way is an outcome of its own: minimised like a node
         targets += [j for j in gs.best_hit if j < 0 and j not in targets]
+    if np.isfinite(rho_min):  # not a screen's plain first grid
+        gs.reach_past(rays, targets, max(c.rho for c in cells))
     leaves = cells
     coverage = max(c.rho for c in cells)
     rounds = 0
@@ -489,9 +518,13 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
             flanked = _flanked(gs, leaves, vals, j) if n == 2 else np.zeros(len(leaves), bool)
             for k, c in enumerate(leaves):
                 if not np.isfinite(vals[k]):
-                    if rough_slope > 0 and c.ray is not None:  # stayed in up to its top
-                        lb_out[j] = min(lb_out.get(j, np.inf),
-                                        c.ray.top - max(U * c.rho, rough_slope * U) * c.rho)
+                    if c.ray is None or not np.isfinite(U):
+                        continue
+                    # stayed out of j up to its top: the top less the floor bounds the cell.
+                    # Left out (split cells' rays end at U), the cells next to a ring of
+                    # minima in 3-D made the stated bound U itself, 1.5e-5 above the minimum
+                    lb = c.ray.top - max(U * c.rho, rough_slope * U) * c.rho
+                    lb_out[j] = min(lb_out.get(j, np.inf), lb)
                     continue
                 assert c.ray is not None
                 # the flat-boundary floor U rho only where the slope has nothing to go on

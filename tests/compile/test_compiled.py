@@ -176,3 +176,24 @@ def test_definitions_that_share_a_subexpression_with_an_earlier_one(write_model,
     g = (1 - rho) * (9 - rho) / 8
     assert np.allclose(c.f([x, y]), [g * x - y, g * y + x], rtol=1e-14)
     assert np.allclose(c.jac([x, y]), fd_jac(c.f, np.array([x, y])), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("backend", ["numba", "python"])
+def test_max_and_min_of_three_or_more_arguments(write_model, backend):
+    """symengine flattens ``Max(Max(x, 1), y)`` to ``max(1, x, y)``, and numpy's ``maximum``
+    takes a third argument as its output: the model failed at its first evaluation (found by
+    the property test). Checked against Python's max / min, on single states and a batch, in
+    a definition too; the Jacobian against finite differences away from the kinks."""
+    m = dynena.load(write_model(
+        "dynena: 1\nname: extrema\nvariables: [x, y]\ndefinitions:\n  g: Min(x, y, -x, 1)\n"
+        "equations:\n  x: Max(Max(x, 1), y) + g\n  y: -y + Max(x, y, 2*x, 1/2)\n"))
+    c = dynena.compile_model(m, backend=backend, use_cache=False)
+
+    def ref(x, y):
+        return [max(x, 1, y) + min(x, y, -x, 1), -y + max(x, y, 2 * x, 0.5)]
+
+    X = np.array([[0.1, 3.0], [2.0, 5.0], [4.0, -1.0], [-0.3, 0.2], [1.7, 0.9]])
+    for x in X:
+        assert np.allclose(c.f(x), ref(*x), rtol=1e-15)
+        assert np.allclose(c.jac(x), fd_jac(c.f, x), atol=1e-7)
+    assert np.allclose(c.f_batch(X), [ref(*x) for x in X], rtol=1e-15)

@@ -90,7 +90,7 @@ equations: {x: -x}
     real = oracle_module.solve_ivp
 
     def failing(*a, **kw):
-        if kw.get("events") is not None:
+        if any(e.__name__ == "capture" for e in kw.get("events") or []):
             raise ValueError("f(a) and f(b) must have different signs")
         return real(*a, **kw)
 
@@ -251,3 +251,69 @@ def test_a_slow_spiral_into_a_node_is_followed_past_the_step_budget(write_model)
     for compiled in (False, True):
         o2 = oracle(centre, compiled=compiled)
         assert o2(start)[0] == UNKNOWN and o2.budget_hits == 1
+
+
+def test_kicks_beside_a_chaotic_attractor_are_decided_by_the_compiled_loop(models_dir):
+    """Lorenz at rho = 24.5: C± (attracting at the rate 0.0072) beside the chaotic attractor,
+    known to the oracle as 2 000 samples. Kicks from C+ of 2-9 either spiral back for hundreds
+    of time units or join the chaos; the batch path left the slow ones to LSODA one by one.
+    The compiled loop (its capture balls binned on a grid) decides each, in 0.06 s; the
+    reference is the state after 800 time units (C+ attracts at 0.0072: distance 9 to 0.03)
+    by odeint at two tolerances, kept where they agree."""
+    from scipy.integrate import odeint
+
+    rho = 24.5
+    c = dynena.compile_model(dynena.load(models_dir / "lorenz.yaml").with_parameters(rho=rho))
+
+    def f(z, t):
+        return [10 * (z[1] - z[0]), z[0] * (rho - z[2]) - z[1], z[0] * z[1] - 8 / 3 * z[2]]
+
+    cloud = odeint(f, [1.0, 1.0, 1.0], np.linspace(0, 300, 4001), rtol=1e-10,
+                   atol=1e-12)[2001:]
+    cp = np.sqrt(8 / 3 * (rho - 1))
+    C = np.array([[cp, cp, rho - 1], [-cp, -cp, rho - 1]])
+    eq = np.vstack([C, np.zeros((1, 3))])
+    o = OutcomeOracle.build(c, np.vstack([C, cloud.mean(axis=0)]), eq,
+                            node_points=[C[:1], C[1:], cloud], clouds=1,
+                            eigenvalues=[np.linalg.eigvals(c.jac(x)) for x in C] + [[]])
+    assert o._stepper() is not None and len(o._checks().grid.start) > 1
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(24, 3))
+    X0 = C[0] + rng.uniform(2, 9, (24, 1)) * V / np.linalg.norm(V, axis=1)[:, None]
+    out = o(X0)
+
+    def ref(x0, rtol):
+        z = odeint(f, x0, [0, 800], rtol=rtol, atol=1e-3 * rtol, mxstep=10**7)[-1]
+        d = np.linalg.norm(C - z, axis=1)
+        return int(np.argmin(d)) if d.min() < 0.5 else 2
+
+    kept = 0
+    for x0, got in zip(X0, out):
+        a, b = ref(x0, 1e-9), ref(x0, 1e-10)
+        if a == b:
+            kept += 1
+            assert got == a, (x0, got, a)
+    assert kept >= 20
+    assert {0, 2} <= set(out.tolist())  # both kinds of outcome among the kicks
+
+
+def test_a_trajectory_stops_at_the_deadline(write_model):
+    """A centre (x'' = -x) circles for ever: the trajectory used to name the saddle a kick
+    passes ends at the oracle's deadline instead of running to t_max (a kick spiralling into
+    Lorenz's C+ at rho = 24.5 took LSODA 4.5 s past an 8 s budget)."""
+    import time
+
+    o = oracle_for(write_model, """
+dynena: 1
+name: centre
+kind: ode
+variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}
+equations: {x: y, y: -x}
+""", [[5.0, 5.0]])
+    t, X = o.trajectory(np.array([1.0, 0.0]), t=200.0)
+    assert t[-1] == pytest.approx(200.0)  # no deadline: the whole time
+    o.deadline = time.monotonic() + 0.05
+    start = time.monotonic()
+    t, X = o.trajectory(np.array([1.0, 0.0]), t=1e7)
+    assert time.monotonic() - start < 2.0 and t[-1] < 1e7
+    assert np.allclose(X[:, 0], np.cos(t), atol=1e-5)

@@ -475,3 +475,47 @@ def test_the_saddles_of_an_attracting_heteroclinic_cycle_are_nodes_connected_alo
     assert nxt == {(unit[0], unit[2]), (unit[2], unit[1]), (unit[1], unit[0])}
     assert all(cn.threshold == 0 for cn in net.connections if cn.kind == "heteroclinic")
     assert any("heteroclinic cycle are nodes" in n for n in net.stats["node_notes"])
+
+
+@pytest.mark.slow  # a long study (~7 min): runs in `make test-all`
+def test_lorenz_focus_beside_chaos_threshold_on_an_outside_bisection():
+    """Lorenz at rho = 24.5: C± attract at the rate 0.0072 beside the chaotic attractor.
+    With the chaotic node's oracle on the NumPy batch the run ended at 600 s with 40 % of its
+    kicks undecided and C+ -> chaos only bracketed in [0.04, 2.41]. The bracket must now hold
+    odeint's bisection along the reported direction (state after 1 000 time units back at C+
+    or not), and no nearby direction may leave C+'s basin below it."""
+    from scipy.integrate import odeint
+
+    rho = 24.5
+    c = dynena.compile_model(dynena.load(ROOT / "lorenz.yaml").with_parameters(rho=rho))
+    net = dynena.excitable_network(c, equilibria=dynena.equilibria(c), max_time=900)
+    cp = np.sqrt(8 / 3 * (rho - 1))
+    Cp = np.array([cp, cp, rho - 1])
+    src = net.node_ids[int(np.argmin([np.linalg.norm(x - Cp) for x in net.node_states]))]
+    chaos = net.node_ids[net.node_kinds.index("chaotic")]
+    (cn,) = [cn for cn in net.connections if (cn.source, cn.target) == (src, chaos)]
+    assert cn.bracket[1] - cn.bracket[0] < 0.02
+    assert net.stats["unknown_outcomes"] < 0.1 * net.stats["trajectories"]
+
+    def f(z, t):
+        return [10 * (z[1] - z[0]), z[0] * (rho - z[2]) - z[1], z[0] * z[1] - 8 / 3 * z[2]]
+
+    def back(x0):
+        z = odeint(f, x0, [0, 1000], rtol=1e-10, atol=1e-12, mxstep=10**7)[-1]
+        return np.linalg.norm(z - Cp) < 0.3
+
+    def exit_along(v, lo=0.5, hi=4.0, tol=2e-3):
+        assert back(Cp + lo * v) and not back(Cp + hi * v)
+        while hi - lo > tol:
+            m = 0.5 * (lo + hi)
+            lo, hi = (m, hi) if back(Cp + m * v) else (lo, m)
+        return lo, hi
+
+    lo, hi = exit_along(cn.direction)
+    assert cn.bracket[0] - 2e-3 <= hi and lo <= cn.bracket[1] + 2e-3
+    rng = np.random.default_rng(0)
+    for _ in range(8):
+        w = rng.normal(size=3)
+        v = cn.direction + 0.25 * rng.uniform() * w / np.linalg.norm(w)
+        v /= np.linalg.norm(v)
+        assert exit_along(v)[1] >= cn.bracket[0] - 2e-3

@@ -286,16 +286,15 @@ def test_two_stable_equilibria_separated_by_an_unstable_cycle():
 
 
 # -- a gradient system with a bent separatrix -----------------------------------------------
-def test_bent_separatrix_against_the_integrated_separatrix():
-    c = 1.5
-
+def bent_separatrix_distance(c: float = 1.5) -> float:
+    """Distance from (1, 0) to the stable manifold of the saddle (0, 0) of the bent gradient
+    system (tangent to the y axis), integrated backwards."""
     def field(t, z):
         x, y = z
         u = x - c * y * y
         dv = u ** 3 - u
         return [-dv, 2 * c * y * dv - y]
 
-    # the stable manifold of the saddle (0, 0), tangent to the y axis, integrated backwards
     curve = []
     for s in (1, -1):
         far = lambda t, z: abs(z[1]) - 1.5  # noqa: E731
@@ -303,8 +302,11 @@ def test_bent_separatrix_against_the_integrated_separatrix():
         sol = solve_ivp(field, (0, -60), [0.0, s * 1e-9], rtol=1e-11, atol=1e-13,
                         dense_output=True, events=far)
         curve.append(sol.sol(np.linspace(0, sol.t[-1], 200001)).T)
-    C = np.vstack(curve)
-    ref = float(np.min(np.linalg.norm(C - [1.0, 0.0], axis=1)))
+    return float(np.min(np.linalg.norm(np.vstack(curve) - [1.0, 0.0], axis=1)))
+
+
+def test_bent_separatrix_against_the_integrated_separatrix():
+    ref = bent_separatrix_distance()
     assert ref < 0.9  # the tangent line of the saddle would say 1
     net = network("bent_separatrix")
     t = thresholds(net)
@@ -471,4 +473,76 @@ def test_weakly_damped_duffing_against_the_integrated_stable_manifold(tmp_path):
     for cn in net.connections:
         assert cn.threshold == pytest.approx(ref, rel=1e-5)
         assert cn.certificate.status == "certified" and cn.certificate.undecided == 0
+    check_certificates(net)
+
+
+def test_stiff_fast_slow_switch_whose_boundary_runs_along_a_fold(tmp_path):
+    """x' = (x - x^3 + y)/eps, y' = -y + x^2/2 - 0.3 with eps = 1e-4 (a stiffness ratio of
+    about 10^4): two stable points on the outer branches of the fast nullcline. The boundary
+    of their basins is the saddle's stable manifold, which follows the middle branch to a fold
+    and leaves it along a fast fibre, so the nearest boundary point of the right node lies
+    below it by the fold's height (0.742), far from the saddle. The reference integrates the
+    manifold backwards with Radau here and looks at 200 points inside every step (sampled
+    evenly in time, the fast fibre had 10 points 0.1-0.2 apart and the distances came out
+    1 % high)."""
+    eps = 1e-4
+
+    def f(t, z):
+        return [(z[0] - z[0] ** 3 + z[1]) / eps, -z[1] + 0.5 * z[0] ** 2 - 0.3]
+
+    def jac(t, z):
+        return [[(1 - 3 * z[0] ** 2) / eps, 1 / eps], [z[0], -1.0]]
+
+    xs = np.sort(np.roots([-1, 0.5, 1, -0.3]).real)
+    E = np.column_stack([xs, 0.5 * xs ** 2 - 0.3])
+    w, V = np.linalg.eig(np.array(jac(0, E[1])))
+    v = V[:, np.argmin(w)].real
+    ref = np.full(3, np.inf)
+    for s in (1, -1):
+        out = lambda t, z: max(abs(z[0]), abs(z[1])) - 3  # noqa: E731
+        out.terminal = True
+        sol = solve_ivp(f, (0, -40), E[1] + s * 1e-9 * v, method="Radau", rtol=1e-11,
+                        atol=1e-13, jac=jac, dense_output=True, events=out)
+        T = sol.t
+        C = sol.sol((T[:-1, None] + np.diff(T)[:, None] * np.linspace(0, 1, 200)).ravel()).T
+        assert np.max(np.linalg.norm(np.diff(C, axis=0), axis=1)) < 1e-3
+        ref = np.minimum(ref, np.min(np.linalg.norm(C[:, None, :] - E[None], axis=2), axis=0))
+    assert 0.74 < ref[2] < 0.745 and 0.25 < ref[0] < 0.26
+    path = tmp_path / "stiff_switch.yaml"
+    path.write_text("dynena: 1\nname: stiff_switch\nkind: ode\nparameters: {eps: 1/10000}\n"
+                    "variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
+                    "equations: {x: (x - x**3 + y)/eps, y: -y + x**2/2 - 3/10}\n")
+    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)))
+    assert len(net.node_ids) == 2
+    for cn in net.connections:
+        k = int(np.argmin(np.linalg.norm(E - net.node_states[net.node_ids.index(cn.source)],
+                                         axis=1)))
+        assert k in (0, 2) and cn.threshold == pytest.approx(ref[k], rel=1e-5)
+        assert cn.bracket[0] <= ref[k] * (1 + 1e-7) and ref[k] <= cn.bracket[1] * (1 + 1e-7)
+        assert cn.certificate.status == "certified" and cn.certificate.undecided == 0
+    check_certificates(net)
+
+
+def test_a_ring_of_minima_in_3d_bounded_below_the_minimum(tmp_path):
+    """The bent gradient system turned about the x axis (u = x - c (y^2 + z^2)): in the plane
+    of x and the distance from the axis it is the 2-D system, so the threshold from (1, 0, 0)
+    is the 2-D separatrix distance, attained on a circle of directions. The certificate said
+    'no kick below 0.873406' with the minimum at 0.873393: the cells next to the best ray,
+    scanned only up to the best value, were left out of the bound."""
+    ref = bent_separatrix_distance()
+    path = tmp_path / "bent3.yaml"
+    path.write_text("dynena: 1\nname: bent3\nkind: ode\nparameters: {c: 3/2}\n"
+                    "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]},"
+                    " z: {range: [-1.5, 1.5]}}\n"
+                    "definitions: {u: x - c*(y**2 + z**2), dV: u**3 - u}\n"
+                    "equations: {x: -dV, y: 2*c*y*dV - y, z: 2*c*z*dV - z}\n")
+    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)))
+    right = next(n for n, x in zip(net.node_ids, net.node_states) if x[0] > 0)
+    (cn,) = [cn for cn in net.connections if cn.source == right]
+    assert cn.certificate.status == "certified"
+    assert cn.threshold == pytest.approx(ref, rel=cn.certificate.tolerance)
+    assert cn.certificate.lower_bound <= ref
+    # the other well's threshold is 1 (its nearest boundary point is the saddle)
+    (back,) = [cn for cn in net.connections if cn.source != right]
+    assert back.certificate.lower_bound <= 1.0 <= back.bracket[1] * (1 + 1e-9)
     check_certificates(net)
