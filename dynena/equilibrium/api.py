@@ -27,7 +27,7 @@ import numpy as np
 
 from .._typing import Array
 from ..compile.system import CompiledSystem, state_vector
-from ..errors import NonHyperbolicWarning, ParameterError
+from ..errors import DynenaWarning, NonHyperbolicWarning, ParameterError
 from ..model.protocol import SystemModel
 from ..model.vector import VectorModel
 from ..progress import ProgressFn, step
@@ -195,7 +195,7 @@ def find_equilibria(
                     seed, stable_only)
     s = _Search.start(as_compiled(model), box, seeds, n_starts, opts)
     steps = (_solve_from_starts, _deflate, _complete_orbits, _keep_inside_box, _confirm_exactly,
-             _check_count)
+             _check_count, _drop_non_differentiable)
     step(progress, "equilibria: search steps done", 0, len(steps) + 1)
     for k, run in enumerate(steps, start=1):
         run(s)
@@ -400,6 +400,25 @@ def _keep_inside_box(s: _Search) -> None:
         np.zeros(0, bool)
     s.stats["outside_box"] += int((~inside).sum())
     s.roots, s.stats["merged_degenerate"] = merge_degenerate(s.c, roots[inside])
+
+
+def _drop_non_differentiable(s: _Search) -> None:
+    """Roots where the equations are not differentiable (a Jacobian entry not finite: atan2 or
+    a square root of |x| at 0) are left out, with a warning naming them: stability comes from
+    the linearisation, and there is none (the eigenvalue solver stopped the whole search)."""
+    if not len(s.roots):
+        return
+    ok = np.array([bool(np.all(np.isfinite(s.c.jac(x)))) for x in s.roots])
+    if ok.all():
+        return
+    bad = ", ".join("(" + ", ".join(f"{v:.6g}" for v in x) + ")" for x in s.roots[~ok][:5])
+    text = (f"left out {int((~ok).sum())} point(s) where the equations vanish but are not "
+            f"differentiable (a Jacobian entry is not finite): {bad}; dynena classifies "
+            "equilibria by their linearisation, which does not exist there")
+    warnings.warn(text, DynenaWarning, stacklevel=4)
+    s.note(text)
+    s.stats["not_differentiable"] = int((~ok).sum())
+    s.roots = s.roots[ok]
 
 
 def _confirm_exactly(s: _Search) -> None:

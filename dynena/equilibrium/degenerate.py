@@ -26,7 +26,10 @@ def _condition_jac(c: CompiledSystem, x: Array) -> Array:
 
 
 def _near_singular(c: CompiledSystem, x: Array, rel: float = 1e-5) -> bool:
-    sv = np.linalg.svd(_condition_jac(c, x), compute_uv=False)
+    J = _condition_jac(c, x)
+    if not np.all(np.isfinite(J)):  # f not differentiable there (atan2 at the origin)
+        return False
+    sv = np.linalg.svd(J, compute_uv=False)
     return bool(sv[-1] <= rel * max(float(sv[0]), 1.0))
 
 
@@ -34,10 +37,10 @@ def _slow(c: CompiledSystem, x: Array, rel: float = 1e-9) -> bool:
     """Newton's next step from ``x`` is not negligible: a root that passed the residual test
     only because the residual is flat there (near a double root of ``x^2 (1 - x)``, points
     7e-6 away have residual 5e-11 but a Newton step of half their distance), or no root."""
-    F = c.residual(x)
-    if not np.all(np.isfinite(F)):
+    F, J = c.residual(x), _condition_jac(c, x)
+    if not (np.all(np.isfinite(F)) and np.all(np.isfinite(J))):
         return False
-    step, *_ = np.linalg.lstsq(_condition_jac(c, x), F, rcond=None)
+    step, *_ = np.linalg.lstsq(J, F, rcond=None)
     return bool(np.linalg.norm(step) > rel * (1.0 + float(np.linalg.norm(x))))
 
 

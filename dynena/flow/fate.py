@@ -26,6 +26,16 @@ RUNNING = -1000
 
 
 @numba.njit(cache=True)
+def _dist(y: Array, pts: Array, i: int) -> float:  # pragma: no cover - numba
+    """Euclidean distance from ``y`` to ``pts[i]``."""
+    d = 0.0
+    for a in range(y.shape[0]):
+        z = y[a] - pts[i, a]
+        d += z * z
+    return float(np.sqrt(d))
+
+
+@numba.njit(cache=True)
 def fate_one(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: float,
              euclidean: bool) -> int:  # pragma: no cover - numba
     """The node whose capture ball holds ``y`` (the nearest point ``pts[i]``, ball radius
@@ -41,11 +51,7 @@ def fate_one(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: float
         return DIVERGED
     best, dk, k = np.inf, np.inf, -1
     for i in range(pts.shape[0]):
-        d = 0.0
-        for a in range(y.shape[0]):
-            z = y[a] - pts[i, a]
-            d += z * z
-        d = np.sqrt(d)
+        d = _dist(y, pts, i)
         key = d if euclidean else d / prad[i]
         if key < best:
             best, dk, k = key, d, i
@@ -62,11 +68,7 @@ def gap_to_balls(y: Array, pts: Array, prad: Array) -> float:  # pragma: no cove
     most of an integration)."""
     g = np.inf
     for i in range(pts.shape[0]):
-        d = 0.0
-        for a in range(y.shape[0]):
-            z = y[a] - pts[i, a]
-            d += z * z
-        g = min(g, np.sqrt(d) - prad[i])
+        g = min(g, _dist(y, pts, i) - prad[i])
     return g
 
 
@@ -208,11 +210,7 @@ def fate_grid(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: floa
     while True:
         c = _linear(idx, dims)
         for i in range(start[c], start[c + 1]):
-            d = 0.0
-            for a in range(n):
-                z = y[a] - pts[i, a]
-                d += z * z
-            d = np.sqrt(d)
+            d = _dist(y, pts, i)
             key = d if euclidean else d / prad[i]
             if key < best:
                 best, dk, k = key, d, i
@@ -257,11 +255,7 @@ def gap_grid(y: Array, pts: Array, prad: Array, lo: Array, par: Array, dims: Int
         while True:
             c = _linear(idx, dims)
             for i in range(start[c], start[c + 1]):
-                d = 0.0
-                for a in range(n):
-                    z = y[a] - pts[i, a]
-                    d += z * z
-                g = min(g, np.sqrt(d) - prad[i])
+                g = min(g, _dist(y, pts, i) - prad[i])
             if not _next_cell(idx, first, last):
                 break
     return float(max(g, near[cell] - R))

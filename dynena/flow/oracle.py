@@ -410,16 +410,23 @@ class OutcomeOracle:
     def _runs_off(self, x0: Array, steps: int = 200) -> bool:
         r"""Does the orbit from ``x0`` leave the ball of radius ``max_norm`` (or stop being
         finite) within ``steps`` steps? Followed along the field slowed to speed below one,
-        :math:`\dot x = f(x) / (1 + |f(x)|)`: the same orbit (only its time changes), which a
-        finite-time blow-up crosses in a few steps (|x|^7 growth: 7 from |x| = 100 to 1e5),
-        where a solver in the original time takes hundreds of shrinking ones."""
+        :math:`\dot x = f(x) / (1 + |f(x)|_\infty)`: the same orbit (only its time changes),
+        which a finite-time blow-up crosses in a few steps (|x|^7 growth: 7 from |x| = 100 to 1e5),
+        where a solver in the original time takes hundreds of shrinking ones. Where the field
+        overflows (x' = exp(x^2) past x = 26.6) the orbit goes on at unit speed along its
+        infinite components (inf / inf had stopped it there)."""
         from scipy.integrate import RK45
 
         m = self.model
 
         def slowed(t: float, z: Array) -> Array:
             fz = m.f(z)
-            return fz / (1.0 + float(np.linalg.norm(fz)))
+            big = np.isinf(fz)  # overflowed: unit speed along the infinite components
+            if big.any() and not np.isnan(fz).any():
+                return np.where(big, np.sign(fz), 0.0) / np.sqrt(big.sum())
+            # the largest component, not the norm: its square overflows from |f| = 1.3e154
+            # (exp(x^2) at x = 18.8: the slowed field was 0 there and the orbit stalled)
+            return fz / (1.0 + float(np.max(np.abs(fz))))
 
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -573,7 +580,8 @@ class OutcomeOracle:
                     return DIVERGED, y, t
                 checks = replace(checks, runoff=np.inf)
                 continue
-            if code == COLLAPSED and np.linalg.norm(y) > 1e-2 * self.max_norm:
+            if code == COLLAPSED and (np.linalg.norm(y) > 1e-2 * self.max_norm
+                                      or self._outward(y) and self._runs_off(y)):
                 return DIVERGED, y, t
             if code != _RUNNING or t >= horizon or self._late():
                 return code, y, t
@@ -584,6 +592,16 @@ class OutcomeOracle:
             if extra + _phases_left(q[-1], _rates(q[-2], q[-1])) > self.compiled_extend:
                 return _RUNNING, y, t
             extra += 1
+
+    def _outward(self, y: Array) -> bool:
+        """The field at ``y`` is finite and points away from the origin: a step collapse
+        there may be a blow-up whose speed outgrows the step size before the state is large
+        (x' = exp(x^2) - 2 from x = 1 stalls at x = 4.9 with speed 2e10; it was restarted by
+        LSODA, failed, and counted unknown), to be followed by :meth:`_runs_off`. A pole the
+        state falls into (x' = -1/x) points inwards, and is not followed."""
+        with np.errstate(all="ignore"):
+            F = self.model.f(y)
+        return bool(np.all(np.isfinite(F)) and float(np.dot(y, F)) > 0)
 
     def _advance(self, solver: OdeSolver, steps: int) -> int:
         """Step ``solver`` up to ``steps`` times: the outcome once decided, else ``_RUNNING``

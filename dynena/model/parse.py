@@ -297,6 +297,9 @@ class _Translator:
                                   f"argument(s), {len(args)} given in {src!r}", name=fname)
             return lam(*args)
         if fname in KNOWN_FUNCTIONS:
+            if not args and fname.lower() in ("min", "max"):  # sympy: Max() = -oo
+                raise where.error(f"{fname}() needs at least one argument in {src!r}",
+                                  name=fname)
             try:
                 return KNOWN_FUNCTIONS[fname](*args)
             except (TypeError, ValueError) as exc:

@@ -34,7 +34,7 @@ def test_plain_lines_on_a_pipe_and_clean_json(models_dir):
     lines = r.stderr.splitlines()
     assert all(line.startswith("dynena: ") for line in lines)
     assert "dynena: thresholds: nodes done 3/3" in lines
-    assert "dynena: equilibria: search steps done 7/7" in lines
+    assert "dynena: equilibria: search steps done 8/8" in lines
     assert "\r" not in r.stderr  # no bar on a pipe
 
 

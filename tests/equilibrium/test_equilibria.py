@@ -8,6 +8,7 @@ import pytest
 import dynena
 from dynena.equilibrium import find_equilibria, unstable_manifold
 from dynena.equilibrium.classify import classify
+from dynena.errors import DynenaWarning
 
 
 def test_three_bistable_units_27_with_morse_indices(models_dir):
@@ -190,3 +191,19 @@ def test_points_where_the_residual_is_merely_flat_are_not_equilibria(fx, roots):
     assert np.allclose(xs, roots, atol=1e-8)
     assert all(abs(e.state[1]) < 1e-12 for e in eq.equilibria)
     assert eq.stats.get("symbolic_count") in (None, len(roots))
+
+
+def test_a_root_where_the_equations_are_not_differentiable_is_named_and_left_out(write_model):
+    """x' = atan2(y, x) - x (x - 1), y' = -y: the equations vanish at the origin, where
+    atan2 has no derivative (0/0), and the singular-value test on that root stopped the whole
+    search with an internal error. The regular root (1, 0) is found; the origin is named in a
+    warning and the result's message, and left out."""
+    m = dynena.load(write_model(
+        "dynena: 1\nname: kink\nvariables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
+        "equations: {x: 'atan2(y, x) - x*(x - 1)', y: -y}\n"))
+    with pytest.warns(DynenaWarning, match=r"not differentiable .*\(0, 0\)"):
+        eq = dynena.find_equilibria(m)
+    states = np.array([e.state for e in eq])
+    assert np.min(np.linalg.norm(states - [1.0, 0.0], axis=1)) < 1e-9
+    assert np.min(np.linalg.norm(states, axis=1)) > 0.5
+    assert "not differentiable" in eq.message

@@ -96,6 +96,9 @@ def test_with_parameters_checks_names(write_model):
     # unknown function
     ("dynena: 1\nname: m\nvariables: [x]\nequations:\n  x: -foo(x)\n", 5, "foo",
      "unknown function 'foo'"),
+    # a minimum of nothing (sympy's Max() is -oo: the error had blamed a division by zero)
+    ("dynena: 1\nname: m\nvariables: [x]\nequations:\n  x: Max() - x\n", 5, "Max",
+     r"Max\(\) needs at least one argument"),
     # unknown top-level key
     ("dynena: 1\nname: m\nvariabels: [x]\nequations:\n  x: -x\n", 3, "variabels",
      "unknown top-level key"),

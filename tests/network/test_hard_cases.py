@@ -19,10 +19,10 @@ def network(name: str, **kw):
     return dynena.excitable_network(c, **kw)
 
 
-def network_of(tmp_path: Path, name: str, body: str, **kw):
-    """The network of a map written here (``body``: variables, definitions, equations)."""
+def network_of(tmp_path: Path, name: str, body: str, kind: str = "map", **kw):
+    """The network of a model written here (``body``: variables, definitions, equations)."""
     path = tmp_path / f"{name}.yaml"
-    path.write_text(f"dynena: 1\nname: {name}\nkind: map\n{body}")
+    path.write_text(f"dynena: 1\nname: {name}\nkind: {kind}\n{body}")
     return dynena.excitable_network(dynena.compile_model(dynena.load(path)), **kw)
 
 
@@ -464,11 +464,9 @@ def test_weakly_damped_duffing_against_the_integrated_stable_manifold(tmp_path):
                              ).sol(np.linspace(0, 150, 400001)).T for s in (1, -1)])
     ref = float(np.min(np.linalg.norm(W - [1.0, 0.0], axis=1)))  # 0.4237095
     assert 0.42 < ref < 0.43
-    path = tmp_path / "duffing.yaml"
-    path.write_text("dynena: 1\nname: duffing_weak\nkind: ode\nparameters: {d: 1/50}\n"
-                    "variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
-                    "equations: {x: y, y: x - x**3 - d*y}\n")
-    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)))
+    net = network_of(tmp_path, "duffing_weak", "parameters: {d: 1/50}\n"
+                     "variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
+                     "equations: {x: y, y: x - x**3 - d*y}\n", kind="ode")
     assert len(net.node_ids) == 2
     for cn in net.connections:
         assert cn.threshold == pytest.approx(ref, rel=1e-5)
@@ -508,11 +506,10 @@ def test_stiff_fast_slow_switch_whose_boundary_runs_along_a_fold(tmp_path):
         assert np.max(np.linalg.norm(np.diff(C, axis=0), axis=1)) < 1e-3
         ref = np.minimum(ref, np.min(np.linalg.norm(C[:, None, :] - E[None], axis=2), axis=0))
     assert 0.74 < ref[2] < 0.745 and 0.25 < ref[0] < 0.26
-    path = tmp_path / "stiff_switch.yaml"
-    path.write_text("dynena: 1\nname: stiff_switch\nkind: ode\nparameters: {eps: 1/10000}\n"
-                    "variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
-                    "equations: {x: (x - x**3 + y)/eps, y: -y + x**2/2 - 3/10}\n")
-    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)))
+    net = network_of(tmp_path, "stiff_switch", "parameters: {eps: 1/10000}\n"
+                     "variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
+                     "equations: {x: (x - x**3 + y)/eps, y: -y + x**2/2 - 3/10}\n",
+                     kind="ode")
     assert len(net.node_ids) == 2
     for cn in net.connections:
         k = int(np.argmin(np.linalg.norm(E - net.node_states[net.node_ids.index(cn.source)],
@@ -530,13 +527,11 @@ def test_a_ring_of_minima_in_3d_bounded_below_the_minimum(tmp_path):
     'no kick below 0.873406' with the minimum at 0.873393: the cells next to the best ray,
     scanned only up to the best value, were left out of the bound."""
     ref = bent_separatrix_distance()
-    path = tmp_path / "bent3.yaml"
-    path.write_text("dynena: 1\nname: bent3\nkind: ode\nparameters: {c: 3/2}\n"
-                    "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]},"
-                    " z: {range: [-1.5, 1.5]}}\n"
-                    "definitions: {u: x - c*(y**2 + z**2), dV: u**3 - u}\n"
-                    "equations: {x: -dV, y: 2*c*y*dV - y, z: 2*c*z*dV - z}\n")
-    net = dynena.excitable_network(dynena.compile_model(dynena.load(path)))
+    net = network_of(tmp_path, "bent3", "parameters: {c: 3/2}\n"
+                     "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]},"
+                     " z: {range: [-1.5, 1.5]}}\n"
+                     "definitions: {u: x - c*(y**2 + z**2), dV: u**3 - u}\n"
+                     "equations: {x: -dV, y: 2*c*y*dV - y, z: 2*c*z*dV - z}\n", kind="ode")
     right = next(n for n, x in zip(net.node_ids, net.node_states) if x[0] > 0)
     (cn,) = [cn for cn in net.connections if cn.source == right]
     assert cn.certificate.status == "certified"
@@ -546,3 +541,21 @@ def test_a_ring_of_minima_in_3d_bounded_below_the_minimum(tmp_path):
     (back,) = [cn for cn in net.connections if cn.source != right]
     assert back.certificate.lower_bound <= 1.0 <= back.bracket[1] * (1 + 1e-9)
     check_certificates(net)
+
+
+def test_a_blow_up_whose_speed_overflows_first_is_divergence(tmp_path):
+    """x' = exp(x^2) - 2, y' = -y: past the unstable point sqrt(ln 2) the state blows up in
+    finite time, but the speed outgrows every step size at x = 4.9 (2e10) and overflows at
+    x = 26.6, far below the divergence bound. Those kicks were restarted by LSODA, failed and
+    counted unknown: the run took 140 s and said 'E0 -> unknown'. The escape threshold is
+    2 sqrt(ln 2), the diverging fraction of the box (2 - sqrt(ln 2)) / 4."""
+    net = network_of(tmp_path, "exp_blowup", "variables: {x: {range: [-2, 2]},"
+                     " y: {range: [-2, 2]}}\nequations: {x: exp(x**2) - 2, y: -y}\n",
+                     kind="ode")
+    (cn,) = net.connections
+    assert cn.target == "diverged" and cn.certificate.status == "certified"
+    assert cn.threshold == pytest.approx(2 * np.sqrt(np.log(2)), rel=1e-6)
+    fr = {b.outcome: b for b in net.attractors.basins}
+    assert abs(fr["diverged"].fraction - (2 - np.sqrt(np.log(2))) / 4) <= \
+        3 * fr["diverged"].stderr + 1e-9
+    assert "unknown" not in fr
