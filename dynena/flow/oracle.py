@@ -423,7 +423,8 @@ class OutcomeOracle:
             fz = m.f(z)
             big = np.isinf(fz)  # overflowed: unit speed along the infinite components
             if big.any() and not np.isnan(fz).any():
-                return np.where(big, np.sign(fz), 0.0) / np.sqrt(big.sum())
+                return np.asarray(np.where(big, np.sign(fz), 0.0), dtype=float) / float(
+                    np.sqrt(big.sum()))
             # the largest component, not the norm: its square overflows from |f| = 1.3e154
             # (exp(x^2) at x = 18.8: the slowed field was 0 there and the orbit stalled)
             return fz / (1.0 + float(np.max(np.abs(fz))))
