@@ -99,6 +99,26 @@ def _h_lambda(K: Array, yn: Array, ys: Array, hh: float) -> float:
 
 
 @_jit
+def _inside_step(y: Array, K: Array, hh: float, W: Array, ys: Array, pts: Array, prad: Array,
+                 owner: IntArray, lo: Array, par: Array, dims: IntArray, start: IntArray,
+                 max_norm: float, euclidean: bool) -> tuple[int, int]:
+    """The first dense-output point of the step (rows of ``W``) inside a capture ball:
+    ``(node, row)``, ``y`` moved there; else ``(RUNNING, -1)``."""
+    for m in range(W.shape[0]):
+        for a in range(y.shape[0]):
+            acc = y[a]
+            for j in range(7):
+                acc += hh * W[m, j] * K[j, a]
+            ys[a] = acc
+        code = fate_grid(ys, pts, prad, owner, max_norm, euclidean, lo, par, dims, start)
+        if code != RUNNING and code != DIVERGED:
+            for a in range(y.shape[0]):
+                y[a] = ys[a]
+            return code, m
+    return RUNNING, -1
+
+
+@_jit
 def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u: Array,
             rtol: float, atol: float, A: Array, B: Array, E: Array, W: Array, pts: Array,
             prad: Array, owner: IntArray, lo: Array, par: Array, dims: IntArray,
@@ -170,18 +190,10 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
             if calm == 6:
                 stiff_count = 0
         if transit:  # a node the trajectory may pass by: its ball checked inside the step
-            for m in range(W.shape[0]):
-                for a in range(n):
-                    acc = y[a]
-                    for j in range(7):
-                        acc += hh * W[m, j] * K[j, a]
-                    ys[a] = acc
-                code = fate_grid(ys, pts, prad, owner, max_norm, euclidean, lo, par, dims,
-                                 start)
-                if code != RUNNING and code != DIVERGED:
-                    for a in range(n):
-                        y[a] = ys[a]
-                    return code, t + hh * (m + 1) / (W.shape[0] + 1), hh, attempts
+            code, m = _inside_step(y, K, hh, W, ys, pts, prad, owner, lo, par, dims, start,
+                                   max_norm, euclidean)
+            if code != RUNNING:
+                return code, t + hh * (m + 1) / (W.shape[0] + 1), hh, attempts
         t += hh
         h = hh * fac
         s2, moved = 0.0, 0.0
