@@ -27,7 +27,7 @@ from .._typing import Array, IntArray
 from ..compile.system import CompiledSystem
 from ..errors import ParameterError
 from ..flow.fate import RUNNING
-from ..flow.oracle import DIVERGED, UNDECIDED, UNKNOWN, OutcomeOracle
+from ..flow.oracle import DIVERGED, UNDECIDED, UNKNOWN, OutcomeOracle, reached
 from ..flow.stepper import Checks, Stepper, stepper_for
 from ..flow.variational import tangent
 from ..model.protocol import SystemModel
@@ -40,6 +40,7 @@ from ..results.attractors import (
     PeriodicOrbit,
 )
 from ..results.equilibria import EquilibriumSet
+from ..results.network import OUTCOME_NAMES
 from ..results.status import Status
 from .periodic import limit_cycle_from, map_cycle_from
 
@@ -157,7 +158,8 @@ def find_attractors(
     late: list[str] = []  # the steps the time budget left out
     unc = _unless_late(deadline, late, "uncertainty estimate",
                        lambda: _uncertainty(oracle_(), X, out, lo, hi, seed)) \
-        if uncertainty and len(ids) + int(np.any(out == DIVERGED)) > 1 else None
+        if uncertainty and len(ids) + len({int(o) for o in out if o < 0 and reached(o)}) > 1 \
+        else None
     cells = _grid_cells(grid, c)
     picture = _unless_late(deadline, late, "basin grid",
                            lambda: _basin_grid(oracle_(), c, lo, hi, cells, ids)) \
@@ -321,7 +323,7 @@ def _basin_grid(oracle: OutcomeOracle, c: CompiledSystem, lo: Array, hi: Array, 
     out = oracle(X)
     names = list(ids)
     codes = np.empty(len(out), dtype=np.int16)
-    for code, name in ((DIVERGED, "diverged"), (UNKNOWN, "unknown"), (UNDECIDED, "undecided")):
+    for code, name in OUTCOME_NAMES.items():
         if np.any(out == code):
             codes[out == code] = len(names)
             names.append(name)
@@ -629,8 +631,7 @@ def _benettin(st: Stepper, c: CompiledSystem, x: Array, v: Array, T: float = 200
 def _fractions(out: Array, ids: list[str]) -> list[BasinEstimate]:
     N = len(out)
     res = []
-    names = {**{k: nid for k, nid in enumerate(ids)}, DIVERGED: "diverged", UNKNOWN: "unknown",
-             UNDECIDED: "undecided"}
+    names = {**{k: nid for k, nid in enumerate(ids)}, **OUTCOME_NAMES}
     for code, name in names.items():
         k = int(np.sum(out == code))
         if k == 0 and code < 0:

@@ -19,9 +19,16 @@ def detect_symmetries(model: CompiledSystem, box_lo: Array, box_hi: Array, *, to
     """Generators as ``(description, S)`` with ``S`` the diagonal of ±1."""
     n = model.n
     rng = np.random.default_rng(12345)
-    X = box_lo + (box_hi - box_lo) * rng.random((3, n))
-    X += 0.01 * rng.standard_normal((3, n))
-    FX = model.f_batch(X)
+    X = box_lo + (box_hi - box_lo) * rng.random((64, n))
+    X += 0.01 * rng.standard_normal((64, n))
+    with np.errstate(all="ignore"):
+        FX = model.f_batch(X)
+    # three points where the equations are defined (x' = -x sqrt(1 - x^2) on [-2, 2]: NaN
+    # at half the box, and a NaN scale had hidden its symmetry x -> -x)
+    ok = np.flatnonzero(np.all(np.isfinite(FX), axis=1))[:3]
+    if not len(ok):
+        return []
+    X, FX = X[ok], FX[ok]
     scale = 1.0 + np.max(np.abs(FX))
 
     def holds(S: Array) -> bool:

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from dynena._typing import Array, IntArray
-from dynena.flow.fate import DIVERGED, RUNNING, fate_grid, gap_grid
+from dynena.flow.fate import DIVERGED, LEFT_DOMAIN, RUNNING, fate_grid, gap_grid
 
 COLLAPSED = -1001  # the step size fell below what the time can resolve (stiff, or blow-up)
 RUNOFF = -1002  # the state passed the run-off norm: the caller follows it at slowed speed
@@ -99,6 +99,14 @@ def _h_lambda(K: Array, yn: Array, ys: Array, hh: float) -> float:
 
 
 @_jit
+def _has_nan(v: Array) -> bool:
+    for a in range(v.shape[0]):
+        if np.isnan(v[a]):
+            return True
+    return False
+
+
+@_jit
 def _inside_step(y: Array, K: Array, hh: float, W: Array, ys: Array, pts: Array, prad: Array,
                  owner: IntArray, lo: Array, par: Array, dims: IntArray, start: IntArray,
                  max_norm: float, euclidean: bool) -> tuple[int, int]:
@@ -111,7 +119,7 @@ def _inside_step(y: Array, K: Array, hh: float, W: Array, ys: Array, pts: Array,
                 acc += hh * W[m, j] * K[j, a]
             ys[a] = acc
         code = fate_grid(ys, pts, prad, owner, max_norm, euclidean, lo, par, dims, start)
-        if code != RUNNING and code != DIVERGED:
+        if code >= 0:
             for a in range(y.shape[0]):
                 y[a] = ys[a]
             return code, m
@@ -127,7 +135,8 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
     r"""Step ``y`` (in place) from time ``t`` towards ``t_end`` for at most ``steps`` attempted
     steps, starting with step ``h`` (``h <= 0``: chosen here). Returns ``(code, t, h,
     attempts)``: ``code`` a node (``owner`` of the capture ball entered), ``DIVERGED``,
-    ``COLLAPSED``, ``RUNOFF`` (the norm passed ``runoff``), ``STIFF`` or ``RUNNING`` (steps
+    ``LEFT_DOMAIN`` (the field is undefined at ``y``, or the steps shrank onto a point past
+    which it is), ``COLLAPSED``, ``RUNOFF`` (the norm passed ``runoff``), ``STIFF`` or ``RUNNING`` (steps
     used up, or ``t_end`` reached). With ``transit`` the capture is also checked inside each
     step, at the dense-output points whose weights are the rows of ``W``. The capture points
     come binned on a grid (``lo``, ``par``, ``dims``, ``start``, ``near``: see
@@ -142,17 +151,22 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
     yn = np.empty(n)
     err = np.empty(n)
     _f(y, p, u, K[0])
+    if _has_nan(K[0]):  # the field is undefined here: outside the equations' domain
+        return LEFT_DOMAIN, t, h, 0
     if h <= 0.0:
         h = _first_step(y, K[0], p, u, rtol, atol, t_end - t)
     rejected = False
     attempts = 0
     stiff_count, calm = 0, 0
     free = -1.0  # path length left before the capture balls need a look (gap_grid)
+    undefined = False  # the last attempt met the field undefined (NaN) at a stage
     while attempts < steps and t < t_end:
         attempts += 1
         h_min = 10.0 * (np.nextafter(abs(t), np.inf) - abs(t))
         if h < max(h_min, 1e-12 * max(1.0, abs(t))):
-            return COLLAPSED, t, h, attempts
+            # the steps shrank onto a point past which the field is undefined: the orbit
+            # leaves the domain there (an overflow gives inf, not NaN)
+            return (LEFT_DOMAIN if undefined else COLLAPSED), t, h, attempts
         hh = min(h, t_end - t)
         for s in range(1, 6):
             for a in range(n):
@@ -167,6 +181,9 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
                 acc += hh * B[j] * K[j, a]
             yn[a] = acc
         _f(yn, p, u, K[6])
+        undefined = False
+        for s in range(1, 7):
+            undefined = undefined or _has_nan(K[s])
         for a in range(n):
             acc = 0.0
             for j in range(7):
@@ -236,4 +253,5 @@ def advance_rows(Y: Array, t_end: float, steps: int, p: Array, u: Array, rtol: f
     return codes, T, H
 
 
-__all__ = ["advance", "advance_rows", "COLLAPSED", "RUNOFF", "STIFF", "DIVERGED", "RUNNING"]
+__all__ = ["advance", "advance_rows", "COLLAPSED", "RUNOFF", "STIFF", "DIVERGED", "LEFT_DOMAIN",
+           "RUNNING"]

@@ -16,13 +16,40 @@ import numpy as np
 
 from .._typing import Array, IntArray
 
-__all__ = ["UNKNOWN", "DIVERGED", "UNDECIDED", "RUNNING", "fate_one", "gap_to_balls",
-           "CaptureGrid", "capture_grid", "fate_grid", "gap_grid"]
+__all__ = ["UNKNOWN", "DIVERGED", "UNDECIDED", "LEFT_DOMAIN", "RUNNING", "reached",
+           "fate_one", "gap_to_balls", "CaptureGrid", "capture_grid", "fate_grid", "gap_grid"]
 
 UNKNOWN = -1
 DIVERGED = -2
 UNDECIDED = -3
+LEFT_DOMAIN = -4
 RUNNING = -1000
+
+
+def reached(code: int) -> bool:
+    """The outcome says where the trajectory went: a node, escape to infinity, or out of the
+    equations' domain (not ``UNKNOWN`` or ``UNDECIDED``)."""
+    return code >= 0 or code == DIVERGED or code == LEFT_DOMAIN
+
+
+@numba.njit(cache=True)
+def _escaped(y: Array, max_norm: float) -> int:  # pragma: no cover - numba
+    """``DIVERGED`` (an infinite component, or beyond ``max_norm``), ``LEFT_DOMAIN`` (a NaN
+    component and no infinite one: a map's image where the map is undefined, such as the
+    square root of a negative number), or ``RUNNING``."""
+    s, nan = 0.0, False
+    for a in range(y.shape[0]):
+        if np.isnan(y[a]):
+            nan = True
+        elif np.isinf(y[a]):
+            return DIVERGED
+        else:
+            s += y[a] * y[a]
+    if nan:
+        return LEFT_DOMAIN
+    if np.sqrt(s) > max_norm:
+        return DIVERGED
+    return RUNNING
 
 
 @numba.njit(cache=True)
@@ -39,16 +66,12 @@ def _dist(y: Array, pts: Array, i: int) -> float:  # pragma: no cover - numba
 def fate_one(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: float,
              euclidean: bool) -> int:  # pragma: no cover - numba
     """The node whose capture ball holds ``y`` (the nearest point ``pts[i]``, ball radius
-    ``prad[i]``, node ``owner[i]``), ``DIVERGED`` (not finite, or beyond ``max_norm``), or
-    ``RUNNING``. ``euclidean``: the nearest point by distance (the k-d tree's rule of
+    ``prad[i]``, node ``owner[i]``), ``DIVERGED`` or ``LEFT_DOMAIN`` (see :func:`_escaped`),
+    or ``RUNNING``. ``euclidean``: the nearest point by distance (the k-d tree's rule of
     :meth:`~dynena.flow.oracle.OutcomeOracle.captured`), else by distance over its radius."""
-    s = 0.0
-    for a in range(y.shape[0]):
-        if not np.isfinite(y[a]):
-            return DIVERGED
-        s += y[a] * y[a]
-    if np.sqrt(s) > max_norm:
-        return DIVERGED
+    gone = _escaped(y, max_norm)
+    if gone != RUNNING:
+        return gone
     best, dk, k = np.inf, np.inf, -1
     for i in range(pts.shape[0]):
         d = _dist(y, pts, i)
@@ -194,13 +217,9 @@ def fate_grid(y: Array, pts: Array, prad: Array, owner: IntArray, max_norm: floa
     if start.shape[0] == 0:
         return fate_one(y, pts, prad, owner, max_norm, euclidean)
     n = y.shape[0]
-    s = 0.0
-    for a in range(n):
-        if not np.isfinite(y[a]):
-            return DIVERGED
-        s += y[a] * y[a]
-    if np.sqrt(s) > max_norm:
-        return DIVERGED
+    gone = _escaped(y, max_norm)
+    if gone != RUNNING:
+        return gone
     first = np.empty(n, np.int64)
     last = np.empty(n, np.int64)
     if not _block(y, lo, par[0], dims, first, last):

@@ -12,11 +12,15 @@ Outcome codes below zero say why no node was reached:
     the time budget ran out while the trajectory was still moving (a non-node attractor, or
     a very slow passage);
 ``DIVERGED`` (-2)
-    the state left the ball of radius ``max_norm`` or stopped being finite (escape to
-    infinity, finite-time blow-up);
+    the state left the ball of radius ``max_norm`` or became infinite (escape to infinity,
+    finite-time blow-up);
 ``UNDECIDED`` (-3)
     the trajectory stalled on an invariant set that is not a node (a saddle or a
-    non-hyperbolic point: the start lies on a basin boundary to working precision).
+    non-hyperbolic point: the start lies on a basin boundary to working precision);
+``LEFT_DOMAIN`` (-4)
+    the trajectory reached a state where the equations are undefined (NaN: the square root
+    or logarithm of a negative number, ``acos`` beyond 1): a map's image there, or an ODE's
+    field at the state or just ahead of it, where the steps shrank onto the domain's edge.
 
 There is no fixed time cap that turns a slow but decided approach into "unknown". ODEs: every
 start goes through the model's compiled Dormand–Prince loop (:mod:`~dynena.flow.stepper`, one
@@ -46,14 +50,25 @@ from scipy.integrate import OdeSolver, solve_ivp
 
 from .._typing import Array, BoolArray, IntArray
 from ..compile.system import CompiledSystem
-from .fate import DIVERGED, UNDECIDED, UNKNOWN, CaptureGrid, capture_grid, fate_one
+from .fate import (
+    DIVERGED,
+    LEFT_DOMAIN,
+    UNDECIDED,
+    UNKNOWN,
+    CaptureGrid,
+    capture_grid,
+    fate_one,
+    reached,
+)
 from .fate import RUNNING as _RUNNING
 from .integrate import integrate_batch
 from .stepper import COLLAPSED, RUNOFF, STIFF, Checks, Stepper, stepper_for
 
-__all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED", "cloud_radius", "lyapunov_radius"]
+__all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED", "LEFT_DOMAIN", "reached",
+           "cloud_radius", "lyapunov_radius"]
 
 _SMALL_BATCH = 6
+_WILD = -1004  # a scipy solver's step gave a state that is not a number (OutcomeOracle._advance)
 # the explicit batch's steps, and the compiled loop's in a quick look (attractor discovery
 # then looks at the same tails with or without the loop)
 _BATCH_STEPS = 4000
@@ -127,6 +142,7 @@ class OutcomeOracle:
         self._pts = np.ascontiguousarray(self._pts, dtype=float)
         self._owner = np.ascontiguousarray(self._owner, dtype=np.int64)
         self._grid: CaptureGrid | None = None  # the points binned for the compiled loop
+        self._last: tuple[Array, float] = (np.zeros(0), 0.0)  # see _advance (_WILD)
         # many points (sampled limit cycles): nearest-point queries by a k-d tree
         self._tree = None
         if len(self._pts) > 32:
@@ -266,10 +282,15 @@ class OutcomeOracle:
                              self._owner, float(self.max_norm), self._tree is not None))
 
     def _fate(self, X: Array) -> IntArray:
-        """Codes for states: a node, DIVERGED, or still running."""
+        """Codes for states: a node, DIVERGED, LEFT_DOMAIN or still running (the rule of
+        :func:`~dynena.flow.fate.fate_one`)."""
         cap = self.captured(X)
-        bad = ~np.all(np.isfinite(X), axis=1) | (np.linalg.norm(X, axis=1) > self.max_norm)
-        return np.where(bad, DIVERGED, np.where(cap >= 0, cap, _RUNNING))
+        inf = np.any(np.isinf(X), axis=1)
+        nan = np.any(np.isnan(X), axis=1) & ~inf
+        with np.errstate(invalid="ignore"):
+            far = inf | (np.linalg.norm(np.where(nan[:, None], 0.0, X), axis=1) > self.max_norm)
+        return np.where(far, DIVERGED, np.where(nan, LEFT_DOMAIN,
+                                                np.where(cap >= 0, cap, _RUNNING)))
 
     def _stalled(self, X: Array) -> BoolArray:
         """Rows sitting on an equilibrium that is not a node (speed at rounding level)."""
@@ -360,7 +381,7 @@ class OutcomeOracle:
                                                  self._checks())
                 for r, code, y, t, h in zip(part, codes, Y, T, H):
                     code = int(code)
-                    if code >= 0 or code == DIVERGED:
+                    if reached(code):
                         out[r] = code
                     elif self._late():
                         out[r] = self._give_up()
@@ -436,6 +457,8 @@ class OutcomeOracle:
             for _ in range(steps):
                 msg = solver.step()
                 y = solver.y
+                if np.any(np.isnan(y)):  # the field undefined: not a blow-up
+                    return False
                 if not np.all(np.isfinite(y)) or np.linalg.norm(y) > self.max_norm:
                     return True
                 if msg is not None or solver.status == "finished":
@@ -515,6 +538,9 @@ class OutcomeOracle:
                     solver = method(lambda t, z: m.f(z), t0, y, horizon,
                                     jac=lambda t, z: m.jac(z), rtol=self.rtol, atol=self.atol)
                     fate = self._advance(solver, steps)
+                if fate == _WILD:  # the next method from the solver's last finite state
+                    y, t0 = self._last
+                    continue
                 if fate != _RUNNING:
                     return fate
                 y, t0 = np.array(solver.y, float), float(solver.t)
@@ -606,14 +632,25 @@ class OutcomeOracle:
 
     def _advance(self, solver: OdeSolver, steps: int) -> int:
         """Step ``solver`` up to ``steps`` times: the outcome once decided, else ``_RUNNING``
-        (the steps are used up, or the time horizon reached)."""
+        (the steps are used up, or the time horizon reached). A step to a state that is not a
+        number is the solver's failure unless the field is undefined just ahead of the state
+        before it (:meth:`_undefined_ahead`): LSODA, creeping up the diagonal of a toggle
+        switch to its saddle, took a step of 7 000 time units into u, v < 0 where v**2.5 is
+        NaN, and its NaN state had counted as divergence. Then ``_WILD``, with that state and
+        time in ``_last``."""
         tried = False
         for _ in range(steps):
+            prev = (np.array(solver.y, float), float(solver.t))
             msg = solver.step()
             y = solver.y
+            if np.any(np.isnan(y)) and not np.any(np.isinf(y)):
+                if self._undefined_ahead(prev[0]):
+                    return LEFT_DOMAIN
+                self._last = prev
+                return _WILD
             fate = self._fate_single(y)
-            if fate == DIVERGED:  # not finite, or beyond max_norm
-                return DIVERGED
+            if fate == DIVERGED:  # infinite, or beyond max_norm
+                return fate
             if not tried and np.linalg.norm(y) > 1e-3 * self.max_norm:
                 tried = True  # running off: follow the orbit there at slowed speed
                 if self._runs_off(y):
@@ -623,6 +660,8 @@ class OutcomeOracle:
                 # beyond every node); otherwise the integrator failed: say so
                 if np.linalg.norm(y) > 1e-2 * self.max_norm:
                     return DIVERGED
+                if self._undefined_ahead(y):
+                    return LEFT_DOMAIN
                 self.failures += 1
                 return UNKNOWN
             if fate == _RUNNING and self.transit_nodes and solver.t_old is not None:
@@ -637,6 +676,23 @@ class OutcomeOracle:
             if solver.status == "finished":
                 break
         return _RUNNING
+
+    def _undefined_ahead(self, y: Array) -> bool:
+        """The field is undefined (NaN) at ``y`` or ahead of it along the field, within
+        1e-3 (1 + |y|): where a scipy solver failed there, the orbit leaves the equations'
+        domain (the compiled loop sees it in its stages: :func:`~dynena.flow.dp5_steps.advance`).
+        """
+        with np.errstate(all="ignore"):
+            F = np.asarray(self.model.f(y), float)
+            if np.any(np.isnan(F)):
+                return True
+            size = float(np.linalg.norm(F))
+            if not np.isfinite(size) or size == 0.0:
+                return False
+            for s in (1.0 + float(np.linalg.norm(y))) * 10.0 ** -np.arange(12.0, 2.0, -1.0):
+                if np.any(np.isnan(self.model.f(y + (s / size) * F))):
+                    return True
+        return False
 
     def _scaled_gaps(self, y: Array) -> Array:
         """Per node, the distance to its nearest capture point in units of its radius (below

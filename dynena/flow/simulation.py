@@ -5,7 +5,8 @@ exact Jacobian (default ``LSODA``, which switches to a stiff method when needed)
 :math:`x_{k+1} = f(x_k; p, u_{k+1})` are iterated. Both can stop once the state has converged to
 an equilibrium (:math:`\|f(x)\| <` ``eq_tol`` for an ode, :math:`\|f(x) - x\| <` ``eq_tol`` for a
 map) and both stop, with ``status = Status.DIVERGED``, when the state leaves the ball of radius
-``max_norm`` or stops being finite.
+``max_norm`` or becomes infinite, and with ``Status.LEFT_DOMAIN`` where the equations stop
+being defined (NaN: the square root or logarithm of a negative number).
 """
 
 from __future__ import annotations
@@ -196,13 +197,23 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
     stop_at_equilibrium = opts["stop_at_equilibrium"]
     calls = [0]
     last: list[Any] = [0.0, x0]  # the latest state evaluated (where a blow-up was met)
+    # the latest state where the field was a number, and whether it was not somewhere (NaN:
+    # outside the equations' domain; a solver recovers from such a trial step if it can)
+    good: list[Any] = [0.0, x0]
+    undefined = [False]
 
     def rhs(t: float, x: Array) -> Array:
         calls[0] += 1
         if calls[0] > budget:
             raise _OutOfSteps(t, np.array(x))
         last[:] = [t, x]
-        return sign * c.f(x, ufun(t))
+        v = sign * c.f(x, ufun(t))
+        if np.any(np.isnan(v)) and not np.any(np.isinf(v)) and np.all(np.isfinite(x)) \
+                and np.linalg.norm(x) <= max_norm:  # beyond: inf - inf of a blow-up
+            undefined[0] = True
+        elif np.all(np.isfinite(v)):
+            good[:] = [t, np.array(x, float)]
+        return v
 
     def jac(t: float, x: Array) -> Array:
         return sign * c.jac(x, ufun(t))
@@ -226,6 +237,12 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
         kw["jac"] = jac
     if np.isfinite(max_step):
         kw["max_step"] = max_step
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.any(np.isnan(rhs(0.0, x0))):
+            at = ", ".join(f"{n} = {v:.6g}" for n, v in zip(c.names, x0))
+            return Trajectory(np.zeros(1), np.asarray(x0, float)[None, :], tuple(c.names),
+                              Status.LEFT_DOMAIN, f"the equations are undefined at the "
+                              f"initial state ({at})", calls[0], 0, opts)
     try:
         with np.errstate(over="ignore", invalid="ignore"):
             sol = solve_ivp(rhs, (0.0, t_end), x0, **kw)
@@ -239,6 +256,14 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
     except ValueError as err:
         # a finite-time blow-up: LSODA's last steps no longer advance in time, and the
         # escape event's root finder finds no sign change on such a step
+        if undefined[0] and ("different signs" in str(err) or "infs or NaNs" in str(err)):
+            return _left_domain(c, x0, good, calls[0], opts)
+        if "infs or NaNs" in str(err):  # Radau's or BDF's matrix: the Jacobian blew up
+            tg = float(good[0])
+            return Trajectory(np.array([0.0, tg]), np.vstack([x0, good[1]]), tuple(c.names),
+                              Status.FAILED, f"the Jacobian is not finite just past t = "
+                              f"{tg:.6g}: {method} cannot go on (try LSODA or RK45)",
+                              calls[0], 0, opts)
         if "different signs" not in str(err):
             raise
         t_hit, x_hit = float(last[0]), np.array(last[1], float)
@@ -256,10 +281,29 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
             status, message = Status.EQUILIBRIUM, (f"settled (|f| < {eq_tol:g}) at "
                                                    f"t = {sol.t_events[1][0]:g}")
     x = sol.y.T
+    if undefined[0] and (sol.status == -1 or np.any(np.isnan(x))):
+        return _left_domain(c, x0, good, int(sol.nfev), opts, sol.t, x)
     if not np.all(np.isfinite(x)):
         status, message = Status.DIVERGED, "state became non-finite"
     return Trajectory(sol.t, x, tuple(c.names), status, message, int(sol.nfev),
                       int(sol.njev), opts)
+
+
+def _left_domain(c: CompiledSystem, x0: Array, good: list[Any], calls: int,
+                 opts: dict[str, Any], t: Array | None = None, x: Array | None = None
+                 ) -> Trajectory:
+    """The trajectory up to ``good`` = (time, state), the last state where the field was a
+    number, past which the integration failed on a field that is not (``LEFT_DOMAIN``)."""
+    tg, xg = float(good[0]), np.asarray(good[1], float)
+    if t is not None and x is not None:
+        keep = (t < tg) & np.all(np.isfinite(x), axis=1)
+        T, X = np.append(t[keep], tg), np.vstack([x[keep], xg])
+    else:
+        T, X = np.array([0.0, tg]), np.vstack([x0, xg])
+    at = ", ".join(f"{n} = {v:.6g}" for n, v in zip(c.names, xg))
+    return Trajectory(T, X, tuple(c.names), Status.LEFT_DOMAIN,
+                      f"the equations are undefined just past t = {tg:.6g} ({at}): the orbit "
+                      "leaves their domain", calls, 0, opts)
 
 
 def _iterate(model: CompiledSystem, x0: Array, steps: int, ufun: Callable[[float], Any], stop: bool,
@@ -273,6 +317,11 @@ def _iterate(model: CompiledSystem, x0: Array, steps: int, ufun: Callable[[float
         for k in range(1, steps + 1):
             xn = model.f(x, ufun(k))
             xs[k] = xn
+            if np.any(np.isnan(xn)) and not np.any(np.isinf(xn)):
+                status, message = Status.LEFT_DOMAIN, (
+                    f"the map is undefined at the state of step {k - 1} (its image is not a "
+                    "number): the orbit leaves the equations' domain")
+                break
             if not np.all(np.isfinite(xn)) or np.linalg.norm(xn) > max_norm:
                 status, message = Status.DIVERGED, f"|x| exceeded {max_norm:g} at step {k}"
                 break

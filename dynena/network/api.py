@@ -42,8 +42,9 @@ from ..model.vector import VectorModel
 from ..progress import say
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.equilibria import EquilibriumSet
-from ..results.network import Connection, ExcitableNetwork
+from ..results.network import OUTCOME_NAMES, Connection, ExcitableNetwork
 from .context import _Ctx, _rough, _Selection
+from .outcome import reached
 from .pulses import InputPulses
 from .special import _attracting_nonhyperbolic
 from .state import _named_directions
@@ -240,7 +241,8 @@ def _message(sel: _Selection, conns: list[Connection], sym_notes: list[str],
     msg = f"{len(sel.ids)} nodes, {len(conns)} connections"
     if len(sel.ids) == 1:
         msg = ("one stable state (attractor) only: the network has no edges between states "
-               "(connections listed lead to unknown or diverging behaviour, if any)")
+               "(connections listed lead to unknown or diverging behaviour, or out of the "
+               "equations' domain, if any)")
     if sel.notes:
         msg += "; " + "; ".join(sel.notes)
         stats["node_notes"] = sel.notes  # non-hyperbolic nodes, attractors not made nodes
@@ -358,8 +360,6 @@ def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, W: Array | None,
                conns: list[Connection], nearest_only: bool) -> list[str]:
     """Connections paired by a symmetry of the model made equal, in place (see
     :mod:`dynena.network.symmetry`); the notes on what changed."""
-    from .outcome import DIVERGED
-
     notes = []
     ids, states = sel.ids, sel.states
     radii = np.array([ctx.oracle.node_radius(k) for k in range(len(ids))])
@@ -367,8 +367,8 @@ def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, W: Array | None,
     def confirm(cn: Connection) -> bool:
         """The image's switching kick, run: it must reach the image's target."""
         x0 = states[ids.index(cn.source)] if cn.origin is None else cn.origin
-        want = DIVERGED if cn.target == "diverged" else ids.index(cn.target) \
-            if cn.target in ids else None
+        codes = {name: code for code, name in OUTCOME_NAMES.items() if reached(code)}
+        want = ids.index(cn.target) if cn.target in ids else codes.get(cn.target)
         if want is None or cn.direction is None:
             return False
         return int(ctx.oracle((x0 + cn.bracket[1] * cn.direction)[None, :])[0]) == want

@@ -14,7 +14,8 @@ entry into a basin that could still beat the best bound is bisected. A cell of a
 :math:`\rho` is taken to contain no direction with :math:`r_j < \underline r_j(c) - L_j \rho`,
 where :math:`\underline r_j(c)` is the last amplitude of the centre ray known not to be in
 basin :math:`j` and :math:`L_j` is 1.5 times the largest slope
-:math:`|r_j(v) - r_j(w)| / \angle(v, w)` seen between nearby rays that also enter it (at least
+:math:`|r_j(v) - r_j(w)| / \angle(v, w)` seen between nearby rays that also enter it (the gap
+between their brackets, where they are not bisected; at least
 :math:`U_j \rho`, the slope of a flat boundary). Cells whose bound cannot beat the best value
 by more than ``tol`` are closed; the others are split, down to ``rho_min``; then the best
 direction is minimised locally (Brent on the angle in 2-D, a quadratic model in 3-D; where
@@ -51,12 +52,14 @@ import numpy as np
 from .._typing import Array, IntArray
 from ..results.network import ThresholdCertificate
 from ..results.status import Status
-from .outcome import DIVERGED, UNKNOWN, OutcomeOracle
+from .outcome import UNKNOWN, OutcomeOracle, reached
 from .thresholds import narrow, next_amplitude, open_width
 
 __all__ = ["Hit", "GlobalSearch", "search_node"]
 
 _OFFSET = 0.3819660113  # keeps radial grid points off special amplitudes
+# the widest angle a probe of a radial level speaks for (_scan_up)
+_LEVEL_ANGLE = 0.4
 # radial levels when screening the points of a periodic or aperiodic source: the screen ranks
 # the points and bounds them through its bisected entries, which 4 levels find as well as 8;
 # the radial scan was nearly all of a screen's cost (Hénon: 13 033 -> 8 985 trajectories, the
@@ -136,6 +139,8 @@ class GlobalSearch:
         self.undecided = 0  # kicks whose outcome the integration budget could not decide
         self.only: set[int] | None = None  # bisect the entries of these targets alone
         self.resolution = resolution  # the first grid this many times denser
+        # the widest angle a probe of a level speaks for (see _scan_up; set per grid)
+        self.level_angle = float(np.pi)
 
     @property
     def exhausted(self) -> bool:
@@ -223,7 +228,7 @@ class GlobalSearch:
         r.pending = None
         if c != self.source and EXIT not in r.hits:
             r.hits[EXIT] = Hit(lo, a, band=band)
-        if c != self.source and c not in r.hits and (c >= 0 or c == DIVERGED):
+        if c != self.source and c not in r.hits and reached(c):
             r.hits[c] = Hit(lo, a, band=band)
 
     def _scan_up(self, rays: list[_Ray], V: Array, amps: Array, beyond: float) -> None:
@@ -237,7 +242,12 @@ class GlobalSearch:
         kicks checked thus lie on a polar grid of spacing at most Δ in every direction (near
         the source the rays are far denser than that: probing each of them cost 60-70 % of
         the search). Where an exit lies between a probe that stayed and one that left, it is
-        resolved by the cells refined around the best exit, not at this level."""
+        resolved by the cells refined around the best exit, not at this level. The angle is
+        at most ``level_angle`` (0.4 rad): near the source Δ / a was up to π, one probe spoke
+        for every ray, and the half-plane v < 0 where a toggle switch's Hill term v**2.5 is
+        undefined (0.1228 below the source) was first met 49° off its normal; the nearest
+        exit came out "certified" at 0.188 (a half-space 0.2 away in 3-D: 0.2000893). The
+        cap cost 3-5 % more trajectories on the hard cases."""
         alive = np.arange(len(rays))
         S = np.array([r.s for r in rays])
         delta = float(amps[1] - amps[0]) if len(amps) > 1 else float(amps[0])
@@ -250,7 +260,7 @@ class GlobalSearch:
             alive = np.array([i for i in alive if prev <= bound], dtype=int)
             if not len(alive):
                 break
-            outs = self._level(alive, S, min(np.pi, delta / float(a)), V, float(a))
+            outs = self._level(alive, S, min(self.level_angle, delta / float(a)), V, float(a))
             for k, o in outs.items():
                 self._record(rays[k], o, prev, float(a))
                 if EXIT in rays[k].hits:
@@ -424,20 +434,28 @@ def _children(c: _Cell, n: int) -> list[_Cell]:
 
 
 # -- the searches ---------------------------------------------------------------------------
-def _local_slopes(S: Array, vals: Array, reach: Array, chunk: int = 512) -> Array:
+def _local_slopes(S: Array, vals: Array, reach: Array, half: Array | None = None,
+                  chunk: int = 512) -> Array:
     """Per ray: the largest |Δr|/angle to rays within its reach that also enter the basin
     (in blocks of ``chunk`` rays: 8192 cells, a rough map's grid at ``resolution`` 4, would
-    need four 0.5 GB matrices at once)."""
+    need four 0.5 GB matrices at once). ``half``: the half-widths of the entries' brackets
+    around ``vals``; |Δr| is then the gap between the two brackets, the slope the entries
+    show. An entry that cannot beat its bound is left between two radial levels: the
+    midpoints of two such brackets side by side, [0.166, 0.221] and [0.221, 0.579], made a
+    slope of 17 that the boundary does not have, and the stated bound of a toggle switch's
+    exit from its domain 0.011 against its threshold 0.1228."""
     m = len(S)
     out = np.zeros(m)
     ok = np.isfinite(vals)
+    w = np.zeros(m) if half is None else np.where(ok, half, 0.0)
     for a in range(0, m, chunk):
         b = min(m, a + chunk)
         ang = np.arccos(np.clip(S[a:b] @ S.T, -1.0, 1.0))
         ang[np.arange(b - a), np.arange(a, b)] = np.inf
         near = (ang <= reach[a:b, None]) & ok[a:b, None] & ok[None, :]
         with np.errstate(invalid="ignore", divide="ignore"):
-            sl = np.abs(vals[a:b, None] - vals[None, :]) / ang
+            gap = np.abs(vals[a:b, None] - vals[None, :]) - w[a:b, None] - w[None, :]
+            sl = np.maximum(gap, 0.0) / ang
         out[a:b] = np.where(near & np.isfinite(sl), sl, 0.0).max(axis=1)
     return out
 
@@ -491,6 +509,7 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
     # the exit alone in focus: rays stop past the best exit by more than a cell's bound can
     # reach (r_lower - U rho^2 must clear U (1 - tol) at the coarsest cell)
     beyond = 1.0 + 2.0 * max(c.rho for c in cells) ** 2 if gs.only == {EXIT} else None
+    gs.level_angle = _LEVEL_ANGLE
     if seeds:
         gs.scan(np.array(seeds), beyond=beyond)
     rays = gs.scan(np.array([c.centre for c in cells]), beyond=beyond)
@@ -514,7 +533,9 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
             U = gs.upper.get(j, np.inf)
             vals = np.array([gs.r_mid(c.ray, j) if (c.ray is not None and j in c.ray.hits)
                              else np.inf for c in leaves])
-            L = 1.5 * _local_slopes(S, vals, reach)
+            half = np.array([0.5 * (c.ray.hits[j].hi - c.ray.hits[j].lo)
+                             if c.ray is not None and j in c.ray.hits else 0.0 for c in leaves])
+            L = 1.5 * _local_slopes(S, vals, reach, half)
             flanked = _flanked(gs, leaves, vals, j) if n == 2 else np.zeros(len(leaves), bool)
             for k, c in enumerate(leaves):
                 if not np.isfinite(vals[k]):
@@ -904,7 +925,7 @@ def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Ar
     ray = next(r for r in gs.rays if r.hits.get(EXIT) is h)
     x0 = gs.x0 if ray.origin is None else ray.origin
     o = int(gs._outcomes((x0 + h.hi * ray.v)[None, :])[0])
-    if (o >= 0 or o == DIVERGED) and o != gs.source:
+    if reached(o) and o != gs.source:
         # the best exit point lies in basin o: the exit's bracket is o's first entry too
         hit = ray.hits.get(o)
         if hit is None or hit.hi > h.hi:

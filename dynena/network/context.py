@@ -13,7 +13,7 @@ from .._typing import Array
 from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import node_target_name
-from .outcome import DIVERGED, OutcomeOracle
+from .outcome import DIVERGED, LEFT_DOMAIN, OutcomeOracle
 from .via import closest_saddle
 
 
@@ -81,6 +81,38 @@ class _Ctx:
         outs = self.oracle(E[order])
         ok = [k for k, o in zip(order, outs) if o == DIVERGED]
         return (float(d[ok[0]]), E[ok[0]]) if ok else (float("inf"), None)
+
+    def domain_bound(self, P: Array, levels: int = 64, spread: int = 64
+                     ) -> tuple[float, Array | None]:
+        """The smallest kick found from a point of ``P`` (at most 8 of its rows) onto a state
+        where the equations are undefined (a field or image that is not a number), and that
+        state, once the oracle confirms it (``LEFT_DOMAIN``): the escape witness's role for
+        leaving the domain, so that the global search scans that far. The field is only
+        evaluated, not integrated: along the 2n coordinate directions and ``spread`` random
+        ones, at ``levels`` amplitudes up to the variables' box (:meth:`reach`). A Gompertz
+        term x log(K / x) is undefined for x < 0, 1.2 from the predator-prey model's state,
+        beyond the escape at 1.02 that bounded the scans: the exit was never listed.
+        ``(inf, None)`` where none is found."""
+        P = np.atleast_2d(P)
+        P = P[:: max(1, len(P) // 8)][:8]
+        n = P.shape[1]
+        rng = np.random.default_rng(self.seed)
+        U = np.vstack([np.eye(n), -np.eye(n), rng.standard_normal((spread, n))])
+        U = np.array([self.unit(u) for u in U])
+        found: list[tuple[float, Array]] = []
+        with np.errstate(all="ignore"):
+            for p in P:
+                amps = self.reach(p) * np.arange(1, levels + 1) / levels
+                X = (p[None, None, :] + amps[None, :, None] * U[:, None, :]).reshape(-1, n)
+                bad = np.any(np.isnan(self.c.f_batch(X)), axis=1).reshape(len(U), levels)
+                for k in np.flatnonzero(bad.any(axis=1)):
+                    a = amps[int(np.argmax(bad[k]))]
+                    found.append((float(a), p + a * U[k]))
+        found.sort(key=lambda t: t[0])
+        for a, x in found[:4]:
+            if int(self.oracle(x[None, :])[0]) == LEFT_DOMAIN:
+                return a, x
+        return float("inf"), None
 
     def name(self, code: int) -> str:
         return node_target_name(code, self.ids)

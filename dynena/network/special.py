@@ -17,7 +17,7 @@ from ..results.network import Connection, ThresholdCertificate
 from .clouds import search_cloud
 from .context import _Ctx
 from .cycles import search_orbit
-from .outcome import DIVERGED
+from .outcome import DIVERGED, LEFT_DOMAIN, reached
 
 
 def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array] | None
@@ -69,7 +69,7 @@ def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[
                                    nearest_only=ctx.nearest_only and len(upper) <= 1,
                                    reach=ctx.reach(P),
                                    witnesses=_witnesses(ctx, i))
-        found = [b[1] for j, b in best.items() if j >= 0 or j == DIVERGED]
+        found = [b[1] for j, b in best.items() if reached(j)]
         if not found or min(found) >= 2 * r:
             break
         ctx.oracle.set_radius(i, 0.25 * min(found))
@@ -78,10 +78,14 @@ def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[
 
 def _escape_upper(ctx: _Ctx, P: Array, upper: dict[int, float]) -> None:
     """A state seen to diverge bounds the escape from the source's points ``P`` however far
-    it is (2 % above the kick onto it: a search records only entries below its bounds)."""
+    it is (2 % above the kick onto it: a search records only entries below its bounds); a
+    state where the equations are undefined bounds the exit from their domain."""
     d, wit = ctx.escape_bound(P)
     if wit is not None:
         upper[DIVERGED] = 1.02 * d
+    d, wit = ctx.domain_bound(P)
+    if wit is not None:
+        upper[LEFT_DOMAIN] = 1.02 * d
 
 
 def _witnesses(ctx: _Ctx, i: int) -> dict[int, Array]:
@@ -99,7 +103,7 @@ def _as_connections(ctx: _Ctx, i: int, best: dict[int, tuple[float, float, Array
     """Connections from a source with many points: (lo, hi, direction, start) per target."""
     if ctx.nearest_only and best:
         # the smallest threshold, escape included (the minimal critical shock)
-        j0 = min((j for j in best if j >= 0 or j == DIVERGED), key=lambda j: best[j][1],
+        j0 = min((j for j in best if reached(j)), key=lambda j: best[j][1],
                  default=None)
         best = {j0: best[j0]} if j0 is not None else {}
     out = []

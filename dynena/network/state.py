@@ -16,7 +16,7 @@ from ..results.network import Connection, ThresholdCertificate
 from ..results.status import Status
 from .certify import search_node
 from .context import _Ctx
-from .outcome import DIVERGED
+from .outcome import DIVERGED, LEFT_DOMAIN, reached
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
 from .via import boundary_normal, closest_saddle, left_unstable_vector
 
@@ -97,7 +97,7 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
         # the smallest switch to a node or to escape; a kick that stalls on the boundary
         # (undecided: it landed on the saddle itself) names no target, and with weights it
         # came out 2e-7 below the node's bracket and took its place, uncertified
-        real = [j for j in best if j >= 0 or j == DIVERGED] or list(best)
+        real = [j for j in best if reached(j)] or list(best)
         j0 = min(real, key=lambda j: best[j].hi)
         best = {j0: best[j0]}
     rng = np.random.default_rng(ctx.seed + i)
@@ -246,8 +246,14 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
         if wit is not None:
             upper[DIVERGED] = 1.02 * d
             seeds.append(ctx.unit(wit - xi))
+    if ctx.c.n <= 3 or LEFT_DOMAIN in best:
+        # the same for a state where the equations are undefined (found by evaluation)
+        d, wit = ctx.domain_bound(xi)
+        if wit is not None:
+            upper[LEFT_DOMAIN] = 1.02 * d
+            seeds.append(ctx.unit(wit - xi))
     for j, sw in best.items():
-        if j >= 0 or j == DIVERGED:  # a witnessed escape is certified like a node
+        if reached(j):  # a witnessed escape is certified like a node
             upper[j] = min(upper.get(j, np.inf), sw.hi)
         if sw.ray.direction is not None:
             seeds.append(sw.ray.direction)

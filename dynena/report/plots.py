@@ -90,16 +90,17 @@ def portrait_figure(portrait: Any, title: str = "") -> Any:
 def basin_figure(grid: Any, attractors: Any = None, title: str = "",
                  nodes: Any = ()) -> Any:
     """The basin picture of a two-variable model: the outcome of every grid cell (one colour
-    per attractor, grey for divergence, white for unknown or undecided), the attractors on
-    top (``nodes``: (id, state) pairs marked and named), and the basin entropy in the
-    title."""
+    per attractor, grey for divergence, dark grey for leaving the domain, white for unknown
+    or undecided), the attractors on top (``nodes``: (id, state) pairs marked and named), and
+    the basin entropy in the title."""
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.0, 4.4))
     palette = plt.get_cmap("tab10").colors
-    special = {"diverged": "#7f7f7f", "unknown": "#ffffff", "undecided": "#ffffff"}
+    special = {"diverged": "#7f7f7f", "left-domain": "#3f3f3f", "unknown": "#ffffff",
+               "undecided": "#ffffff"}
     colours, k = [], 0
     for name in grid.outcomes:
         if name in special:

@@ -37,7 +37,9 @@ def _states(net: ExcitableNetwork) -> str:
 
 def network_summary(net: ExcitableNetwork) -> str:
     """Three sentences: how many states and connections; which switches are easy and which
-    hard; what could not be established and why (or that everything was, and how).
+    hard; what could not be established and why (or that everything was, and how). A fourth,
+    before the last, where a kick takes the system to infinity or out of the equations'
+    domain: the smallest such kick.
 
     >>> import dynena
     >>> net = dynena.excitable_network(dynena.load("models/tristable.yaml"))
@@ -60,7 +62,22 @@ def network_summary(net: ExcitableNetwork) -> str:
         second = (f"The easiest switch is {_switch(net, edges[0])}; the hardest is "
                   f"{_switch(net, edges[-1])}, {edges[-1].threshold / max(edges[0].threshold, 1e-300):.3g}"
                   " times larger.")
-    return f"{first} {second} {_caveats(net)}"
+    return f"{first} {second}{_exit(net, edges)} {_caveats(net)}"
+
+
+_EXITS = {"diverged": "sends the system to infinity",
+          "left-domain": "takes the system out of the equations' domain (they become "
+                         "undefined there)"}
+
+
+def _exit(net: ExcitableNetwork, edges: list[Connection]) -> str:
+    """The smallest kick to an outcome that is not a state ('' when there is none)."""
+    out = sorted((c for c in net.connections if c.target in _EXITS), key=lambda c: c.threshold)
+    if not out:
+        return ""
+    c = out[0]
+    below = ", smaller than any switch" if not edges or c.threshold < edges[0].threshold else ""
+    return f" From {c.source}, a perturbation of δ = {c.threshold:.3g} {_EXITS[c.target]}{below}."
 
 
 def _caveats(net: ExcitableNetwork) -> str:

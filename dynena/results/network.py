@@ -14,15 +14,21 @@ from .equilibria import EquilibriumSet
 from .html import state_text, table, with_figure
 from .status import HasStatus, Status
 
-__all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name"]
+__all__ = ["Connection", "ExcitableNetwork", "ThresholdCertificate", "node_target_name",
+           "OUTCOME_NAMES"]
 
 
 def node_target_name(code: int, node_ids: list[str]) -> str:
     """Node id, or the outcome's name: ``unknown`` (-1, budget), ``diverged`` (-2),
-    ``undecided`` (-3, stalled on the boundary)."""
+    ``undecided`` (-3, stalled on the boundary), ``left-domain`` (-4, the equations became
+    undefined)."""
     if code >= 0:
         return node_ids[code]
-    return {-1: "unknown", -2: "diverged", -3: "undecided"}.get(code, "unknown")
+    return OUTCOME_NAMES.get(code, "unknown")
+
+
+OUTCOME_NAMES = {-1: "unknown", -2: "diverged", -3: "undecided", -4: "left-domain"}
+"""The names of the outcomes that are not nodes, by their codes (:mod:`dynena.flow.fate`)."""
 
 
 @dataclass(frozen=True)

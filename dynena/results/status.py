@@ -32,6 +32,7 @@ class Status(StrEnum):
     COMPLETED = "completed"
     EQUILIBRIUM = "equilibrium"
     DIVERGED = "diverged"
+    LEFT_DOMAIN = "left-domain"
     # -- threshold certificates --------------------------------------------------------------
     CERTIFIED = "certified"
     ROUGH_BOUNDARY = "rough-boundary"
@@ -77,8 +78,13 @@ _TEXT: dict[Status, tuple[str, str]] = {
                     "traceback"),
     Status.COMPLETED: ("integrated to the end time", ""),
     Status.EQUILIBRIUM: ("settled on an equilibrium before the end time", ""),
-    Status.DIVERGED: ("the state left the bound or became non-finite",
+    Status.DIVERGED: ("the state left the bound or became infinite",
                       "check the model or shorten the time span"),
+    Status.LEFT_DOMAIN: ("the state reached a point where the equations are undefined (the "
+                         "square root or logarithm of a negative number, or another term "
+                         "outside its domain)",
+                         "start elsewhere, or write the model so that it is defined where "
+                         "its states go"),
     Status.CERTIFIED: ("every direction cell of the threshold search was closed", ""),
     Status.ROUGH_BOUNDARY: ("the basin boundary is fractal: the lower bound assumes a slope "
                             "model such a boundary can violate",

@@ -9,6 +9,7 @@ import json
 import re
 import zlib
 
+import numpy as np
 import pytest
 
 import dynena
@@ -141,3 +142,20 @@ def test_a_network_without_nodes_is_reported_not_raised(tmp_path):
     for key in ("report", "html", "results", "network_svg"):
         assert files[key].exists(), key
     assert "continuum of equilibria" in files["html"].read_text()
+
+
+def test_the_summary_names_the_smallest_kick_out_of_the_states(write_model):
+    """x -> 1 + ln(x) / 2 leaves its domain below its unstable point x* (ln of a negative
+    number two steps on): the summary says so, with the network's own threshold 1 - x*."""
+    from scipy.optimize import brentq
+
+    from dynena.report.summary import network_summary
+
+    m = dynena.load(write_model("dynena: 1\nname: log_map\nkind: map\n"
+                                "variables: {x: {range: [0.1, 3]}}\n"
+                                "equations: {x: 1 + 0.5*log(x)}\n"))
+    net = dynena.excitable_network(m)
+    xs = brentq(lambda x: 1 + 0.5 * np.log(x) - x, 0.1, 0.5)
+    text = network_summary(net)
+    assert (f"From E0, a perturbation of δ = {1 - xs:.3g} takes the system out of the "
+            "equations' domain") in text and "smaller than any switch" in text
