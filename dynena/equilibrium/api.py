@@ -241,6 +241,7 @@ class _Search:
     ptc_conv: Any = None
     status: Status = Status.OK
     message: str = ""
+    domain_note: str = ""  # the equations undefined at some starts (say_undefined)
     guarantee: str = ("multistart Newton + pseudo-transient continuation + deflation: no "
                       "guarantee of completeness; more starts or a smaller box raise confidence")
 
@@ -252,7 +253,25 @@ class _Search:
         stats: dict[str, Any] = {"starts": len(X0), "newton_iterations": 0,
                                  "ptc_iterations": 0, "f_evals": 0, "jac_evals": 0,
                                  "deflation_rounds": 0, "singular_solves": 0, "outside_box": 0}
-        return cls(c, opts, lo, hi, X0, seeded, time.perf_counter(), np.zeros((0, c.n)), stats)
+        s = cls(c, opts, lo, hi, X0, seeded, time.perf_counter(), np.zeros((0, c.n)), stats)
+        s.say_undefined()
+        return s
+
+    def say_undefined(self) -> None:
+        """A note when the equations are undefined (not a number) at some starts: the box
+        reaches outside their domain (sqrt(-1 - x^2) is nowhere defined; every start then
+        failed and the search said only '0 equilibria')."""
+        if not len(self.X0):
+            return
+        with np.errstate(all="ignore"):
+            bad = np.any(np.isnan(self.c.f_batch(self.X0)), axis=1)
+        if not bad.any():
+            return
+        self.stats["undefined_starts"] = int(bad.sum())
+        at = ", ".join(f"{nm} = {v:.3g}" for nm, v in zip(self.c.names, self.X0[bad][0]))
+        self.domain_note = (f"the equations are undefined (not a number) at {int(bad.sum())} "
+                            f"of {len(self.X0)} starts in the box (e.g. {at}): no equilibrium "
+                            "is sought where they are not defined")
 
     def late(self) -> bool:
         """The time budget is spent."""
@@ -503,7 +522,8 @@ def _result(s: _Search, eqs: list[Equilibrium]) -> EquilibriumSet:
         equilibria=tuple(eqs), slow_points=tuple(slow),
         method=o.method if o.method != "auto" else "newton+ptc+deflation",
         guarantee=s.guarantee, symmetry=tuple(d for d, _ in s.gens), stats=s.stats,
-        status=s.status, message=s.message or f"{len(eqs)} equilibria found",
+        status=s.status, message="; ".join(m for m in (
+            s.message or f"{len(eqs)} equilibria found", s.domain_note) if m),
         box={nm: (float(a), float(b)) for nm, a, b in zip(c.names, s.lo, s.hi)}
         if c.n <= 50 else {},
         tolerances={"residual": o.tol, "dedup": o.dedup_tol})

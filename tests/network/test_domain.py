@@ -173,3 +173,17 @@ def test_symmetry_found_where_the_box_is_partly_outside_the_domain(tmp_path):
                  "equations: {x: -x*sqrt(1 - x**2), y: -y}\n")
     eq = dynena.find_equilibria(c)
     assert "x -> -x" in eq.symmetry
+
+
+def test_equations_defined_nowhere_in_the_box_say_so(tmp_path):
+    """sqrt(-1 - x^2) is undefined everywhere: the equilibrium search says that every start
+    was undefined (it said only '0 equilibria'), and every start of the basin sampling leaves
+    the domain at once."""
+    c = compiled(tmp_path, "nowhere", "variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}\n"
+                 "equations: {x: sqrt(-1 - x**2), y: -y}\n")
+    eq = dynena.find_equilibria(c)
+    assert not eq.equilibria and eq.stats["undefined_starts"] == eq.stats["starts"]
+    assert "undefined (not a number)" in eq.message
+    net = dynena.excitable_network(c, equilibria=eq)
+    assert not net.connections
+    assert [(b.outcome, b.fraction) for b in net.attractors.basins] == [("left-domain", 1.0)]
