@@ -34,7 +34,7 @@ from ..progress import ProgressFn, step
 from ..results.equilibria import Equilibrium, EquilibriumSet, SlowPoint
 from ..results.status import Status
 from .classify import classify, eigen_sorted, real_basis, sort_eigen
-from .degenerate import is_continuum, merge_degenerate
+from .degenerate import has_kinks, is_continuum, kinked, merge_degenerate
 from .newton import batched_newton, batched_ptc, jacobian_batch, residual_batch, solve_batch
 from .slow import minimise_speed_batch
 from .symbolic import symbolic_equilibria_timed
@@ -603,6 +603,7 @@ def _small_spectra(c: CompiledSystem, roots: Array) -> tuple[Array, Any, Any, An
 def _classify_all(c: CompiledSystem, roots: Array, tol: float) -> list[Equilibrium]:
     items = []
     small = c.n <= _LARGE and len(roots) > 0
+    kinks = small and has_kinks(c)
     if small:
         Js, Ws, Vs, SVs = _small_spectra(c, roots)
         Fs = residual_batch(c, roots)
@@ -615,6 +616,10 @@ def _classify_all(c: CompiledSystem, roots: Array, tol: float) -> list[Equilibri
             J, F = c.jac(x), c.residual(x)
             w, V, wr = _spectrum(c, J)
         stability, typ, udim = classify(w, c.kind, J=J)
+        kink = kinks and kinked(c, x)
+        if kink:  # no linearisation decides: the network asks the flow (as for x' = -x^3)
+            stability, typ, udim = ("nonhyperbolic", "non-smooth (the Jacobian jumps here: "
+                                    "the one-sided linearisations differ)", 0)
         if small:
             isolated = bool(sv[-1] > 1e-9 * max(sv[0], 1.0))
         else:  # an eigenvalue of the condition's Jacobian at 0 marks a non-isolated root
@@ -622,7 +627,9 @@ def _classify_all(c: CompiledSystem, roots: Array, tol: float) -> list[Equilibri
         g = c.dynamics.growth(w)
         scale = max(1.0, float(np.max(np.abs(w))))
         um, sm = g > 1e-9 * scale, g < -1e-9 * scale
-        if V is not None:
+        if kink:  # no eigenvectors of either side
+            uv, sv_ = np.zeros((0, c.n)), np.zeros((0, c.n))
+        elif V is not None:
             uv, sv_ = real_basis(V, w, um), real_basis(V, w, sm)
         else:
             uv = _unstable_basis_large(J, w, um) if um.any() else np.zeros((0, c.n))

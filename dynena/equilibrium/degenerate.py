@@ -18,7 +18,7 @@ import numpy as np
 from .._typing import Array
 from ..compile.system import CompiledSystem
 
-__all__ = ["merge_degenerate", "is_continuum"]
+__all__ = ["merge_degenerate", "is_continuum", "has_kinks", "kinked"]
 
 
 def _condition_jac(c: CompiledSystem, x: Array) -> Array:
@@ -94,4 +94,39 @@ def is_continuum(c: CompiledSystem, x: Array, h: float = 1e-2) -> bool:
         if np.all(np.isfinite(F)) and np.max(np.abs(F)) < 1e-12 * (1 + np.linalg.norm(y)) and \
                 np.linalg.norm(y - x) > 0.3 * step:
             return True
+    return False
+
+
+_NON_SMOOTH = ("Abs", "sign", "Max", "Min", "Heaviside", "Piecewise", "floor", "ceiling")
+
+
+def has_kinks(c: CompiledSystem) -> bool:
+    """The model's equations contain a function whose derivative jumps (``Abs``, ``Max``, a
+    piecewise definition, ...): only then are roots tested by :func:`kinked`."""
+    rhs = getattr(c.model, "rhs", None)
+    if rhs is None:
+        return False
+    import sympy as sp
+
+    kinds = tuple(getattr(sp, name) for name in _NON_SMOOTH)
+    return bool(sp.Matrix(rhs).has(*kinds))
+
+
+def kinked(c: CompiledSystem, x: Array, rel: float = 1e-4) -> bool:
+    r"""The Jacobian jumps at ``x``: for some coordinate k,
+    :math:`\|J(x + \varepsilon e_k) - J(x - \varepsilon e_k)\| > rel\,(1 + \|J(x)\|)`,
+    :math:`\varepsilon = 10^{-7} (1 + |x_k|)` (a smooth field changes by
+    :math:`O(\varepsilon \|f''\|)`). At such a root the linearisation at the point (sympy's
+    derivative of ``Abs`` there is 0) is neither side's: x' = -|x| - x/2 + x^3 was a 'stable
+    node' (eigenvalue -1/2, the mean of the one-sided -3/2 and 1/2) although every kick to the
+    left escapes."""
+    with np.errstate(all="ignore"):
+        J0 = np.asarray(c.jac(x), float)
+        size = 1.0 + float(np.linalg.norm(J0))
+        for k in range(len(x)):
+            e = np.zeros(len(x))
+            e[k] = 1e-7 * (1.0 + abs(float(x[k])))
+            d = np.asarray(c.jac(x + e), float) - np.asarray(c.jac(x - e), float)
+            if not np.all(np.isfinite(d)) or float(np.linalg.norm(d)) > rel * size:
+                return True
     return False

@@ -99,10 +99,12 @@ def _h_lambda(K: Array, yn: Array, ys: Array, hh: float) -> float:
 
 
 @_jit
-def _has_nan(v: Array) -> bool:
-    for a in range(v.shape[0]):
-        if np.isnan(v[a]):
-            return True
+def _nan_in(K: Array, first: int, last: int) -> bool:
+    """A NaN in rows ``first`` to ``last`` of ``K`` (the field undefined at those stages)."""
+    for s in range(first, last + 1):
+        for a in range(K.shape[1]):
+            if np.isnan(K[s, a]):
+                return True
     return False
 
 
@@ -136,10 +138,10 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
     steps, starting with step ``h`` (``h <= 0``: chosen here). Returns ``(code, t, h,
     attempts)``: ``code`` a node (``owner`` of the capture ball entered), ``DIVERGED``,
     ``LEFT_DOMAIN`` (the field is undefined at ``y``, or the steps shrank onto a point past
-    which it is), ``COLLAPSED``, ``RUNOFF`` (the norm passed ``runoff``), ``STIFF`` or ``RUNNING`` (steps
-    used up, or ``t_end`` reached). With ``transit`` the capture is also checked inside each
-    step, at the dense-output points whose weights are the rows of ``W``. The capture points
-    come binned on a grid (``lo``, ``par``, ``dims``, ``start``, ``near``: see
+    which it is), ``COLLAPSED``, ``RUNOFF`` (the norm passed ``runoff``), ``STIFF`` or
+    ``RUNNING`` (steps used up, or ``t_end`` reached). With ``transit`` the capture is also
+    checked inside each step, at the dense-output points whose weights are the rows of ``W``.
+    The capture points come binned on a grid (``lo``, ``par``, ``dims``, ``start``, ``near``: see
     :class:`~dynena.flow.fate.CaptureGrid`; an empty ``start``, none).
 
     Stiffness is Hairer's test for this method (``dopri5``): :math:`h\lambda` estimated as
@@ -151,7 +153,7 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
     yn = np.empty(n)
     err = np.empty(n)
     _f(y, p, u, K[0])
-    if _has_nan(K[0]):  # the field is undefined here: outside the equations' domain
+    if _nan_in(K, 0, 0):  # the field is undefined here: outside the equations' domain
         return LEFT_DOMAIN, t, h, 0
     if h <= 0.0:
         h = _first_step(y, K[0], p, u, rtol, atol, t_end - t)
@@ -164,8 +166,7 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
         attempts += 1
         h_min = 10.0 * (np.nextafter(abs(t), np.inf) - abs(t))
         if h < max(h_min, 1e-12 * max(1.0, abs(t))):
-            # the steps shrank onto a point past which the field is undefined: the orbit
-            # leaves the domain there (an overflow gives inf, not NaN)
+            # shrunk onto a point past which the field is undefined (NaN; an overflow is inf)
             return (LEFT_DOMAIN if undefined else COLLAPSED), t, h, attempts
         hh = min(h, t_end - t)
         for s in range(1, 6):
@@ -181,9 +182,7 @@ def advance(y: Array, t: float, t_end: float, h: float, steps: int, p: Array, u:
                 acc += hh * B[j] * K[j, a]
             yn[a] = acc
         _f(yn, p, u, K[6])
-        undefined = False
-        for s in range(1, 7):
-            undefined = undefined or _has_nan(K[s])
+        undefined = _nan_in(K, 1, 6)
         for a in range(n):
             acc = 0.0
             for j in range(7):

@@ -83,9 +83,10 @@ def _escape_upper(ctx: _Ctx, P: Array, upper: dict[int, float]) -> None:
     d, wit = ctx.escape_bound(P)
     if wit is not None:
         upper[DIVERGED] = 1.02 * d
-    d, wit = ctx.domain_bound(P)
-    if wit is not None:
-        upper[LEFT_DOMAIN] = 1.02 * d
+    if ctx.c.n <= 3:  # as for equilibria (state.py): the certified search's dimensions
+        d, wit = ctx.domain_bound(P)
+        if wit is not None:
+            upper[LEFT_DOMAIN] = 1.02 * d
 
 
 def _witnesses(ctx: _Ctx, i: int) -> dict[int, Array]:

@@ -149,3 +149,28 @@ def test_escape_from_a_limit_cycle_is_certified_at_the_unstable_cycle() -> None:
     sol = solve_ivp(lambda t, z: c.f(z), [0, 50], x0, rtol=1e-10, atol=1e-12,
                     events=lambda t, z: np.hypot(*z) - 10)
     assert len(sol.t_events[0]) > 0  # it passed r = 10 on its way out
+
+
+def test_a_kink_is_not_classified_by_the_derivative_at_the_point() -> None:
+    """x' = -|x| - x/2 + x^3 at 0: the one-sided derivatives are -3/2 (right) and 1/2 (left),
+    so every kick to the left escapes; sympy's derivative of |x| at 0 is 0, and the point was
+    a 'stable node' (eigenvalue -1/2). Now non-smooth, not attracting by the flow, no node.
+    x' = -|x| - 2x + x^2 (x + 1) / 2 at 0: both sides stable (-3 and -1), so the flow makes
+    it a node; the saddles at x = -2 and 2 (roots of x^2 + x - 2 and x^2 + x - 6) are 2 away
+    and the kicks between them, a fraction 4/6 of the box, return to it."""
+    semi = dynena.find_equilibria(ode("semi", {"x": "-Abs(x) - 0.5*x + x**3", "y": "-y"}))
+    (e0,) = [e for e in semi.equilibria if abs(e.state[0]) < 1e-9]
+    assert e0.stability == "nonhyperbolic" and e0.type.startswith("non-smooth")
+    net = dynena.excitable_network(ode("semi", {"x": "-Abs(x) - 0.5*x + x**3", "y": "-y"}))
+    assert not net.node_ids
+    c = ode("stable_kink", {"x": "-Abs(x) - 2*x + 0.5*x**2*(x + 1)", "y": "-y"}, box=3.0)
+    net = dynena.excitable_network(c)
+    assert len(net.node_ids) == 1 and np.allclose(net.node_states[0], 0.0, atol=1e-9)
+    (cn,) = net.connections
+    assert cn.target == "diverged" and abs(cn.threshold - 2.0) <= 2e-5
+    fr = {b.outcome: b for b in net.attractors.basins}
+    e = fr[net.node_ids[0]]
+    assert abs(e.fraction - 4 / 6) <= 3 * e.stderr
+    # a model with |x| that is smooth at its roots keeps the linearisation's verdict
+    smooth = dynena.find_equilibria(ode("away", {"x": "Abs(x - 5) - 5 - x", "y": "-y"}))
+    assert [e.type for e in smooth.equilibria] == ["stable node"]
