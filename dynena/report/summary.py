@@ -76,7 +76,7 @@ def _exit(net: ExcitableNetwork, edges: list[Connection]) -> str:
     if not out:
         return ""
     c = out[0]
-    below = ", smaller than any switch" if not edges or c.threshold < edges[0].threshold else ""
+    below = ", smaller than any switch" if edges and c.threshold < edges[0].threshold else ""
     return f" From {c.source}, a perturbation of δ = {c.threshold:.3g} {_EXITS[c.target]}{below}."
 
 

@@ -146,7 +146,9 @@ def test_a_network_without_nodes_is_reported_not_raised(tmp_path):
 
 def test_the_summary_names_the_smallest_kick_out_of_the_states(write_model):
     """x -> 1 + ln(x) / 2 leaves its domain below its unstable point x* (ln of a negative
-    number two steps on): the summary says so, with the network's own threshold 1 - x*."""
+    number two steps on): the summary says so, with the network's own threshold 1 - x* (and
+    compares it with no switch: there is none). The toggle switch with Hill exponent 2.5
+    leaves it (its low coordinate made negative) before any switch."""
     from scipy.optimize import brentq
 
     from dynena.report.summary import network_summary
@@ -158,4 +160,13 @@ def test_the_summary_names_the_smallest_kick_out_of_the_states(write_model):
     xs = brentq(lambda x: 1 + 0.5 * np.log(x) - x, 0.1, 0.5)
     text = network_summary(net)
     assert (f"From E0, a perturbation of δ = {1 - xs:.3g} takes the system out of the "
-            "equations' domain") in text and "smaller than any switch" in text
+            "equations' domain (they become undefined there).") in text
+    toggle = dynena.load(write_model("dynena: 1\nname: toggle25\n"
+                                     "variables: {u: {range: [0, 5]}, v: {range: [0, 5]}}\n"
+                                     "parameters: {a: 4.0, n: 2.5}\n"
+                                     "equations: {u: a/(1 + v**n) - u, v: a/(1 + u**n) - v}\n",
+                                     name="toggle.yaml"))
+    net = dynena.excitable_network(toggle)
+    low = min(cn.threshold for cn in net.connections if cn.target == "left-domain")
+    assert f"δ = {low:.3g} takes the system out of the equations' domain (they become " \
+           "undefined there), smaller than any switch." in network_summary(net)
