@@ -531,7 +531,7 @@ def _aperiodic_from(c: CompiledSystem, x: Array, aid: str, n_points: int | None 
         return None
     if _lingering(P, saddles) is not None:  # no exponent: the caller names the cycle
         return AperiodicAttractor(aid, P, float("nan"), tuple(c.names))
-    lyap, lyap_se = _lyapunov(c, P[0])
+    lyap, lyap_se = _lyapunov(c, P[0], size=min(1.0, float(np.max(np.ptp(P, axis=0)))))
     # an exponent far below zero (the estimator's noise is about LYAPUNOV_ZERO; tori came out
     # -0.007): the tail contracts onto an equilibrium or a cycle, it is not quasi-periodic;
     # nor is one that is still slowing down. The speed test is left out for chaos, whose
@@ -561,8 +561,8 @@ def _converging(c: CompiledSystem, P: Array) -> bool:
     return bool(last < 0.5 * first)
 
 
-def _lyapunov(c: CompiledSystem, x: Array, steps: int = 2000, dt: float = 0.5
-              ) -> tuple[float, float]:
+def _lyapunov(c: CompiledSystem, x: Array, steps: int = 2000, dt: float = 0.5,
+              size: float = 1.0) -> tuple[float, float]:
     """Largest Lyapunov exponent and its standard error (from the spread of 20 block means):
     maps by tangent propagation over ``steps`` iterates; ODEs over 2 000 time units by two
     nearby trajectories of the compiled loop, renormalised every time unit (Benettin), or
@@ -584,7 +584,7 @@ def _lyapunov(c: CompiledSystem, x: Array, steps: int = 2000, dt: float = 0.5
         return _block_mean(logs, 1.0)
     st = stepper_for(c)
     if st is not None:
-        got = _benettin(st, c, np.asarray(x, float), v)
+        got = _benettin(st, c, np.asarray(x, float), v, size=size)
         if got is not None:
             return got
     logs = np.empty(200)
@@ -605,13 +605,15 @@ def _block_mean(logs: Array, dt: float, blocks: int = 20) -> tuple[float, float]
 
 
 def _benettin(st: Stepper, c: CompiledSystem, x: Array, v: Array, T: float = 2000.0,
-              warm: float = 50.0) -> tuple[float, float] | None:
+              warm: float = 50.0, size: float = 1.0) -> tuple[float, float] | None:
     """Two trajectories ``d0`` apart, the second pulled back to ``d0`` after each time unit;
     the mean log growth after ``warm`` (the separation aligns with the unstable direction).
-    None where a trajectory leaves (diverges, or the step collapses)."""
-    checks = Checks(1e-11, 1e-13, np.zeros((0, c.n)), np.zeros(0), np.zeros(0, np.int64),
-                    np.inf, False, np.inf, False)
-    d0 = 1e-7 * (1.0 + float(np.linalg.norm(x)))
+    None where a trajectory leaves (diverges, or the step collapses). ``size``: the
+    attractor's extent where below 1 (the separation and tolerances shrink with it: an
+    attractor 1e-9 across is not measured with a separation of 1e-7)."""
+    checks = Checks(1e-11, 1e-13 * size, np.zeros((0, c.n)), np.zeros(0),
+                    np.zeros(0, np.int64), np.inf, False, np.inf, False)
+    d0 = 1e-7 * (size + float(np.linalg.norm(x)))
     z = x + d0 * v
     logs = []
     for k in range(int(warm + T)):

@@ -12,9 +12,14 @@ r"""Periodic orbits from a state on (or near) them, polished with the exact Jaco
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
 from .._typing import Array
+from ..compile import ScaledSystem, model_unit
 from ..compile.system import CompiledSystem
 from ..flow.variational import monodromy, orbit
 from ..results.attractors import PeriodicOrbit
@@ -22,9 +27,29 @@ from ..results.attractors import PeriodicOrbit
 __all__ = ["map_cycle_from", "limit_cycle_from"]
 
 
+def _in_units(find: Callable[..., PeriodicOrbit | None], c: CompiledSystem, x: Array,
+              **kw: Any) -> PeriodicOrbit | None:
+    """``find`` run in coordinates where every variable's range is of order one
+    (:class:`~dynena.compile.ScaledSystem`), the orbit returned in the model's own: its
+    tolerances (a return within 1e-3, a residual below 1e-8) are written for states of order
+    one; a limit cycle 1e-9 across came out 'quasi-periodic'. The residual is bounded by the
+    largest unit times the scaled one."""
+    unit = model_unit(c)
+    if np.all(unit == 1.0):
+        return find(c, x, **kw)
+    o = find(ScaledSystem(c, unit), np.asarray(x, float) / unit, **kw)
+    return None if o is None else replace(o, points=o.points * unit,
+                                          residual=o.residual * float(np.max(unit)))
+
+
 def map_cycle_from(c: CompiledSystem, x: Array, *, max_period: int = 64, settle: int = 2000,
                    tol: float = 1e-7, oid: str = "C?") -> PeriodicOrbit | None:
     """The k-cycle that the orbit of ``x`` settles on, or None (no period ≤ ``max_period``)."""
+    return _in_units(_map_cycle, c, x, max_period=max_period, settle=settle, tol=tol, oid=oid)
+
+
+def _map_cycle(c: CompiledSystem, x: Array, *, max_period: int, settle: int, tol: float,
+               oid: str) -> PeriodicOrbit | None:
     X = np.empty((settle + 2 * max_period + 1, c.n))
     X[0] = x
     with np.errstate(all="ignore"):
@@ -72,6 +97,11 @@ def map_cycle_from(c: CompiledSystem, x: Array, *, max_period: int = 64, settle:
 def limit_cycle_from(c: CompiledSystem, x: Array, *, t_tail: float = 200.0, samples: int = 1000,
                      tol: float = 1e-8, oid: str = "C?") -> PeriodicOrbit | None:
     """The limit cycle that the trajectory of ``x`` settles on, or None."""
+    return _in_units(_limit_cycle, c, x, t_tail=t_tail, samples=samples, tol=tol, oid=oid)
+
+
+def _limit_cycle(c: CompiledSystem, x: Array, *, t_tail: float, samples: int, tol: float,
+                 oid: str) -> PeriodicOrbit | None:
     sol = orbit(c, x, t_tail, rtol=1e-9, dense=True)
     if sol.status != 0 or not np.all(np.isfinite(sol.y[:, -1])):  # failed, or escaped
         return None

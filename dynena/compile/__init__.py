@@ -6,7 +6,14 @@ from .compiled import CompiledModel as CompiledModel
 from .kind import MAP as MAP
 from .kind import ODE as ODE
 from .kind import Kind as Kind
+from .scaled import ScaledSystem as ScaledSystem
+from .scaled import model_unit as model_unit
+from .scaled import range_extent as range_extent
+from .scaled import range_unit as range_unit
+from .scaled import state_scale as state_scale
 from .system import CompiledSystem as CompiledSystem
 
 __all__ = ["CompiledModel", "compile_model", "CompiledSystem", "as_compiled", "Kind", "ODE",
-           "MAP"]
+           "MAP", "ScaledSystem", "range_unit",
+           "model_unit", "state_scale",
+           "range_extent"]

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from ..compile import ScaledSystem, model_unit
 from ..compile.system import CompiledSystem
 from ..errors import ParameterError
 from ..model.protocol import SystemModel
@@ -237,8 +238,10 @@ def continue_equilibrium(
     p0 = float(c.p[c.parameter_names.index(param)])
     p_range = _parameter_range(c, param, p0, p_range, to)
     starts = _starts(c, param, p0, start, equilibria, tol)
+    c, unit, compiled = _in_scaled_units(c, compiled)  # ranges far from order one
+    starts = [(o, x / unit) for o, x in starts]
     if ds_max is None:
-        ds_max = _default_ds_max(c, param, p0, p_range, starts)
+        ds_max = _default_ds_max(c, param, p0, p_range, starts, unit)
     engines: dict[int, Continuer] = {}
 
     def engine(period: int) -> Continuer:
@@ -281,14 +284,57 @@ def continue_equilibrium(
             if 2 * period <= max_period:
                 queue += _period_doublings(eng, br, param, period, seen_pd)
     return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
-                              c.parameter_values(), tuple(branches),
+                              c.parameter_values(), tuple(_in_units(b, unit) for b in branches),
                               {"ds": ds, "ds_max": ds_max, "max_points": max_points,
                                "p_range": list(p_range), "tol": tol,
                                **({"max_period": max_period} if c.dynamics.is_map else {})})
 
 
+def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"]
+                     ) -> tuple[CompiledSystem, np.ndarray, bool | Literal["auto"]]:
+    """``c`` in coordinates where every variable's range is of order one (a
+    :class:`~dynena.compile.ScaledSystem` when some range is narrower than 0.7 or wider than
+    1000; wide ones brought to about 1 wide, as the arclength weighs them against the
+    parameter), its units, and whether the compiled loop (the model's own code) may run.
+    There the steps, the corrector's tolerance and the bound mean the same for every variable:
+    the toggle switch in units of 1e-9 ran through its pitchfork unseen; in units of 1e6 every
+    branch 'left the bound'."""
+    unit = model_unit(c, wide=1.0)
+    if np.all(unit == 1.0):
+        return c, unit, compiled
+    return ScaledSystem(c, unit), unit, False
+
+
+def _cycles_in_units(cb: CycleBranch, unit: np.ndarray) -> CycleBranch:
+    """A branch of cycles followed in z = x / unit, in the model's coordinates (periods and
+    multipliers are the same)."""
+    if np.all(unit == 1.0):
+        return cb
+    sps = tuple(dataclasses.replace(sp, state=sp.state * unit) for sp in cb.special_points)
+    return dataclasses.replace(cb, minimum=cb.minimum * unit, maximum=cb.maximum * unit,
+                               special_points=sps)
+
+
+def _curve_in_units(cv: Curve, unit: np.ndarray) -> Curve:
+    """A curve followed in z = x / unit, in the model's coordinates."""
+    if np.all(unit == 1.0):
+        return cv
+    pts = tuple(dataclasses.replace(pt, state=pt.state * unit) for pt in cv.points)
+    return dataclasses.replace(cv, x=cv.x * unit, points=pts)
+
+
+def _in_units(br: Branch, unit: np.ndarray) -> Branch:
+    """A branch followed in the coordinates z = x / unit, in the model's own: states times
+    ``unit`` (eigenvalues are those of a similar matrix; normal-form coefficients are computed
+    in the model's coordinates already)."""
+    if np.all(unit == 1.0):
+        return br
+    sps = tuple(dataclasses.replace(sp, state=sp.state * unit) for sp in br.special_points)
+    return dataclasses.replace(br, x=br.x * unit, special_points=sps)
+
+
 def _default_ds_max(c: CompiledSystem, param: str, p0: float, p_range: tuple[float, float],
-                    starts: list[tuple[str, np.ndarray]]) -> float:
+                    starts: list[tuple[str, np.ndarray]], unit: np.ndarray) -> float:
     """2% of the parameter range (at least 0.1); where the state moves more than ten times
     faster than the parameter at a start (|dx/dp| > 10, dx/dp = -F_x^{-1} F_p), 2% of the
     branch length expected over the range, width · sqrt(1 + |dx/dp|^2), capped by width + the
@@ -308,6 +354,7 @@ def _default_ds_max(c: CompiledSystem, param: str, p0: float, p_range: tuple[flo
     if slope <= 10.0:  # the state moves with the parameter at its own pace: steps as before
         return max(0.1, 0.02 * width)
     lo, hi = default_box(c)
+    lo, hi = lo / unit, hi / unit  # the box in the coordinates the branch is followed in
     scale = min(width * float(np.sqrt(1.0 + slope**2)), width + float(np.linalg.norm(hi - lo)))
     return max(0.1, 0.02 * scale)
 
@@ -465,12 +512,14 @@ def continue_curve(
     if ds_max is None:
         ds_max = 0.02 * max(box[0][1] - box[0][0], box[1][1] - box[1][0], 1.0)
     p2 = float(c.p[c.parameter_names.index(param2)])
+    cz, unit, _ = _in_scaled_units(c, False)
     curves: list[Curve] = []
     for label, sp in starts:
         y0 = _curve_start(sp, p2)
+        y0[:c.n] /= unit
         if any(cv.kind == sp.type and _near_curve(y0, cv, 0.05 * ds_max) for cv in curves):
             continue  # this point lies on a curve already followed
-        eng = CurveContinuer(c, sp.type, (param, param2), ds=ds, ds_max=ds_max, tol=tol,
+        eng = CurveContinuer(cz, sp.type, (param, param2), ds=ds, ds_max=ds_max, tol=tol,
                              box=box)
         fw = eng.run(y0, direction=1, max_points=max_points, origin=label,
                      max_time=max_time / 2)
@@ -481,7 +530,7 @@ def continue_curve(
                      max_time=max_time / 2)
         curves.append(_merge_curve(fw, bw))
     return CurveResult(c.model.name, c.kind, (param, param2), tuple(c.names),
-                       c.parameter_values(), tuple(curves),
+                       c.parameter_values(), tuple(_curve_in_units(cv, unit) for cv in curves),
                        {"ds": ds, "ds_max": ds_max, "max_points": max_points,
                         "box": [list(box[0]), list(box[1])], "tol": tol,
                         "max_time": max_time})
@@ -713,20 +762,22 @@ def continue_cycles(
     if ds_max is None:
         ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0])) if np.all(np.isfinite(p_range)) \
             else 0.1
+    cz, unit, compiled = _in_scaled_units(c, compiled)
     cycles = []
     for label, sp in hopf:
         omega = sp.extra.get("frequency", 0.0)
         if not omega:
             continue
-        cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
+        cc = CycleContinuer(cz, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
                             p_range=p_range, compiled=compiled)
         cc._set_p(sp.p)
-        w, V = np.linalg.eig(cc.c.jac(sp.state))
+        z = sp.state / unit
+        w, V = np.linalg.eig(cc.c.jac(z))
         q = V[:, int(np.argmin(np.abs(w - 1j * omega)))]
-        y0, t0, ref = cc.from_hopf(sp.state, sp.p, omega, q, ds)
-        cycles.append(cc.run(y0, t0, ref, max_points=max_points, max_time=max_time,
-                             origin=label, max_period=max_period if max_period is not None
-                             else 20 * 2 * np.pi / omega))
+        y0, t0, ref = cc.from_hopf(z, sp.p, omega, q, ds)
+        cycles.append(_cycles_in_units(cc.run(
+            y0, t0, ref, max_points=max_points, max_time=max_time, origin=label,
+            max_period=max_period if max_period is not None else 20 * 2 * np.pi / omega), unit))
     note = {} if hopf else {"note": f"no Hopf point in the continuation in {param}: no "
                                       "periodic orbit to follow from one (start from a known "
                                       "orbit with start=state and period=T)"}
@@ -753,10 +804,11 @@ def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float 
     p_range = _parameter_range(c, param, p0, p_range, None)
     if ds_max is None:
         ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0]))
-    cc = CycleContinuer(c, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max, p_range=p_range,
+    cz, unit, compiled = _in_scaled_units(c, compiled)
+    cc = CycleContinuer(cz, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max, p_range=p_range,
                         compiled=compiled)
     try:
-        y0, t0, ref = cc.from_orbit(x0, float(period), p0)
+        y0, t0, ref = cc.from_orbit(x0 / unit, float(period), p0)
     except ValueError as exc:
         raise ParameterError(str(exc)) from None
     mesh = cc.mesh.copy()
@@ -768,7 +820,7 @@ def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float 
                              max_period=max_period if max_period is not None
                              else 20 * float(period)))
     fw, bw = halves
-    branch = _merge_cycles(fw, bw)
+    branch = _cycles_in_units(_merge_cycles(fw, bw), unit)
     return ContinuationResult(c.model.name, c.kind, param, tuple(c.names), c.parameter_values(),
                               (), {"p_range": list(p_range), "cycles": {
                                   "ntst": ntst, "ncol": ncol, "ds": ds, "ds_max": ds_max,

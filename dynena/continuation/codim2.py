@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile import ScaledSystem
 from ..compile.system import CompiledSystem
 from ..errors import ParameterError
 from ..model.model import Model
@@ -65,6 +66,8 @@ from .locate import sign_change
 from .normal_form import (
     MAX_VARIABLES,
     Criticality,
+    MultilinearForms,
+    ScaledForms,
     flip_coefficient,
     forms_of,
     hopf_coefficient,
@@ -111,7 +114,10 @@ class CurveContinuer:
         self.box = box
         self.max_norm = max_norm
         self.locate_tol = locate_tol
-        self.forms = forms_of(c.model)
+        forms = forms_of(c.model)
+        # a curve followed in scaled coordinates (ScaledSystem) needs its forms in them too
+        self.forms: MultilinearForms | ScaledForms = forms if not isinstance(
+            c, ScaledSystem) else ScaledForms(forms, c.unit)
         self.b: Array = np.zeros(self.n)
         self.cb: Array = np.zeros(self.n)
         self.B: Array = np.zeros((self.n, 2))

@@ -53,7 +53,7 @@ from ..model.derivative import almost_everywhere, real_symbols
 from ..model.model import Model
 
 __all__ = ["Criticality", "MultilinearForms", "forms_of", "hopf_coefficient", "flip_coefficient",
-           "neimark_sacker_coefficient", "MAX_VARIABLES"]
+           "neimark_sacker_coefficient", "MAX_VARIABLES", "ScaledForms"]
 
 MAX_VARIABLES = 12
 """Above this many variables the third-derivative tensor (n⁴/6 entries) is not formed."""
@@ -134,6 +134,28 @@ class MultilinearForms:
         return M
 
 
+class ScaledForms:
+    r"""The forms of :math:`g(z) = D^{-1} f(D z)` (:class:`~dynena.compile.ScaledSystem`):
+    :math:`H^g_{ijk} = H_{ijk}\, d_j d_k / d_i`, :math:`T^g_{ijkl} = T_{ijkl}\, d_j d_k d_l / d_i`,
+    :math:`M^g_{ijm} = M_{ijm}\, d_j / d_i`, each at :math:`x = D z`: a curve followed in
+    scaled coordinates needs its derivatives in the same coordinates."""
+
+    def __init__(self, forms: MultilinearForms, unit: Array) -> None:
+        self.forms, self.d = forms, np.asarray(unit, float)
+
+    def tensors(self, z: Array, p: Array) -> tuple[Array, Array]:
+        d = self.d
+        H, T = self.forms.tensors(z * d, p)
+        return (H * d[None, :, None] * d[None, None, :] / d[:, None, None],
+                T * d[None, :, None, None] * d[None, None, :, None] * d[None, None, None, :]
+                / d[:, None, None, None])
+
+    def mixed(self, z: Array, p: Array) -> Array:
+        d = self.d
+        out: Array = self.forms.mixed(z * d, p) * d[None, :, None] / d[:, None, None]
+        return out
+
+
 _FORMS: dict[int, tuple[Model, MultilinearForms]] = {}
 
 
@@ -170,7 +192,10 @@ def _pair(A: Array, lam: complex) -> tuple[Any, Any]:
 
 
 def _verdict(value: float, positive: str, negative: str, scale: float) -> Criticality:
-    if not np.isfinite(value) or abs(value) <= 1e-9 * max(1.0, scale):
+    """The coefficient's sign, or ``degenerate`` where it is zero relative to the size of the
+    nonlinear terms (``scale``, which has the coefficient's units: the Brusselator in units of
+    1e6, l1 = -5e-13, was 'degenerate' against an absolute 1e-9)."""
+    if not np.isfinite(value) or abs(value) <= 1e-9 * scale:
         return Criticality(float(value), "degenerate")
     return Criticality(float(value), positive if value > 0 else negative)
 

@@ -27,6 +27,7 @@ from typing import Any, Literal, cast
 import numpy as np
 
 from .._typing import Array
+from ..compile import ScaledSystem
 from ..compile.system import CompiledSystem
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
@@ -487,8 +488,10 @@ class Continuer:
         if self._forms is None:
             self._forms = forms_of(m)
         c = self._model(y[-1])
-        H, T = self._forms.tensors(y[:-1], c.p)
-        A = c.jac(y[:-1])
+        # the coefficient in the model's own coordinates (it has units: l1 ~ 1/length^2)
+        x, base = (y[:-1] * c.unit, c.original) if isinstance(c, ScaledSystem) else (y[:-1], c)
+        H, T = self._forms.tensors(x, c.p)
+        A = base.jac(x)
         if kind == "H":
             r = hopf_coefficient(A, H, T, float(omega or 0.0))
         elif kind == "NS":

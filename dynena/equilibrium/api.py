@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile import ScaledSystem, range_unit
 from ..compile.system import CompiledSystem, state_vector
 from ..errors import DynenaWarning, NonHyperbolicWarning, ParameterError
 from ..model.protocol import SystemModel
@@ -237,6 +238,8 @@ class _Search:
     roots: Array
     stats: dict[str, Any]
     gens: list[Any] = field(default_factory=list)
+    orig: CompiledSystem | None = None  # the model's own coordinates, when c is scaled
+    unit: Array | None = None  # z = x / unit: the coordinates the search runs in
     ptc_end: Array | None = None
     ptc_conv: Any = None
     status: Status = Status.OK
@@ -249,11 +252,23 @@ class _Search:
     def start(cls, c: CompiledSystem, box: Any, seeds: Any, n_starts: int | None, opts: _Options
               ) -> _Search:
         lo, hi = default_box(c, box)
-        X0, seeded = _starts(c, lo, hi, seeds, n_starts, opts.seed)
+        unit = range_unit(lo, hi)
+        # a variable on a scale far from one: search in coordinates where its range is of
+        # order one (ScaledSystem), so that the absolute tolerances mean what they say
+        orig, c = (c, ScaledSystem(c, unit)) if np.any(unit != 1.0) and c.n <= _LARGE \
+            else (None, c)
+        if orig is not None:
+            lo, hi = lo / unit, hi / unit
+            seeds = None if seeds is None else np.asarray(seeds, float).reshape(-1, c.n) / unit
+        X0, seeded = _starts(c, lo, hi, seeds, n_starts, opts.seed,
+                             unit if orig is not None else None)
         stats: dict[str, Any] = {"starts": len(X0), "newton_iterations": 0,
                                  "ptc_iterations": 0, "f_evals": 0, "jac_evals": 0,
                                  "deflation_rounds": 0, "singular_solves": 0, "outside_box": 0}
-        s = cls(c, opts, lo, hi, X0, seeded, time.perf_counter(), np.zeros((0, c.n)), stats)
+        s = cls(c, opts, lo, hi, X0, seeded, time.perf_counter(), np.zeros((0, c.n)), stats,
+                orig=orig, unit=unit if orig is not None else None)
+        if orig is not None:
+            stats["scaled_units"] = {nm: float(d) for nm, d in zip(c.names, unit) if d != 1}
         s.say_undefined()
         return s
 
@@ -311,8 +326,8 @@ class _Search:
         self.message = (self.message + " " if self.message else "") + text
 
 
-def _starts(c: CompiledSystem, lo: Array, hi: Array, seeds: Any, n_starts: int | None, seed: int
-            ) -> tuple[Array, bool]:
+def _starts(c: CompiledSystem, lo: Array, hi: Array, seeds: Any, n_starts: int | None, seed: int,
+            unit: Array | None = None) -> tuple[Array, bool]:
     """Starting states: user seeds, scrambled Sobol points and the box centre, named states."""
     n = c.n
     starts = []
@@ -335,7 +350,8 @@ def _starts(c: CompiledSystem, lo: Array, hi: Array, seeds: Any, n_starts: int |
         starts.append(lo + (hi - lo) * U)
         starts.append(((lo + hi) / 2)[None])
     if c.model.states:
-        starts.append(np.array([state_vector(c, s) for s in c.model.states.values()]))
+        named = np.array([state_vector(c, s) for s in c.model.states.values()])
+        starts.append(named if unit is None else named / unit)
     X0 = np.concatenate(starts) if starts else ((lo + hi) / 2)[None]
     return X0, seeds_arr is not None
 
@@ -447,12 +463,14 @@ def _confirm_exactly(s: _Search) -> None:
     if not ((o.symbolic and not s.seeded or o.symbolic is True) and not o.stable_only):
         return
     left = max(1.0, min(o.symbolic_time, o.max_time - (time.perf_counter() - s.t0)))
-    sym_roots, note = symbolic_equilibria_timed(s.c, s.lo, s.hi, left)
+    d = s.unit if s.unit is not None else 1.0
+    sym_roots, note = symbolic_equilibria_timed(s.orig or s.c, s.lo * d, s.hi * d, left)
     if note:
         s.note(note)
         s.stats["symbolic"] = "time limit"
     if sym_roots is None:
         return
+    sym_roots = sym_roots / d
     extra = _new_roots(s.roots, sym_roots, 1e-6)
     if len(extra):
         X, _, conv, _ = batched_newton(s.c, extra, tol=o.tol)
@@ -507,7 +525,7 @@ def _classified(s: _Search) -> list[Equilibrium]:
     if nonhyp:
         warnings.warn(f"non-hyperbolic equilibria {', '.join(nonhyp[:5])}: their stability is "
                       "not decided by linearisation", NonHyperbolicWarning, stacklevel=3)
-    return _pair_and_label(c, eqs, s.gens, s.opts.dedup_tol)
+    return _pair_and_label(c, eqs, s.gens, s.opts.dedup_tol, s.unit)
 
 
 def _result(s: _Search, eqs: list[Equilibrium]) -> EquilibriumSet:
@@ -517,6 +535,12 @@ def _result(s: _Search, eqs: list[Equilibrium]) -> EquilibriumSet:
         slow = _slow_points(c, s.ptc_end[~s.ptc_conv], np.array([e.state for e in eqs]), o.tol,
                             (s.lo, s.hi))
     s.stats["seconds"] = time.perf_counter() - s.t0
+    if s.orig is not None and s.unit is not None:  # back to the model's coordinates
+        c, d = s.orig, s.unit
+        eqs = _in_model_units(c, d, eqs)
+        slow = [SlowPoint(p.state * d, 0.5 * float(np.sum(c.residual(p.state * d) ** 2)),
+                          p.names) for p in slow]
+        s.lo, s.hi = s.lo * d, s.hi * d
     return EquilibriumSet(
         model=c.model.name, kind=c.kind, parameters=c.parameter_values(), names=tuple(c.names),
         equilibria=tuple(eqs), slow_points=tuple(slow),
@@ -643,15 +667,32 @@ def _classify_all(c: CompiledSystem, roots: Array, tol: float) -> list[Equilibri
             for k, (x, w, uv, sv_, stability, typ, udim, res, iso) in enumerate(items)]
 
 
+def _in_model_units(c: CompiledSystem, unit: Array, eqs: list[Equilibrium]
+                    ) -> list[Equilibrium]:
+    """Equilibria found in the scaled coordinates z = x / unit, in the model's own: states and
+    eigenvectors times ``unit`` (rows renormalised), the residual of the model's equations;
+    eigenvalues are those of a similar matrix, the same."""
+    from dataclasses import replace
+
+    def basis(V: Array) -> Array:
+        W = V * unit
+        return W / np.linalg.norm(W, axis=1, keepdims=True) if len(W) else W
+
+    return [replace(e, state=e.state * unit, residual=float(np.max(np.abs(
+        c.residual(e.state * unit)))), unstable_vectors=basis(e.unstable_vectors),
+        stable_vectors=basis(e.stable_vectors)) for e in eqs]
+
+
 def _pair_and_label(c: CompiledSystem, eqs: list[Equilibrium], gens: list[tuple[str, Array]],
-                    tol: float) -> list[Equilibrium]:
+                    tol: float, unit: Array | None) -> list[Equilibrium]:
     from dataclasses import replace
 
     if not eqs:
         return eqs
     states = np.array([e.state for e in eqs])
     glob = next((S for _, S in gens if np.all(S == -1.0)), None)  # the object, not its label
-    refs = [(name, state_vector(c, vec)) for name, vec in c.model.states.items()]
+    refs = [(name, state_vector(c, vec) / (1.0 if unit is None else unit))
+            for name, vec in c.model.states.items()]
     # each named state (and its mirror image) labels the one equilibrium nearest to it
     labels: dict[int, str] = {}
     for name, v in refs:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
-from ..compile import CompiledSystem, as_compiled
+from ..compile import CompiledSystem, as_compiled, state_scale
 from ..errors import ParameterError
 from ..limits import env_name, limit
 from ..model.protocol import SystemModel
@@ -95,11 +95,11 @@ def simulate(
     u: Callable[[float], Any] | Any = None,
     method: str = "LSODA",
     rtol: float = 1e-8,
-    atol: float = 1e-10,
+    atol: float | None = None,
     max_step: float = np.inf,
     t_eval: Any = None,
     stop_at_equilibrium: bool = False,
-    eq_tol: float = 1e-9,
+    eq_tol: float | None = None,
     max_norm: float = 1e8,
     max_steps: int | None = None,
     backward: bool = False,
@@ -116,9 +116,12 @@ def simulate(
     u : callable or array_like, optional
         Input: a constant vector, or a function of time/step returning one.
     method, rtol, atol, max_step, t_eval
-        Passed to :func:`scipy.integrate.solve_ivp` (ode only).
+        Passed to :func:`scipy.integrate.solve_ivp` (ode only). ``atol`` defaults to 1e-10
+        times the state scale (:func:`~dynena.compile.state_scale`: 1 unless a variable's
+        range is narrower than 1, then about that width), so that a model written in units
+        where states are 1e-9 is integrated as accurately as one where they are 1.
     stop_at_equilibrium : bool
-        Stop once the residual is below ``eq_tol``.
+        Stop once the residual is below ``eq_tol`` (default 1e-9 times the state scale).
     max_norm : float
         Stop with status ``diverged`` once :math:`\|x\|` exceeds this.
     max_steps : int, optional
@@ -146,6 +149,10 @@ def simulate(
     """
     c: CompiledSystem = as_compiled(model)
     x0 = _checked_start(c, x0, t_end, method, backward, max_steps)
+    if atol is None or eq_tol is None:
+        unit = state_scale(c)
+        atol = 1e-10 * unit if atol is None else atol
+        eq_tol = 1e-9 * unit if eq_tol is None else eq_tol
     ufun: Callable[[float], Any]
     if u is None or not callable(u):
         const = None if u is None else np.asarray(u, dtype=float)

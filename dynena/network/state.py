@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .._typing import Array
+from ..compile import state_scale
 from ..compile.system import CompiledSystem, state_vector
 from ..errors import ParameterError
 from ..results.network import Connection, ThresholdCertificate
@@ -130,11 +131,13 @@ def _rays(ctx: _Ctx, i: int, dirs: list[Array] | None, max_threshold: float | No
     c = ctx.c
     cands: list[tuple[Array, float, int | None]]
     if dirs is not None:
-        cands = [(ctx.unit(v), max_threshold or 2.0, None) for v in dirs]
+        cands = [(ctx.unit(v), max_threshold or 2.0 * state_scale(c), None) for v in dirs]
     else:
         cands = _candidates(ctx, i, max_threshold, k_max)
-        if not cands:  # no saddles known: fall back to the coordinate directions
-            scale = max_threshold or 1.0 + float(np.max(np.abs(ctx.N)))
+        if not cands:  # no saddles known: fall back to the coordinate directions, scanned
+            # on the variables' scale (1.0 here had a model in units of 1e-9 kicked 1e9 times
+            # its box, where a transient past the escape radius counted as divergence)
+            scale = max_threshold or state_scale(c) + float(np.max(np.abs(ctx.N)))
             cands = [(ctx.unit(s * e), scale, None) for e in np.eye(c.n) for s in (1, -1)]
     return rays_of(ctx, i, cands, max_threshold)
 

@@ -100,7 +100,10 @@ def pair_nodes(R: Array, sel: _Selection, radii: Array) -> dict[str, str] | None
             if (len(P) == 1) != (len(sets[j]) == 1):
                 continue  # an equilibrium maps to an equilibrium
             d, _ = T.query(Q)
-            tol = 1e-6 * (1.0 + float(np.max(np.abs(P)))) if len(P) == 1 else float(radii[j])
+            # an equilibrium: within 1e-6 (relative), and far inside its capture radius (a
+            # model on a scale of 1e-8 had both its nodes within 1e-6 of every image)
+            tol = min(1e-6 * (1.0 + float(np.max(np.abs(P)))), 1e-4 * float(radii[j])) \
+                if len(P) == 1 else float(radii[j])
             if float(np.quantile(d, 0.95)) <= tol:
                 match = ids[j]
                 break
@@ -182,12 +185,18 @@ def _image(cn: Connection, R: Array, image: dict[str, str], saddles: dict[str, s
 
 
 def pair_saddles(R: Array, saddles: list[tuple[str, Array]]) -> dict[str, str]:
-    """Saddle id -> the id of the saddle at R x (within 1e-6, relative), where there is one."""
-    out = {}
+    """Saddle id -> the id of the saddle at R x (within 1e-6, relative, and within 1e-4 of the
+    least distance between two saddles), where there is one."""
+    out: dict[str, str] = {}
+    if not saddles:
+        return out
+    X = np.array([x for _, x in saddles])
+    gaps = np.linalg.norm(X[:, None] - X[None], axis=2)[np.triu_indices(len(X), 1)]
+    apart = 1e-4 * float(gaps.min()) if len(gaps) and gaps.min() > 0 else np.inf
     for sid, x in saddles:
         y = R @ x
         for tid, z in saddles:
-            if np.linalg.norm(y - z) <= 1e-6 * (1.0 + float(np.max(np.abs(x)))):
+            if np.linalg.norm(y - z) <= min(1e-6 * (1.0 + float(np.max(np.abs(x)))), apart):
                 out[sid] = tid
                 break
     return out

@@ -317,3 +317,27 @@ equations: {x: y, y: -x}
     t, X = o.trajectory(np.array([1.0, 0.0]), t=1e7)
     assert time.monotonic() - start < 2.0 and t[-1] < 1e7
     assert np.allclose(X[:, 0], np.cos(t), atol=1e-5)
+
+
+def test_a_map_past_its_escape_radius_once_has_not_diverged(models_dir):
+    """Newton's map of z^3 - 1 sends a state near a preimage of its pole (z = 0) to |z| = 5e4,
+    beyond the escape radius, and then contracts by about 2/3 a step back to a root. It was
+    'diverged' (a connection E0 -> diverged at 3.2475, certified). Reference: the orbit
+    iterated here in complex arithmetic. Hénon's escape stays an escape."""
+    c = dynena.compile_model(dynena.load(models_dir / "hard" / "newton_cubic.yaml"))
+    roots = np.exp(2j * np.pi * np.arange(3) / 3)
+    o = OutcomeOracle.build(c, np.column_stack([roots.real, roots.imag]), np.zeros((0, 2)),
+                            eigenvalues=[np.array([0.0, 0.0])] * 3)
+    starts = np.array([[1.0 - 3.2475278, 0.0], [1.0 - 3.2475, 0.0], [0.7924, 0.0]])
+    z = starts[:, 0] + 1j * starts[:, 1]
+    far = np.zeros(len(z))
+    for _ in range(200):
+        z = 2 * z / 3 + 1 / (3 * z**2)
+        far = np.maximum(far, np.abs(z))
+    assert far[0] > 2 * o.max_norm  # the orbit does leave the escape radius
+    want = np.argmin(np.abs(z[:, None] - roots[None, :]), axis=1)
+    assert list(o(starts)) == list(want)
+    h = dynena.compile_model(dynena.load(models_dir / "henon.yaml"))
+    oh = OutcomeOracle.build(h, np.zeros((1, 2)), np.zeros((0, 2)),
+                             eigenvalues=[np.array([0.5, 0.5])])
+    assert oh(np.array([[3.0, 0.0]]))[0] == DIVERGED
