@@ -41,7 +41,10 @@ def range_unit(lo: Array, hi: Array, wide: float = 2.0 ** 10) -> Array:
         small = 2.0 ** np.round(np.log2(w))
         large = 2.0 ** np.round(np.log2(w / wide))
     d = np.where(w <= 2.0 ** -0.5, small, np.where(w >= 2.0 ** 10, large, 1.0))
-    return np.asarray(np.where(np.isfinite(d) & (d > 0), d, 1.0), float)
+    # within 2^±900: tolerances times d stay normal numbers (a range 1e-320 wide made the
+    # integration's atol 1e-10 d underflow to 0)
+    return np.asarray(np.clip(np.where(np.isfinite(d) & (d > 0), d, 1.0), 2.0 ** -900,
+                              2.0 ** 900), float)
 
 
 def model_unit(c: CompiledSystem, wide: float = 2.0 ** 10) -> Array:

@@ -238,7 +238,8 @@ def continue_equilibrium(
     p0 = float(c.p[c.parameter_names.index(param)])
     p_range = _parameter_range(c, param, p0, p_range, to)
     starts = _starts(c, param, p0, start, equilibria, tol)
-    c, unit, compiled = _in_scaled_units(c, compiled)  # ranges far from order one
+    # variables far from order one
+    c, unit, compiled = _in_scaled_units(c, compiled, [x for _, x in starts])
     starts = [(o, x / unit) for o, x in starts]
     if ds_max is None:
         ds_max = _default_ds_max(c, param, p0, p_range, starts, unit)
@@ -290,16 +291,24 @@ def continue_equilibrium(
                                **({"max_period": max_period} if c.dynamics.is_map else {})})
 
 
-def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"]
+def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"], states: Any
                      ) -> tuple[CompiledSystem, np.ndarray, bool | Literal["auto"]]:
-    """``c`` in coordinates where every variable's range is of order one (a
-    :class:`~dynena.compile.ScaledSystem` when some range is narrower than 0.7 or wider than
-    1000; wide ones brought to about 1 wide, as the arclength weighs them against the
-    parameter), its units, and whether the compiled loop (the model's own code) may run.
-    There the steps, the corrector's tolerance and the bound mean the same for every variable:
-    the toggle switch in units of 1e-9 ran through its pitchfork unseen; in units of 1e6 every
-    branch 'left the bound'."""
-    unit = model_unit(c, wide=1.0)
+    """``c`` in coordinates where every variable is of order one (a
+    :class:`~dynena.compile.ScaledSystem`), its units, and whether the compiled loop (the
+    model's own code) may run. A variable whose range is narrower than 0.7 is measured in the
+    power of two nearest that width; one that is larger than 1000 at the ``states`` the
+    branches start from, in the power of two nearest its size there (the arclength weighs
+    states against the parameter; a range says little here: a box of ±1e8 around states of
+    order one is common). The steps, the corrector's tolerance and the bound then mean the
+    same for every variable: the toggle switch in units of 1e-9 ran through its pitchfork
+    unseen; in units of 1e6 every branch 'left the bound'."""
+    unit = np.minimum(model_unit(c), 1.0)
+    X = np.asarray(states, float).reshape(-1, c.n)
+    if len(X):
+        size = np.max(np.abs(X), axis=0)
+        with np.errstate(all="ignore"):
+            d = 2.0 ** np.round(np.log2(size))
+        unit = np.where((unit == 1.0) & (size > 2.0 ** 10) & np.isfinite(d), d, unit)
     if np.all(unit == 1.0):
         return c, unit, compiled
     return ScaledSystem(c, unit), unit, False
@@ -512,7 +521,7 @@ def continue_curve(
     if ds_max is None:
         ds_max = 0.02 * max(box[0][1] - box[0][0], box[1][1] - box[1][0], 1.0)
     p2 = float(c.p[c.parameter_names.index(param2)])
-    cz, unit, _ = _in_scaled_units(c, False)
+    cz, unit, _ = _in_scaled_units(c, False, [sp.state for _, sp in starts])
     curves: list[Curve] = []
     for label, sp in starts:
         y0 = _curve_start(sp, p2)
@@ -762,7 +771,7 @@ def continue_cycles(
     if ds_max is None:
         ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0])) if np.all(np.isfinite(p_range)) \
             else 0.1
-    cz, unit, compiled = _in_scaled_units(c, compiled)
+    cz, unit, compiled = _in_scaled_units(c, compiled, [sp.state for _, sp in hopf])
     cycles = []
     for label, sp in hopf:
         omega = sp.extra.get("frequency", 0.0)
@@ -804,7 +813,7 @@ def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float 
     p_range = _parameter_range(c, param, p0, p_range, None)
     if ds_max is None:
         ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0]))
-    cz, unit, compiled = _in_scaled_units(c, compiled)
+    cz, unit, compiled = _in_scaled_units(c, compiled, x0)
     cc = CycleContinuer(cz, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max, p_range=p_range,
                         compiled=compiled)
     try:

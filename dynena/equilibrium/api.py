@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .._typing import Array
+from .._typing import Array, BoolArray
 from ..compile import ScaledSystem, range_unit
 from ..compile.system import CompiledSystem, state_vector
 from ..errors import DynenaWarning, NonHyperbolicWarning, ParameterError
@@ -75,8 +75,11 @@ def default_box(model: CompiledSystem, box: Any = None) -> tuple[Array, Array]:
     return lo, hi
 
 
-def distinct_points(X: Array, tol: float) -> Array:
-    """One point per cluster of points closer than ``tol * (1 + max|x|)`` (first kept)."""
+def distinct_points(X: Array, tol: float, unit: Array | None = None) -> Array:
+    """One point per cluster of points closer than ``tol * (1 + max|x|)`` (first kept). With
+    ``unit``, ``X`` holds scaled coordinates z = x / unit and two points are one only if they
+    are that close in both z and x (a root of order one in a box of ±1e8 keeps its neighbours
+    0.1 away, as in x; a root of a model on a scale of 1e-9 keeps its neighbour 1e-9 away)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -86,9 +89,15 @@ def distinct_points(X: Array, tol: float) -> Array:
     r = tol * (1.0 + float(np.max(np.linalg.norm(X, axis=1))))
     # Converged copies of one root agree far below r: collapse them on a grid first, so the
     # tree sees one representative per root rather than quadratically many pairs.
-    _, first = np.unique(np.round(X / (0.25 * r)), axis=0, return_index=True)
+    key = np.round(X / (0.25 * r))
+    if unit is not None:
+        rx = tol * (1.0 + float(np.max(np.linalg.norm(X * unit, axis=1))))
+        key = np.hstack([key, np.round(X * unit / (0.25 * rx))])
+    _, first = np.unique(key, axis=0, return_index=True)
     X = X[np.sort(first)]
     pairs = cKDTree(X).query_pairs(r, output_type="ndarray")
+    if unit is not None and len(pairs):
+        pairs = pairs[np.linalg.norm((X[pairs[:, 0]] - X[pairs[:, 1]]) * unit, axis=1) <= rx]
     if not len(pairs):
         return X
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(X), len(X)))
@@ -97,17 +106,22 @@ def distinct_points(X: Array, tol: float) -> Array:
     return X[np.sort(first)]
 
 
-def _new_roots(found: Array, cand: Array, tol: float) -> Array:
-    """Distinct points of ``cand`` not already in ``found``."""
+def _new_roots(found: Array, cand: Array, tol: float, unit: Array | None = None) -> Array:
+    """Distinct points of ``cand`` not already in ``found`` (with ``unit``: distinct in z or
+    in x, as for :func:`distinct_points`)."""
     from scipy.spatial import cKDTree
 
     if not len(cand):
         return cand
-    cand = distinct_points(cand, tol)
+    cand = distinct_points(cand, tol, unit)
     if not len(found):
         return cand
-    d, _ = cKDTree(found).query(cand)
-    return cand[d > tol * (1.0 + np.linalg.norm(cand, axis=1))]
+    d, k = cKDTree(found).query(cand)
+    new = d > tol * (1.0 + np.linalg.norm(cand, axis=1))
+    if unit is not None:
+        dx = np.linalg.norm((cand - found[k]) * unit, axis=1)
+        new |= dx > tol * (1.0 + np.linalg.norm(cand * unit, axis=1))
+    return cand[new]
 
 
 def find_equilibria(
@@ -310,7 +324,31 @@ class _Search:
         converged."""
         Y, _, conv, cnt = batched_newton(self.c, X, tol=self.opts.tol, **kw)
         self.count(cnt, "newton_iterations")
-        return _new_roots(self.roots, self.near_box(Y[conv]), self.opts.dedup_tol), conv
+        Y, conv = self.accepted(Y, conv)
+        return self.new(self.near_box(Y[conv])), conv
+
+    def accepted(self, Y: Array, conv: BoolArray) -> tuple[Array, BoolArray]:
+        """Rows that pass the residual test in the model's coordinates too, polished first:
+        :math:`|f(x)|_\\infty \\le tol \\max(1, |x|_\\infty)`. In scaled coordinates alone
+        a box of ±1e8 around states of order one would accept a slow point with
+        :math:`|f| = 10^{-6}` (the test there is :math:`|f| / 2^{18} < 10^{-10}`)."""
+        if self.orig is None or self.unit is None or not conv.any():
+            return Y, conv
+        Y = Y.copy()
+        rows = np.flatnonzero(conv)
+        Y[rows] = polish(self.c, Y[rows])
+        X = Y[rows] * self.unit
+        with np.errstate(all="ignore"):
+            r = np.max(np.abs(residual_batch(self.orig, X)), axis=1)
+        ok = r <= self.opts.tol * np.maximum(1.0, np.max(np.abs(X), axis=1))
+        conv = conv.copy()
+        conv[rows[~ok]] = False
+        return Y, conv
+
+    def new(self, cand: Array, tol: float | None = None) -> Array:
+        """The points of ``cand`` that are not roots found already, nor each other."""
+        return _new_roots(self.roots, cand, self.opts.dedup_tol if tol is None else tol,
+                          self.unit)
 
     def near_box(self, Y: Array) -> Array:
         """The roots within one box width of the box. Far outside it they are not searched
@@ -363,7 +401,8 @@ def _solve_from_starts(s: _Search) -> None:
     if s.opts.method in ("auto", "newton"):
         X, _, conv, cnt = batched_newton(s.c, s.X0, tol=s.opts.tol)
         s.count(cnt, "newton_iterations")
-        s.roots = _new_roots(s.roots, s.near_box(X[conv]), s.opts.dedup_tol)
+        X, conv = s.accepted(X, conv)
+        s.roots = s.new(s.near_box(X[conv]))
         if s.c.n > 50 and s.seeded:
             # large systems seeded from a trajectory: every batched solve costs n^3, so the
             # flow-following search only restarts the seeds Newton did not settle
@@ -371,9 +410,9 @@ def _solve_from_starts(s: _Search) -> None:
     if s.opts.method in ("auto", "ptc") and len(ptc_starts):
         X, _, conv, cnt = batched_ptc(s.c, ptc_starts, tol=s.opts.tol)
         s.count(cnt, "ptc_iterations")
+        X, conv = s.accepted(X, conv)
         s.ptc_end, s.ptc_conv = X, conv
-        s.roots = np.concatenate([s.roots, _new_roots(s.roots, s.near_box(X[conv]),
-                                                      s.opts.dedup_tol)])
+        s.roots = np.concatenate([s.roots, s.new(s.near_box(X[conv]))])
     s.gens = detect_symmetries(s.c, s.lo, s.hi) if s.opts.symmetry else []
 
 
@@ -416,7 +455,7 @@ def _complete_orbits(s: _Search) -> None:
     for _ in range(4 if s.gens else 0):
         if s.late() or s.full():
             break
-        imgs = _new_roots(s.roots, apply_generators(s.roots, s.gens), s.opts.dedup_tol)
+        imgs = s.new(apply_generators(s.roots, s.gens))
         if not len(imgs):
             break
         new = s.newton(imgs)
@@ -434,7 +473,7 @@ def _keep_inside_box(s: _Search) -> None:
                     (roots <= hi + 1e-9 * (1 + np.abs(hi))), axis=1) if len(roots) else \
         np.zeros(0, bool)
     s.stats["outside_box"] += int((~inside).sum())
-    s.roots, s.stats["merged_degenerate"] = merge_degenerate(s.c, roots[inside])
+    s.roots, s.stats["merged_degenerate"] = merge_degenerate(s.c, roots[inside], unit=s.unit)
 
 
 def _drop_non_differentiable(s: _Search) -> None:
@@ -471,10 +510,11 @@ def _confirm_exactly(s: _Search) -> None:
     if sym_roots is None:
         return
     sym_roots = sym_roots / d
-    extra = _new_roots(s.roots, sym_roots, 1e-6)
+    extra = s.new(sym_roots, 1e-6)
     if len(extra):
         X, _, conv, _ = batched_newton(s.c, extra, tol=o.tol)
-        s.roots = np.concatenate([s.roots, _new_roots(s.roots, X[conv], o.dedup_tol)])
+        X, conv = s.accepted(X, conv)
+        s.roots = np.concatenate([s.roots, s.new(X[conv])])
     if len(sym_roots) == len(s.roots):
         s.guarantee = (f"complete: an exact polynomial solve (sympy) finds {len(sym_roots)} "
                        "real equilibria in the box, the same as the numerical search")
@@ -678,9 +718,12 @@ def _in_model_units(c: CompiledSystem, unit: Array, eqs: list[Equilibrium]
         W = V * unit
         return W / np.linalg.norm(W, axis=1, keepdims=True) if len(W) else W
 
-    return [replace(e, state=e.state * unit, residual=float(np.max(np.abs(
-        c.residual(e.state * unit)))), unstable_vectors=basis(e.unstable_vectors),
-        stable_vectors=basis(e.stable_vectors)) for e in eqs]
+    # polished in the model's coordinates: the scaled search's last steps stop at a residual
+    # that is rounding level there, not here (2e-12 at the roots of a cubic in a ±1e8 box)
+    X = polish(c, np.array([e.state * unit for e in eqs]).reshape(len(eqs), -1))
+    return [replace(e, state=x, residual=float(np.max(np.abs(c.residual(x)))),
+                    unstable_vectors=basis(e.unstable_vectors),
+                    stable_vectors=basis(e.stable_vectors)) for e, x in zip(eqs, X)]
 
 
 def _pair_and_label(c: CompiledSystem, eqs: list[Equilibrium], gens: list[tuple[str, Array]],

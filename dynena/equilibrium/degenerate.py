@@ -57,11 +57,20 @@ def _newton(c: CompiledSystem, x: Array, iters: int = 400) -> Array:
     return x
 
 
-def merge_degenerate(c: CompiledSystem, roots: Array, merge: float = 1e-4) -> tuple[Array, int]:
-    """Polish near-singular roots and merge those closer than ``merge * (1 + |x|)``.
+def merge_degenerate(c: CompiledSystem, roots: Array, merge: float = 1e-4,
+                     unit: Array | None = None) -> tuple[Array, int]:
+    """Polish near-singular roots and merge those closer than ``merge * (1 + |x|)`` (with
+    ``unit``: the roots are scaled coordinates z = x / unit, merged only if that close in both
+    z and x, as in :func:`~dynena.equilibrium.api.distinct_points`).
 
     Returns the roots and how many were merged away.
     """
+    u = np.ones(c.n) if unit is None else unit
+
+    def close(x: Array, y: Array) -> bool:
+        return bool(np.linalg.norm(x - y) <= merge * (1 + np.linalg.norm(y)) and
+                    np.linalg.norm((x - y) * u) <= merge * (1 + np.linalg.norm(y * u)))
+
     if c.n > 60 or not len(roots):
         return roots, 0
     sing = np.array([_near_singular(c, x) or _slow(c, x) for x in roots])
@@ -71,7 +80,7 @@ def merge_degenerate(c: CompiledSystem, roots: Array, merge: float = 1e-4) -> tu
     polished = [_newton(c, x) for x in roots[sing]]
     merged: list[Array] = []
     for x in polished:
-        if any(np.linalg.norm(x - y) <= merge * (1 + np.linalg.norm(y)) for y in merged + keep):
+        if any(close(x, y) for y in merged + keep):
             continue
         merged.append(x)
     # a root polished onto a clean one (a single Newton start that stopped early) is that

@@ -174,7 +174,10 @@ class OutcomeOracle:
                 if len(Q) == 0 or (j >= 1 and j - 1 == k):
                     continue
                 d = np.linalg.norm(P[:, None, :] - Q[None, :, :], axis=2)
-                d = d[d > 1e-9 * (1 + np.linalg.norm(P, axis=1).max())]
+                # the node itself (in the list of all equilibria) is not its neighbour; 1e-9
+                # here made a node at x = 1e6 blind to one 2e-6 away in y (its ball of 5e4
+                # took the other's whole basin)
+                d = d[d > 1e-14 * (1 + np.linalg.norm(P, axis=1).max())]
                 if len(d):
                     dmin = min(dmin, float(d.min()))
             if not np.isfinite(dmin):  # alone: the variables' scale (1 unless ranges are

@@ -287,7 +287,7 @@ def _integrate(c: CompiledSystem, x0: Array, t_end: float, ufun: Callable[[float
         elif stop_at_equilibrium and len(sol.t_events[1]):
             status, message = Status.EQUILIBRIUM, (f"settled (|f| < {eq_tol:g}) at "
                                                    f"t = {sol.t_events[1][0]:g}")
-    x = sol.y.T
+    x = np.asarray(sol.y, float).reshape(len(x0), -1).T  # a list when no point was reached
     if undefined[0] and (sol.status == -1 or np.any(np.isnan(x))):
         return _left_domain(c, x0, good, int(sol.nfev), opts, sol.t, x)
     if not np.all(np.isfinite(x)):

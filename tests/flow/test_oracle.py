@@ -341,3 +341,32 @@ def test_a_map_past_its_escape_radius_once_has_not_diverged(models_dir):
     oh = OutcomeOracle.build(h, np.zeros((1, 2)), np.zeros((0, 2)),
                              eigenvalues=[np.array([0.5, 0.5])])
     assert oh(np.array([[3.0, 0.0]]))[0] == DIVERGED
+
+
+def test_a_capture_ball_stops_short_of_a_node_a_billionth_as_far_as_the_state_is_large(
+        write_model):
+    """Stable states (1e3, ±1e-7): each ball must exclude the other. The node itself was told
+    apart from its neighbours by a distance of 1e-9 (1 + |x|) = 1e-6, so the other state
+    (2e-7 away) was taken for itself, the ball was 0.05 of the distance to the saddle at
+    (0, 1e-7) — 50 — and a symmetry then mapped both states to one (a false edge E0 -> E0)."""
+    c = dynena.compile_model(dynena.load(write_model("""
+dynena: 1
+name: far_and_near
+kind: ode
+variables:
+  x: {range: [-2e3, 2e3]}
+  y: {range: [-2e-7, 2e-7]}
+equations:
+  x: x - x**3/1e6
+  y: y - y**3/1e-14
+""")))
+    eq = dynena.equilibria(c)
+    nodes = np.array([e.state for e in eq.equilibria if e.stable])
+    assert len(nodes) == 4
+    o = OutcomeOracle.build(c, nodes, np.array([e.state for e in eq.equilibria]),
+                            eigenvalues=[np.array([-2.0, -2.0])] * 4)
+    gaps = np.linalg.norm(nodes[:, None] - nodes[None], axis=2) + np.diag([np.inf] * 4)
+    assert np.all(o.radii < 0.5 * gaps.min(axis=1))
+    # a state just off each node, on the side of its neighbour in y, goes to that node
+    off = nodes + np.array([0.0, 1e-9]) * -np.sign(nodes[:, 1:2])
+    assert list(o(off)) == [0, 1, 2, 3]

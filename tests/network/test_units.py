@@ -277,3 +277,56 @@ equations:
         assert np.max(np.abs(27 * a**2 - 4 * b**3)) < 1e-7
         X = cv.x[:, 0] / k  # on the fold
         assert np.allclose(b, 3 * X**2, atol=1e-8) and np.allclose(a, -2 * X**3, atol=1e-8)
+
+
+def test_a_generous_box_keeps_close_roots_apart(tmp_path):
+    """Roots 0.05 apart in a box of ±1e8 (searched in units of 2^18): distinct, exact, and no
+    slow point taken for a root (the residual test holds in the model's units too)."""
+    c = load(tmp_path, "wide_box", """variables:
+  x: {range: [-1e8, 1e8]}
+  y: {range: [-1e8, 1e8]}
+equations:
+  x: -(x - 1)*(x - 1.05)*(x - 1.1) - 1e-7
+  y: -y
+""")
+    eq = dynena.find_equilibria(c)
+    want = np.sort(np.roots([-1.0, 3.15, -3.305, 1.155 - 1e-7]).real)
+    got = np.sort([float(e.state[0]) for e in eq.equilibria])
+    assert got == pytest.approx(want, abs=1e-12)
+    assert all(e.residual <= 1e-12 for e in eq.equilibria)
+    assert eq.stats["scaled_units"] == {"x": 2.0 ** 18, "y": 2.0 ** 18}
+
+
+@pytest.mark.parametrize("rng,stable", [("[0, 1e300]", 1), ("[1e-320, 2e-320]", 0)])
+def test_absurd_ranges_give_answers_not_crashes(tmp_path, rng, stable):
+    """x' = x - x^3 with x's range 1e300 wide (the roots 0 and 1 are 1e-297 of it apart) or
+    1e-320 wide (a subnormal width: tolerances scaled by it underflowed to 0 and the
+    integration failed with an internal error)."""
+    c = load(tmp_path, "absurd", f"""variables:
+  x: {{range: {rng}}}
+  y: {{range: [-2, 2]}}
+equations:
+  x: x - x**3
+  y: -y
+""")
+    net = dynena.excitable_network(c)
+    assert sum(1 for e in net.equilibria.equilibria if e.stable) == stable
+
+
+def test_continuation_in_a_generous_box(tmp_path):
+    """The toggle switch (states of order one) with ranges [0, 1e8]: continuation takes the
+    scale from the states it starts at, not from the box (scaled by the box, the branch from
+    E0 ran through the pitchfork at a = 2 unseen)."""
+    c = load(tmp_path, "toggle_box", """variables:
+  u: {range: [0, 1e8]}
+  v: {range: [0, 1e8]}
+parameters:
+  a: {value: 3.0, range: [0.5, 6]}
+equations:
+  u: a/(1 + v**2) - u
+  v: a/(1 + u**2) - v
+""")
+    r = dynena.continue_equilibrium(c, "a")
+    bps = r.special_points("BP")
+    assert len(bps) == 1 and bps[0].p == pytest.approx(2.0, abs=1e-7)
+    assert np.allclose(bps[0].state, [1.0, 1.0], rtol=1e-6)
