@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -30,6 +31,9 @@ from ..results.continuation import (
 from ..results.equilibria import EquilibriumSet
 from .cycles import IteratedMap
 from .palc import Continuer
+
+if TYPE_CHECKING:  # for annotations; the functions import it when they run
+    from .collocation import CycleContinuer
 
 __all__ = ["continue_equilibrium", "continue_curve", "continue_cycles"]
 
@@ -253,9 +257,26 @@ def continue_equilibrium(
                                         tol=tol, compiled=compiled)
         return engines[period]
 
+    branches = _follow_all(engine, c, param, [(o, x, p0, None, 1) for o, x in starts],
+                           max_branches=max_branches, max_points=max_points, ds_max=ds_max,
+                           switch=switch, max_period=max_period)
+    return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
+                              c.parameter_values(), tuple(_in_units(b, unit) for b in branches),
+                              {"ds": ds, "ds_max": ds_max, "max_points": max_points,
+                               "p_range": list(p_range), "tol": tol,
+                               **({"max_period": max_period} if c.dynamics.is_map else {})})
+
+
+_Start = tuple[str, np.ndarray, float, np.ndarray | None, int]
+"""Where a branch is followed from: origin label, state, parameter, tangent (or None), period."""
+
+
+def _follow_all(engine: Callable[[int], Continuer], c: CompiledSystem, param: str,
+                queue: list[_Start], *, max_branches: int, max_points: int, ds_max: float,
+                switch: bool, max_period: int) -> list[Branch]:
+    """Every branch from the starts in ``queue``, and (``switch``) from the branch points and
+    period doublings met on them, until ``max_branches``."""
     branches: list[Branch] = []
-    queue: list[tuple[str, np.ndarray, float, np.ndarray | None, int]] = [
-        (o, x, p0, None, 1) for o, x in starts]
     seen_bp: list[np.ndarray] = []
     seen_pd: list[tuple[int, float, np.ndarray]] = []
     while queue and len(branches) < max_branches:
@@ -263,20 +284,10 @@ def continue_equilibrium(
         if t0 is None and _on_branch(x, p, branches, 0.05 * ds_max):
             continue
         eng = engine(period)
-        fw = eng.run(x, p, direction=1, max_points=max_points, t0=t0, origin=origin)
-        if fw.message.startswith("closed loop"):  # the loop is whole: nothing behind it
-            bw = dataclasses.replace(eng.run(x, p, direction=-1, max_points=1, t0=t0,
-                                             origin=origin, detect=False), message="")
-        else:
-            bw = eng.run(x, p, direction=-1, max_points=max_points, t0=t0, origin=origin)
-        if fw.status == "failed":
-            branches.append(fw)
+        br, ok = _branch_from(eng, c, (origin, x, p, t0, period), max_points)
+        if not ok:
+            branches.append(br)
             continue
-        br = _drop_bp_at_folds(_merge(fw, bw))
-        if period > 1:
-            br = dataclasses.replace(_one_per_cycle(_drop_bp_at(br, np.append(x, p)),
-                                                    IteratedMap(c.with_parameters(), period)),
-                                     period=period)
         if _duplicate(br, branches, 0.05 * ds_max):
             continue
         branches.append(br)
@@ -284,11 +295,28 @@ def continue_equilibrium(
             queue += [(*q, period) for q in _switches(eng, br, param, seen_bp)]
             if 2 * period <= max_period:
                 queue += _period_doublings(eng, br, param, period, seen_pd)
-    return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
-                              c.parameter_values(), tuple(_in_units(b, unit) for b in branches),
-                              {"ds": ds, "ds_max": ds_max, "max_points": max_points,
-                               "p_range": list(p_range), "tol": tol,
-                               **({"max_period": max_period} if c.dynamics.is_map else {})})
+    return branches
+
+
+def _branch_from(eng: Continuer, c: CompiledSystem, start: _Start, max_points: int
+                 ) -> tuple[Branch, bool]:
+    """The branch through one start, both ways and merged (a closed loop once), and whether
+    it was followed at all (else the failed forward run, which says why)."""
+    origin, x, p, t0, period = start
+    fw = eng.run(x, p, direction=1, max_points=max_points, t0=t0, origin=origin)
+    if fw.message.startswith("closed loop"):  # the loop is whole: nothing behind it
+        bw = dataclasses.replace(eng.run(x, p, direction=-1, max_points=1, t0=t0,
+                                         origin=origin, detect=False), message="")
+    else:
+        bw = eng.run(x, p, direction=-1, max_points=max_points, t0=t0, origin=origin)
+    if fw.status == "failed":
+        return fw, False
+    br = _drop_bp_at_folds(_merge(fw, bw))
+    if period > 1:
+        br = dataclasses.replace(_one_per_cycle(_drop_bp_at(br, np.append(x, p)),
+                                                IteratedMap(c.with_parameters(), period)),
+                                 period=period)
+    return br, True
 
 
 def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"], states: Any
@@ -774,19 +802,11 @@ def continue_cycles(
     cz, unit, compiled = _in_scaled_units(c, compiled, [sp.state for _, sp in hopf])
     cycles = []
     for label, sp in hopf:
-        omega = sp.extra.get("frequency", 0.0)
-        if not omega:
-            continue
-        cc = CycleContinuer(cz, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
-                            p_range=p_range, compiled=compiled)
-        cc._set_p(sp.p)
-        z = sp.state / unit
-        w, V = np.linalg.eig(cc.c.jac(z))
-        q = V[:, int(np.argmin(np.abs(w - 1j * omega)))]
-        y0, t0, ref = cc.from_hopf(z, sp.p, omega, q, ds)
-        cycles.append(_cycles_in_units(cc.run(
-            y0, t0, ref, max_points=max_points, max_time=max_time, origin=label,
-            max_period=max_period if max_period is not None else 20 * 2 * np.pi / omega), unit))
+        if sp.extra.get("frequency", 0.0):
+            cc = CycleContinuer(cz, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
+                                p_range=p_range, compiled=compiled)
+            cycles.append(_cycles_in_units(_cycles_from_hopf(
+                cc, label, sp, unit, ds, max_points, max_time, max_period), unit))
     note = {} if hopf else {"note": f"no Hopf point in the continuation in {param}: no "
                                       "periodic orbit to follow from one (start from a known "
                                       "orbit with start=state and period=T)"}
@@ -794,6 +814,23 @@ def continue_cycles(
                                options={**result.options, "cycles": {
                                    "ntst": ntst, "ncol": ncol, "ds": ds, "ds_max": ds_max,
                                    "max_points": max_points, **note}})
+
+
+def _cycles_from_hopf(cc: CycleContinuer, label: str, sp: SpecialPoint, unit: np.ndarray, ds: float,
+                      max_points: int, max_time: float, max_period: float | None
+                      ) -> CycleBranch:
+    """The branch of cycles born at the Hopf point ``sp`` (``cc`` a CycleContinuer, in the
+    coordinates z = x / unit), started along the critical eigenvector."""
+    omega = sp.extra["frequency"]
+    cc._set_p(sp.p)
+    z = sp.state / unit
+    w, V = np.linalg.eig(cc.c.jac(z))
+    q = V[:, int(np.argmin(np.abs(w - 1j * omega)))]
+    y0, t0, ref = cc.from_hopf(z, sp.p, omega, q, ds)
+    branch: CycleBranch = cc.run(y0, t0, ref, max_points=max_points, max_time=max_time,
+                                 origin=label, max_period=max_period if max_period is not None
+                                 else 20 * 2 * np.pi / omega)
+    return branch
 
 
 def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float | None, *,
