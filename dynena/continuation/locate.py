@@ -29,7 +29,9 @@ def sign_change(value: Callable[[float], R | None], ds: float, va: R, vb: R, xto
     ``va`` and ``vb`` are ``value(0)`` and ``value(ds)``. Returns the results at the two ends
     of the final bracket, the one with the sign of ``va`` first, and whether it got there
     (False when ``value`` returned None or a non-finite test value: the bracket is the last
-    good one).
+    good one). Where a test value is exactly zero both ends are that point: Brent stops
+    there, and the bracket it had then (up to the whole step) says nothing about the zero's
+    location (the Bogdanov–Takens point on a fold curve, found exactly, was stated as ±0.04).
     """
     res = {0.0: va, float(ds): vb}
     a, fa = 0.0, float(va[0])
@@ -74,5 +76,7 @@ def sign_change(value: Callable[[float], R | None], ds: float, va: R, vb: R, xto
             break
         res[b] = got
         fb = float(got[0])
+    if fb == 0.0:
+        return res[b], res[b], done  # the zero itself: no bracket is left around it
     first, second = (b, c) if np.sign(fb) == np.sign(float(va[0])) else (c, b)
     return res[first], res[second], done

@@ -32,6 +32,8 @@ from ..compile.system import CompiledSystem
 from ..model.model import Model
 from ..results.continuation import Branch, SpecialPoint
 from ..results.status import Status
+from .branch_point import MAX_VARIABLES as BP_MAX_VARIABLES
+from .branch_point import BranchPoint, refine_branch_point
 from .codes import CLOSED, FAILED, NORM, RANGE
 from .cycles import IteratedMap
 from .kernel import call, kernel_cached, palc_kernel
@@ -66,6 +68,14 @@ _End = tuple[float, Array, Array, Array | None]
 _MATRIX_BYTES = 1 << 26
 """Largest memory for the bordered matrices of one branch (64 MB: 1000 points of a
 90-variable system); larger systems rebuild them in chunks after the loop."""
+MIN_TANGENT_COS = 0.99
+"""Smallest cosine of the angle between the tangents at two consecutive points (8°): a step
+that turns more is halved (the first step from a start is exempt: a switch's start direction
+is not a tangent). Next to a pitchfork the bifurcating branch folds back where it meets the
+other one; a step past the fold was corrected onto the other branch (within the 3·ds jump
+test) and followed it as if it were the same: the toggle switch's states written in units of
+1/100 or 1e-9 gave two branches that 'ran' from the asymmetric states onto the symmetric ones,
+and no fold. The two tangents there were 25° apart (both mostly along the parameter)."""
 _CLOSED = "closed loop: the branch returned to its start"
 _LEFT = "the state left the bound"
 
@@ -262,6 +272,10 @@ class Continuer:
             lower = cycles.lower_period(y_new[:-1]) if ok and cycles is not None else None
             if lower is not None:
                 ok = False  # on the parent cycle (f^k has its fixed points too): not this branch
+            if ok:
+                t_new, m_new = self.tangent_matrix(y_new, ts[-1])
+                # (not the first step: a switch's start direction is not a tangent)
+                ok = len(ys) == 1 or float(t_new @ ts[-1]) >= MIN_TANGENT_COS
             if not ok:
                 ds *= 0.5
                 if ds < self.ds_min:
@@ -272,7 +286,6 @@ class Continuer:
                                    f"{self.param} = {ys[-1][-1]:.6g}")
                     break
                 continue
-            t_new, m_new = self.tangent_matrix(y_new, ts[-1])
             ys.append(y_new)
             ts.append(t_new)
             if keep:
@@ -325,7 +338,8 @@ class Continuer:
         Y[0], T[0], M[0] = y, t, np.vstack([self.DF(y), t])
         ok, out = call(self._base, K, "advance", Y, T, M, DS, 0, float(self.ds), 0.0,
                        *self._model_args(), float(self.ds_min), float(self.ds_max),
-                       float(self.p_range[0]), float(self.p_range[1]), float(self.max_norm))
+                       float(self.p_range[0]), float(self.p_range[1]), float(self.max_norm),
+                       MIN_TANGENT_COS)
         if not ok:
             self.kernel = None
             return None
@@ -448,17 +462,28 @@ class Continuer:
         # the bracket alone overstates accuracy next to a singular point (a pitchfork: F_p and
         # F_x vanish together and a tiny residual admits a large error in p); bound the error
         # by the residual over the smallest singular value of [F_x F_p]
-        smin = float(np.linalg.svd(self.DF(y), compute_uv=False)[-1])
+        sv_df = np.linalg.svd(self.DF(y), compute_uv=False)
         resid = float(np.max(np.abs(self.F(y))))
-        acc = max(acc, 2.0 * resid / smin if smin > 0 else np.inf)
-        # where the bordered matrix [F_x F_p; t] is singular too (two branches cross: the
-        # point is a BP), the test function's zero is not the fold's location: the step's
-        # bracket is all that is known
-        if kind == "LP":
-            sv = np.linalg.svd(np.vstack([self.DF(y), t0]), compute_uv=False)
-            if sv[-1] < 1e-6 * sv[0]:
-                acc = max(acc, step_width)
+        acc = max(acc, 2.0 * resid / sv_df[-1] if sv_df[-1] > 0 else np.inf)
         extra: dict[str, float] = {}
+        note = ""
+        crossing = kind == "BP"
+        if kind == "LP":
+            # the bordered matrix [F_x F_p; t] singular too: two branches cross here (a
+            # pitchfork seen from its bifurcating branch), and the test function's zero is
+            # not the fold's location: the step's bracket is all that is known ...
+            sv = np.linalg.svd(np.vstack([self.DF(y), t0]), compute_uv=False)
+            crossing = bool(sv[-1] < 1e-6 * sv[0])
+            if crossing:
+                acc = max(acc, step_width)
+        if crossing:
+            # ... unless the crossing is found as a regular zero of Moore's system
+            bp, why = self._at_crossing(y, max(acc, step_width))
+            if bp is not None:
+                y, acc = bp.y, bp.bound
+                w = self.eigenvalues(np.vstack([self.DF(y), t0])[None])[0]
+            else:
+                note = f"not confirmed as a crossing of two branches: {why}"
         if kind == "H":
             cp = w[np.abs(w.imag) > 1e-9]
             if len(cp):
@@ -468,9 +493,28 @@ class Continuer:
             if len(cp):
                 z = cp[np.argmin(np.abs(np.abs(cp) - 1))]
                 extra["angle"] = float(abs(np.angle(z)))
-        coef, crit, note = self._criticality(kind, y, extra.get("frequency", extra.get("angle")))
+        coef, crit, why = self._criticality(kind, y, extra.get("frequency", extra.get("angle")))
         return SpecialPoint(kind, float(y[-1]), y[:-1].copy(), w, index, float(acc),
-                            float(best[0]), extra, coef, crit, note)
+                            float(best[0]), extra, coef, crit, note or why)
+
+    def _at_crossing(self, y: Array, reach: float) -> tuple[BranchPoint | None, str]:
+        """A branch point (two branches cross) next to the test function's zero ``y``: the
+        regular zero of Moore's extended system (:mod:`~dynena.continuation.branch_point`),
+        with its error bound; or None and why not: no convergence, a zero outside the step
+        where the test changed sign or the location's uncertainty, ``reach`` (in the
+        parameter; plus 1e-3 (1 + |y|) in the state), or an unfolding β ≠ 0 (an imperfect
+        bifurcation, no crossing)."""
+        if self.n > BP_MAX_VARIABLES:
+            return None, f"not refined above {BP_MAX_VARIABLES} variables"
+        bp = refine_branch_point(self.F, self.DF, y, map_residual=self.c.dynamics.is_map)
+        near = abs(float(bp.y[-1] - y[-1])) <= reach and \
+            float(np.linalg.norm(bp.y - y)) <= 1e-3 * (1.0 + float(np.linalg.norm(y))) + reach
+        if bp.converged and near and abs(bp.beta) <= 2.0 * bp.bound:
+            return bp, ""
+        return None, ("Newton on the extended system did not converge" if not bp.converged else
+                      "the extended system's zero is far from the sign change" if not near else
+                      f"the unfolding beta = {bp.beta:.3g} is not zero (an imperfect "
+                      "bifurcation?)")
 
     def _criticality(self, kind: str, y: Array, omega: float | None
                      ) -> tuple[float | None, str | None, str]:

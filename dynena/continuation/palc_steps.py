@@ -192,12 +192,13 @@ def _correct(y_pred, t, p, u, nd, j, is_map, period, tol, max_newton):  # type: 
 
 @_jit
 def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignore[no-untyped-def]
-            tol, max_newton, ds_min, ds_max, p_lo, p_hi, max_norm):
+            tol, max_newton, ds_min, ds_max, p_lo, p_hi, max_norm, min_cos):
     r"""Continue from row ``k`` of ``Y`` (points) and ``T`` (unit tangents) while rows remain,
     writing also ``M`` (each point's :math:`[F_x\ F_p;\ t^\top]`, for the eigenvalues and
     test functions computed afterwards in one batch) and ``DS`` (the step that reached it).
     ``p`` is a work copy of the parameter vector (entry ``j`` is overwritten); ``period`` > 1
-    follows k-cycles of a map (fixed points of :math:`f^k`). Returns ``(code, k, ds, far,
+    follows k-cycles of a map (fixed points of :math:`f^k`); a step whose tangent turns by
+    more than ``arccos(min_cos)`` is halved (not the first). Returns ``(code, k, ds, far,
     lower)``: how the branch ended, the last row written, the next step, the largest
     distance from row 0 (the closed-loop test), and the lower period of the cycle the last
     attempted step fell onto (0 when none)."""
@@ -218,6 +219,8 @@ def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignor
         if ok:
             A = _bordered(y_new, p, u, nd, j, is_map, period, T[k])
             t_new, ok = solve(A, e)  # exactly singular: a smaller step (see the docstring)
+            # a sharp turn: another branch, met past a fold (Continuer's MIN_TANGENT_COS)
+            ok = ok and (k == 0 or t_new @ T[k] >= min_cos * norm(t_new))
         if not ok:
             ds *= 0.5
             if ds < ds_min:

@@ -51,3 +51,12 @@ def test_a_negative_step_and_a_failing_correction():
     a, b, done, n = _run(lambda h: None if 0 < h < 0.6 else np.cos(3 * h) - h, 0.6)
     assert not done and n == 1
     assert np.sign(a[0]) != np.sign(b[0]) and (a[1], b[1]) == (0.0, 0.6)
+
+
+def test_a_test_value_of_exactly_zero_is_the_location():
+    """h - 0.25 on [0, 0.5]: the first secant step lands on the root exactly and Brent stops;
+    the bracket it had then was the whole step, and callers stated that width as the
+    accuracy. Both ends are now the zero."""
+    a, b, done, n = _run(lambda h: h - 0.25, 0.5)
+    assert done and n == 1
+    assert a[1] == b[1] == 0.25 and a[0] == b[0] == 0.0
