@@ -21,6 +21,7 @@ Follows :math:`F(x, p) = 0` with :math:`F = f` (ode) or :math:`F = f - x` (map) 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any, Literal, cast
 
@@ -380,8 +381,13 @@ class Continuer:
                             *self._model_args())
             if ran:
                 y, _, M, ok = out
-                return (y, M) if ok else None
-            self.kernel = None
+                if ok:
+                    return y, M
+                # not ok: also where the corrector converged onto a point whose bordered
+                # matrix is exactly singular (a secant step landing on Lorenz's pitchfork at
+                # rho = 1 exactly); the Python corrector's tangent takes a least-squares solve
+            else:
+                self.kernel = None
         y, ok, _ = self.correct(y0 + h * t0, t0)
         if not ok:
             return None
@@ -412,9 +418,12 @@ class Continuer:
                 sp = self._locate(kind, Y[k - 1], T[k - 1], float(DS[k]), k - 1, ends)
                 if sp is None:
                     # the corrector failed next to a singular point (a pitchfork is LP and
-                    # BP at once): report the bracket, never drop
+                    # BP at once): report the bracket, never drop; a BP found as the
+                    # crossing of two branches all the same
                     sp = self._bracketed(kind, Y[k - 1], Y[k], W[k - 1], W[k], float(v0),
                                          float(v), k - 1)
+                    if kind == "BP":
+                        sp = self._crossing_in(sp, Y[k - 1], Y[k], T[k - 1])
                 specials.append(sp)
         return specials
 
@@ -496,6 +505,18 @@ class Continuer:
         coef, crit, why = self._criticality(kind, y, extra.get("frequency", extra.get("angle")))
         return SpecialPoint(kind, float(y[-1]), y[:-1].copy(), w, index, float(acc),
                             float(best[0]), extra, coef, crit, note or why)
+
+    def _crossing_in(self, sp: SpecialPoint, ya: Array, yb: Array, t: Array) -> SpecialPoint:
+        """The bracketed branch point ``sp`` (between ``ya`` and ``yb``) solved for as a
+        crossing (:meth:`_at_crossing`), or ``sp`` with the reason it was not."""
+        y = np.append(sp.state, sp.p)
+        bp, why = self._at_crossing(y, abs(float(yb[-1] - ya[-1])))
+        if bp is None:
+            return dataclasses.replace(sp, note=f"not confirmed as a crossing of two "
+                                                f"branches: {why}")
+        w = self.eigenvalues(np.vstack([self.DF(bp.y), t])[None])[0]
+        return SpecialPoint("BP", float(bp.y[-1]), bp.y[:-1].copy(), w, sp.index, bp.bound,
+                            sp.test_value)
 
     def _at_crossing(self, y: Array, reach: float) -> tuple[BranchPoint | None, str]:
         """A branch point (two branches cross) next to the test function's zero ``y``: the

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -75,11 +76,17 @@ def default_box(model: CompiledSystem, box: Any = None) -> tuple[Array, Array]:
     return lo, hi
 
 
-def distinct_points(X: Array, tol: float, unit: Array | None = None) -> Array:
+Separate = Callable[[Array, Array], BoolArray]
+"""Which pairs of close rows (two arrays of them) are distinct roots all the same."""
+
+
+def distinct_points(X: Array, tol: float, unit: Array | None = None,
+                    separate: Separate | None = None) -> Array:
     """One point per cluster of points closer than ``tol * (1 + max|x|)`` (first kept). With
     ``unit``, ``X`` holds scaled coordinates z = x / unit and two points are one only if they
     are that close in both z and x (a root of order one in a box of ±1e8 keeps its neighbours
-    0.1 away, as in x; a root of a model on a scale of 1e-9 keeps its neighbour 1e-9 away)."""
+    0.1 away, as in x; a root of a model on a scale of 1e-9 keeps its neighbour 1e-9 away).
+    ``separate`` keeps apart close pairs that it says are distinct roots."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
@@ -93,11 +100,21 @@ def distinct_points(X: Array, tol: float, unit: Array | None = None) -> Array:
     if unit is not None:
         rx = tol * (1.0 + float(np.max(np.linalg.norm(X * unit, axis=1))))
         key = np.hstack([key, np.round(X * unit / (0.25 * rx))])
-    _, first = np.unique(key, axis=0, return_index=True)
-    X = X[np.sort(first)]
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    keep = np.zeros(len(X), bool)
+    keep[first] = True
+    if separate is not None:
+        # ... unless they are distinct roots closer than the grid (states of 1e-9 in a box
+        # [0, 1]: every root fell into one cell)
+        rep = first[inverse.ravel()]
+        dropped = np.flatnonzero(~keep)
+        keep[dropped[separate(X[dropped], X[rep[dropped]])]] = True
+    X = X[keep]
     pairs = cKDTree(X).query_pairs(r, output_type="ndarray")
     if unit is not None and len(pairs):
         pairs = pairs[np.linalg.norm((X[pairs[:, 0]] - X[pairs[:, 1]]) * unit, axis=1) <= rx]
+    if separate is not None and len(pairs):
+        pairs = pairs[~separate(X[pairs[:, 0]], X[pairs[:, 1]])]
     if not len(pairs):
         return X
     g = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(X), len(X)))
@@ -106,14 +123,15 @@ def distinct_points(X: Array, tol: float, unit: Array | None = None) -> Array:
     return X[np.sort(first)]
 
 
-def _new_roots(found: Array, cand: Array, tol: float, unit: Array | None = None) -> Array:
+def _new_roots(found: Array, cand: Array, tol: float, unit: Array | None = None,
+               separate: Separate | None = None) -> Array:
     """Distinct points of ``cand`` not already in ``found`` (with ``unit``: distinct in z or
-    in x, as for :func:`distinct_points`)."""
+    in x; ``separate``: see :func:`distinct_points`)."""
     from scipy.spatial import cKDTree
 
     if not len(cand):
         return cand
-    cand = distinct_points(cand, tol, unit)
+    cand = distinct_points(cand, tol, unit, separate)
     if not len(found):
         return cand
     d, k = cKDTree(found).query(cand)
@@ -121,7 +139,47 @@ def _new_roots(found: Array, cand: Array, tol: float, unit: Array | None = None)
     if unit is not None:
         dx = np.linalg.norm((cand - found[k]) * unit, axis=1)
         new |= dx > tol * (1.0 + np.linalg.norm(cand * unit, axis=1))
+    if separate is not None and not new.all():
+        close = np.flatnonzero(~new)
+        new[close] = separate(cand[close], found[k[close]])
     return cand[new]
+
+
+def separate_roots(c: CompiledSystem, A: Array, B: Array) -> BoolArray:
+    r"""Whether roots ``A[i]`` and ``B[i]``, closer than the merge distance, are two roots: both
+    polished, the residual at their midpoint :math:`m` is far above theirs,
+
+    .. math:: |F(m)| > 10^3 \left(\max(|F(a)|, |F(b)|) + \epsilon\, |J(a)|\, \max(|a|, |b|)
+              \right)
+
+    (sup norms; the second term is the rounding level of F next to a root). Two copies of
+    one root have the midpoint on the root too; two roots have F of order |J| |a - b| / 2
+    between them. The merge distance is 1e-6 of the box's scale, so a model whose states are
+    1e-9 in a box [0, 1] had its three equilibria, 2e-9 apart, merged into one (the exact
+    polynomial solve said three). Pairs farther apart are never merged by this test, so a
+    continuum of equilibria is still seen as many roots."""
+    out: BoolArray = np.zeros(len(A), bool)
+    test = np.flatnonzero(~_same_to_rounding(A, B))
+    if not len(test):
+        return out
+    A, B = polish(c, A[test]), polish(c, B[test])
+    with np.errstate(all="ignore"):
+        fa = np.max(np.abs(residual_batch(c, A)), axis=1)
+        fb = np.max(np.abs(residual_batch(c, B)), axis=1)
+        fm = np.max(np.abs(residual_batch(c, 0.5 * (A + B))), axis=1)
+        J = np.max(np.sum(np.abs(jacobian_batch(c, A)), axis=2), axis=1)
+        size = np.maximum(np.max(np.abs(A), axis=1), np.max(np.abs(B), axis=1))
+        floor = np.maximum(fa, fb) + np.finfo(float).eps * J * size
+    out[test] = np.isfinite(fm) & (fm > 1e3 * floor)
+    return out
+
+
+def _same_to_rounding(A: Array, B: Array) -> BoolArray:
+    """Rows equal to 1e-9 relative (sup norm): Newton's copies of one root, which need no
+    test (two roots that close are one for every purpose here)."""
+    size = np.maximum(np.max(np.abs(A), axis=1), np.max(np.abs(B), axis=1))
+    same: BoolArray = np.max(np.abs(A - B), axis=1) <= 1e-9 * size
+    return same
 
 
 def find_equilibria(
@@ -347,8 +405,17 @@ class _Search:
 
     def new(self, cand: Array, tol: float | None = None) -> Array:
         """The points of ``cand`` that are not roots found already, nor each other."""
-        return _new_roots(self.roots, cand, self.opts.dedup_tol if tol is None else tol,
-                          self.unit)
+        tol = self.opts.dedup_tol if tol is None else tol
+        if self.c.n > _LARGE or not len(cand):  # n x n Jacobians: the merge distance alone
+            return _new_roots(self.roots, cand, tol, self.unit)
+        if len(self.roots):  # copies of a root found already, to rounding: nothing to do
+            from scipy.spatial import cKDTree
+            _, k = cKDTree(self.roots).query(cand)
+            cand = cand[~_same_to_rounding(cand, self.roots[k])]
+        # the rest polished: roots closer than the merge distance are told apart by their
+        # positions and residuals at rounding level (see separate_roots)
+        return _new_roots(self.roots, polish(self.c, cand), tol, self.unit,
+                          lambda A, B: separate_roots(self.c, A, B))
 
     def near_box(self, Y: Array) -> Array:
         """The roots within one box width of the box. Far outside it they are not searched
@@ -413,7 +480,7 @@ def _solve_from_starts(s: _Search) -> None:
         X, conv = s.accepted(X, conv)
         s.ptc_end, s.ptc_conv = X, conv
         s.roots = np.concatenate([s.roots, s.new(s.near_box(X[conv]))])
-    s.gens = detect_symmetries(s.c, s.lo, s.hi) if s.opts.symmetry else []
+    s.gens = detect_symmetries(s.c, s.lo, s.hi, roots=s.roots) if s.opts.symmetry else []
 
 
 _DEFLATION_STARTS = 64
@@ -631,27 +698,43 @@ def _unstable_basis_large(J: Array, w: Any, mask: Any) -> Array:
     return real_basis(V[:, order], w, mask)
 
 
-def polish(c: CompiledSystem, X: Array, steps: int = 3) -> Array:
+def polish(c: CompiledSystem, X: Array, steps: int = 8) -> Array:
     """A few full Newton steps past the acceptance tolerance, batched over the rows of ``X``,
     each kept only where it lowers the residual: Newton stops as soon as |F| < tol (1e-10),
     one more step usually reaches rounding level (1e-16), and the residual reported is that
-    of the state reported."""
+    of the state reported. A row is done when its residual is zero or its last step moved it
+    by less than 4 ε |x| (at most ``steps``): not at a fixed residual (|F| < 1e-15 (1 + |x|)
+    left a root at 1e-9 wrong in its seventh digit: the terms of F were of order 1e-9 too;
+    states of 1e-12 in a box [0, 1] pass the search's test at the origin, 1.2e-12 from the
+    root, and Newton needs six steps from there)."""
     X = np.array(X, dtype=float, copy=True)
     if not len(X):
         return X
+    rows_max = max(1, (1 << 25) // (8 * X.shape[1] ** 2))  # two batches of Jacobians: 64 MB
+    if len(X) > rows_max:
+        return np.concatenate([polish(c, X[k:k + rows_max], steps)
+                               for k in range(0, len(X), rows_max)])
     with np.errstate(all="ignore"):
         r = np.max(np.abs(residual_batch(c, X)), axis=1)
+        live = r > 0
+        J = jacobian_batch(c, X)
         for _ in range(steps):
-            rows = np.flatnonzero(r > 1e-15 * (1.0 + np.max(np.abs(X), axis=1)))
+            rows = np.flatnonzero(live)
             if not len(rows):
                 break
-            d, _ = solve_batch(jacobian_batch(c, X[rows]), -residual_batch(c, X[rows]))
+            d, _ = solve_batch(J[rows], -residual_batch(c, X[rows]))
             Y = X[rows] + d
             rY = np.max(np.abs(residual_batch(c, Y)), axis=1)
-            better = rY < r[rows]
-            X[rows[better]], r[rows[better]] = Y[better], rY[better]
-            if not better.any():
-                break
+            JY = jacobian_batch(c, Y)
+            # never onto a point where the Jacobian is not finite (the origin of a map
+            # written with sqrt(x^2 + y^2): a root at 1e-17 is classified, one at exactly 0
+            # is not)
+            better = (rY < r[rows]) & np.all(np.isfinite(JY), axis=(1, 2))
+            X[rows[better]], r[rows[better]], J[rows[better]] = Y[better], rY[better], \
+                JY[better]
+            step = np.max(np.abs(d), axis=1)
+            live[rows] = better & (rY > 0) & (step > 4 * np.finfo(float).eps
+                                               * np.max(np.abs(Y), axis=1))
     return X
 
 

@@ -129,3 +129,24 @@ def test_the_compiled_loop_halves_the_same_steps(monkeypatch):
     assert len(r.branches) == 2 and len(r.special_points("LP")) == 1
     monkeypatch.setattr(palc_module, "MIN_TANGENT_COS", -1.0)
     assert len(dynena.continue_equilibrium(toggle(0.15), "a", compiled=True).branches) == 4
+
+
+def test_a_branch_point_the_corrector_failed_next_to_is_still_solved_for(monkeypatch):
+    """Where locating by the test function fails (the corrector next to the singular point:
+    the compiled corrector's bordered matrix was exactly singular at Lorenz's pitchfork, hit
+    exactly by a secant step), the point was reported as the step's bracket (±0.6 there) and
+    not switched at; it is solved for from the bracket as a crossing all the same."""
+    monkeypatch.setattr(Continuer, "_locate", lambda self, kind, *a, **k: None)
+    r = dynena.continue_equilibrium(toggle(1.0, 5.0), "a")
+    (bp,) = r.special_points("BP")
+    assert abs(bp.p - 2.0) <= bp.accuracy <= 1e-12 and "bisected" not in bp.extra
+    assert len(r.branches) == 2  # the other branch was followed from it
+
+
+def test_lorenz_pitchfork_with_the_compiled_loop(models_dir):
+    """The compiled corrector fails where the bordered matrix is exactly singular; the Python
+    one takes the point there (rho = 1 exactly, the secant step's landing point)."""
+    r = dynena.continue_equilibrium(dynena.load(models_dir / "lorenz.yaml"), "rho",
+                                    compiled=True)
+    (bp,) = r.special_points("BP")
+    assert abs(bp.p - 1.0) <= bp.accuracy <= 1e-12 and np.allclose(bp.state, 0, atol=1e-12)
