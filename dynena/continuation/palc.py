@@ -71,12 +71,14 @@ _MATRIX_BYTES = 1 << 26
 90-variable system); larger systems rebuild them in chunks after the loop."""
 MIN_TANGENT_COS = 0.99
 """Smallest cosine of the angle between the tangents at two consecutive points (8°): a step
-that turns more is halved (the first step from a start is exempt: a switch's start direction
-is not a tangent). Next to a pitchfork the bifurcating branch folds back where it meets the
-other one; a step past the fold was corrected onto the other branch (within the 3·ds jump
-test) and followed it as if it were the same: the toggle switch's states written in units of
-1/100 or 1e-9 gave two branches that 'ran' from the asymmetric states onto the symmetric ones,
-and no fold. The two tangents there were 25° apart (both mostly along the parameter)."""
+that turns more is halved. Exempt: the first step from a start (a switch's start direction is
+not a tangent) and a step within 16 times the smallest (the fold of x' = p − 10⁶ x² turns
+faster than 8° per smallest step, and the branch had stopped there). Next to a pitchfork the
+bifurcating branch folds back where it meets the other one; a step past the fold was corrected
+onto the other branch (within the 3·ds jump test) and followed it as if it were the same: the
+toggle switch's states written in units of 1/100 or 1e-9 gave two branches that 'ran' from the
+asymmetric states onto the symmetric ones, and no fold. The two tangents there were 25° apart
+(both mostly along the parameter)."""
 _CLOSED = "closed loop: the branch returned to its start"
 _LEFT = "the state left the bound"
 
@@ -275,8 +277,10 @@ class Continuer:
                 ok = False  # on the parent cycle (f^k has its fixed points too): not this branch
             if ok:
                 t_new, m_new = self.tangent_matrix(y_new, ts[-1])
-                # (not the first step: a switch's start direction is not a tangent)
-                ok = len(ys) == 1 or float(t_new @ ts[-1]) >= MIN_TANGENT_COS
+                # (not the first step: a switch's start direction is not a tangent; nor a
+                # step near the smallest, where a fold is that sharp)
+                ok = len(ys) == 1 or ds < 16 * self.ds_min or \
+                    float(t_new @ ts[-1]) >= MIN_TANGENT_COS
             if not ok:
                 ds *= 0.5
                 if ds < self.ds_min:

@@ -198,10 +198,10 @@ def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignor
     test functions computed afterwards in one batch) and ``DS`` (the step that reached it).
     ``p`` is a work copy of the parameter vector (entry ``j`` is overwritten); ``period`` > 1
     follows k-cycles of a map (fixed points of :math:`f^k`); a step whose tangent turns by
-    more than ``arccos(min_cos)`` is halved (not the first). Returns ``(code, k, ds, far,
-    lower)``: how the branch ended, the last row written, the next step, the largest
-    distance from row 0 (the closed-loop test), and the lower period of the cycle the last
-    attempted step fell onto (0 when none)."""
+    more than ``arccos(min_cos)`` is halved (not the first, nor one below 16 ``ds_min``).
+    Returns ``(code, k, ds, far, lower)``: how the branch ended, the last row written, the
+    next step, the largest distance from row 0 (the closed-loop test), and the lower period of
+    the cycle the last attempted step fell onto (0 when none)."""
     n1 = Y.shape[1]
     e = np.zeros(n1)
     e[n1 - 1] = 1.0
@@ -220,7 +220,8 @@ def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignor
             A = _bordered(y_new, p, u, nd, j, is_map, period, T[k])
             t_new, ok = solve(A, e)  # exactly singular: a smaller step (see the docstring)
             # a sharp turn: another branch, met past a fold (Continuer's MIN_TANGENT_COS)
-            ok = ok and (k == 0 or t_new @ T[k] >= min_cos * norm(t_new))
+            ok = ok and (k == 0 or ds < 16.0 * ds_min
+                         or t_new @ T[k] >= min_cos * norm(t_new))
         if not ok:
             ds *= 0.5
             if ds < ds_min:

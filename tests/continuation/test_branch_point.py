@@ -150,3 +150,19 @@ def test_lorenz_pitchfork_with_the_compiled_loop(models_dir):
                                     compiled=True)
     (bp,) = r.special_points("BP")
     assert abs(bp.p - 1.0) <= bp.accuracy <= 1e-12 and np.allclose(bp.state, 0, atol=1e-12)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_a_very_sharp_fold_is_still_passed(compiled):
+    """x' = p - 1e6 x^2: a fold at p = 0 whose branch turns faster than 8° per smallest step.
+    The tangent-angle test halved the step below the smallest and the branch stopped at the
+    fold ("a very sharp turn"); it is waived near the smallest step."""
+    m = dynena.load_document({"dynena": 1, "name": "sharp_fold",
+                              "variables": {"x": {"range": [-1, 1]}},
+                              "parameters": {"p": {"value": 0.5, "range": [-1, 1]}},
+                              "equations": {"x": "p - 1000000*x**2"}})
+    r = dynena.continue_equilibrium(m, "p", compiled=compiled)
+    (br,) = r.branches
+    assert br.status == "ok" and br.p.max() > 1.0  # through the fold and back to the end
+    (lp,) = r.special_points("LP")
+    assert abs(lp.p) <= lp.accuracy <= 1e-10
