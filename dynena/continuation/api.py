@@ -247,6 +247,8 @@ def continue_equilibrium(
     starts = [(o, x / unit) for o, x in starts]
     if ds_max is None:
         ds_max = _default_ds_max(c, param, p0, p_range, starts, unit)
+    bound = _state_bound(c, unit)
+    relative = (unit < np.minimum(model_unit(c), 1.0)).astype(float)  # in their states' units
     engines: dict[int, Continuer] = {}
 
     def engine(period: int) -> Continuer:
@@ -254,7 +256,8 @@ def continue_equilibrium(
         if period not in engines:
             system: Any = c if period == 1 else IteratedMap(c, period)
             engines[period] = Continuer(system, param, ds=ds, ds_max=ds_max, p_range=p_range,
-                                        tol=tol, compiled=compiled)
+                                        tol=tol, compiled=compiled, max_norm=bound,
+                                        relative=relative)
         return engines[period]
 
     branches = _follow_all(engine, c, param, [(o, x, p0, None, 1) for o, x in starts],
@@ -322,24 +325,61 @@ def _branch_from(eng: Continuer, c: CompiledSystem, start: _Start, max_points: i
 def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"], states: Any
                      ) -> tuple[CompiledSystem, np.ndarray, bool | Literal["auto"]]:
     """``c`` in coordinates where every variable is of order one (a
-    :class:`~dynena.compile.ScaledSystem`), its units, and whether the compiled loop (the
-    model's own code) may run. A variable whose range is narrower than 0.7 is measured in the
-    power of two nearest that width; one that is larger than 1000 at the ``states`` the
-    branches start from, in the power of two nearest its size there (the arclength weighs
-    states against the parameter; a range says little here: a box of ±1e8 around states of
-    order one is common). The steps, the corrector's tolerance and the bound then mean the
-    same for every variable: the toggle switch in units of 1e-9 ran through its pitchfork
-    unseen; in units of 1e6 every branch 'left the bound'."""
+    :class:`~dynena.compile.ScaledSystem`), its units, and whether the compiled loop may run
+    (the equilibrium loop runs the model's own code with the units; the cycle loop does not).
+
+    A variable whose range is narrower than 0.7 is measured in the power of two nearest that
+    width. One whose size at the ``states`` the branches start from is above 1000, or below
+    1/8 of its range's unit, is measured in the power of two nearest that size (the largest at
+    any start, counting only components that are not rounding noise, see
+    :func:`_meaningful`). The arclength weighs states against the parameter, so a range says
+    little here: a box of ±1e8 around states of order one is common, and so are states of
+    1e-9 in a box [0, 1]. The steps, the corrector's tolerance, the bound and the 'on a branch
+    already' distance then mean the same for every variable. Before: the toggle switch in
+    units of 1e-9 ran through its pitchfork unseen; in units of 1e6 every branch 'left the
+    bound'; with states of 1e-9 to 0.03 in a box [0, 1] it gave one branch, or four that
+    jumped from one to another at the pitchfork, because its branches lay closer together
+    than one step."""
     unit = np.minimum(model_unit(c), 1.0)
     X = np.asarray(states, float).reshape(-1, c.n)
     if len(X):
-        size = np.max(np.abs(X), axis=0)
+        size = np.max(np.where(_meaningful(c, X, unit / 8), np.abs(X), 0.0), axis=0)
         with np.errstate(all="ignore"):
             d = 2.0 ** np.round(np.log2(size))
-        unit = np.where((unit == 1.0) & (size > 2.0 ** 10) & np.isfinite(d), d, unit)
+        large = (unit == 1.0) & (size > 2.0 ** 10)
+        small = (size > 0) & (size < unit / 8)
+        unit = np.where((large | small) & np.isfinite(d) & (d > 2.0 ** -900), d, unit)
     if np.all(unit == 1.0):
         return c, unit, compiled
-    return ScaledSystem(c, unit), unit, False
+    return ScaledSystem(c, unit), unit, compiled
+
+
+def _meaningful(c: CompiledSystem, X: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """Per start and variable: the component is part of the state, not rounding noise of a
+    zero (tested where it is nonzero and below ``below``; larger ones are part of it). A
+    component is noise when the start with it set to zero is as good a root (residual at most
+    10 times the start's own): an equilibrium at the origin came out as (3.5e-18, 3.5e-18),
+    and measuring a variable in units of 1e-18 would have sent every branch from it out of the
+    bound."""
+    out = np.abs(X) >= below
+    for k, x in enumerate(X):
+        test = np.flatnonzero((x != 0) & ~out[k])
+        if not len(test):
+            continue
+        with np.errstate(all="ignore"):
+            r0 = float(np.max(np.abs(c.residual(x)), initial=0.0))
+            for i in test:
+                z = x.copy()
+                z[i] = 0.0
+                out[k, i] = bool(np.max(np.abs(c.residual(z))) > 10.0 * r0)
+    return out
+
+
+def _state_bound(c: CompiledSystem, unit: np.ndarray, bound: float = 1e6) -> float:
+    """The bound on the followed coordinates' norm that is ``bound`` in the units the model's
+    ranges are written in (a variable measured in its states' units of 1e-9 may still grow
+    to order one along its branch)."""
+    return bound * float(np.max(np.minimum(model_unit(c), 1.0) / unit, initial=1.0))
 
 
 def _cycles_in_units(cb: CycleBranch, unit: np.ndarray) -> CycleBranch:
@@ -557,7 +597,7 @@ def continue_curve(
         if any(cv.kind == sp.type and _near_curve(y0, cv, 0.05 * ds_max) for cv in curves):
             continue  # this point lies on a curve already followed
         eng = CurveContinuer(cz, sp.type, (param, param2), ds=ds, ds_max=ds_max, tol=tol,
-                             box=box)
+                             box=box, max_norm=_state_bound(c, unit))
         fw = eng.run(y0, direction=1, max_points=max_points, origin=label,
                      max_time=max_time / 2)
         if fw.status == "failed":
@@ -803,10 +843,14 @@ def continue_cycles(
     cycles = []
     for label, sp in hopf:
         if sp.extra.get("frequency", 0.0):
-            cc = CycleContinuer(cz, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
-                                p_range=p_range, compiled=compiled)
+            def continuer(system: CompiledSystem) -> CycleContinuer:
+                return CycleContinuer(system, param, ntst=ntst, ncol=ncol, ds=ds,
+                                      ds_max=ds_max, p_range=p_range, compiled=compiled)
+            finer = _cycle_units(c, param, sp, unit, p_range)
+            cc, u = (continuer(cz), unit) if finer is None else \
+                (continuer(ScaledSystem(c, finer)), finer)
             cycles.append(_cycles_in_units(_cycles_from_hopf(
-                cc, label, sp, unit, ds, max_points, max_time, max_period), unit))
+                cc, label, sp, u, max_points, max_time, max_period), u))
     note = {} if hopf else {"note": f"no Hopf point in the continuation in {param}: no "
                                       "periodic orbit to follow from one (start from a known "
                                       "orbit with start=state and period=T)"}
@@ -816,20 +860,73 @@ def continue_cycles(
                                    "max_points": max_points, **note}})
 
 
-def _cycles_from_hopf(cc: CycleContinuer, label: str, sp: SpecialPoint, unit: np.ndarray, ds: float,
-                      max_points: int, max_time: float, max_period: float | None
-                      ) -> CycleBranch:
-    """The branch of cycles born at the Hopf point ``sp`` (``cc`` a CycleContinuer, in the
-    coordinates z = x / unit), started along the critical eigenvector."""
+def _hopf_start(cc: CycleContinuer, sp: SpecialPoint, unit: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The start of the cycles born at the Hopf point ``sp`` (``cc`` in the coordinates
+    z = x / unit): the constant orbit, the tangent along the critical eigenvector, the phase
+    reference."""
     omega = sp.extra["frequency"]
     cc._set_p(sp.p)
     z = sp.state / unit
     w, V = np.linalg.eig(cc.c.jac(z))
     q = V[:, int(np.argmin(np.abs(w - 1j * omega)))]
-    y0, t0, ref = cc.from_hopf(z, sp.p, omega, q, ds)
+    return cc.from_hopf(z, sp.p, omega, q, cc.ds)
+
+
+def _cycle_units(c: CompiledSystem, param: str, sp: SpecialPoint, unit: np.ndarray,
+                 p_range: tuple[float, float]) -> np.ndarray | None:
+    r"""Finer units for the cycles born at the Hopf point ``sp`` where they are far smaller
+    than their box; None where nothing changes. Their size is predicted by the normal form:
+    radius :math:`r = \sqrt{|\alpha'\,\Delta p / (\omega \ell_1)|}` at the end of the
+    parameter range on the side where they exist (:math:`\alpha' = d\,\mathrm{Re}\,\lambda / dp`
+    by central differences along the equilibrium), so variable i reaches
+    :math:`|x_i| + 2 r |q_i|`. Where that is below 1/8 of the range's unit it is the unit (the
+    power of two nearest), as for equilibria (:func:`_in_scaled_units`). The Hopf point's own
+    state says nothing when it is at the origin, and a first orbit measured in the box's units
+    says nothing either: cycles of size 1e-6 √p in a box of 1 passed the corrector's absolute
+    tolerance at the Hopf point itself, and were then 'unresolved'."""
+    l1, omega = sp.coefficient, sp.extra.get("frequency", 0.0)
+    if not l1 or not omega or not np.isfinite(l1):
+        return None
+    j = c.parameter_names.index(param)
+    x = np.asarray(sp.state, float)
+
+    def jac(y: np.ndarray, p: float) -> np.ndarray:
+        return np.asarray(c.with_parameters({param: p}).jac(y))
+
+    try:
+        at = c.with_parameters({param: sp.p})
+        x_p = np.linalg.solve(at.jac(x), -at.dfdp(x)[:, j])
+        w, V = np.linalg.eig(at.jac(x))
+        k = int(np.argmin(np.abs(w - 1j * omega)))
+        h = 1e-6 * (1.0 + abs(sp.p))
+        lam = [np.linalg.eigvals(jac(x + e * h * x_p, sp.p + e * h)) for e in (1.0, -1.0)]
+    except (np.linalg.LinAlgError, ValueError):
+        return None
+    alpha = float(np.real(lam[0][np.argmin(np.abs(lam[0] - w[k]))]
+                          - lam[1][np.argmin(np.abs(lam[1] - w[k]))])) / (2 * h)
+    side = -np.sign(l1 * alpha)  # the side of p_H where -alpha dp / l1 > 0
+    reach = (p_range[1] - sp.p) if side > 0 else (sp.p - p_range[0])
+    if not (alpha and np.isfinite(alpha) and np.isfinite(reach) and reach > 0):
+        return None
+    q = np.abs(V[:, k]) / np.linalg.norm(V[:, k])
+    size = np.abs(x) + 2.0 * q * np.sqrt(abs(alpha * reach / (omega * l1)))
+    with np.errstate(all="ignore"):
+        d = 2.0 ** np.round(np.log2(size))
+    small = (size > 0) & (size < np.minimum(model_unit(c), 1.0) / 8) & (d < unit) & \
+        np.isfinite(d) & (d > 2.0 ** -900)
+    return np.where(small, d, unit) if np.any(small) else None
+
+
+def _cycles_from_hopf(cc: CycleContinuer, label: str, sp: SpecialPoint, unit: np.ndarray,
+                      max_points: int, max_time: float, max_period: float | None
+                      ) -> CycleBranch:
+    """The branch of cycles born at the Hopf point ``sp`` (``cc`` a CycleContinuer, in the
+    coordinates z = x / unit), started along the critical eigenvector."""
+    y0, t0, ref = _hopf_start(cc, sp, unit)
+    period = max_period if max_period is not None else 20 * 2 * np.pi / sp.extra["frequency"]
     branch: CycleBranch = cc.run(y0, t0, ref, max_points=max_points, max_time=max_time,
-                                 origin=label, max_period=max_period if max_period is not None
-                                 else 20 * 2 * np.pi / omega)
+                                 origin=label, max_period=period)
     return branch
 
 

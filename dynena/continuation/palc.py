@@ -79,17 +79,24 @@ onto the other branch (within the 3·ds jump test) and followed it as if it were
 toggle switch's states written in units of 1/100 or 1e-9 gave two branches that 'ran' from the
 asymmetric states onto the symmetric ones, and no fold. The two tangents there were 25° apart
 (both mostly along the parameter)."""
+GROWTH = 1.0
+"""How many of its starting units a ``relative`` variable may grow before the largest step
+grows with it (:meth:`Continuer._cap`): one, so that the steps are those of a run started
+at the current point."""
 _CLOSED = "closed loop: the branch returned to its start"
 _LEFT = "the state left the bound"
 
 
 class Continuer:
-    """Continuation engine for one compiled model and one parameter."""
+    """Continuation engine for one compiled model and one parameter. ``relative`` flags the
+    variables measured in the units of their starting states (``ScaledSystem``): the largest
+    step grows with them once they outgrow those units (:meth:`_cap`)."""
 
     def __init__(self, c: CompiledSystem, param: str, *, ds: float = 0.01, ds_min: float = 1e-7,
                  ds_max: float = 0.2, tol: float = 1e-10, max_newton: int = 12,
                  p_range: tuple[float, float] = (-np.inf, np.inf), max_norm: float = 1e6,
-                 locate_tol: float = 1e-10, compiled: bool | Literal["auto"] = "auto") -> None:
+                 locate_tol: float = 1e-10, compiled: bool | Literal["auto"] = "auto",
+                 relative: Array | None = None) -> None:
         self.c = c.with_parameters()  # a private copy: its p is moved along the branch
         self.param = param
         self.j = c.parameter_names.index(param)
@@ -104,7 +111,11 @@ class Continuer:
         self._start: tuple[Array, Array] | None = None  # the last start and its tangent
         # the compiled loop: always with True (compiled once per model, seconds); with "auto"
         # only when a former run left it compiled on disk
-        self._base = getattr(self.c, "base", self.c)  # the map whose k-th iterate is followed
+        base = getattr(self.c, "base", self.c)  # the map whose k-th iterate is followed
+        # a system in scaled coordinates runs the model's own compiled code with its units
+        self._base = base.original if isinstance(base, ScaledSystem) else base
+        self._unit = base.unit if isinstance(base, ScaledSystem) else np.ones(self.n)
+        self._grow = np.zeros(self.n) if relative is None else np.asarray(relative, float)
         self._period = int(getattr(self.c, "period", 1))
         use = compiled is True or (compiled == "auto" and kernel_cached(self._base))
         self.kernel = palc_kernel(self._base) if use else None
@@ -302,8 +313,11 @@ class Continuer:
                     float(t_new @ ts[0]) > 0:
                 status, message = Status.OK, _CLOSED
                 break
+            cap = self._cap(y_new)
             if iters <= 3:
-                ds = min(ds * 1.3, self.ds_max)
+                ds = min(ds * 1.3, cap)
+            elif cap > self.ds_max:
+                ds = min(ds, cap)
             p = y_new[-1]
             if not (self.p_range[0] <= p <= self.p_range[1]):
                 status, message = Status.OK, f"reached the end of the parameter range at {p:.6g}"
@@ -344,7 +358,7 @@ class Continuer:
         ok, out = call(self._base, K, "advance", Y, T, M, DS, 0, float(self.ds), 0.0,
                        *self._model_args(), float(self.ds_min), float(self.ds_max),
                        float(self.p_range[0]), float(self.p_range[1]), float(self.max_norm),
-                       MIN_TANGENT_COS)
+                       MIN_TANGENT_COS, self._grow, GROWTH)
         if not ok:
             self.kernel = None
             return None
@@ -366,12 +380,21 @@ class Continuer:
             message = f"point budget of {max_points} reached"
         return Y, T, M, DS, status, message
 
+    def _cap(self, y: Array) -> float:
+        r"""The largest step at ``y``: ``ds_max`` times :math:`\max_i |z_i|` over the
+        ``relative`` variables (those measured in the units of their starting states), once
+        one has grown past one such unit: the step a run started here would take. A variable
+        that grows from 1e-6 to 1 along the branch had taken the whole point budget to cover
+        a tenth of the parameter range."""
+        g = float(np.max(self._grow * np.abs(y[:-1]), initial=0.0))
+        return self.ds_max * max(1.0, g / GROWTH)
+
     def _model_args(self) -> tuple[Any, ...]:
         """The compiled loop's model arguments: a work copy of the parameters, the input
-        (zero), the definitions' count, the parameter index, map or not, the period, the
-        corrector's tolerance and iteration limit."""
+        (zero), the units the branch is followed in, the definitions' count, the parameter
+        index, map or not, the period, the corrector's tolerance and iteration limit."""
         b = self._base
-        return (self.c.p.copy(), np.zeros(len(b.input_names)),
+        return (self.c.p.copy(), np.zeros(len(b.input_names)), self._unit,
                 int(getattr(b, "n_definitions", 0)), self.j, bool(b.dynamics.is_map),
                 self._period, float(self.tol), int(self.max_newton))
 

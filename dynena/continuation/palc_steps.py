@@ -98,17 +98,18 @@ def _jp(x, p, u, nd, j):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _residual(y, p, u, j, is_map, period):  # type: ignore[no-untyped-def]
-    r""":math:`F(y)` at the branch point :math:`y = (x, p_j)`: :math:`f` (ode) or
-    :math:`f^k(x) - x` (map, ``k = period``)."""
-    x = y[:-1].copy()
+def _residual(y, p, u, w, j, is_map, period):  # type: ignore[no-untyped-def]
+    r""":math:`F(y)` at the branch point :math:`y = (z, p_j)` followed in the coordinates
+    :math:`z = x / w` (``ScaledSystem``; ``w`` is all ones for a model in its own units):
+    :math:`f(x) / w` (ode) or :math:`(f^k(x) - x) / w` (map, ``k = period``)."""
+    x = y[:-1] * w
     p[j] = y[-1]
     z = x
     for _ in range(period):
         z = _f(z, p, u, np.empty(x.shape[0]))
     if is_map:
         z = z - x
-    return z
+    return z / w
 
 
 @_jit
@@ -125,10 +126,12 @@ def _matmul(A, B):  # type: ignore[no-untyped-def]
 
 
 @_jit
-def _bordered(y, p, u, nd, j, is_map, period, t):  # type: ignore[no-untyped-def]
-    r""":math:`[F_x\ F_p;\ t^\top]`, shape (n + 1, n + 1); for a k-cycle of a map the
-    Jacobians of :math:`f^k` by the chain rule along the orbit, as ``IteratedMap``."""
-    x = y[:-1].copy()
+def _bordered(y, p, u, w, nd, j, is_map, period, t):  # type: ignore[no-untyped-def]
+    r""":math:`[F_x\ F_p;\ t^\top]`, shape (n + 1, n + 1), in the coordinates :math:`z = x / w`
+    (:math:`D^{-1} F_x D` and :math:`D^{-1} F_p`, :math:`D = \mathrm{diag}(w)`); for a k-cycle
+    of a map the Jacobians of :math:`f^k` by the chain rule along the orbit, as
+    ``IteratedMap``."""
+    x = y[:-1] * w
     p[j] = y[-1]
     n = x.shape[0]
     M = np.empty((n + 1, n + 1))
@@ -147,58 +150,62 @@ def _bordered(y, p, u, nd, j, is_map, period, t):  # type: ignore[no-untyped-def
     if is_map:
         for i in range(n):
             J[i, i] -= 1.0
-    M[:n, :n] = J
-    M[:n, n] = Jp
+    for r in range(n):
+        for c in range(n):
+            M[r, c] = J[r, c] * w[c] / w[r]
+        M[r, n] = Jp[r] / w[r]
     M[n, :] = t
     return M
 
 
 @_jit
-def _lower_period(y, p, u, j, period, tol):  # type: ignore[no-untyped-def]
+def _lower_period(y, p, u, w, j, period, tol):  # type: ignore[no-untyped-def]
     """The smallest proper divisor d of the period with :math:`f^d(x) = x` (to ``tol``,
-    relative), 0 when none: as ``IteratedMap.lower_period``."""
-    x = y[:-1].copy()
+    relative, in the coordinates :math:`x / w`), 0 when none: as ``IteratedMap.lower_period``."""
+    x = y[:-1] * w
     p[j] = y[-1]
-    scale = 1.0 + norm(x)
+    scale = 1.0 + norm(y[:-1])
     z = x
     for d in range(1, period):
         z = _f(z, p, u, np.empty(x.shape[0]))
-        if period % d == 0 and norm(z - x) < tol * scale:
+        if period % d == 0 and norm((z - x) / w) < tol * scale:
             return d
     return 0
 
 
 @_jit
-def _correct(y_pred, t, p, u, nd, j, is_map, period, tol, max_newton):  # type: ignore[no-untyped-def]
+def _correct(y_pred, t, p, u, w, nd, j, is_map, period, tol, max_newton):  # type: ignore[no-untyped-def]
     r"""Newton on :math:`F(y) = 0,\ t^\top (y - y_{pred}) = 0`, as ``Continuer.correct``."""
     y = y_pred.copy()
     n = y.shape[0] - 1
     g = np.empty(n + 1)
     for k in range(max_newton):
-        F = _residual(y, p, u, j, is_map, period)
+        F = _residual(y, p, u, w, j, is_map, period)
         g[:n] = F
         g[n] = t @ (y - y_pred)
         if np.max(np.abs(F)) < tol and abs(g[n]) < tol:
             return y, True, k
-        dy, ok = solve(_bordered(y, p, u, nd, j, is_map, period, t), -g)
+        dy, ok = solve(_bordered(y, p, u, w, nd, j, is_map, period, t), -g)
         if not ok:
             return y, False, k
         y = y + dy
         if not np.all(np.isfinite(y)):
             return y, False, k
-    F = _residual(y, p, u, j, is_map, period)
+    F = _residual(y, p, u, w, j, is_map, period)
     return y, bool(np.max(np.abs(F)) < tol), max_newton
 
 
 @_jit
-def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignore[no-untyped-def]
-            tol, max_newton, ds_min, ds_max, p_lo, p_hi, max_norm, min_cos):
+def advance(Y, T, M, DS, k, ds, far, p, u, w, nd, j, is_map, period,  # type: ignore[no-untyped-def]
+            tol, max_newton, ds_min, ds_max, p_lo, p_hi, max_norm, min_cos, grow, growth):
     r"""Continue from row ``k`` of ``Y`` (points) and ``T`` (unit tangents) while rows remain,
     writing also ``M`` (each point's :math:`[F_x\ F_p;\ t^\top]`, for the eigenvalues and
     test functions computed afterwards in one batch) and ``DS`` (the step that reached it).
     ``p`` is a work copy of the parameter vector (entry ``j`` is overwritten); ``period`` > 1
     follows k-cycles of a map (fixed points of :math:`f^k`); a step whose tangent turns by
-    more than ``arccos(min_cos)`` is halved (not the first, nor one below 16 ``ds_min``).
+    more than ``arccos(min_cos)`` is halved (not the first, nor one below 16 ``ds_min``);
+    the largest step grows with the variables flagged in ``grow`` past ``growth`` of their
+    units (``Continuer._cap``).
     Returns ``(code, k, ds, far, lower)``: how the branch ended, the last row written, the
     next step, the largest distance from row 0 (the closed-loop test), and the lower period of
     the cycle the last attempted step fell onto (0 when none)."""
@@ -207,17 +214,17 @@ def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignor
     e[n1 - 1] = 1.0
     lower = 0
     while k + 1 < Y.shape[0]:
-        y_new, ok, iters = _correct(Y[k] + ds * T[k], T[k], p, u, nd, j, is_map, period,
+        y_new, ok, iters = _correct(Y[k] + ds * T[k], T[k], p, u, w, nd, j, is_map, period,
                                     tol, max_newton)
         if ok and norm(y_new - Y[k]) > 3 * ds:
             ok = False  # jumped to another branch: take a smaller step
-        lower = _lower_period(y_new, p, u, j, period, 1e-7) if ok and period > 1 else 0
+        lower = _lower_period(y_new, p, u, w, j, period, 1e-7) if ok and period > 1 else 0
         if lower > 0:
             ok = False  # on the parent cycle (f^k has its fixed points too): not this branch
         A = np.empty((n1, n1))
         t_new = e
         if ok:
-            A = _bordered(y_new, p, u, nd, j, is_map, period, T[k])
+            A = _bordered(y_new, p, u, w, nd, j, is_map, period, T[k])
             t_new, ok = solve(A, e)  # exactly singular: a smaller step (see the docstring)
             # a sharp turn: another branch, met past a fold (Continuer's MIN_TANGENT_COS)
             ok = ok and (k == 0 or ds < 16.0 * ds_min
@@ -238,8 +245,14 @@ def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignor
         far = max(far, d0)
         if far > 4 * ds and d0 < 1.5 * ds and t_new @ T[0] > 0:
             return CLOSED, k, ds, far, lower
+        g = 0.0
+        for i in range(n1 - 1):
+            g = max(g, grow[i] * abs(y_new[i]))
+        cap = ds_max * max(1.0, g / growth)
         if iters <= 3:
-            ds = min(ds * 1.3, ds_max)
+            ds = min(ds * 1.3, cap)
+        elif cap > ds_max:
+            ds = min(ds, cap)
         if not (p_lo <= y_new[-1] <= p_hi):
             return RANGE, k, ds, far, lower
         if norm(y_new[:-1]) > max_norm:
@@ -248,17 +261,17 @@ def advance(Y, T, M, DS, k, ds, far, p, u, nd, j, is_map, period,  # type: ignor
 
 
 @_jit
-def point_at(y0, t0, h, p, u, nd, j, is_map, period, tol, max_newton):  # type: ignore[no-untyped-def]
+def point_at(y0, t0, h, p, u, w, nd, j, is_map, period, tol, max_newton):  # type: ignore[no-untyped-def]
     r"""The branch point corrected from :math:`y_0 + h\,t_0`, its unit tangent and its
     bordered matrix (for locating a special point between two points): ``(y, t, M, ok)``."""
     n1 = y0.shape[0]
     e = np.zeros(n1)
     e[n1 - 1] = 1.0
-    y, ok, _ = _correct(y0 + h * t0, t0, p, u, nd, j, is_map, period, tol, max_newton)
+    y, ok, _ = _correct(y0 + h * t0, t0, p, u, w, nd, j, is_map, period, tol, max_newton)
     A = np.zeros((n1, n1))
     t = t0.copy()
     if ok:
-        A = _bordered(y, p, u, nd, j, is_map, period, t0)
+        A = _bordered(y, p, u, w, nd, j, is_map, period, t0)
         t, ok = solve(A, e)
         t = t / norm(t)
         A[n1 - 1, :] = t
