@@ -242,11 +242,40 @@ def continue_equilibrium(
     p0 = float(c.p[c.parameter_names.index(param)])
     p_range = _parameter_range(c, param, p0, p_range, to)
     starts = _starts(c, param, p0, start, equilibria, tol)
-    # variables far from order one
-    c, unit, compiled = _in_scaled_units(c, compiled, [x for _, x in starts])
-    starts = [(o, x / unit) for o, x in starts]
+    # variables far from order one: in units from their ranges and the starting states; a
+    # second run in finer units where a switched branch turned out far smaller than those
+    _, unit, compiled = _in_scaled_units(c, compiled, [x for _, x in starts])
+
+    def follow(unit: np.ndarray) -> tuple[list[Branch], float, np.ndarray]:
+        return _follow_in_units(c, unit, starts, param=param, p0=p0, p_range=p_range, ds=ds,
+                                ds_max=ds_max, tol=tol, compiled=compiled,
+                                max_points=max_points, max_branches=max_branches,
+                                switch=switch, max_period=max_period)
+
+    branches, used, sizes = follow(unit)
+    finer = _finer_units(c, unit, sizes)
+    if finer is not None:
+        branches, used, _ = follow(finer)
+    return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
+                              c.parameter_values(), tuple(branches),
+                              {"ds": ds, "ds_max": used, "max_points": max_points,
+                               "p_range": list(p_range), "tol": tol,
+                               **({"max_period": max_period} if c.dynamics.is_map else {})})
+
+
+def _follow_in_units(c: CompiledSystem, unit: np.ndarray, starts: list[tuple[str, np.ndarray]],
+                     *, param: str, p0: float, p_range: tuple[float, float], ds: float,
+                     ds_max: float | None, tol: float, compiled: bool | Literal["auto"],
+                     max_points: int, max_branches: int, switch: bool, max_period: int
+                     ) -> tuple[list[Branch], float, np.ndarray]:
+    """Every branch from ``starts`` (in the model's coordinates) followed in the coordinates
+    z = x / unit, returned in the model's coordinates; the largest step used; and the sizes
+    of the branches switched to, probed at the ends of the range (:func:`_probe_size`, in the
+    model's coordinates; 0 where none was found)."""
+    zc: CompiledSystem = c if np.all(unit == 1.0) else ScaledSystem(c, unit)
+    zstarts = [(o, x / unit) for o, x in starts]
     if ds_max is None:
-        ds_max = _default_ds_max(c, param, p0, p_range, starts, unit)
+        ds_max = _default_ds_max(zc, param, p0, p_range, zstarts, unit)
     bound = _state_bound(c, unit)
     relative = (unit < np.minimum(model_unit(c), 1.0)).astype(float)  # in their states' units
     engines: dict[int, Continuer] = {}
@@ -254,31 +283,89 @@ def continue_equilibrium(
     def engine(period: int) -> Continuer:
         # one engine per period: the k-cycles of a map are fixed points of f^k
         if period not in engines:
-            system: Any = c if period == 1 else IteratedMap(c, period)
+            system: Any = zc if period == 1 else IteratedMap(zc, period)
             engines[period] = Continuer(system, param, ds=ds, ds_max=ds_max, p_range=p_range,
                                         tol=tol, compiled=compiled, max_norm=bound,
                                         relative=relative)
         return engines[period]
 
-    branches = _follow_all(engine, c, param, [(o, x, p0, None, 1) for o, x in starts],
+    sizes = np.zeros(c.n)
+    branches = _follow_all(engine, zc, param, [(o, x, p0, None, 1) for o, x in zstarts],
                            max_branches=max_branches, max_points=max_points, ds_max=ds_max,
-                           switch=switch, max_period=max_period)
-    return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
-                              c.parameter_values(), tuple(_in_units(b, unit) for b in branches),
-                              {"ds": ds, "ds_max": ds_max, "max_points": max_points,
-                               "p_range": list(p_range), "tol": tol,
-                               **({"max_period": max_period} if c.dynamics.is_map else {})})
+                           switch=switch, max_period=max_period, sizes=sizes)
+    return [_in_units(b, unit) for b in branches], ds_max, sizes * unit
 
 
+def _probe_size(eng: Continuer, x: np.ndarray, p: float, direction: np.ndarray,
+                max_iter: int = 200) -> np.ndarray:
+    r"""The size (per variable) of the branch switched to at ``(x, p)`` along
+    ``direction``, where it reaches the ends of the parameter range: Newton on
+    :math:`F(z, p_{end}) = 0` from :math:`x + d` (d the direction's state part, of unit
+    length: the size of the box in the followed coordinates), stopped when its step is
+    1e-12 of the distance from ``x`` (scale-free: a branch 1e-9 across is found as well as one
+    of order one; Newton comes down onto a small root at a fixed rate). The size of every
+    variable that moved is the largest |z| among them (one branch, one scale: the toggle's
+    asymmetric state has one coordinate 40 times the other); components that moved less than
+    1e-12 of the largest move are rounding noise, and variables that did not move keep 0.
+    Zeros where Newton does not converge or lands back on ``x``. A heuristic for the
+    branch's scale only: the continuation itself decides what the branch is."""
+    out = np.zeros(eng.n)
+    d = direction[:-1]
+    if not np.linalg.norm(d) > 0:
+        return out
+    d = d / np.linalg.norm(d)
+    for end in eng.p_range:
+        if not np.isfinite(end) or end == p:
+            continue
+        z = x + d
+        with np.errstate(all="ignore"):
+            for _ in range(max_iter):
+                y = np.append(z, end)
+                try:
+                    step = np.linalg.solve(eng.DF(y)[:, :-1], -eng.F(y))
+                except np.linalg.LinAlgError:
+                    break
+                z = z + step
+                if not np.all(np.isfinite(z)):
+                    break
+                if np.linalg.norm(step) <= 1e-12 * np.linalg.norm(z - x):
+                    # a component 1e-12 below the root's distance from x is rounding noise
+                    moved = np.abs(z - x)
+                    moved = moved > 1e-12 * np.max(moved)
+                    if moved.any():  # else back on x
+                        out = np.maximum(out, np.where(moved, np.max(np.abs(z[moved])), 0.0))
+                    break
+    return out
+
+
+def _finer_units(c: CompiledSystem, unit: np.ndarray, sizes: np.ndarray) -> np.ndarray | None:
+    """Units for a second run where a switched branch is far smaller than its variables'
+    units (below 1/8 of the range's unit and finer than the unit used: the power of two
+    nearest its size); None where nothing changes. A pitchfork x' = p x - x³/s² on the
+    origin: its branches ±s√p, 1e-3 across in a box of 2, were taken for the trivial branch
+    (within the 'on a branch already' distance) and never reported."""
+    with np.errstate(all="ignore"):
+        d = 2.0 ** np.round(np.log2(sizes))
+    small = (sizes > 0) & (sizes < np.minimum(model_unit(c), 1.0) / 8) & (d < unit) & \
+        np.isfinite(d) & (d > 2.0 ** -900)
+    return np.where(small, d, unit) if np.any(small) else None
+
+
+_PROBE_SIZE = 100
+"""Largest system (variables times period) whose switched branches are probed for their
+size (:func:`_probe_size`: up to 400 Newton steps per branch point switched to, each a
+dense solve)."""
 _Start = tuple[str, np.ndarray, float, np.ndarray | None, int]
 """Where a branch is followed from: origin label, state, parameter, tangent (or None), period."""
 
 
 def _follow_all(engine: Callable[[int], Continuer], c: CompiledSystem, param: str,
                 queue: list[_Start], *, max_branches: int, max_points: int, ds_max: float,
-                switch: bool, max_period: int) -> list[Branch]:
+                switch: bool, max_period: int, sizes: np.ndarray | None = None) -> list[Branch]:
     """Every branch from the starts in ``queue``, and (``switch``) from the branch points and
-    period doublings met on them, until ``max_branches``."""
+    period doublings met on them, until ``max_branches``; ``sizes`` collects (in place) the
+    probed sizes of the branches switched to that barely left their branch point, were
+    dropped as on a branch already, or failed (:func:`_probe_size`)."""
     branches: list[Branch] = []
     seen_bp: list[np.ndarray] = []
     seen_pd: list[tuple[int, float, np.ndarray]] = []
@@ -288,10 +375,16 @@ def _follow_all(engine: Callable[[int], Continuer], c: CompiledSystem, param: st
             continue
         eng = engine(period)
         br, ok = _branch_from(eng, c, (origin, x, p, t0, period), max_points)
+        dropped = ok and _duplicate(br, branches, 0.05 * ds_max)
+        if t0 is not None and sizes is not None and period * c.n <= _PROBE_SIZE and (
+                not ok or dropped or _excursion(br, x) < 0.125):
+            # a branch switched to that barely left its branch point: is it far smaller
+            # than the units, rather than absent?
+            sizes[:] = np.maximum(sizes, _probe_size(eng, x, p, t0))
         if not ok:
             branches.append(br)
             continue
-        if _duplicate(br, branches, 0.05 * ds_max):
+        if dropped:
             continue
         branches.append(br)
         if switch:
@@ -299,6 +392,11 @@ def _follow_all(engine: Callable[[int], Continuer], c: CompiledSystem, param: st
             if 2 * period <= max_period:
                 queue += _period_doublings(eng, br, param, period, seen_pd)
     return branches
+
+
+def _excursion(br: Branch, x: np.ndarray) -> float:
+    """How far the branch's states go from ``x`` (largest |x_k - x|, 0 for an empty branch)."""
+    return float(np.max(np.abs(br.x - x), initial=0.0)) if len(br.x) else 0.0
 
 
 def _branch_from(eng: Continuer, c: CompiledSystem, start: _Start, max_points: int
@@ -332,7 +430,8 @@ def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"], states
     width. One whose size at the ``states`` the branches start from is above 1000, or below
     1/8 of its range's unit, is measured in the power of two nearest that size (the largest at
     any start, counting only components that are not rounding noise, see
-    :func:`_meaningful`). The arclength weighs states against the parameter, so a range says
+    :func:`_meaningful`, or the spread between the starts, which are distinct equilibria).
+    The arclength weighs states against the parameter, so a range says
     little here: a box of ±1e8 around states of order one is common, and so are states of
     1e-9 in a box [0, 1]. The steps, the corrector's tolerance, the bound and the 'on a branch
     already' distance then mean the same for every variable. Before: the toggle switch in
@@ -343,7 +442,10 @@ def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"], states
     unit = np.minimum(model_unit(c), 1.0)
     X = np.asarray(states, float).reshape(-1, c.n)
     if len(X):
-        size = np.max(np.where(_meaningful(c, X, unit / 8), np.abs(X), 0.0), axis=0)
+        # the largest meaningful |x|, or the spread between starts (distinct equilibria:
+        # the search has told them apart; a zero that is a root too is no evidence of noise)
+        size = np.maximum(np.max(np.where(_meaningful(c, X, unit / 8), np.abs(X), 0.0), axis=0),
+                          np.ptp(X, axis=0))
         with np.errstate(all="ignore"):
             d = 2.0 ** np.round(np.log2(size))
         large = (unit == 1.0) & (size > 2.0 ** 10)

@@ -120,3 +120,68 @@ def test_cycles_far_smaller_than_their_box(s):
     radius = 0.5 * (cb.maximum[inside, 0] - cb.minimum[inside, 0])  # the mesh's extremes
     assert np.allclose(radius, s * np.sqrt(cb.p[inside]), rtol=1e-3, atol=0)
     assert bool(np.all(cb.stable[1:]))
+
+
+@pytest.mark.parametrize("s", [1e-3, 1e-6, 1e-9])
+@pytest.mark.parametrize("kind", ["pitchfork", "transcritical"])
+def test_branches_switched_to_that_are_far_smaller_than_their_box(kind, s):
+    """A branch point on the origin whose other branch is s across in a box [-2, 2]^2 (y = x
+    follows it): x' = p x - x^3/s^2 (branches ±s sqrt(p)) or x' = p x - x^2/s (x = s p). The
+    starts (the origin alone) give no scale; the branch switched to is probed at the ends of
+    the range and, being far smaller than its units, followed again in its own. Before: the
+    pitchfork's branch at 1e-3 lay within the 'on a branch already' distance of the origin's
+    branch and was dropped; at 1e-6 it was one point at p = 0. (The transcritical branch,
+    which leaves along the parameter, was found before too: a control.)"""
+    rhs = "p*x - x**3/s**2" if kind == "pitchfork" else "p*x - x**2/s"
+    m = model(kind, {"x": [-2, 2], "y": [-2, 2]}, {"p": {"value": -0.5, "range": [-0.5, 1]},
+                                                   "s": s},
+              {"x": rhs, "y": "x - y"})
+    r = dynena.continue_equilibrium(m, "p")
+    assert len(r.branches) == 2, [(len(b.p), b.message) for b in r.branches]
+    other = next(b for b in r.branches if np.max(np.abs(b.x[:, 0])) > 0)
+    x, p = other.x[:, 0], other.p
+    # every point on the analytic branch, in the parameter (x is ill-conditioned at the BP)
+    if kind == "pitchfork":
+        assert p.min() > -1e-9 and p.max() >= 1.0 and x.min() < 0 < x.max()
+        assert np.allclose(p, (x / s) ** 2, rtol=0, atol=1e-8)
+    else:
+        assert p.min() <= -0.5 and p.max() >= 1.0
+        assert np.allclose(p, x / s, rtol=0, atol=1e-8)
+    assert np.allclose(other.x[:, 1], x, rtol=1e-8, atol=0)
+    bps = r.special_points("BP")
+    assert bps and all(abs(bp.p) <= bp.accuracy <= 1e-12 for bp in bps)
+
+
+@pytest.mark.parametrize("s", [1e-3, 1e-6])
+def test_a_period_doubling_whose_cycle_is_far_smaller_than_its_box(s):
+    """x -> -(1 + p) x + x^3/s^2 in [-2, 2]: the origin doubles at p = 0 into the 2-cycle
+    ±s sqrt(p), and the fixed points ±s sqrt(2 + p) are there throughout. Before: at 1e-3 only
+    the origin's branch was reported (the fixed points 1.2e-3 from it and the 2-cycle lay
+    within the 'on a branch already' distance); at 1e-6 the 2-cycle was one point."""
+    m = model("pd_s", {"x": [-2, 2]}, {"p": {"value": -0.5, "range": [-0.5, 0.5]}, "s": s},
+              {"x": "-(1 + p)*x + x**3/s**2"}, kind="map")
+    r = dynena.continue_equilibrium(m, "p", max_period=2)
+    fixed = [b for b in r.branches if b.period == 1 and np.max(np.abs(b.x)) > 0]
+    cycles = [b for b in r.branches if b.period == 2]
+    assert len(fixed) == 2 and len(cycles) == 1, [(b.period, len(b.p)) for b in r.branches]
+    for b in fixed:
+        assert np.allclose(b.p, (b.x[:, 0] / s) ** 2 - 2, rtol=0, atol=1e-8)
+    (c2,) = cycles
+    assert c2.p.min() > -1e-9 and c2.p.max() >= 0.5
+    assert np.allclose(c2.p, (c2.x[:, 0] / s) ** 2, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("name, param", [("toggle", "a"), ("lorenz", "rho"), ("logistic", "r")])
+def test_models_of_order_one_are_followed_once(models_dir, name, param, monkeypatch):
+    """The probe for far smaller branches leaves models whose branches fill their units alone:
+    one run, in the range's units."""
+    from dynena.continuation import api
+
+    runs = []
+    follow = api._follow_in_units
+    monkeypatch.setattr(api, "_follow_in_units",
+                        lambda c, unit, *a, **k: runs.append(unit.copy()) or follow(c, unit, *a, **k))
+    r = dynena.continue_equilibrium(dynena.load(models_dir / f"{name}.yaml"), param,
+                                    max_period=2)
+    assert r.special_points("BP") or r.special_points("PD")
+    assert len(runs) == 1 and np.all(runs[0] == 1.0)
