@@ -253,7 +253,7 @@ def continue_equilibrium(
                                 switch=switch, max_period=max_period)
 
     branches, used, sizes = follow(unit)
-    finer = _finer_units(c, unit, sizes)
+    finer = _finer_units(c, unit, sizes) if np.any(sizes) else None
     if finer is not None:
         branches, used, _ = follow(finer)
     return ContinuationResult(c.model.name, c.kind, param, tuple(c.names),
@@ -276,8 +276,9 @@ def _follow_in_units(c: CompiledSystem, unit: np.ndarray, starts: list[tuple[str
     zstarts = [(o, x / unit) for o, x in starts]
     if ds_max is None:
         ds_max = _default_ds_max(zc, param, p0, p_range, zstarts, unit)
-    bound = _state_bound(c, unit)
-    relative = (unit < np.minimum(model_unit(c), 1.0)).astype(float)  # in their states' units
+    ranged = np.minimum(model_unit(c), 1.0)  # the units the ranges alone give
+    bound = _state_bound(ranged, unit)
+    relative = (unit < ranged).astype(float)  # measured in their states' units
     engines: dict[int, Continuer] = {}
 
     def engine(period: int) -> Continuer:
@@ -477,11 +478,11 @@ def _meaningful(c: CompiledSystem, X: np.ndarray, below: np.ndarray) -> np.ndarr
     return out
 
 
-def _state_bound(c: CompiledSystem, unit: np.ndarray, bound: float = 1e6) -> float:
-    """The bound on the followed coordinates' norm that is ``bound`` in the units the model's
-    ranges are written in (a variable measured in its states' units of 1e-9 may still grow
-    to order one along its branch)."""
-    return bound * float(np.max(np.minimum(model_unit(c), 1.0) / unit, initial=1.0))
+def _state_bound(ranged: np.ndarray, unit: np.ndarray, bound: float = 1e6) -> float:
+    """The bound on the followed coordinates' norm that is ``bound`` in the units the
+    model's ranges give (``ranged``; a variable measured in its states' units of 1e-9 may
+    still grow to order one along its branch)."""
+    return bound * float(np.max(ranged / unit, initial=1.0))
 
 
 def _cycles_in_units(cb: CycleBranch, unit: np.ndarray) -> CycleBranch:
@@ -699,7 +700,8 @@ def continue_curve(
         if any(cv.kind == sp.type and _near_curve(y0, cv, 0.05 * ds_max) for cv in curves):
             continue  # this point lies on a curve already followed
         eng = CurveContinuer(cz, sp.type, (param, param2), ds=ds, ds_max=ds_max, tol=tol,
-                             box=box, max_norm=_state_bound(c, unit))
+                             box=box, max_norm=_state_bound(np.minimum(model_unit(c), 1.0),
+                                                            unit))
         fw = eng.run(y0, direction=1, max_points=max_points, origin=label,
                      max_time=max_time / 2)
         if fw.status == "failed":
