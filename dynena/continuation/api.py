@@ -944,17 +944,13 @@ def continue_cycles(
         ds_max = max(0.05, 0.02 * (p_range[1] - p_range[0])) if np.all(np.isfinite(p_range)) \
             else 0.1
     cz, unit, compiled = _in_scaled_units(c, compiled, [sp.state for _, sp in hopf])
-    cycles = []
-    for label, sp in hopf:
-        if sp.extra.get("frequency", 0.0):
-            def continuer(system: CompiledSystem) -> CycleContinuer:
-                return CycleContinuer(system, param, ntst=ntst, ncol=ncol, ds=ds,
-                                      ds_max=ds_max, p_range=p_range, compiled=compiled)
-            finer = _cycle_units(c, param, sp, unit, p_range)
-            cc, u = (continuer(cz), unit) if finer is None else \
-                (continuer(ScaledSystem(c, finer)), finer)
-            cycles.append(_cycles_in_units(_cycles_from_hopf(
-                cc, label, sp, u, max_points, max_time, max_period), u))
+
+    def continuer(system: CompiledSystem) -> CycleContinuer:
+        return CycleContinuer(system, param, ntst=ntst, ncol=ncol, ds=ds, ds_max=ds_max,
+                              p_range=p_range, compiled=compiled)
+
+    cycles = [_cycles_from_hopf(continuer, c, (cz, unit), label, sp, max_points, max_time,
+                                max_period) for label, sp in hopf if sp.extra.get("frequency")]
     note = {} if hopf else {"note": f"no Hopf point in the continuation in {param}: no "
                                       "periodic orbit to follow from one (start from a known "
                                       "orbit with start=state and period=T)"}
@@ -1022,16 +1018,24 @@ def _cycle_units(c: CompiledSystem, param: str, sp: SpecialPoint, unit: np.ndarr
     return np.where(small, d, unit) if np.any(small) else None
 
 
-def _cycles_from_hopf(cc: CycleContinuer, label: str, sp: SpecialPoint, unit: np.ndarray,
-                      max_points: int, max_time: float, max_period: float | None
-                      ) -> CycleBranch:
-    """The branch of cycles born at the Hopf point ``sp`` (``cc`` a CycleContinuer, in the
-    coordinates z = x / unit), started along the critical eigenvector."""
+def _cycles_from_hopf(continuer: Callable[[CompiledSystem], CycleContinuer],
+                      c: CompiledSystem, scaled: tuple[CompiledSystem, np.ndarray], label: str,
+                      sp: SpecialPoint, max_points: int, max_time: float,
+                      max_period: float | None) -> CycleBranch:
+    """The branch of cycles born at the Hopf point ``sp``, in the model's coordinates:
+    followed by ``continuer`` in ``scaled`` (the system in z = x / unit and the unit), or in
+    finer units where the cycles are far smaller (:func:`_cycle_units`), started along the
+    critical eigenvector."""
+    cz, unit = scaled
+    cc = continuer(cz)
+    finer = _cycle_units(c, cc.param, sp, unit, cc.p_range)
+    if finer is not None:
+        cc, unit = continuer(ScaledSystem(c, finer)), finer
     y0, t0, ref = _hopf_start(cc, sp, unit)
     period = max_period if max_period is not None else 20 * 2 * np.pi / sp.extra["frequency"]
-    branch: CycleBranch = cc.run(y0, t0, ref, max_points=max_points, max_time=max_time,
-                                 origin=label, max_period=period)
-    return branch
+    branch = cc.run(y0, t0, ref, max_points=max_points, max_time=max_time, origin=label,
+                    max_period=period)
+    return _cycles_in_units(branch, unit)
 
 
 def _cycles_from_orbit(c: CompiledSystem, param: str, start: Any, period: float | None, *,

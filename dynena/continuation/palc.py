@@ -497,9 +497,13 @@ class Continuer:
         acc = abs(vb[1][-1] - va[1][-1])
         # the bracket alone overstates accuracy next to a singular point (a pitchfork: F_p and
         # F_x vanish together and a tiny residual admits a large error in p); bound the error
-        # by the residual over the smallest singular value of [F_x F_p]
-        sv_df = np.linalg.svd(self.DF(y), compute_uv=False)
+        # by the residual, and its rounding (an exact zero is exact only to rounding: a Hopf
+        # point at b1 = 0 was stated as ±0), over the smallest singular value of [F_x F_p]
+        DFy = self.DF(y)
+        sv_df = np.linalg.svd(DFy, compute_uv=False)
         resid = float(np.max(np.abs(self.F(y))))
+        a = float(np.max(np.abs(DFy))) + (1.0 if self.c.dynamics.is_map else 0.0)
+        resid += 4.0 * np.finfo(float).eps * a * (1.0 + float(np.linalg.norm(y)))
         acc = max(acc, 2.0 * resid / sv_df[-1] if sv_df[-1] > 0 else np.inf)
         extra: dict[str, float] = {}
         note = ""
