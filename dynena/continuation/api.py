@@ -345,11 +345,17 @@ def _finer_units(c: CompiledSystem, unit: np.ndarray, sizes: np.ndarray) -> np.n
     nearest its size); None where nothing changes. A pitchfork x' = p x - x³/s² on the
     origin: its branches ±s√p, 1e-3 across in a box of 2, were taken for the trivial branch
     (within the 'on a branch already' distance) and never reported."""
-    with np.errstate(all="ignore"):
-        d = 2.0 ** np.round(np.log2(sizes))
-    small = (sizes > 0) & (sizes < np.minimum(model_unit(c), 1.0) / 8) & (d < unit) & \
-        np.isfinite(d) & (d > 2.0 ** -900)
+    d = _power_of_two(sizes)
+    small = (sizes > 0) & (sizes < np.minimum(model_unit(c), 1.0) / 8) & (d < unit) & (d > 0)
     return np.where(small, d, unit) if np.any(small) else None
+
+
+def _power_of_two(size: np.ndarray) -> np.ndarray:
+    """The power of two nearest each size; 0 where that is not a usable unit (not finite, or
+    below 2^-900, where tolerances times it stop being normal numbers)."""
+    with np.errstate(all="ignore"):
+        d = 2.0 ** np.round(np.log2(size))
+    return np.where(np.isfinite(d) & (d > 2.0 ** -900), d, 0.0)
 
 
 _PROBE_SIZE = 100
@@ -447,11 +453,10 @@ def _in_scaled_units(c: CompiledSystem, compiled: bool | Literal["auto"], states
         # the search has told them apart; a zero that is a root too is no evidence of noise)
         size = np.maximum(np.max(np.where(_meaningful(c, X, unit / 8), np.abs(X), 0.0), axis=0),
                           np.ptp(X, axis=0))
-        with np.errstate(all="ignore"):
-            d = 2.0 ** np.round(np.log2(size))
+        d = _power_of_two(size)
         large = (unit == 1.0) & (size > 2.0 ** 10)
         small = (size > 0) & (size < unit / 8)
-        unit = np.where((large | small) & np.isfinite(d) & (d > 2.0 ** -900), d, unit)
+        unit = np.where((large | small) & (d > 0), d, unit)
     if np.all(unit == 1.0):
         return c, unit, compiled
     return ScaledSystem(c, unit), unit, compiled
@@ -1010,12 +1015,7 @@ def _cycle_units(c: CompiledSystem, param: str, sp: SpecialPoint, unit: np.ndarr
     if not (alpha and np.isfinite(alpha) and np.isfinite(reach) and reach > 0):
         return None
     q = np.abs(V[:, k]) / np.linalg.norm(V[:, k])
-    size = np.abs(x) + 2.0 * q * np.sqrt(abs(alpha * reach / (omega * l1)))
-    with np.errstate(all="ignore"):
-        d = 2.0 ** np.round(np.log2(size))
-    small = (size > 0) & (size < np.minimum(model_unit(c), 1.0) / 8) & (d < unit) & \
-        np.isfinite(d) & (d > 2.0 ** -900)
-    return np.where(small, d, unit) if np.any(small) else None
+    return _finer_units(c, unit, np.abs(x) + 2.0 * q * np.sqrt(abs(alpha * reach / (omega * l1))))
 
 
 def _cycles_from_hopf(continuer: Callable[[CompiledSystem], CycleContinuer],
