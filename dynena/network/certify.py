@@ -149,6 +149,11 @@ class GlobalSearch:
         return self.used >= self.budget or (deadline is not None
                                             and time.monotonic() > deadline)
 
+    def to_s(self, v: Array) -> Array:
+        """The unit vector on the search's Euclidean sphere along kick ``v``."""
+        s = v if self.sw is None else v / self.sw
+        return s / np.linalg.norm(s)
+
     def _outcomes(self, X: Array) -> IntArray:
         self.used += len(X)
         out = self.oracle(X)
@@ -342,18 +347,19 @@ class GlobalSearch:
             self.best_hit[j] = h
             self.best_origin[j] = None if r.origin is None else r.origin
 
-    def entry(self, s: Array, j: int, x0: Array | None = None, width: float = 0.02) -> float:
+    def entry(self, s: Array, j: int, x0: Array | None = None, width: float = 0.02,
+              rtol: float | None = None) -> float:
         """First entry of direction ``s`` (from ``x0``, default the source) into basin ``j``
-        near the best value (a short bisection bracketed by ``width`` around it); ``inf``
-        when it does not enter by then. An improvement becomes the best value (with its start
-        ``x0``)."""
+        near the best value (a short bisection bracketed by ``width`` around it, to ``rtol``,
+        default the search's); ``inf`` when it does not enter by then. An improvement becomes
+        the best value (with its start ``x0``)."""
         U = self.upper[j]
         v = self.to_v(s)
         lo, hi = U * (1 - width), U * (1 + width)
         if x0 is not None:
             saved, self.x0 = self.x0, x0
             try:
-                return self.entry(s, j, width=width)
+                return self.entry(s, j, width=width, rtol=rtol)
             finally:
                 self.x0 = saved
         o = self._outcomes(self.x0[None, :] + np.array([[lo], [hi]]) * v[None, :])
@@ -364,14 +370,13 @@ class GlobalSearch:
             hit.update(lo, False, int(o[0]) != UNKNOWN)
         ray = _Ray(s, v, {j: hit}, top=hit.hi, origin=self.x0.copy())
         self.rays.append(ray)
-        self.bisect([ray], rtol=self.rtol, margin=-1.0)
+        self.bisect([ray], rtol=self.rtol if rtol is None else rtol, margin=-1.0)
         return ray.hits[j].hi
 
     def polish(self) -> None:
         """Bisect the best entry of every target to ``rtol``."""
         for j in list(self.best_hit):
-            r = next(r for r in self.rays if r.hits.get(j) is self.best_hit[j])
-            self.bisect([r])
+            self.bisect([_best_ray(self, j)])
 
     def r_lower(self, r: _Ray, j: int) -> float:
         """Largest amplitude known (at the radial resolution) to stay out of basin ``j``."""
@@ -686,6 +691,198 @@ def _multi_start(gs: GlobalSearch, n: int, targets: list[int], n_starts: int,
     return minima
 
 
+def _composite_kicks(gs: GlobalSearch, n: int, targets: list[int], rng: np.random.Generator,
+                     iters: int, minima: dict[int, list[float]], settled: dict[int, bool],
+                     tol: float, rounds: int = 3) -> dict[int, int]:
+    r"""Sums of two best kicks as starts: where reaching :math:`j` takes crossing two
+    boundaries (flipping two bits of a flip-flop, two factors of a product system), the best
+    kick is near :math:`w_a + w_b`, the sum of the best kicks :math:`w_a = \delta_a v_a` into
+    the two targets that cross one of them each. A random start lands there with a chance
+    that falls with the dimension, and a descent from the straight line to the saddle between
+    (a stationary point of :math:`r_j` by symmetry) does not leave it: on the product of two
+    gradient systems in 4-D the threshold across both boundaries came out
+    :math:`\sqrt 2 = 1.4142` against :math:`\sqrt{\delta_a^2 + \delta_b^2} = 1.3277`, with
+    both descents "at the best value". Each sum shorter than 1.01 times a target's best value
+    is scanned; where its entry comes within 1 % of a target's best value, the target is
+    minimised in the plane of the two kicks and descends from there (its minima join the
+    multi-start's). Sums of sums
+    (three boundaries) come from the next round, up to ``rounds``. Returns, per target, how
+    many of its descents started from a sum."""
+    composed: dict[int, int] = {}
+    done: set[tuple[int, bytes]] = set()  # (target, sum direction) already minimised
+    for _ in range(rounds):
+        best = {j: gs.best_dir[j] * gs.best_hit[j].hi for j in targets
+                if j in gs.best_hit and _from_source(gs, j)}
+        keys = sorted(best)
+        S, reach, pairs = [], [], []
+        for k, a in enumerate(keys):
+            for b in keys[k + 1:]:
+                w = best[a] + best[b]
+                s = gs.to_s(w)
+                amp = float(np.linalg.norm(w) / np.linalg.norm(gs.to_v(s)))
+                if any(amp < gs.upper.get(j, np.inf) * (1 + _NEAR) for j in targets
+                       if j not in (a, b)):
+                    S.append(s)
+                    reach.append(amp)
+                    pairs.append((best[a], best[b]))
+        if gs.exhausted or not S:
+            break
+        before = {j: gs.upper.get(j, np.inf) for j in targets}
+        rays = gs.scan(np.array(S), top=(1 + 2 * _NEAR) * max(reach))
+        for j in targets:
+            # the sum's own entry is first-order wrong (see _in_plane): minimised in its
+            # plane wherever it comes near the best value, not only where it beats it
+            near = [k for k, r in enumerate(rays) if j in r.hits
+                    and r.hits[j].hi < before[j] * (1 + _NEAR)]
+            if not near or gs.exhausted:
+                continue
+            k = min(near, key=lambda k: rays[k].hits[j].hi)
+            key = (j, np.round(S[k], 6).tobytes())
+            if key in done:
+                continue
+            done.add(key)
+            if not rays[k].hits[j].bisected:
+                gs.bisect([rays[k]])
+            if iters:
+                _in_plane(gs, j, *pairs[k], tol)
+            minima[j].append(_descend(gs, _best_ray(gs, j), j, rng, iters))
+            if j in settled:  # the Newton step ran on the first minimum: again from this one
+                # (two steps: at the kink where both boundaries are crossed it cannot settle)
+                settled[j] = _tangent_newton(gs, j, tol, max_steps=2)
+                minima[j][-1] = min(minima[j][-1], gs.best_hit[j].hi)
+            composed[j] = composed.get(j, 0) + 1
+        if all(gs.upper.get(j, np.inf) >= before[j] * (1 - 1e-6) for j in targets):
+            break
+    return composed
+
+
+def _best_ray(gs: GlobalSearch, j: int) -> _Ray:
+    """The ray of target ``j``'s best entry."""
+    return next(r for r in gs.rays if r.hits.get(j) is gs.best_hit[j])
+
+
+def _in_plane(gs: GlobalSearch, j: int, wa: Array, wb: Array, tol: float) -> None:
+    r"""Minimise :math:`r_j` over the directions of the plane of :math:`w_a` and :math:`w_b`,
+    near their sum (Brent on the angle, bisected entries). The sum itself is first-order
+    wrong where either kick has a part along the other's boundary normal: the bent well's
+    best kick, found with a component -0.003 along the double well's coordinate, put the sum
+    6.5e-4 above the product's threshold. In the plane that part is taken up by the other
+    kick's length, and the minimum of a product system (:math:`\alpha w_a + \beta w_b`) is
+    there. The entry distance has a kink at it (both crossings at once), which Brent's
+    golden sections handle and a Newton model does not. It rises there like
+    :math:`r |\phi - \phi^*|`, so an angle to ``tol / 10`` puts the value within that."""
+    from scipy.optimize import minimize_scalar
+
+    e1 = wa / np.linalg.norm(wa)
+    e2 = wb - (wb @ e1) * e1
+    if np.linalg.norm(e2) < 1e-9 * np.linalg.norm(wb):
+        return
+    e2 /= np.linalg.norm(e2)
+    w = wa + wb
+    phi0 = float(np.arctan2(w @ e2, w @ e1))
+
+    def r(phi: float) -> float:
+        if gs.exhausted:
+            return 2.0 * gs.upper[j]
+        s = gs.to_s(np.cos(phi) * e1 + np.sin(phi) * e2)
+        # no entry near the best value: a stand-in above it that still points back to phi0
+        # (the entry distance rises like r |phi - phi0| across the kink)
+        return min(gs.entry(s, j, width=0.1), 2.0 * gs.upper[j] * (1 + abs(phi - phi0)))
+
+    minimize_scalar(r, bounds=(phi0 - 0.05, phi0 + 0.05), method="bounded",
+                    options={"xatol": 0.1 * tol, "maxiter": 40})
+
+
+_NEAR = 0.01  # a sum of two kicks within 1 % of a target's best value is minimised in its plane
+_NEWTON_DIM = 9  # the tangent-space Newton step up to this dimension (n (n - 1) / 2 + n
+# bisected entries a step: 45 at n = 9)
+
+
+def _tangent_newton(gs: GlobalSearch, j: int, tol: float, max_steps: int = 8) -> bool:
+    r"""The best direction of target ``j`` minimised by Newton steps on the tangent space of
+    the sphere at it: with :math:`T` an orthonormal basis of the tangent space and
+    :math:`z \mapsto r_j((s_0 + T^\top z) / \|s_0 + T^\top z\|)`, the gradient and Hessian
+    come from central differences of bisected entry distances (:math:`\pm h e_i` and
+    :math:`h (e_i + e_k)`), and the step :math:`-H^{-1} g` is tried within a trust radius of
+    :math:`4h`; where :math:`H` is not positive definite, the most negative curvature
+    direction (the straight line to a saddle between two basins is a maximum across them),
+    downhill, by :math:`2h`. The spacing :math:`h` follows the steps, within
+    [0.02, 0.1]: below that, the bisections' rounding (``rtol``) swamps the curvature.
+
+    The pattern search before it keeps a direction only when one kick a margin below the best
+    value reaches the target, so it stalls where the minimum is flat: the bent gradient
+    system's well times a second well, in 4-D, came out 6e-4 above the true value with its
+    descents agreeing. Returns whether it settled: a model step that predicts a gain below
+    ``tol / 4`` (relative) at a minimum of the model. Not settled where the entry distance
+    has a kink (the corner of two basins' product), where the model does not fit, or when
+    the budget or ``max_steps`` ran out."""
+    s0, r0 = gs.to_s(gs.best_dir[j]), gs.best_hit[j].hi
+    n = len(s0)
+    m = n - 1
+    h = 0.05
+    for _ in range(max_steps):
+        if gs.exhausted:
+            return False
+        q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
+        T = q[:, 1:n].T
+
+        def r(z: Array, s0: Array = s0, T: Array = T) -> float:
+            s = s0 + z @ T
+            # 1e-5 is plenty for differences over h >= 0.02 (the best one is polished after)
+            return gs.entry(s / np.linalg.norm(s), j, width=0.05, rtol=max(gs.rtol, 1e-5))
+
+        E = np.eye(m) * h
+        rp = np.array([r(e) for e in E])
+        rm = np.array([r(-e) for e in E])
+        if not (np.all(np.isfinite(rp)) and np.all(np.isfinite(rm))):
+            if h <= 0.02:
+                return False
+            h = max(0.02, 0.5 * h)
+            continue
+        g = (rp - rm) / (2 * h)
+        H = np.diag((rp + rm - 2 * r0) / (h * h))
+        for a in range(m):
+            for b in range(a + 1, m):
+                H[a, b] = H[b, a] = (r(E[a] + E[b]) - rp[a] - rp[b] + r0) / (h * h)
+        if not np.all(np.isfinite(H)):  # a corner of the stencil entered nowhere near
+            if h <= 0.02:
+                return False
+            h = max(0.02, 0.5 * h)
+            continue
+        lam, U = np.linalg.eigh(H)
+        if lam[0] > 0:
+            z = -np.linalg.solve(H, g)
+            gain = 0.5 * float(-g @ z) / r0
+            if gain < tol / 4:
+                return True
+        else:  # a saddle of r_j: leave along the negative curvature, downhill
+            u = U[:, 0]
+            z = -2 * h * u * np.sign(g @ u or 1.0)
+        nz = float(np.linalg.norm(z))
+        if nz > 4 * h:
+            z *= 4 * h / nz
+            nz = 4 * h
+        ends = [r(z), *rp, *rm]
+        cands = [z, *E, *(-E)]
+        kb = int(np.argmin(ends))
+        if ends[kb] >= r0:
+            if h <= 0.02:
+                return False
+            h = max(0.02, 0.5 * h)
+            continue
+        s = s0 + cands[kb] @ T
+        s0, r0 = s / np.linalg.norm(s), ends[kb]
+        h = float(np.clip(nz, 0.02, 0.1))
+    return False
+
+
+def _from_source(gs: GlobalSearch, j: int) -> bool:
+    """Is target ``j``'s best kick from the search's source point (not another point of the
+    source attractor)?"""
+    o = gs.best_origin.get(j)
+    return o is None or bool(np.array_equal(o, gs.x0))
+
+
 def _descend(gs: GlobalSearch, r: _Ray, j: int, rng: np.random.Generator, iters: int) -> float:
     """Pattern search over the sphere on r_j: a candidate direction is kept when one kick just
     below the best value already reaches ``j`` (then it is bisected); the step shrinks on
@@ -754,10 +951,6 @@ def search_node(
     def to_v(s: Array) -> Array:
         return s if sw is None else s * sw
 
-    def to_s(v: Array) -> Array:
-        s = v if sw is None else v / sw
-        return s / np.linalg.norm(s)
-
     if upper and n <= 3:
         upper = {**upper, EXIT: min(upper.values())}
     gs = GlobalSearch(oracle, x0, source, to_v, upper, rtol=rtol, budget=budget,
@@ -766,7 +959,7 @@ def search_node(
                       resolution=resolution, reach=reach)
     gs.sw = sw
     targets = sorted(j for j in upper if j != source)
-    seeds_s = [to_s(v) for v in seeds]
+    seeds_s = [gs.to_s(v) for v in seeds]
     if n <= 3 and nearest_only and EXIT in targets and not coarse:
         certs = _nearest_grid(gs, n, targets, seeds_s, tol=tol, seed=seed, rough=rough)
     elif n <= 3:
@@ -986,8 +1179,17 @@ def _multi_start_search(gs: GlobalSearch, n: int, targets: list[int], seeds_s: l
     lower bound)."""
     certs: dict[int, ThresholdCertificate] = {}
     rng = np.random.default_rng(seed)
-    minima = _multi_start(gs, n, targets, n_starts, seeds_s, rng,
-                          descent_iters=0 if coarse else 15)
+    iters = 0 if coarse else 15
+    minima = _multi_start(gs, n, targets, n_starts, seeds_s, rng, descent_iters=iters)
+    settled: dict[int, bool] = {}
+    if not coarse and n <= _NEWTON_DIM:
+        for j in targets:
+            if j in gs.best_hit and _from_source(gs, j):
+                settled[j] = _tangent_newton(gs, j, tol)
+                if minima.get(j):  # it carries on the best descent
+                    k = int(np.argmin(minima[j]))
+                    minima[j][k] = min(minima[j][k], gs.best_hit[j].hi)
+    composed = _composite_kicks(gs, n, targets, rng, iters, minima, settled, tol)
     gs.polish()
     for j in set(gs.best_hit) - set(targets):
         certs[j] = _found(gs, tol)
@@ -1002,7 +1204,8 @@ def _multi_start_search(gs: GlobalSearch, n: int, targets: list[int], seeds_s: l
             lower_bound=float("nan"), angular_resolution=None,
             radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
             trajectories=gs.used, tolerance=tol, starts=n_starts + len(seeds_s),
-            descents=len(ms), reached_best=reached,
+            descents=len(ms), reached_best=reached, composed=composed.get(j, 0),
+            settled=settled.get(j),
             spread=float(np.max(ms) / best - 1) if len(ms) and np.isfinite(best) else None)
     return certs
 

@@ -81,6 +81,15 @@ class ThresholdCertificate(HasStatus):
         best value within 0.1 %.
     spread : float or None
         Multi-start: (worst descent minimum / best) − 1.
+    composed : int
+        Multi-start: descents that started from the sum of the best kicks into two other
+        targets (crossing two boundaries at their nearest points), counted in ``descents``.
+    settled : bool or None
+        Multi-start up to 9 variables: the best direction is a local minimum to
+        ``tolerance`` by a Newton model of the entry distance on the sphere's tangent space
+        (``False``: the model did not settle there, as at a kink where two boundaries are
+        crossed at once, or the budget ran out); ``None``: not tried (more variables, or
+        screening), the descent is a pattern search alone.
     undecided : int
         Kicks whose outcome the integration budget did not decide.
     source_samples : int
@@ -105,6 +114,8 @@ class ThresholdCertificate(HasStatus):
     descents: int | None = None
     reached_best: int | None = None
     spread: float | None = None
+    composed: int = 0
+    settled: bool | None = None
     undecided: int = 0
     isotropic: bool = False
     source_samples: int = 0
@@ -154,9 +165,15 @@ class ThresholdCertificate(HasStatus):
                     f"direction{ang} radial spacing {self.radial_resolution:.3g} of the range "
                     f"({self.directions} rays); a basin piece thinner than that could hide")
         if self.method == "multi-start":
-            return (f"multi-start: {self.starts} starts, {self.descents} descents, "
+            comp = (f" ({self.composed} from sums of two other targets' best kicks)"
+                    if self.composed else "")
+            local = {True: f"; a local minimum to {self.tolerance:.2g} (Newton model)",
+                     False: "; not shown to be a local minimum (the Newton model did not "
+                            "settle: a kink where boundaries cross, or the budget)",
+                     None: "; local descent by pattern search only"}[self.settled]
+            return (f"multi-start: {self.starts} starts, {self.descents} descents{comp}, "
                     f"{self.reached_best} reached the best value (spread "
-                    f"{(self.spread or 0.0):.2g}); no lower bound in dimension > 3")
+                    f"{(self.spread or 0.0):.2g}){local}; no lower bound in dimension > 3")
         if self.method == "warm-start":
             return ("warm start: followed from the same connection at the previous parameter "
                     "value (its kick direction, turned towards the basin boundary's normal, "
@@ -179,7 +196,8 @@ class ThresholdCertificate(HasStatus):
             "statement": self.statement}
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
-                     reached_best=self.reached_best, spread=self.spread)
+                     reached_best=self.reached_best, spread=self.spread,
+                     composed=self.composed, settled=self.settled)
         if self.source_samples:
             d.update(source_samples=self.source_samples, source_gap=self.source_gap)
         return d
