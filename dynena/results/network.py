@@ -84,12 +84,15 @@ class ThresholdCertificate(HasStatus):
     composed : int
         Multi-start: descents that started from the sum of the best kicks into two other
         targets (crossing two boundaries at their nearest points), counted in ``descents``.
+    local : str or None
+        Multi-start: the local minimisation after the descents. ``newton`` (up to 9
+        variables): a Newton model of the entry distance on the sphere's tangent space;
+        ``lines`` (up to 24): line searches along the state coordinates; ``None`` (more
+        variables, or screening): the pattern search alone.
     settled : bool or None
-        Multi-start up to 9 variables: the best direction is a local minimum to
-        ``tolerance`` by a Newton model of the entry distance on the sphere's tangent space
-        (``False``: the model did not settle there, as at a kink where two boundaries are
-        crossed at once, or the budget ran out); ``None``: not tried (more variables, or
-        screening), the descent is a pattern search alone.
+        Whether ``local`` settled: ``newton``, the best direction is a local minimum to
+        ``tolerance``; ``lines``, no coordinate line improves it by that. ``False``: it did
+        not (at a kink where two boundaries are crossed at once, or when the budget ran out).
     undecided : int
         Kicks whose outcome the integration budget did not decide.
     source_samples : int
@@ -115,6 +118,7 @@ class ThresholdCertificate(HasStatus):
     reached_best: int | None = None
     spread: float | None = None
     composed: int = 0
+    local: str | None = None
     settled: bool | None = None
     undecided: int = 0
     isotropic: bool = False
@@ -167,10 +171,14 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             comp = (f" ({self.composed} from sums of two other targets' best kicks)"
                     if self.composed else "")
-            local = {True: f"; a local minimum to {self.tolerance:.2g} (Newton model)",
-                     False: "; not shown to be a local minimum (the Newton model did not "
-                            "settle: a kink where boundaries cross, or the budget)",
-                     None: "; local descent by pattern search only"}[self.settled]
+            model = {"newton": "Newton model", "lines": "line searches along the coordinates"}
+            local = ("; local descent by pattern search only" if self.local is None else
+                     f"; a local minimum to {self.tolerance:.2g} (Newton model)"
+                     if self.settled and self.local == "newton" else
+                     f"; no coordinate line improves it by {self.tolerance:.2g}"
+                     if self.settled else
+                     f"; not shown to be a local minimum ({model[self.local]} did not settle: "
+                     "a kink where boundaries cross, or the budget)")
             return (f"multi-start: {self.starts} starts, {self.descents} descents{comp}, "
                     f"{self.reached_best} reached the best value (spread "
                     f"{(self.spread or 0.0):.2g}){local}; no lower bound in dimension > 3")
@@ -197,7 +205,7 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
                      reached_best=self.reached_best, spread=self.spread,
-                     composed=self.composed, settled=self.settled)
+                     composed=self.composed, local=self.local, settled=self.settled)
         if self.source_samples:
             d.update(source_samples=self.source_samples, source_gap=self.source_gap)
         return d
