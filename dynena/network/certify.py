@@ -126,6 +126,9 @@ class GlobalSearch:
         self.reach = reach  # how far rays go while no bound is open (no other node known)
         self.to_v = to_v
         self.sw: Array | None = None  # 1/sqrt(weights), to map kicks back to the sphere
+        # the stable directions (orthonormal rows) of the saddle a trajectory from a state
+        # passes, for the line searches (None: no saddles known)
+        self.frame_at: Callable[[Array], Array | None] | None = None
         self.best_origin: dict[int, Array | None] = {}
         self.upper = dict(upper)  # best known δ_ij per target
         self.best_dir: dict[int, Array] = {}
@@ -836,6 +839,11 @@ def _tangent_newton(gs: GlobalSearch, j: int, tol: float, max_steps: int = 8) ->
         rp = np.array([r(e) for e in E])
         rm = np.array([r(-e) for e in E])
         if not (np.all(np.isfinite(rp)) and np.all(np.isfinite(rm))):
+            kb = int(np.argmin(np.concatenate([rp, rm])))
+            if min(rp.min(), rm.min()) < r0:  # no model, but a better direction: go there
+                s = s0 + (E[kb] if kb < m else -E[kb - m]) @ T
+                s0, r0 = s / np.linalg.norm(s), float(min(rp.min(), rm.min()))
+                continue
             if h <= 0.02:
                 return False
             h = max(0.02, 0.5 * h)
@@ -877,6 +885,12 @@ def _tangent_newton(gs: GlobalSearch, j: int, tol: float, max_steps: int = 8) ->
     return False
 
 
+def uses_saddle_frames(n: int) -> bool:
+    """Does the search in ``n`` variables use the saddles' stable directions (``frames`` of
+    :func:`search_node`)?"""
+    return _local_method(n) == "lines"
+
+
 def _local_method(n: int) -> str | None:
     """The local minimisation after the descents: ``newton`` up to :data:`_NEWTON_DIM`
     variables, ``lines`` up to :data:`_LINES_DIM`, none beyond."""
@@ -888,66 +902,90 @@ def _local_minimum_of(gs: GlobalSearch, j: int, tol: float, method: str,
     """Target ``j``'s best direction minimised by ``method``; whether it settled."""
     if method == "newton":
         return _tangent_newton(gs, j, tol, max_steps=2 if short else 8)
-    return _coordinate_lines(gs, j, tol, max_sweeps=1 if short else 4)
+    return _coordinate_lines(gs, j, tol, max_sweeps=2 if short else 8)
 
 
 _LINES_DIM = 24  # line searches along the coordinates up to this dimension (2-3 bisected
 # entries a coordinate and sweep: at 32 variables they made the AP 3-cube's network 7x dearer)
 
 
-def _coordinate_lines(gs: GlobalSearch, j: int, tol: float, max_sweeps: int = 4) -> bool:
-    r"""The best direction of target ``j`` minimised along the state coordinates' directions
-    in the sphere's tangent space (above :data:`_NEWTON_DIM` variables, where a Newton model
-    costs too many entries): along each, the entries :math:`r_\pm` at :math:`\pm h` fit a
-    parabola whose vertex is tried, or, where the curvature is negative, a step of 2h
-    downhill; the best of the three is kept. Sweeps over the coordinates until one gains
-    less than ``tol / 4`` (relative): then no coordinate line improves the best direction by
-    that (returns True), a weaker statement than a Newton model's (no cross terms).
+def _line_directions(gs: GlobalSearch, j: int) -> tuple[Array, int]:
+    """Directions (rows, search coordinates) for :func:`_coordinate_lines`: the stable
+    directions of the saddle that the trajectory from just below the best entry passes (on
+    the boundary's near side it goes by the saddle whose stable manifold the boundary is),
+    then the state coordinates; and how many of the first."""
+    h = gs.best_hit[j]
+    E = gs.frame_at(gs.x0 + h.lo * gs.best_dir[j]) if gs.frame_at is not None else None
+    rows = [np.eye(len(gs.x0))]
+    if E is not None and len(E):
+        rows.insert(0, E if gs.sw is None else E / gs.sw)
+    return np.vstack(rows), (0 if E is None else len(E))
+
+
+_H_FLOOR = 0.002  # the finest line step (radians): a gain of ~tol / (2 lines) shows above it
+
+
+def _coordinate_lines(gs: GlobalSearch, j: int, tol: float, max_sweeps: int = 8) -> bool:
+    r"""The best direction of target ``j`` minimised along lines in the sphere's tangent
+    space (above :data:`_NEWTON_DIM` variables, where a Newton model costs too many
+    entries): the stable directions of the saddle that trajectories from just inside the
+    boundary pass, where there is one, and the state coordinates.
+
+    Along each line, the directions at :math:`\pm h` are tested with one kick each, at
+    :math:`(1 - \mu)\,r_0` with :math:`\mu` = ``tol`` / (2 × lines): where one reaches
+    the target, its entry is bisected and the best is kept, and :math:`h` grows; where none
+    does, :math:`h` falls fourfold, down to :data:`_H_FLOOR`. On the saddle's lines the
+    first sweep also looks 0.2 and 0.4 rad away: the entry distance can leave the line to
+    the saddle as flat as to fourth order (the bent well's falls by 3e-5 over 5 deg, 7e-3
+    over 20 deg). It has settled (True) when a sweep at the finest step on every line gains
+    nothing: no line improves the best value by :math:`\mu` at the steps tried, so all of
+    them together by about ``tol / 2``; a weaker statement than a Newton model's (no cross
+    terms). One kick a line and step: entries bisected on every line made a 19-variable
+    design's network 13 times slower.
 
     Random directions do not do this in high dimension: the straight line to a saddle is a
-    stationary point of the entry distance, with negative curvature along one coordinate of
-    the bent gradient system (y); a random tangent direction has a part ~ 1/sqrt(n) along
-    it, the pattern search's margin is not met, and the bent well times a double well and
-    eight driven coordinates (11 variables) came out 1.0 for 0.8734 (14 % high)."""
+    stationary point of the entry distance, with a descent along one direction (y in the
+    bent gradient system); a random tangent direction has a part ~ 1/sqrt(n) along it, the
+    pattern search's margin is not met, and the bent well times a double well and eight
+    driven coordinates (11 variables) came out 1.0 for 0.8734 (14 % high). The coordinates
+    alone found it there, but not with the 11 variables rotated at random: the boundary at
+    the saddle is that saddle's stable manifold, and it bends along its stable
+    directions."""
     s0, r0 = gs.to_s(gs.best_dir[j]), gs.best_hit[j].hi
-    n = len(s0)
-    h = np.full(n, 0.05)
-    for _ in range(max_sweeps):
-        start = r0
-        for k in range(n):
+    D, n_frame = _line_directions(gs, j)
+    h = np.full(len(D), 0.02)
+    # a gain below the margin on every line can add up over the lines: the margin is the
+    # tolerance shared among them (a 14-variable kick 0.014 off in eight coordinates was
+    # 1e-4 high, 1.2e-5 in each), but above the bisections' resolution
+    margin = max(tol / (2 * len(D)), 4 * gs.rtol)
+    for sweep in range(max_sweeps):
+        gained = False
+        for k, d in enumerate(D):
             if gs.exhausted:
                 return False
-            t = -s0[k] * s0
-            t[k] += 1.0
+            t = d - (d @ s0) * s0
             nt = float(np.linalg.norm(t))
-            if nt < 0.1:  # the coordinate is (nearly) the direction itself
+            if nt < 0.1 * float(np.linalg.norm(d)):  # (nearly) the direction itself
+                h[k] = _H_FLOOR
                 continue
             t /= nt
-
-            def r(alpha: float, s0: Array = s0, t: Array = t) -> float:
-                z = s0 + alpha * t
-                return gs.entry(z / np.linalg.norm(z), j, width=0.05,
-                                rtol=max(gs.rtol, 1e-5))
-
             hk = float(h[k])
-            rp, rm = r(hk), r(-hk)
-            if not (np.isfinite(rp) and np.isfinite(rm)):
-                h[k] = max(0.005, 0.5 * hk)
+            alphas = [hk, -hk] + ([0.2, -0.2, 0.4, -0.4] if sweep == 0 and k < n_frame
+                                  else [])
+            S = np.array([(s0 + a * t) / np.linalg.norm(s0 + a * t) for a in alphas])
+            a_test = r0 * (1 - margin)
+            outs = gs._outcomes(gs.x0[None, :] + a_test * np.array([gs.to_v(z) for z in S]))
+            better = [z for z, o in zip(S, outs) if gs.reaches(int(o), j)]
+            if not better:
+                h[k] = max(_H_FLOOR, 0.25 * hk)
                 continue
-            g, c = (rp - rm) / (2 * hk), (rp + rm - 2 * r0) / (hk * hk)
-            if c > 0 and min(rp, rm) >= r0 and g * g / (2 * c) < tol / 4 * r0:
-                continue  # a minimum along this line to tolerance: no vertex to try
-            alpha = (float(np.clip(-g / c, -4 * hk, 4 * hk)) if c > 0
-                     else -2 * hk * float(np.sign(g or 1.0)))
-            alphas, vals = (hk, -hk, alpha), (rp, rm, r(alpha))
+            vals = [gs.entry(z, j, width=0.05) for z in better]
             kb = int(np.argmin(vals))
             if vals[kb] < r0:
-                z = s0 + alphas[kb] * t
-                s0, r0 = z / np.linalg.norm(z), vals[kb]
-                h[k] = float(np.clip(abs(alphas[kb]), 0.005, 0.2))
-            else:
-                h[k] = max(0.005, 0.5 * hk)
-        if (start - r0) / start < tol / 4:
+                step = float(np.arccos(np.clip(better[kb] @ s0, -1.0, 1.0)))
+                s0, r0, gained = better[kb], vals[kb], True
+                h[k] = float(np.clip(2 * step, _H_FLOOR, 0.2))
+        if not gained and np.all(h <= _H_FLOOR):
             return True
     return False
 
@@ -1012,6 +1050,7 @@ def search_node(
     rough: bool = False,
     resolution: int = 1,
     reach: float = 1.0,
+    frames: Callable[[Array], Array | None] | None = None,
 ) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
     """Global search from one source; returns the search state and a certificate per target.
 
@@ -1019,7 +1058,9 @@ def search_node(
     ``seeds`` are kick directions worth scanning first (the geometric candidates);
     ``resolution`` k makes the first grid k times denser in angle and, for the exit-only
     search, the radial levels k times closer; ``reach`` is how far rays are scanned while no
-    upper bound is open (a single node: the escapes are found up to it).
+    upper bound is open (a single node: the escapes are found up to it); ``frames`` gives the
+    stable directions of the saddle that the trajectory from a state passes, for the line
+    searches (see :func:`uses_saddle_frames`).
     """
     n = len(x0)
     sw = None if weights is None else 1.0 / np.sqrt(weights)
@@ -1034,6 +1075,7 @@ def search_node(
                                                                   else 1),
                       resolution=resolution, reach=reach)
     gs.sw = sw
+    gs.frame_at = frames
     targets = sorted(j for j in upper if j != source)
     seeds_s = [gs.to_s(v) for v in seeds]
     if n <= 3 and nearest_only and EXIT in targets and not coarse:

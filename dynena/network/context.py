@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._typing import Array
+from ..compile.kind import kind_of
 from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import node_target_name
@@ -38,6 +39,26 @@ class _Ctx:
     points: list[Array] | None = None  # every node's points (cycles: all of them)
     rough: bool = False  # the basin boundaries look fractal (see _rough)
     escapes: Array | None = None  # states seen to diverge (AttractorSet.escapes)
+    _frames: dict[int, Array] = field(default_factory=dict)  # stable_frame_via, per saddle
+
+    def stable_frame_via(self, x: Array) -> Array | None:
+        """An orthonormal basis (rows) of the stable directions of the saddle that the
+        trajectory from ``x`` passes (the real and imaginary parts of the eigenvectors whose
+        eigenvalues decay: Re λ < 0, |λ| < 1 for a map); None if it passes none. Each
+        saddle's is computed once."""
+        if not len(self.S):
+            return None
+        _, X = self.oracle.trajectory(x)
+        k, _, _ = closest_saddle(X, self.S, self.s_reach)
+        if k is None:
+            return None
+        if k not in self._frames:
+            lam, V = np.linalg.eig(self.c.jac(self.S[k]))
+            stable = kind_of(self.c.kind).growth(lam) < 0
+            B = np.hstack([V[:, stable].real, V[:, stable].imag])
+            U, sv, _ = np.linalg.svd(B, full_matrices=False)
+            self._frames[k] = U[:, sv > 1e-8 * (sv[0] if len(sv) else 1.0)].T
+        return self._frames[k]
 
     def dist(self, x: Array, k: int) -> float:
         """Norm of the smallest kick from ``x`` onto a point of node ``k``."""

@@ -15,7 +15,7 @@ from ..compile.system import CompiledSystem, state_vector
 from ..errors import ParameterError
 from ..results.network import Connection, ThresholdCertificate
 from ..results.status import Status
-from .certify import search_node
+from .certify import search_node, uses_saddle_frames
 from .context import _Ctx
 from .outcome import DIVERGED, LEFT_DOMAIN, reached
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
@@ -260,10 +260,11 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
             upper[j] = min(upper.get(j, np.inf), sw.hi)
         if sw.ray.direction is not None:
             seeds.append(sw.ray.direction)
+    frames = ctx.stable_frame_via if uses_saddle_frames(ctx.c.n) else None
     gs, certs = search_node(ctx.oracle, xi, i, upper, seeds, weights=ctx.W, rtol=ctx.rtol,
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
                             nearest_only=ctx.nearest_only, resolution=ctx.resolution,
-                            reach=ctx.reach(xi))
+                            reach=ctx.reach(xi), frames=frames)
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:

@@ -87,11 +87,12 @@ class ThresholdCertificate(HasStatus):
     local : str or None
         Multi-start: the local minimisation after the descents. ``newton`` (up to 9
         variables): a Newton model of the entry distance on the sphere's tangent space;
-        ``lines`` (up to 24): line searches along the state coordinates; ``None`` (more
+        ``lines`` (up to 24): line searches along the stable directions of the saddle the
+        boundary's trajectories pass and along the state coordinates; ``None`` (more
         variables, or screening): the pattern search alone.
     settled : bool or None
         Whether ``local`` settled: ``newton``, the best direction is a local minimum to
-        ``tolerance``; ``lines``, no coordinate line improves it by that. ``False``: it did
+        ``tolerance``; ``lines``, no such line improves it by that. ``False``: it did
         not (at a kink where two boundaries are crossed at once, or when the budget ran out).
     undecided : int
         Kicks whose outcome the integration budget did not decide.
@@ -171,14 +172,15 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             comp = (f" ({self.composed} from sums of two other targets' best kicks)"
                     if self.composed else "")
-            model = {"newton": "Newton model", "lines": "line searches along the coordinates"}
+            model = {"newton": "the Newton model", "lines": "the line searches"}
             local = ("; local descent by pattern search only" if self.local is None else
                      f"; a local minimum to {self.tolerance:.2g} (Newton model)"
                      if self.settled and self.local == "newton" else
-                     f"; no coordinate line improves it by {self.tolerance:.2g}"
+                     f"; no line along the saddle's stable directions or the coordinates "
+                     f"improves it by {self.tolerance:.2g}"
                      if self.settled else
                      f"; not shown to be a local minimum ({model[self.local]} did not settle: "
-                     "a kink where boundaries cross, or the budget)")
+                     "a kink where boundaries cross, its step limit, or the budget)")
             return (f"multi-start: {self.starts} starts, {self.descents} descents{comp}, "
                     f"{self.reached_best} reached the best value (spread "
                     f"{(self.spread or 0.0):.2g}){local}; no lower bound in dimension > 3")

@@ -547,38 +547,17 @@ def test_a_ring_of_minima_in_3d_bounded_below_the_minimum(tmp_path):
 BENT = "definitions: {q: x - 3/2*y**2, dV: q**3 - q}\n"
 WELL_Z = "-(z + 1)*(z - 3/10)*(z - 1)"  # 0.7 from z = 1, 1.3 from z = -1
 WELL_U = "-(u + 1)*(u + 1/5)*(u - 1)"  # 1.2 from u = 1, 0.8 from u = -1
+# eight more coordinates, driven by z x and feeding back into nothing
+DRIVEN = {f"d{k}": f"-(1 + {k}/4)*d{k} + z*x/{k + 3}" for k in range(8)}
 
 
-@pytest.mark.parametrize("last, factors", [
-    ("w: {range: [-1, 1]}}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
-     + ", w: -w + z/4}\n", {"z": {1: 0.7, -1: 1.3}}),
-    ("u: {range: [-2, 2]}}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
-     + ", u: " + WELL_U + "}\n", {"z": {1: 0.7, -1: 1.3}, "u": {1: 1.2, -1: 0.8}}),
-    # eight more coordinates, driven by z x and feeding back into nothing: 11 variables,
-    # beyond the Newton model (line searches along the coordinates)
-    ("".join(f"d{k}: {{range: [-1, 1]}}, " for k in range(8)).rstrip(", ")
-     + "}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
-     + "".join(f", d{k}: -(1 + {k}/4)*d{k} + z*x/{k + 3}" for k in range(8)) + "}\n",
-     {"z": {1: 0.7, -1: 1.3}}),
-], ids=["two-factors", "three-factors", "eleven-variables"])
-def test_products_crossing_several_boundaries_against_the_factors(tmp_path, last, factors):
-    """Dimension > 3, the multi-start search: the bent gradient system (x, y) times double
-    wells (with a decaying w driven by z, or a second well u; 4 variables). A basin of the product is a
-    product of basins, so a kick that flips several factors needs the root of the sum of
-    their thresholds squared: 0.8734 from the bent well (its separatrix integrated here), the
-    wells' from their cubics. Across two or three boundaries the search gave the straight
-    line to the saddle between (a stationary point of the entry distance), up to 9 % high,
-    and single flips stalled 6e-4 high in the flat bent well; both "at the best value". With
-    11 variables the single flip from the bent side stayed on the line to the saddle (1.0,
-    14 % high): random directions have too small a part along the bend."""
-    refs = {"x": {1: bent_separatrix_distance(), -1: 1.0}, **factors}
-    net = network_of(tmp_path, "bent_times_wells", BENT
-                     + "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]},"
-                     " z: {range: [-2, 2]}, " + last, kind="ode")
+def check_product(net, refs: dict, factor_coords) -> None:
+    """Every threshold of a product of bistable factors against the factors' thresholds
+    ``refs`` (variable -> {sign of the node's well: threshold}); ``factor_coords`` maps a
+    node's state to the factors' variables."""
     k = len(refs)
     assert len(net.node_ids) == 2 ** k
-    col = {v: net.names.index(v) for v in refs}
-    signs = {n: {v: int(np.sign(x[col[v]])) for v in refs}
+    signs = {n: {v: int(np.sign(c)) for v, c in factor_coords(x).items() if v in refs}
              for n, x in zip(net.node_ids, net.node_states)}
     assert len(net.connections) == 2 ** k * (2 ** k - 1)
     for cn in net.connections:
@@ -590,7 +569,61 @@ def test_products_crossing_several_boundaries_against_the_factors(tmp_path, last
         if flips == 1 and cn.certificate.local == "newton":  # a smooth minimum: it settles
             assert cn.certificate.settled is True, (cn.source, cn.target)
         assert cn.certificate.local == ("newton" if len(net.names) <= 9 else "lines")
+        d = cn.certificate.to_dict()  # the JSON says the same
+        assert (d["local"], d["settled"], d["composed"]) == (
+            cn.certificate.local, cn.certificate.settled, cn.certificate.composed)
     assert any(cn.certificate.composed for cn in net.connections)
+
+
+@pytest.mark.parametrize("last, factors", [
+    ("w: {range: [-1, 1]}}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
+     + ", w: -w + z/4}\n", {"z": {1: 0.7, -1: 1.3}}),
+    ("u: {range: [-2, 2]}}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
+     + ", u: " + WELL_U + "}\n", {"z": {1: 0.7, -1: 1.3}, "u": {1: 1.2, -1: 0.8}}),
+    # 11 variables: beyond the Newton model (line searches)
+    (", ".join(f"{d}: {{range: [-1, 1]}}" for d in DRIVEN)
+     + "}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
+     + "".join(f", {d}: {e}" for d, e in DRIVEN.items()) + "}\n",
+     {"z": {1: 0.7, -1: 1.3}}),
+], ids=["two-factors", "three-factors", "eleven-variables"])
+def test_products_crossing_several_boundaries_against_the_factors(tmp_path, last, factors):
+    """Dimension > 3, the multi-start search: the bent gradient system (x, y) times double
+    wells (with a decaying w driven by z, or a second well u; 4 variables). A basin of the
+    product is a product of basins, so a kick that flips several factors needs the root of
+    the sum of their thresholds squared: 0.8734 from the bent well (its separatrix
+    integrated here), the wells' from their cubics. Across two or three boundaries the
+    search gave the straight line to the saddle between (a stationary point of the entry
+    distance), up to 9 % high, and single flips stalled 6e-4 high in the flat bent well;
+    both "at the best value". With 11 variables the single flip from the bent side stayed
+    on the line to the saddle (1.0, 14 % high): random directions have too small a part
+    along the bend."""
+    refs = {"x": {1: bent_separatrix_distance(), -1: 1.0}, **factors}
+    net = network_of(tmp_path, "bent_times_wells", BENT
+                     + "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]},"
+                     " z: {range: [-2, 2]}, " + last, kind="ode")
+    check_product(net, refs, lambda x: dict(zip(net.names, x)))
+
+
+def test_a_product_in_eleven_rotated_variables(tmp_path):
+    """The 11-variable product above in coordinates q = Q p rotated at random: no state
+    coordinate is along the bend any more, and line searches along the coordinates left the
+    single flip on the line to the saddle (14 % high) and called it settled. The stable
+    directions of the saddle that the boundary's trajectories pass are along it."""
+    Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((11, 11)))
+    names = ["x", "y", "z", *DRIVEN]
+    field = {"x": "-dV", "y": "3*y*dV - y", "z": WELL_Z, **DRIVEN}
+    defs = {v: " + ".join(f"({float(Q[k, i])!r})*q{k}" for k in range(11))
+            for i, v in enumerate(names)}  # p = Q^T q
+    body = ("definitions:\n" + "".join(f"  {v}: {e}\n" for v, e in defs.items())
+            + "  q_: x - 3/2*y**2\n  dV: q_**3 - q_\n"
+            + "".join(f"  f{v}: {field[v]}\n" for v in names)
+            + "variables:\n" + "".join(f"  q{k}: {{range: [-2.5, 2.5]}}\n" for k in range(11))
+            + "equations:\n" + "".join(
+                f"  q{k}: " + " + ".join(f"({float(Q[k, i])!r})*f{v}" for i, v in enumerate(names))
+                + "\n" for k in range(11)))
+    net = network_of(tmp_path, "bent_times_well_rotated", body, kind="ode")
+    refs = {"x": {1: bent_separatrix_distance(), -1: 1.0}, "z": {1: 0.7, -1: 1.3}}
+    check_product(net, refs, lambda q: dict(zip(names, Q.T @ q)))
 
 
 def test_a_blow_up_whose_speed_overflows_first_is_divergence(tmp_path):

@@ -1,0 +1,129 @@
+"""Thresholds above three dimensions (the multi-start search) on products of bistable systems,
+against a random search restricted to each target.
+
+A basin of a product is a product of basins, so every threshold is known from the factors':
+the root of the sum of the flipped factors' thresholds squared (the bent gradient system's
+from its separatrix integrated backwards, the double wells' from their cubics). The models are
+the tests' (``tests/network/test_hard_cases.py``): 4 variables with two or three factors, 11
+variables, and the 11 rotated at random. For every connection: dynena's threshold and a random
+search in the style of Attractors.jl's minimal critical shock (10⁴ kicks: uniform in a ball,
+then balls shrinking around the best kick found), counting only kicks that reach the target,
+through the same outcome oracle. Printed per model: trajectories per connection (dynena's per
+node shared among its connections, against 10⁴) and the worst relative errors.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _common import report
+
+import dynena
+from dynena.attractor.api import node_oracle
+from dynena.flow.oracle import UNKNOWN, OutcomeOracle
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "network"))
+from test_hard_cases import BENT, DRIVEN, WELL_U, WELL_Z, bent_separatrix_distance  # noqa: E402
+
+
+def random_search_to(oracle: OutcomeOracle, x0: np.ndarray, target: int, n: int,
+                     radius: float, rng: np.random.Generator) -> float:
+    """10 rounds of n/10 kicks: uniform in the ball, then around the best kick that reaches
+    ``target`` in a ball shrinking by half each round; the smallest such kick's norm."""
+    d = len(x0)
+    best_v, best = None, np.inf
+    m = n // 10
+    for rnd in range(10):
+        V = rng.standard_normal((m, d))
+        V /= np.linalg.norm(V, axis=1, keepdims=True)
+        if best_v is None:
+            K = V * (radius * rng.random(m) ** (1.0 / d))[:, None]
+        else:
+            s = best * 0.5 ** rnd
+            K = best_v[None, :] * (1 - s / best * rng.random(m))[:, None] + \
+                V * (s * rng.random(m) ** (1.0 / d))[:, None]
+        out = oracle(x0 + K)
+        hit = (out == target) & (out != UNKNOWN)
+        if hit.any():
+            norms = np.linalg.norm(K[hit], axis=1)
+            k = int(np.argmin(norms))
+            if norms[k] < best:
+                best, best_v = float(norms[k]), K[hit][k]
+    return best
+
+
+def models() -> dict[str, tuple[str, list[str], np.ndarray, dict[str, dict[int, float]]]]:
+    """name: (model file text, the factors' variable names, the rotation Q with p = Q^T q,
+    the factors' thresholds)."""
+    head = BENT + "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]}, z: {range: [-2, 2]}, "
+    eqs = "equations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
+    ref = {"x": {1: bent_separatrix_distance(), -1: 1.0}, "z": {1: 0.7, -1: 1.3}}
+    out = {
+        "two factors, 4 variables": (
+            head + "w: {range: [-1, 1]}}\n" + eqs + ", w: -w + z/4}\n",
+            ["x", "y", "z", "w"], np.eye(4), ref),
+        "three factors, 4 variables": (
+            head + "u: {range: [-2, 2]}}\n" + eqs + ", u: " + WELL_U + "}\n",
+            ["x", "y", "z", "u"], np.eye(4), {**ref, "u": {1: 1.2, -1: 0.8}}),
+        "two factors, 11 variables": (
+            head + ", ".join(f"{d}: {{range: [-1, 1]}}" for d in DRIVEN) + "}\n" + eqs
+            + "".join(f", {d}: {e}" for d, e in DRIVEN.items()) + "}\n",
+            ["x", "y", "z", *DRIVEN], np.eye(11), ref),
+    }
+    Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((11, 11)))
+    names = ["x", "y", "z", *DRIVEN]
+    field = {"x": "-dV", "y": "3*y*dV - y", "z": WELL_Z, **DRIVEN}
+    body = ("definitions:\n" + "".join(
+        f"  {v}: " + " + ".join(f"({float(Q[k, i])!r})*q{k}" for k in range(11)) + "\n"
+        for i, v in enumerate(names))
+        + "  q_: x - 3/2*y**2\n  dV: q_**3 - q_\n"
+        + "".join(f"  f{v}: {field[v]}\n" for v in names)
+        + "variables:\n" + "".join(f"  q{k}: {{range: [-2.5, 2.5]}}\n" for k in range(11))
+        + "equations:\n" + "".join(
+            f"  q{k}: " + " + ".join(f"({float(Q[k, i])!r})*f{v}" for i, v in enumerate(names))
+            + "\n" for k in range(11)))
+    out["two factors, 11 variables rotated"] = (body, names, Q, ref)
+    return out
+
+
+def main() -> None:
+    tmp = Path(tempfile.mkdtemp())
+    for k, (name, (text, names, Q, refs)) in enumerate(models().items()):
+        path = tmp / f"product{k}.yaml"
+        path.write_text(f"dynena: 1\nname: product{k}\nkind: ode\n{text}")
+        c = dynena.compile_model(dynena.load(path))
+        eq = dynena.equilibria(c)
+        t = time.perf_counter()
+        net = dynena.excitable_network(c, equilibria=eq)
+        t_ours = time.perf_counter() - t
+        signs = {nid: {v: int(np.sign(p)) for v, p in zip(names, Q.T @ x) if v in refs}
+                 for nid, x in zip(net.node_ids, net.node_states)}
+        stable = [e for e in eq if e.stability == "stable"]
+        oracle = node_oracle(c, eq, stable, [])
+        code = {nid: int(np.argmin(np.linalg.norm(oracle.nodes - x, axis=1)))
+                for nid, x in zip(net.node_ids, net.node_states)}
+        ours_err, base_err = [], []
+        t = time.perf_counter()
+        rng = np.random.default_rng(0)
+        for cn in net.connections:
+            s, g = signs[cn.source], signs[cn.target]
+            ref = float(np.sqrt(sum(refs[v][s[v]] ** 2 for v in refs if s[v] != g[v])))
+            ours_err.append(abs(cn.threshold / ref - 1))
+            x0 = net.node_states[net.node_ids.index(cn.source)]
+            mcs = random_search_to(oracle, x0, code[cn.target], 10_000, 2.0 * ref, rng)
+            base_err.append(abs(mcs / ref - 1))
+        t_base = time.perf_counter() - t
+        per = net.stats["trajectories"] / len(net.connections)
+        report(f"{name}: trajectories per connection", per, 10_000, "traj",
+               "goal: error <= 1e-4 with >= 10x fewer",
+               f"worst error dynena {max(ours_err):.1e} ({t_ours:.1f} s, "
+               f"{len(net.connections)} connections), random search {max(base_err):.1e} "
+               f"(median {np.median(base_err):.1e}, {t_base:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()
