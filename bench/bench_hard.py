@@ -23,9 +23,11 @@ from dynena.flow.oracle import UNKNOWN, OutcomeOracle
 
 
 def random_search_mcs(oracle: OutcomeOracle, x0: np.ndarray, source: int, n: int,
-                      radius: float, rng: np.random.Generator) -> float:
+                      radius: float, rng: np.random.Generator, target: int | None = None
+                      ) -> float:
     """10 rounds of n/10 kicks: uniform in the ball, then around the best switching kick in a
-    ball shrinking by half each round; the smallest switching norm."""
+    ball shrinking by half each round; the smallest switching norm (switching to ``target``
+    alone, if given)."""
     d = len(x0)
     best_v, best = None, np.inf
     m = n // 10
@@ -39,7 +41,7 @@ def random_search_mcs(oracle: OutcomeOracle, x0: np.ndarray, source: int, n: int
             K = best_v[None, :] * (1 - s / best * rng.random(m))[:, None] + \
                 V * (s * rng.random(m) ** (1.0 / d))[:, None]
         out = oracle(x0 + K)
-        left = (out != source) & (out != UNKNOWN)
+        left = (out != source) & (out != UNKNOWN) if target is None else out == target
         if left.any():
             norms = np.linalg.norm(K[left], axis=1)
             k = int(np.argmin(norms))

@@ -24,36 +24,17 @@ from _common import report
 
 import dynena
 from dynena.attractor.api import node_oracle
-from dynena.flow.oracle import UNKNOWN, OutcomeOracle
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "network"))
-from test_hard_cases import BENT, DRIVEN, WELL_U, WELL_Z, bent_separatrix_distance  # noqa: E402
-
-
-def random_search_to(oracle: OutcomeOracle, x0: np.ndarray, target: int, n: int,
-                     radius: float, rng: np.random.Generator) -> float:
-    """10 rounds of n/10 kicks: uniform in the ball, then around the best kick that reaches
-    ``target`` in a ball shrinking by half each round; the smallest such kick's norm."""
-    d = len(x0)
-    best_v, best = None, np.inf
-    m = n // 10
-    for rnd in range(10):
-        V = rng.standard_normal((m, d))
-        V /= np.linalg.norm(V, axis=1, keepdims=True)
-        if best_v is None:
-            K = V * (radius * rng.random(m) ** (1.0 / d))[:, None]
-        else:
-            s = best * 0.5 ** rnd
-            K = best_v[None, :] * (1 - s / best * rng.random(m))[:, None] + \
-                V * (s * rng.random(m) ** (1.0 / d))[:, None]
-        out = oracle(x0 + K)
-        hit = (out == target) & (out != UNKNOWN)
-        if hit.any():
-            norms = np.linalg.norm(K[hit], axis=1)
-            k = int(np.argmin(norms))
-            if norms[k] < best:
-                best, best_v = float(norms[k]), K[hit][k]
-    return best
+from bench_hard import random_search_mcs  # noqa: E402
+from test_hard_cases import (  # noqa: E402
+    BENT,
+    DRIVEN,
+    WELL_U,
+    WELL_Z,
+    bent_separatrix_distance,
+    rotated_product,
+)
 
 
 def models() -> dict[str, tuple[str, list[str], np.ndarray, dict[str, dict[int, float]]]]:
@@ -75,17 +56,7 @@ def models() -> dict[str, tuple[str, list[str], np.ndarray, dict[str, dict[int, 
             ["x", "y", "z", *DRIVEN], np.eye(11), ref),
     }
     Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((11, 11)))
-    names = ["x", "y", "z", *DRIVEN]
-    field = {"x": "-dV", "y": "3*y*dV - y", "z": WELL_Z, **DRIVEN}
-    body = ("definitions:\n" + "".join(
-        f"  {v}: " + " + ".join(f"({float(Q[k, i])!r})*q{k}" for k in range(11)) + "\n"
-        for i, v in enumerate(names))
-        + "  q_: x - 3/2*y**2\n  dV: q_**3 - q_\n"
-        + "".join(f"  f{v}: {field[v]}\n" for v in names)
-        + "variables:\n" + "".join(f"  q{k}: {{range: [-2.5, 2.5]}}\n" for k in range(11))
-        + "equations:\n" + "".join(
-            f"  q{k}: " + " + ".join(f"({float(Q[k, i])!r})*f{v}" for i, v in enumerate(names))
-            + "\n" for k in range(11)))
+    body, names = rotated_product(Q)
     out["two factors, 11 variables rotated"] = (body, names, Q, ref)
     return out
 
@@ -114,7 +85,8 @@ def main() -> None:
             ref = float(np.sqrt(sum(refs[v][s[v]] ** 2 for v in refs if s[v] != g[v])))
             ours_err.append(abs(cn.threshold / ref - 1))
             x0 = net.node_states[net.node_ids.index(cn.source)]
-            mcs = random_search_to(oracle, x0, code[cn.target], 10_000, 2.0 * ref, rng)
+            mcs = random_search_mcs(oracle, x0, code[cn.source], 10_000, 2.0 * ref, rng,
+                                    target=code[cn.target])
             base_err.append(abs(mcs / ref - 1))
         t_base = time.perf_counter() - t
         per = net.stats["trajectories"] / len(net.connections)

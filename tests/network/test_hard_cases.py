@@ -604,12 +604,9 @@ def test_products_crossing_several_boundaries_against_the_factors(tmp_path, last
     check_product(net, refs, lambda x: dict(zip(net.names, x)))
 
 
-def test_a_product_in_eleven_rotated_variables(tmp_path):
-    """The 11-variable product above in coordinates q = Q p rotated at random: no state
-    coordinate is along the bend any more, and line searches along the coordinates left the
-    single flip on the line to the saddle (14 % high) and called it settled. The stable
-    directions of the saddle that the boundary's trajectories pass are along it."""
-    Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((11, 11)))
+def rotated_product(Q: np.ndarray) -> tuple[str, list[str]]:
+    """The 11-variable product in coordinates q = Q p (``definitions``, ``variables`` and
+    ``equations`` of a model file), and the names of p."""
     names = ["x", "y", "z", *DRIVEN]
     field = {"x": "-dV", "y": "3*y*dV - y", "z": WELL_Z, **DRIVEN}
     defs = {v: " + ".join(f"({float(Q[k, i])!r})*q{k}" for k in range(11))
@@ -621,6 +618,16 @@ def test_a_product_in_eleven_rotated_variables(tmp_path):
             + "equations:\n" + "".join(
                 f"  q{k}: " + " + ".join(f"({float(Q[k, i])!r})*f{v}" for i, v in enumerate(names))
                 + "\n" for k in range(11)))
+    return body, names
+
+
+def test_a_product_in_eleven_rotated_variables(tmp_path):
+    """The 11-variable product above in coordinates q = Q p rotated at random: no state
+    coordinate is along the bend any more, and line searches along the coordinates left the
+    single flip on the line to the saddle (14 % high) and called it settled. The stable
+    directions of the saddle that the boundary's trajectories pass are along it."""
+    Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((11, 11)))
+    body, names = rotated_product(Q)
     net = network_of(tmp_path, "bent_times_well_rotated", body, kind="ode")
     refs = {"x": {1: bent_separatrix_distance(), -1: 1.0}, "z": {1: 0.7, -1: 1.3}}
     check_product(net, refs, lambda q: dict(zip(names, Q.T @ q)))
