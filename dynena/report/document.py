@@ -71,7 +71,11 @@ def _certified_by(c: Connection) -> str:
         lb = f" ≥ {k.lower_bound:.5g}" if np.isfinite(k.lower_bound) else ""
         return {"certified": "all directions", "rough-boundary": "all dir. (rough)",
                 "sampled-source": "all dir., sampled source"}.get(k.status, "budget") + lb
-    return {"multi-start": f"{k.starts} starts", "ray": "ray scan"}.get(k.method, k.method)
+    if k.method == "multi-start":  # and whether the best value is shown to be a local minimum
+        local = {None: "", True: ", local min.", False: ", not settled"}[
+            None if k.local is None else k.settled]
+        return f"{k.starts} starts{local}"
+    return {"ray": "ray scan"}.get(k.method, k.method)
 
 
 def write_pdf_report(path: str | Path, *, model: SystemModel, equilibria: EquilibriumSet, network: ExcitableNetwork | None,

@@ -170,3 +170,19 @@ def test_the_summary_names_the_smallest_kick_out_of_the_states(write_model):
     low = min(cn.threshold for cn in net.connections if cn.target == "left-domain")
     assert f"δ = {low:.3g} takes the system out of the equations' domain (they become " \
            "undefined there), smaller than any switch." in network_summary(net)
+
+
+def test_the_pdf_says_whether_a_multi_start_threshold_is_a_local_minimum(tmp_path):
+    """Above three variables the table's "certified by" says how many starts, and whether the
+    local model settled there (the statement in results.json says it in full)."""
+    m = dynena.load_document({
+        "dynena": 1, "name": "well4", "variables": {v: {"range": [-2, 2]} for v in "xyzw"},
+        "equations": {"x": "x - x**3", "y": "-y", "z": "-2*z", "w": "-3*w + x*y"}})
+    eq = dynena.find_equilibria(m)
+    net = dynena.excitable_network(m, equilibria=eq)
+    assert {c.certificate.local for c in net.edges} == {"newton"}
+    assert all(c.certificate.settled for c in net.edges)
+    assert all("a local minimum to" in c.certificate.statement for c in net.edges)
+    files = dynena.write_report(tmp_path / "out", model=m, equilibria=eq, network=net)
+    text = _pdf_text(files["report"].read_bytes())
+    assert f"{net.edges[0].certificate.starts} starts, local min.".encode() in text
