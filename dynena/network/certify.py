@@ -902,15 +902,15 @@ def _local_minimum_of(gs: GlobalSearch, j: int, tol: float, method: str,
     """Target ``j``'s best direction minimised by ``method``; whether it settled."""
     if method == "newton":
         return _tangent_newton(gs, j, tol, max_steps=2 if short else 8)
-    return _coordinate_lines(gs, j, tol, max_sweeps=2 if short else 8)
+    return _line_searches(gs, j, tol, max_sweeps=2 if short else 8)
 
 
-_LINES_DIM = 24  # line searches along the coordinates up to this dimension (2-3 bisected
-# entries a coordinate and sweep: at 32 variables they made the AP 3-cube's network 7x dearer)
+_LINES_DIM = 24  # line searches up to this dimension (bisecting an entry on every line and
+# sweep made the AP 3-cube's network, 32 variables, 7x dearer; none run there)
 
 
 def _line_directions(gs: GlobalSearch, j: int) -> tuple[Array, int]:
-    """Directions (rows, search coordinates) for :func:`_coordinate_lines`: the stable
+    """Directions (rows, search coordinates) for :func:`_line_searches`: the stable
     directions of the saddle that the trajectory from just below the best entry passes (on
     the boundary's near side it goes by the saddle whose stable manifold the boundary is),
     then the state coordinates; and how many of the first."""
@@ -925,7 +925,7 @@ def _line_directions(gs: GlobalSearch, j: int) -> tuple[Array, int]:
 _H_FLOOR = 0.002  # the finest line step (radians): a gain of ~tol / (2 lines) shows above it
 
 
-def _coordinate_lines(gs: GlobalSearch, j: int, tol: float, max_sweeps: int = 8) -> bool:
+def _line_searches(gs: GlobalSearch, j: int, tol: float, max_sweeps: int = 8) -> bool:
     r"""The best direction of target ``j`` minimised along lines in the sphere's tangent
     space (above :data:`_NEWTON_DIM` variables, where a Newton model costs too many
     entries): the stable directions of the saddle that trajectories from just inside the
