@@ -5,7 +5,7 @@ A basin of a product is a product of basins, so every threshold is known from th
 the root of the sum of the flipped factors' thresholds squared (the bent gradient system's
 from its separatrix integrated backwards, the double wells' from their cubics). The models are
 the tests' (``tests/network/test_hard_cases.py``): 4 variables with two or three factors, 11
-variables, and the 11 rotated at random. For every connection: dynena's threshold and a random
+variables, the 11 rotated at random, and 30 variables (the normal descent). For every connection: dynena's threshold and a random
 search in the style of Attractors.jl's minimal critical shock (10⁴ kicks: uniform in a ball,
 then balls shrinking around the best kick found), counting only kicks that reach the target,
 through the same outcome oracle. Printed per model: trajectories per connection (dynena's per
@@ -29,11 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "network"
 from bench_hard import random_search_mcs  # noqa: E402
 from test_hard_cases import (  # noqa: E402
     BENT,
-    DRIVEN,
     WELL_U,
     WELL_Z,
     bent_separatrix_distance,
+    driven,
     rotated_product,
+    with_driven,
 )
 
 
@@ -50,10 +51,10 @@ def models() -> dict[str, tuple[str, list[str], np.ndarray, dict[str, dict[int, 
         "three factors, 4 variables": (
             head + "u: {range: [-2, 2]}}\n" + eqs + ", u: " + WELL_U + "}\n",
             ["x", "y", "z", "u"], np.eye(4), {**ref, "u": {1: 1.2, -1: 0.8}}),
-        "two factors, 11 variables": (
-            head + ", ".join(f"{d}: {{range: [-1, 1]}}" for d in DRIVEN) + "}\n" + eqs
-            + "".join(f", {d}: {e}" for d, e in DRIVEN.items()) + "}\n",
-            ["x", "y", "z", *DRIVEN], np.eye(11), ref),
+        "two factors, 11 variables": (head + with_driven(8), ["x", "y", "z", *driven(8)],
+                                      np.eye(11), ref),
+        "two factors, 30 variables": (head + with_driven(27), ["x", "y", "z", *driven(27)],
+                                      np.eye(30), ref),
     }
     Q, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((11, 11)))
     body, names = rotated_product(Q)

@@ -15,7 +15,7 @@ from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import node_target_name
 from .outcome import DIVERGED, LEFT_DOMAIN, OutcomeOracle
-from .via import closest_saddle
+from .via import boundary_normal, closest_saddle, left_unstable_vector
 
 
 @dataclass
@@ -40,16 +40,40 @@ class _Ctx:
     rough: bool = False  # the basin boundaries look fractal (see _rough)
     escapes: Array | None = None  # states seen to diverge (AttractorSet.escapes)
     _frames: dict[int, Array] = field(default_factory=dict)  # stable_frame_via, per saddle
+    _normals: dict[int, Array] = field(default_factory=dict)  # normal_via, per saddle
+
+    def _saddle_passed(self, x: Array) -> tuple[int | None, float]:
+        """Index of the saddle that the trajectory from ``x`` passes (or None), and the time
+        (steps) of its closest approach."""
+        if not len(self.S):
+            return None, 0.0
+        T, X = self.oracle.trajectory(x)
+        k, _, at = closest_saddle(X, self.S, self.s_reach)
+        return k, float(T[at])
+
+    def normal_via(self, x: Array) -> Array | None:
+        """The normal (unit, state coordinates, either sign) at ``x`` of the stable manifold
+        of the saddle that the trajectory from ``x`` passes: the saddle's left unstable
+        eigenvector pulled back along the trajectory by the adjoint equation
+        (:func:`~dynena.network.via.boundary_normal`). None if it passes no saddle or the
+        adjoint fails. ``x`` should lie within the bisection's tolerance of the boundary:
+        the farther off, the earlier the trajectory leaves the saddle and the less the
+        normal is that of the boundary."""
+        k, t_star = self._saddle_passed(x)
+        if k is None:
+            return None
+        if k not in self._normals:
+            self._normals[k] = left_unstable_vector(self.c.jac(self.S[k]), self.c.kind)
+        nu = boundary_normal(self.c, x, self.S[k], self._normals[k], self.oracle.t_max,
+                             t_star=t_star)
+        return nu if nu is not None and np.all(np.isfinite(nu)) else None
 
     def stable_frame_via(self, x: Array) -> Array | None:
         """An orthonormal basis (rows) of the stable directions of the saddle that the
         trajectory from ``x`` passes (the real and imaginary parts of the eigenvectors whose
         eigenvalues decay: Re λ < 0, |λ| < 1 for a map); None if it passes none. Each
         saddle's is computed once."""
-        if not len(self.S):
-            return None
-        _, X = self.oracle.trajectory(x)
-        k, _, _ = closest_saddle(X, self.S, self.s_reach)
+        k, _ = self._saddle_passed(x)
         if k is None:
             return None
         if k not in self._frames:

@@ -15,7 +15,7 @@ from ..compile.system import CompiledSystem, state_vector
 from ..errors import ParameterError
 from ..results.network import Connection, ThresholdCertificate
 from ..results.status import Status
-from .certify import search_node, uses_saddle_frames
+from .certify import search_node, uses_saddle_frames, uses_saddle_normals
 from .context import _Ctx
 from .outcome import DIVERGED, LEFT_DOMAIN, reached
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
@@ -264,7 +264,8 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
     gs, certs = search_node(ctx.oracle, xi, i, upper, seeds, weights=ctx.W, rtol=ctx.rtol,
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
                             nearest_only=ctx.nearest_only, resolution=ctx.resolution,
-                            reach=ctx.reach(xi), frames=frames)
+                            reach=ctx.reach(xi), frames=frames,
+                            normals=ctx.normal_via if uses_saddle_normals(ctx.c.n) else None)
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:

@@ -48,13 +48,16 @@ def left_unstable_vector(J: Array, kind: str) -> Array:
     return v / np.linalg.norm(v)
 
 
-def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max: float
-                    ) -> Array | None:
-    """Normal of the stable manifold of ``saddle`` at ``x_start`` (unit), or None."""
+def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max: float,
+                    t_star: float | None = None) -> Array | None:
+    """Normal of the stable manifold of ``saddle`` at ``x_start`` (unit), or None.
+    ``t_star``: the time (steps) of the trajectory's closest approach to the saddle, where
+    known; the orbit is integrated to it alone, not to ``t_max`` (most of a normal's cost
+    where the approach is short)."""
     if model.dynamics.is_map:
         X = [np.asarray(x_start, float)]
         best, bd = 0, np.inf
-        for k in range(int(t_max)):
+        for k in range(int(t_max if t_star is None else t_star)):
             X.append(model.f(X[-1]))
             d = float(np.linalg.norm(X[-1] - saddle))
             if d < bd:
@@ -66,10 +69,16 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
             lam = model.jac(X[k]).T @ lam
             lam /= np.linalg.norm(lam)
         return lam
-    sol = orbit(model, x_start, t_max, rtol=1e-9, atol=1e-11, dense=True)
-    d = np.linalg.norm(sol.y.T - saddle, axis=1)
-    t_star = float(sol.t[int(np.argmin(d))])
-    if t_star <= 0:
+    if t_star is not None and t_star <= 0:
+        return None
+    sol = orbit(model, x_start, t_max if t_star is None else t_star, rtol=1e-9, atol=1e-11,
+                dense=True)
+    if t_star is None:
+        d = np.linalg.norm(sol.y.T - saddle, axis=1)
+        t_star = float(sol.t[int(np.argmin(d))])
+    else:  # the end of the orbit: where it got (an integration that stopped short: its end)
+        t_star = float(sol.t[-1])
+    if t_star <= 0 or sol.sol is None:
         return None
     # adjoint, backward in time; rescale-free since only the direction matters
     lam = adjoint(model, sol, t_star, n_s)

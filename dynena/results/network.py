@@ -88,12 +88,15 @@ class ThresholdCertificate(HasStatus):
         Multi-start: the local minimisation after the descents. ``newton`` (up to 9
         variables): a Newton model of the entry distance on the sphere's tangent space;
         ``lines`` (up to 24): line searches along the stable directions of the saddle the
-        boundary's trajectories pass and along the state coordinates; ``None`` (more
-        variables, or screening): the pattern search alone.
+        boundary's trajectories pass and along the state coordinates; ``adjoint`` (more
+        variables): a descent along the boundary's normal from the adjoint, then a Lanczos
+        look along its weakest curvature; ``None`` (screening): the pattern search alone.
     settled : bool or None
         Whether ``local`` settled: ``newton``, the best direction is a local minimum to
-        ``tolerance``; ``lines``, no such line improves it by that. ``False``: it did
-        not (at a kink where two boundaries are crossed at once, or when the budget ran out).
+        ``tolerance``; ``lines``, no such line improves it by that; ``adjoint``, the kick is
+        within sqrt(``tolerance``) / 2 of the boundary's normal and no kick along the weakest
+        curvature leads lower. ``False``: it did not (at a kink where two boundaries are
+        crossed at once, where no saddle gives the normal, or when the budget ran out).
     undecided : int
         Kicks whose outcome the integration budget did not decide.
     source_samples : int
@@ -172,15 +175,7 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             comp = (f" ({self.composed} from sums of two other targets' best kicks)"
                     if self.composed else "")
-            model = {"newton": "the Newton model", "lines": "the line searches"}
-            local = ("; local descent by pattern search only" if self.local is None else
-                     f"; a local minimum to {self.tolerance:.2g} (Newton model)"
-                     if self.settled and self.local == "newton" else
-                     f"; no line along the saddle's stable directions or the coordinates "
-                     f"improves it by {self.tolerance:.2g}"
-                     if self.settled else
-                     f"; not shown to be a local minimum ({model[self.local]} did not settle: "
-                     "a kink where boundaries cross, its step limit, or the budget)")
+            local = self._local_statement()
             return (f"multi-start: {self.starts} starts, {self.descents} descents{comp}, "
                     f"{self.reached_best} reached the best value (spread "
                     f"{(self.spread or 0.0):.2g}){local}; no lower bound in dimension > 3")
@@ -193,6 +188,27 @@ class ThresholdCertificate(HasStatus):
             return (f"one admissible direction: first entry along it, radial spacing "
                     f"{self.radial_resolution:.3g} of the range")
         return "met on the way; not minimised over directions"
+
+    def _local_statement(self) -> str:
+        """What the multi-start's local minimisation established."""
+        tol = f"{self.tolerance:.2g}"
+        if self.local is None:
+            return "; local descent by pattern search only"
+        if self.settled:
+            return {"newton": f"; a local minimum to {tol} (Newton model)",
+                    "lines": f"; no line along the saddle's stable directions or the "
+                             f"coordinates improves it by {tol}",
+                    "adjoint": f"; the kick is along the boundary's normal (adjoint) to "
+                               f"{tol}, and no kick along the boundary's weakest curvature "
+                               "(Lanczos) leads lower"}[self.local]
+        why = {"newton": "the Newton model did not settle: a kink where boundaries cross, "
+                         "its step limit, or the budget",
+               "lines": "the line searches did not settle: a kink where boundaries cross, "
+                        "their sweep limit, or the budget",
+               "adjoint": "the normal descent did not settle: a kink where boundaries "
+                          "cross, no saddle on the boundary to give its normal, its step "
+                          "limit, or the budget"}[self.local]
+        return f"; not shown to be a local minimum ({why})"
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
