@@ -59,7 +59,7 @@ from ..results.status import Status
 from .outcome import UNKNOWN, OutcomeOracle, reached
 from .thresholds import narrow, next_amplitude, open_width
 
-__all__ = ["Hit", "GlobalSearch", "search_node", "uses_saddle_frames", "uses_saddle_normals"]
+__all__ = ["Hit", "GlobalSearch", "search_node", "uses_saddle_frames", "uses_boundary_normals"]
 
 _OFFSET = 0.3819660113  # keeps radial grid points off special amplitudes
 # the widest angle a probe of a radial level speaks for (_scan_up)
@@ -133,9 +133,9 @@ class GlobalSearch:
         # the stable directions (orthonormal rows) of the saddle a trajectory from a state
         # passes, for the line searches (None: no saddles known)
         self.frame_at: Callable[[Array], Array | None] | None = None
-        # the normal (state coordinates) at a state of the stable manifold of the saddle its
-        # trajectory passes, for the normal descent (None: no saddles known)
-        self.normal_at: Callable[[Array], Array | None] | None = None
+        # the normal (state coordinates) of the basin boundary between two states on either
+        # side of it, for the normal descent (None: not used)
+        self.normal_at: Callable[[Array, Array], Array | None] | None = None
         self.best_origin: dict[int, Array | None] = {}
         self.upper = dict(upper)  # best known δ_ij per target
         self.best_dir: dict[int, Array] = {}
@@ -911,7 +911,7 @@ def uses_saddle_frames(n: int) -> bool:
     return _local_method(n) == "lines"
 
 
-def uses_saddle_normals(n: int) -> bool:
+def uses_boundary_normals(n: int) -> bool:
     """Does the search in ``n`` variables use the boundary normals from the adjoint
     (``normals`` of :func:`search_node`)?"""
     return _local_method(n) == "adjoint"
@@ -1023,15 +1023,16 @@ _EPS_H = 0.02  # angle (rad) of the normal differences that stand for Hessian pr
 _RTOL_H = 1e-5  # their entries' bisection: the normals' spread from it is far below EPS_H
 
 
-def _normal_of(gs: GlobalSearch, s: Array, lo: float) -> Array | None:
+def _normal_of(gs: GlobalSearch, s: Array, h: Hit) -> Array | None:
     """The basin boundary's normal in search coordinates (unit, pointing away from the
-    source) where direction ``s`` meets it, from the state at amplitude ``lo``, the
-    bisected bracket's lower end: on the near side, its trajectory passes the saddle whose
-    stable manifold the boundary is. None where no saddle gives it. Two trajectories are
-    counted for it (the passage, the orbit pulled back)."""
+    source) where direction ``s`` meets it, from the states at the ends of its bisected
+    bracket ``h`` (the near one's trajectory passes the saddle whose stable manifold the
+    boundary is, or the two separate along the boundary's unstable direction). None where
+    neither gives it. Two trajectories are counted for it."""
     if gs.normal_at is None:
         return None
-    nu = gs.normal_at(gs.x0 + lo * gs.to_v(s))
+    v = gs.to_v(s)
+    nu = gs.normal_at(gs.x0 + h.lo * v, gs.x0 + h.hi * v)
     gs.used += 2
     if nu is None:
         return None
@@ -1048,7 +1049,7 @@ def _boundary_normal(gs: GlobalSearch, s: Array, j: int, rtol: float, guess: flo
     val = gs.entry(s, j, width=2e-3, rtol=rtol, guess=guess)
     if not np.isfinite(val):
         return None
-    ny = _normal_of(gs, s, gs.rays[-1].hits[j].lo)
+    ny = _normal_of(gs, s, gs.rays[-1].hits[j])
     return None if ny is None else (val, ny)
 
 
@@ -1149,7 +1150,7 @@ def _normal_descent(gs: GlobalSearch, j: int, tol: float, max_steps: int = 20) -
     bisected where it reaches). Settled (True): the kick is within :math:`\sqrt{tol} / 2`
     of the normal (a gradient step gains about :math:`\beta^2 / 2` relative where the
     curvature is that of a flat boundary) and no look along the weakest curvature gains.
-    Needs a saddle on the boundary: without normals it is not settled."""
+    Without a normal (:func:`_normal_of`) it is not settled."""
     rng = np.random.default_rng(j & 0xFFFF)
     b_tol = 0.5 * float(np.sqrt(tol))
     grow = 1.0  # the last step's length over the angle to the normal
@@ -1158,7 +1159,7 @@ def _normal_descent(gs: GlobalSearch, j: int, tol: float, max_steps: int = 20) -
         if gs.exhausted:
             return False
         s0, r0 = gs.to_s(gs.best_dir[j]), gs.best_hit[j].hi
-        ny = _normal_of(gs, s0, gs.best_hit[j].lo)
+        ny = _normal_of(gs, s0, gs.best_hit[j])
         if ny is None:
             return False
         t = ny - (ny @ s0) * s0
@@ -1255,7 +1256,7 @@ def search_node(
     resolution: int = 1,
     reach: float = 1.0,
     frames: Callable[[Array], Array | None] | None = None,
-    normals: Callable[[Array], Array | None] | None = None,
+    normals: Callable[[Array, Array], Array | None] | None = None,
 ) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
     """Global search from one source; returns the search state and a certificate per target.
 
@@ -1266,7 +1267,8 @@ def search_node(
     upper bound is open (a single node: the escapes are found up to it); ``frames`` gives the
     stable directions of the saddle that the trajectory from a state passes, for the line
     searches (see :func:`uses_saddle_frames`); ``normals`` the normal of the basin boundary
-    at a state on it, for the normal descent (see :func:`uses_saddle_normals`).
+    between two states on either side of it, for the normal descent (see
+    :func:`uses_boundary_normals`).
     """
     n = len(x0)
     sw = None if weights is None else 1.0 / np.sqrt(weights)

@@ -4,7 +4,8 @@ nodes and saddles, the options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,9 +14,9 @@ from .._typing import Array
 from ..compile.kind import kind_of
 from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
-from ..results.network import node_target_name
+from ..results.network import Connection, node_target_name
 from .outcome import DIVERGED, LEFT_DOMAIN, OutcomeOracle
-from .via import boundary_normal, closest_saddle, left_unstable_vector
+from .via import boundary_normal, closest_saddle, left_unstable_vector, separation_normal
 
 
 @dataclass
@@ -42,38 +43,39 @@ class _Ctx:
     _frames: dict[int, Array] = field(default_factory=dict)  # stable_frame_via, per saddle
     _normals: dict[int, Array] = field(default_factory=dict)  # normal_via, per saddle
 
-    def _saddle_passed(self, x: Array) -> tuple[int | None, float]:
-        """Index of the saddle that the trajectory from ``x`` passes (or None), and the time
-        (steps) of its closest approach."""
-        if not len(self.S):
-            return None, 0.0
+    def _saddle_passed(self, x: Array) -> tuple[int | None, float, float]:
+        """Index of the saddle that the trajectory from ``x`` passes (or None), the time
+        (steps) of its closest approach, and the trajectory's end (capture)."""
         T, X = self.oracle.trajectory(x)
+        if not len(self.S):
+            return None, 0.0, float(T[-1])
         k, _, at = closest_saddle(X, self.S, self.s_reach)
-        return k, float(T[at])
+        return k, float(T[at]), float(T[-1])
 
-    def normal_via(self, x: Array) -> Array | None:
-        """The normal (unit, state coordinates, either sign) at ``x`` of the stable manifold
-        of the saddle that the trajectory from ``x`` passes: the saddle's left unstable
-        eigenvector pulled back along the trajectory by the adjoint equation
-        (:func:`~dynena.network.via.boundary_normal`). None if it passes no saddle or the
-        adjoint fails. ``x`` should lie within the bisection's tolerance of the boundary:
-        the farther off, the earlier the trajectory leaves the saddle and the less the
-        normal is that of the boundary."""
-        k, t_star = self._saddle_passed(x)
-        if k is None:
-            return None
-        if k not in self._normals:
-            self._normals[k] = left_unstable_vector(self.c.jac(self.S[k]), self.c.kind)
-        nu = boundary_normal(self.c, x, self.S[k], self._normals[k], self.oracle.t_max,
-                             t_star=t_star)
-        return nu if nu is not None and np.all(np.isfinite(nu)) else None
+    def normal_via(self, x_lo: Array, x_hi: Array) -> Array | None:
+        """The normal (unit, state coordinates, either sign) of the basin boundary between
+        ``x_lo`` and ``x_hi``, two states on either side of it within the bisection's
+        tolerance: where the trajectory from ``x_lo`` passes a saddle, its stable manifold's
+        normal, the saddle's left unstable eigenvector pulled back along the trajectory by
+        the adjoint equation (:func:`~dynena.network.via.boundary_normal`); else the
+        direction in which the two trajectories separate, pulled back
+        (:func:`~dynena.network.via.separation_normal`). None where neither gives one."""
+        k, t_star, t_end = self._saddle_passed(x_lo)
+        if k is not None:
+            if k not in self._normals:
+                self._normals[k] = left_unstable_vector(self.c.jac(self.S[k]), self.c.kind)
+            nu = boundary_normal(self.c, x_lo, self.S[k], self._normals[k], self.oracle.t_max,
+                                 t_star=t_star)
+            if nu is not None and np.all(np.isfinite(nu)):
+                return nu
+        return separation_normal(self.c, x_lo, x_hi, max(t_end, 1.0))
 
     def stable_frame_via(self, x: Array) -> Array | None:
         """An orthonormal basis (rows) of the stable directions of the saddle that the
         trajectory from ``x`` passes (the real and imaginary parts of the eigenvectors whose
         eigenvalues decay: Re λ < 0, |λ| < 1 for a map); None if it passes none. Each
         saddle's is computed once."""
-        k, _ = self._saddle_passed(x)
+        k, _, _ = self._saddle_passed(x)
         if k is None:
             return None
         if k not in self._frames:
@@ -158,6 +160,37 @@ class _Ctx:
             if int(self.oracle(x[None, :])[0]) == LEFT_DOMAIN:
                 return a, x
         return float("inf"), None
+
+    def ball_checked(self, i: int, run: Callable[[], list[Connection]]) -> list[Connection]:
+        """``run()``, the connections out of node ``i``, with the node's capture balls
+        checked against them.
+
+        The oracle takes the ball of radius r around the source to lie in its basin: a kick
+        shorter than r is never seen leaving. So every threshold found must be at least 2 r;
+        where one is not, the balls shrink to a quarter of it and ``run`` again (at most
+        twice more), as for aperiodic sources. Above 50 variables the ball is not checked by
+        a Lyapunov function, and the 100-unit flip-flop ESN's balls (0.272 around E0) held
+        kicks that go to other states: four thresholds from E0 came out as the ball's
+        radius, 0.27232, where a kick of 0.25 along the same direction already switches. The
+        radii are restored afterwards, so that every node's search sees the same oracle,
+        whichever runs first or on which worker; the trajectories of every run are counted."""
+        o = self.oracle
+        saved, n0 = o.point_radii_of(i), o.trajectories
+        out: list[Connection] = []
+        try:
+            for _ in range(3):
+                out = run()
+                found = [cn.threshold for cn in out if np.isfinite(cn.threshold)]
+                r = o.node_radius(i)
+                if not found or min(found) >= 2 * r:
+                    break
+                o.set_radius(i, o.point_radii_of(i) * (0.25 * min(found) / r))
+        finally:
+            o.set_radius(i, saved)
+        if out:
+            per = (o.trajectories - n0) // len(out)
+            out = [replace(cn, trajectories=per) for cn in out]
+        return out
 
     def name(self, code: int) -> str:
         return node_target_name(code, self.ids)

@@ -22,19 +22,25 @@ from .outcome import DIVERGED, LEFT_DOMAIN, reached
 
 def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array] | None
                        ) -> list[Connection]:
-    """Connections from a periodic source: kicks from points of the orbit."""
+    """Connections from a periodic source: kicks from points of the orbit, its capture
+    balls checked against them (:meth:`_Ctx.ball_checked`)."""
     if dirs is not None:
         raise ParameterError("named directions are not supported from a periodic-orbit node "
                              f"({orbit.id}); use all directions")
     upper = {k: min(ctx.dist(p, k) for p in orbit.points[:: max(1, len(orbit.points) // 64)])
              * (1 + 1e-9) for k in range(len(ctx.ids)) if k != i}
     _escape_upper(ctx, orbit.points, upper)
-    n0 = ctx.oracle.trajectories
-    best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
-                               tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
-                               rough=ctx.rough, resolution=ctx.resolution,
-                               nearest_only=ctx.nearest_only, reach=ctx.reach(orbit.points))
-    return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
+
+    def run() -> list[Connection]:
+        n0 = ctx.oracle.trajectories
+        best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
+                                   tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
+                                   rough=ctx.rough, resolution=ctx.resolution,
+                                   nearest_only=ctx.nearest_only,
+                                   reach=ctx.reach(orbit.points))
+        return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
+
+    return ctx.ball_checked(i, run)
 
 
 def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[Array] | None

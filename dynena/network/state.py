@@ -15,7 +15,7 @@ from ..compile.system import CompiledSystem, state_vector
 from ..errors import ParameterError
 from ..results.network import Connection, ThresholdCertificate
 from ..results.status import Status
-from .certify import search_node, uses_saddle_frames, uses_saddle_normals
+from .certify import search_node, uses_boundary_normals, uses_saddle_frames
 from .context import _Ctx
 from .outcome import DIVERGED, LEFT_DOMAIN, reached
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
@@ -82,6 +82,15 @@ def _best_switches(switches: list[Switch]) -> dict[int, Switch]:
 def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
                        max_threshold: float | None, k_max: int, refine: bool,
                        n_verify: int) -> list[Connection]:
+    """Every connection out of node ``i`` by state-space kicks (:func:`_connections_once`),
+    with the source's capture ball checked against them (:meth:`_Ctx.ball_checked`)."""
+    return ctx.ball_checked(i, lambda: _connections_once(ctx, i, dirs, max_threshold, k_max,
+                                                         refine, n_verify))
+
+
+def _connections_once(ctx: _Ctx, i: int, dirs: list[Array] | None,
+                      max_threshold: float | None, k_max: int, refine: bool,
+                      n_verify: int) -> list[Connection]:
     """Every connection out of node ``i`` by state-space kicks: geometric brackets, refined
     to ``rtol``, then (all directions admissible) the certified global search."""
     oracle = ctx.oracle
@@ -101,7 +110,6 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
         real = [j for j in best if reached(j)] or list(best)
         j0 = min(real, key=lambda j: best[j].hi)
         best = {j0: best[j0]}
-    rng = np.random.default_rng(ctx.seed + i)
     out: list[Connection] = []
     for j, s in sorted(best.items(), key=lambda kv: kv[1].hi):
         verified = 0
@@ -111,7 +119,7 @@ def _state_connections(ctx: _Ctx, i: int, dirs: list[Array] | None,
             # the witness shows
             cert = replace(cert, lower_bound=s.lo)
         if cert is None or cert.method == "multi-start":
-            s, verified = _verify(ctx, s, rng, n_verify, max_threshold)
+            s, verified = _verify(ctx, s, verify_rng(ctx, i, j), n_verify, max_threshold)
         via, _ = ctx.via(s.ray.start(s.hi)[0]) if j >= 0 else (None, -1)
         out.append(Connection(
             source=ctx.ids[i], target=ctx.name(j), threshold=0.5 * (s.lo + s.hi), space="state",
@@ -265,7 +273,7 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
                             nearest_only=ctx.nearest_only, resolution=ctx.resolution,
                             reach=ctx.reach(xi), frames=frames,
-                            normals=ctx.normal_via if uses_saddle_normals(ctx.c.n) else None)
+                            normals=ctx.normal_via if uses_boundary_normals(ctx.c.n) else None)
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:
@@ -319,6 +327,13 @@ def _refine(ctx: _Ctx, s: Switch, rtol: float, max_iter: int = 6) -> tuple[Switc
         else:
             break
     return best, nref
+
+
+def verify_rng(ctx: _Ctx, i: int, j: int) -> np.random.Generator:
+    """The random directions that check the connection from node ``i`` to outcome ``j``:
+    its own stream, so that they do not depend on which other connections were checked
+    before it (``--nearest-only`` checks one, a full run all of them)."""
+    return np.random.default_rng([ctx.seed, i, j % (1 << 16)])
 
 
 def _verify(ctx: _Ctx, s: Switch, rng: np.random.Generator, n: int,

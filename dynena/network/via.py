@@ -5,6 +5,8 @@ r"""Via-saddles and boundary geometry.
   saddle's normal :math:`n_s` (left unstable eigenvector of :math:`Df(s)`) back along the flow
   with the adjoint equation :math:`\dot\lambda = -Df(x(t))^\top \lambda` (ode) or
   :math:`\lambda_k = Df(x_k)^\top \lambda_{k+1}` (map);
+* :func:`separation_normal` — the same normal with no saddle: the direction in which two
+  trajectories from either side of the boundary separate, pulled back by the adjoint;
 * :func:`edge_track` — the edge state between two basins (bisect, step, re-bisect), then
   Newton-polished into a saddle when the trajectory settles on one.
 """
@@ -21,7 +23,8 @@ from ..flow.advance import advance
 from ..flow.variational import adjoint, orbit
 from .outcome import OutcomeOracle
 
-__all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "edge_track"]
+__all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "separation_normal",
+           "edge_track"]
 
 
 def closest_saddle(X: Array, saddles: Array, reach: Array) -> tuple[int | None, float, int]:
@@ -82,6 +85,62 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
         return None
     # adjoint, backward in time; rescale-free since only the direction matters
     lam = adjoint(model, sol, t_star, n_s)
+    if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
+        return None
+    return lam / np.linalg.norm(lam)
+
+
+def separation_normal(model: Any, x_lo: Array, x_hi: Array, t_max: float,
+                      linear: float = 1e-3) -> Array | None:
+    r"""Normal (unit, either sign) of the basin boundary between ``x_lo`` and ``x_hi`` (two
+    states close to it, on either side) from how their trajectories separate, with no saddle
+    needed: the separation :math:`d(t) = x_{hi}(t) - x_{lo}(t)` grows along the boundary's
+    most unstable direction, and the covector :math:`\hat d(t_*)` pulled back along the
+    orbit of ``x_lo``, :math:`\Phi(t_*)^\top \hat d(t_*)` (the gradient at ``x_lo`` of
+    :math:`\langle \hat d, x(t_*)\rangle`), aligns with the normal at the rate at which
+    the leading expansion outgrows the next. :math:`t_*` is the last time (step) at which
+    :math:`|d|` is still below ``linear`` :math:`(1 + |x_{lo}|)`, where the linearisation
+    holds. The boundary of a flip-flop ESN (a map of 100 units) separated its trajectories
+    from 1e-7 to order 1 within 6 steps without coming near any fixed point (a saddle cycle
+    or a chaotic saddle between the basins): no saddle gave a normal there. None where the
+    trajectories do not separate within ``t_max``."""
+    x_lo, x_hi = np.asarray(x_lo, float), np.asarray(x_hi, float)
+    d0 = float(np.linalg.norm(x_hi - x_lo))
+    if d0 == 0.0:
+        return None
+    lam = x_hi - x_lo
+    if model.dynamics.is_map:
+        X, a, b = [x_lo], x_lo, x_hi
+        with np.errstate(all="ignore"):
+            for _ in range(int(t_max)):
+                a, b = model.f(a), model.f(b)
+                if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+                    return None
+                d = b - a
+                if np.linalg.norm(d) > linear * (1.0 + np.linalg.norm(a)):
+                    break
+                X.append(a)
+                lam = d
+            else:
+                return None
+        if len(X) < 2:
+            return None
+        for k in range(len(X) - 2, -1, -1):
+            lam = model.jac(X[k]).T @ lam
+            lam /= np.linalg.norm(lam)
+        return lam if np.all(np.isfinite(lam)) else None
+    lo = orbit(model, x_lo, t_max, rtol=1e-10, atol=1e-13, dense=True)
+    hi = orbit(model, x_hi, t_max, rtol=1e-10, atol=1e-13, dense=True)
+    if lo.sol is None or hi.sol is None:
+        return None
+    T = lo.t[lo.t <= min(lo.t[-1], hi.t[-1])]
+    D = np.array([hi.sol(t) - lo.sol(t) for t in T])
+    Y = np.array([lo.sol(t) for t in T])
+    far = np.linalg.norm(D, axis=1) > linear * (1.0 + np.linalg.norm(Y, axis=1))
+    if not far.any() or int(np.argmax(far)) < 2:
+        return None
+    k = int(np.argmax(far)) - 1
+    lam = adjoint(model, lo, float(T[k]), D[k] / np.linalg.norm(D[k]))
     if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
         return None
     return lam / np.linalg.norm(lam)

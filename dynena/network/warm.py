@@ -35,7 +35,14 @@ from .._typing import Array
 from ..results.network import Connection, ExcitableNetwork, ThresholdCertificate
 from ..results.status import Status
 from .context import _Ctx
-from .state import _geometric_switches, _refined, _verify, rays_of, saddle_candidates
+from .state import (
+    _geometric_switches,
+    _refined,
+    _verify,
+    rays_of,
+    saddle_candidates,
+    verify_rng,
+)
 from .thresholds import Ray, Switch, bisect_switches, evaluate
 
 __all__ = ["WarmHint", "match_states", "warm_hints", "warm_connections"]
@@ -121,11 +128,10 @@ def warm_connections(ctx: _Ctx, i: int, hints: list[WarmHint], refine: bool,
             return None
         if s is not None:
             best[h.target] = s
-    rng = np.random.default_rng(ctx.seed + i)
     out = []
     for j, s in best.items():
         nref = int(j in geo and s is geo[j])
-        s, verified = _verify(ctx, s, rng, n_verify, None)
+        s, verified = _verify(ctx, s, verify_rng(ctx, i, j), n_verify, None)
         via, _ = ctx.via(s.ray.start(s.hi)[0])
         out.append(Connection(
             source=ctx.ids[i], target=ctx.name(s.target), threshold=0.5 * (s.lo + s.hi),

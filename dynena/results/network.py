@@ -206,8 +206,8 @@ class ThresholdCertificate(HasStatus):
                "lines": "the line searches did not settle: a kink where boundaries cross, "
                         "their sweep limit, or the budget",
                "adjoint": "the normal descent did not settle: a kink where boundaries "
-                          "cross, no saddle on the boundary to give its normal, its step "
-                          "limit, or the budget"}[self.local]
+                          "cross, no normal from the adjoint, its step limit, or the "
+                          "budget"}[self.local]
         return f"; not shown to be a local minimum ({why})"
 
     def to_dict(self) -> dict[str, Any]:

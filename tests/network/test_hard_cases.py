@@ -647,6 +647,30 @@ def test_a_bent_boundary_of_a_map_in_thirty_variables(tmp_path):
         assert "along the boundary's normal (adjoint)" in cn.certificate.statement
 
 
+def test_a_boundary_inside_the_capture_ball_of_a_large_model(tmp_path):
+    """52 variables, beyond the Lyapunov check of the capture balls: in p = x + c y^2
+    (c = 40 000) the map is p -> tanh(2p) / tanh(2) (fixed points -1, 0, 1; basins p < 0
+    and p > 0), y -> y/2, and 50 driven coordinates. The boundary x = -c y^2 passes within
+    1/(2 sqrt c) = 0.005 of the well at x = -1, straight above it, while the nearest other
+    equilibrium (the saddle) is 1 away: the capture ball of 5 % of that, 0.05, held kicks
+    that switch, none of them was seen leaving, and the threshold came out 0.067 (13 times
+    too high). From x = 1 the only way in is along the axis, through the saddle: 1."""
+    c, m = 40000, 50
+    body = (f"definitions: {{p: x + {c}*y**2, P: tanh(2*p)/tanh(2), Y: y/2}}\n"
+            "variables: {x: {range: [-2, 2]}, y: {range: [-0.1, 0.1]}, "
+            + ", ".join(f"d{k}: {{range: [-1, 1]}}" for k in range(m)) + "}\n"
+            f"equations: {{x: P - {c}*Y**2, y: Y, "
+            + ", ".join(f"d{k}: d{k}/2 + p/{k + 5}" for k in range(m)) + "}\n")
+    net = network_of(tmp_path, "sharp_map", body, kind="map")
+    t = np.linspace(0.0, 2.0 / c, 400001)  # kicks onto the parabola, (-c t, sqrt t) from (-1, 0)
+    ref = float(np.min(np.sqrt((1 - c * t) ** 2 + t)))
+    assert len(net.connections) == 2
+    x = net.names.index("x")
+    for cn in net.connections:
+        near = net.node_states[net.node_ids.index(cn.source)][x] < 0
+        assert cn.threshold == pytest.approx(ref if near else 1.0, rel=1e-4), cn.source
+
+
 def rotated_product(Q: np.ndarray) -> tuple[str, list[str]]:
     """The 11-variable product in coordinates q = Q p (``definitions``, ``variables`` and
     ``equations`` of a model file), and the names of p."""
