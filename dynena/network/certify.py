@@ -1129,6 +1129,97 @@ def _gradient_step(gs: GlobalSearch, j: int, s0: Array, t: Array, r0: float, bet
     return taken / beta
 
 
+_KINK_PROBES = 8  # short steps from the entry point that look for other boundaries there
+
+
+def _kink_pieces(gs: GlobalSearch, j: int, s0: Array, ny0: Array,
+                 rng: np.random.Generator) -> list[tuple[Array, Array]]:
+    """The pieces of basin ``j``'s boundary that meet near the best entry, as (point,
+    normal into ``j``) in search coordinates: the piece the best ray crosses, and those that
+    steps of 2 % of the entry distance from the entry point along random tangent directions
+    leave ``j`` by (each bisected, its normal from :func:`_normal_of`'s oracle). A piece whose
+    normal is within 5 deg of one already found is the same piece."""
+    h = gs.best_hit[j]
+    y_in = h.hi * s0
+    pieces = [(h.lo * s0, ny0)]
+    U = rng.standard_normal((_KINK_PROBES, len(s0)))
+    U -= np.outer(U @ s0, s0)
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    eps = 0.02 * h.hi
+    to_x = (lambda y: gs.x0 + y) if gs.sw is None else (lambda y: gs.x0 + gs.sw * y)
+    outs = gs._outcomes(np.array([to_x(y_in + eps * u) for u in U]))
+    for u, o in zip(U, outs):
+        if gs.reaches(int(o), j) or int(o) == UNKNOWN or gs.normal_at is None:
+            continue
+        lo, hi = 0.0, eps  # in j at lo, out at hi
+        while hi - lo > max(gs.rtol, 1e-9) * h.hi and not gs.exhausted:
+            m = 0.5 * (lo + hi)
+            if gs.reaches(int(gs._outcomes(to_x(y_in + m * u)[None])[0]), j):
+                lo = m
+            else:
+                hi = m
+        nu = gs.normal_at(to_x(y_in + hi * u), to_x(y_in + lo * u))
+        gs.used += 2
+        if nu is None:
+            continue
+        ny = nu if gs.sw is None else nu * gs.sw
+        ny = ny / np.linalg.norm(ny)
+        ny = -ny if ny @ u > 0 else ny  # into j: leaving j along u
+        if all(abs(float(ny @ q)) < np.cos(np.radians(5.0)) for _, q in pieces):
+            pieces.append((y_in + hi * u, ny))
+    return pieces
+
+
+def _nearest_in_cone(pieces: list[tuple[Array, Array]]) -> Array | None:
+    r"""The shortest :math:`y` with :math:`n_k \cdot (y - b_k) \ge 0` for every piece
+    :math:`(b_k, n_k)` (the basin linearised at its boundary pieces): over the active sets of
+    at most three pieces, :math:`y = N_A^\top \lambda` with
+    :math:`N_A N_A^\top \lambda = c_A`, :math:`\lambda \ge 0`, feasible for the others."""
+    from itertools import combinations
+
+    N = np.array([q for _, q in pieces])
+    c = np.array([float(q @ b) for b, q in pieces])
+    best: Array | None = None
+    for k in range(1, min(3, len(pieces)) + 1):
+        for A in combinations(range(len(pieces)), k):
+            NA = N[list(A)]
+            try:
+                lam = np.linalg.solve(NA @ NA.T, c[list(A)])
+            except np.linalg.LinAlgError:
+                continue
+            y = NA.T @ lam
+            if np.all(lam >= -1e-12) and np.all(N @ y >= c - 1e-9 * np.abs(c).max()) and \
+                    (best is None or y @ y < best @ best):
+                best = y
+    return best
+
+
+def _kink_step(gs: GlobalSearch, j: int, s0: Array, ny0: Array, b_tol: float,
+               rng: np.random.Generator) -> str:
+    """Where the gradient step finds nothing lower: is the best kick at a kink, where
+    several pieces of the boundary meet (crossing two boundaries at once, as flipping two
+    factors of a product)? There the minimum is the shortest kick into the basin
+    linearised at its pieces (:func:`_nearest_in_cone`), and the kick lies in the cone of
+    their normals. Returns ``"moved"`` (the linearised minimum's direction entered lower),
+    ``"kink"`` (the kick is within ``b_tol`` of the cone: a minimum to first order) or
+    ``"none"`` (one piece only, or neither)."""
+    from scipy.optimize import nnls
+
+    pieces = _kink_pieces(gs, j, s0, ny0, rng)
+    if len(pieces) < 2 or gs.exhausted:
+        return "none"
+    r0 = gs.best_hit[j].hi
+    y = _nearest_in_cone(pieces)
+    if y is not None and float(np.linalg.norm(y)) > 0:
+        s = y / np.linalg.norm(y)
+        if float(s @ s0) < np.cos(b_tol) and \
+                gs.entry(s, j, width=0.05, guess=float(np.linalg.norm(y))) < r0:
+            return "moved"
+    N = np.array([q for _, q in pieces])
+    lam, res = nnls(N.T, s0)
+    return "kink" if res < np.sin(b_tol) and np.count_nonzero(lam > 1e-9) >= 2 else "none"
+
+
 def _normal_descent(gs: GlobalSearch, j: int, tol: float, max_steps: int = 20) -> bool:
     r"""The best direction of target ``j`` minimised with the boundary's normal from the
     adjoint (above :data:`_LINES_DIM` variables, where line searches cost too many entries):
@@ -1149,8 +1240,10 @@ def _normal_descent(gs: GlobalSearch, j: int, tol: float, max_steps: int = 20) -
     0.05-0.4 rad away along it (one kick each, a margin ``tol`` / 4 below the best value;
     bisected where it reaches). Settled (True): the kick is within :math:`\sqrt{tol} / 2`
     of the normal (a gradient step gains about :math:`\beta^2 / 2` relative where the
-    curvature is that of a flat boundary) and no look along the weakest curvature gains.
-    Without a normal (:func:`_normal_of`) it is not settled."""
+    curvature is that of a flat boundary) and no look along the weakest curvature gains;
+    or, where no step lowers the value, the kick lies in the cone of the normals of the
+    boundary's pieces that meet there (:func:`_kink_step`). Without a normal
+    (:func:`_normal_of`) it is not settled."""
     rng = np.random.default_rng(j & 0xFFFF)
     b_tol = 0.5 * float(np.sqrt(tol))
     grow = 1.0  # the last step's length over the angle to the normal
@@ -1173,8 +1266,12 @@ def _normal_descent(gs: GlobalSearch, j: int, tol: float, max_steps: int = 20) -
             prev = (s0, g)
             t /= np.linalg.norm(t)
             grow = _gradient_step(gs, j, s0, t, r0, beta, grow)
-            if not grow:
-                return False
+            if grow:
+                continue
+            kink = _kink_step(gs, j, s0, ny, b_tol, rng)
+            if kink != "moved":
+                return kink == "kink"
+            grow, prev = 1.0, None
             continue
         weak = _weakest_curvature(gs, j, s0, r0, _sphere_gradient(r0, s0, ny), rng)
         if weak is None:

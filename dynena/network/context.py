@@ -41,7 +41,8 @@ class _Ctx:
     rough: bool = False  # the basin boundaries look fractal (see _rough)
     escapes: Array | None = None  # states seen to diverge (AttractorSet.escapes)
     _frames: dict[int, Array] = field(default_factory=dict)  # stable_frame_via, per saddle
-    _normals: dict[int, Array] = field(default_factory=dict)  # normal_via, per saddle
+    # normal_via, per saddle: its left unstable eigenvector (None: more than one)
+    _normals: dict[int, Array | None] = field(default_factory=dict)
 
     def _saddle_passed(self, x: Array) -> tuple[int | None, float, float]:
         """Index of the saddle that the trajectory from ``x`` passes (or None), the time
@@ -57,14 +58,20 @@ class _Ctx:
         ``x_lo`` and ``x_hi``, two states on either side of it within the bisection's
         tolerance: where the trajectory from ``x_lo`` passes a saddle, its stable manifold's
         normal, the saddle's left unstable eigenvector pulled back along the trajectory by
-        the adjoint equation (:func:`~dynena.network.via.boundary_normal`); else the
-        direction in which the two trajectories separate, pulled back
-        (:func:`~dynena.network.via.separation_normal`). None where neither gives one."""
+        the adjoint equation (:func:`~dynena.network.via.boundary_normal`); else (no saddle,
+        or one of index 2 or more) the direction in which the two trajectories separate,
+        pulled back (:func:`~dynena.network.via.separation_normal`). None where neither
+        gives one."""
         k, t_star, t_end = self._saddle_passed(x_lo)
-        if k is not None:
-            if k not in self._normals:
-                self._normals[k] = left_unstable_vector(self.c.jac(self.S[k]), self.c.kind)
-            nu = boundary_normal(self.c, x_lo, self.S[k], self._normals[k], self.oracle.t_max,
+        if k is not None and k not in self._normals:
+            J = self.c.jac(self.S[k])
+            unstable = int(np.sum(kind_of(self.c.kind).growth(np.linalg.eigvals(J)) > 0))
+            # a saddle of index 2 or more (a corner where boundaries meet) has a normal per
+            # unstable direction: which one the boundary has, the separation says
+            self._normals[k] = left_unstable_vector(J, self.c.kind) if unstable == 1 else None
+        n_s = self._normals[k] if k is not None else None
+        if k is not None and n_s is not None:
+            nu = boundary_normal(self.c, x_lo, self.S[k], n_s, self.oracle.t_max,
                                  t_star=t_star)
             if nu is not None and np.all(np.isfinite(nu)):
                 return nu

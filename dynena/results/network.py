@@ -95,8 +95,9 @@ class ThresholdCertificate(HasStatus):
         Whether ``local`` settled: ``newton``, the best direction is a local minimum to
         ``tolerance``; ``lines``, no such line improves it by that; ``adjoint``, the kick is
         within sqrt(``tolerance``) / 2 of the boundary's normal and no kick along the weakest
-        curvature leads lower. ``False``: it did not (at a kink where two boundaries are
-        crossed at once, where no saddle gives the normal, or when the budget ran out).
+        curvature leads lower, or at a kink where pieces of the boundary meet, within that
+        of the cone of their normals (first order). ``False``: it did not (a kink the other
+        methods cannot settle, no normal, the step limit, or the budget).
     undecided : int
         Kicks whose outcome the integration budget did not decide.
     source_samples : int
@@ -199,8 +200,10 @@ class ThresholdCertificate(HasStatus):
                     "lines": f"; no line along the saddle's stable directions or the "
                              f"coordinates improves it by {tol}",
                     "adjoint": f"; the kick is along the boundary's normal (adjoint) to "
-                               f"{tol}, and no kick along the boundary's weakest curvature "
-                               "(Lanczos) leads lower"}[self.local]
+                               f"{tol}, or in the cone of the normals where pieces of the "
+                               "boundary meet (a kink, to first order), and at a smooth point "
+                               "no kick along the boundary's weakest curvature (Lanczos) "
+                               "leads lower"}[self.local]
         why = {"newton": "the Newton model did not settle: a kink where boundaries cross, "
                          "its step limit, or the budget",
                "lines": "the line searches did not settle: a kink where boundaries cross, "
