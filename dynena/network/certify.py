@@ -136,6 +136,7 @@ class GlobalSearch:
         # the normal (state coordinates) of the basin boundary between two states on either
         # side of it, for the normal descent (None: not used)
         self.normal_at: Callable[[Array, Array], Array | None] | None = None
+        self.kinks: set[int] = set()  # targets whose best kick settled at a kink
         self.best_origin: dict[int, Array | None] = {}
         self.upper = dict(upper)  # best known δ_ij per target
         self.best_dir: dict[int, Array] = {}
@@ -913,8 +914,9 @@ def uses_saddle_frames(n: int) -> bool:
 
 def uses_boundary_normals(n: int) -> bool:
     """Does the search in ``n`` variables use the boundary normals from the adjoint
-    (``normals`` of :func:`search_node`)?"""
-    return _local_method(n) == "adjoint"
+    (``normals`` of :func:`search_node`): the normal descent, and the kinks of the other
+    local minimisations, above three variables."""
+    return n > 3
 
 
 def _local_method(n: int) -> str | None:
@@ -925,12 +927,28 @@ def _local_method(n: int) -> str | None:
 
 def _local_minimum_of(gs: GlobalSearch, j: int, tol: float, method: str,
                       short: bool = False) -> bool:
-    """Target ``j``'s best direction minimised by ``method``; whether it settled."""
-    if method == "newton":
-        return _tangent_newton(gs, j, tol, max_steps=2 if short else 8)
+    """Target ``j``'s best direction minimised by ``method``; whether it settled (and
+    ``gs.kinks`` holds ``j`` where it settled at a kink). Where the
+    Newton model or the line searches do not settle, the best kick may sit at a kink
+    (where they cannot): it has settled if it lies in the cone of the normals of the
+    boundary's pieces that meet there (:func:`_kink_step`, with the normals from the
+    adjoint where the search has them)."""
+    gs.kinks.discard(j)
     if method == "adjoint":
         return _normal_descent(gs, j, tol, max_steps=10 if short else 20)
-    return _line_searches(gs, j, tol, max_sweeps=2 if short else 8)
+    done = (_tangent_newton(gs, j, tol, max_steps=2 if short else 8) if method == "newton"
+            else _line_searches(gs, j, tol, max_sweeps=2 if short else 8))
+    if done or gs.exhausted or gs.normal_at is None:
+        return done
+    rng = np.random.default_rng(j & 0xFFFF)
+    for _ in range(3):  # a step to the linearised kink, then the check there
+        s0 = gs.to_s(gs.best_dir[j])
+        ny = _normal_of(gs, s0, gs.best_hit[j])
+        step = "none" if ny is None else _kink_step(gs, j, s0, ny, 0.5 * float(np.sqrt(tol)),
+                                                    rng)
+        if step != "moved":
+            return step == "kink"
+    return False
 
 
 _LINES_DIM = 24  # line searches up to this dimension (bisecting an entry on every line and
@@ -1217,7 +1235,10 @@ def _kink_step(gs: GlobalSearch, j: int, s0: Array, ny0: Array, b_tol: float,
             return "moved"
     N = np.array([q for _, q in pieces])
     lam, res = nnls(N.T, s0)
-    return "kink" if res < np.sin(b_tol) and np.count_nonzero(lam > 1e-9) >= 2 else "none"
+    if res < np.sin(b_tol) and np.count_nonzero(lam > 1e-9) >= 2:
+        gs.kinks.add(j)
+        return "kink"
+    return "none"
 
 
 def _normal_descent(gs: GlobalSearch, j: int, tol: float, max_steps: int = 20) -> bool:
@@ -1634,6 +1655,7 @@ def _multi_start_search(gs: GlobalSearch, n: int, targets: list[int], seeds_s: l
             trajectories=gs.used, tolerance=tol, starts=n_starts + len(seeds_s),
             descents=len(ms), reached_best=reached, composed=composed.get(j, 0),
             settled=settled.get(j), local=local if j in settled else None,
+            kink=bool(settled.get(j)) and j in gs.kinks,
             spread=float(np.max(ms) / best - 1) if len(ms) and np.isfinite(best) else None)
     return certs
 

@@ -74,6 +74,8 @@ def _certified_by(c: Connection) -> str:
     if k.method == "multi-start":  # and whether the best value is shown to be a local minimum
         local = {None: "", True: ", local min.", False: ", not settled"}[
             None if k.local is None else k.settled]
+        if k.settled and k.kink:  # where boundaries meet: first order only
+            local = ", kink (1st order)"
         return f"{k.starts} starts{local}"
     return {"ray": "ray scan"}.get(k.method, k.method)
 

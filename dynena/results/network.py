@@ -95,9 +95,13 @@ class ThresholdCertificate(HasStatus):
         Whether ``local`` settled: ``newton``, the best direction is a local minimum to
         ``tolerance``; ``lines``, no such line improves it by that; ``adjoint``, the kick is
         within sqrt(``tolerance``) / 2 of the boundary's normal and no kick along the weakest
-        curvature leads lower, or at a kink where pieces of the boundary meet, within that
-        of the cone of their normals (first order). ``False``: it did not (a kink the other
-        methods cannot settle, no normal, the step limit, or the budget).
+        curvature leads lower; or (``kink``, any method) where pieces of the boundary meet,
+        the kick lies within that of the cone of their normals (first order). ``False``: it
+        did not (no normal, the step limit, or the budget).
+    kink : bool
+        Multi-start, settled: at a kink, where pieces of the basin's boundary meet (a kick
+        that crosses two boundaries at once, as flipping two bits), shown to be a minimum to
+        first order only (the kick in the cone of the pieces' normals from the adjoint).
     undecided : int
         Kicks whose outcome the integration budget did not decide.
     source_samples : int
@@ -125,6 +129,7 @@ class ThresholdCertificate(HasStatus):
     composed: int = 0
     local: str | None = None
     settled: bool | None = None
+    kink: bool = False
     undecided: int = 0
     isotropic: bool = False
     source_samples: int = 0
@@ -195,15 +200,16 @@ class ThresholdCertificate(HasStatus):
         tol = f"{self.tolerance:.2g}"
         if self.local is None:
             return "; local descent by pattern search only"
+        if self.settled and self.kink:
+            return (f"; at a kink where pieces of the boundary meet: the kick lies in the cone "
+                    f"of their normals (adjoint) to {tol}, a minimum to first order")
         if self.settled:
             return {"newton": f"; a local minimum to {tol} (Newton model)",
                     "lines": f"; no line along the saddle's stable directions or the "
                              f"coordinates improves it by {tol}",
                     "adjoint": f"; the kick is along the boundary's normal (adjoint) to "
-                               f"{tol}, or in the cone of the normals where pieces of the "
-                               "boundary meet (a kink, to first order), and at a smooth point "
-                               "no kick along the boundary's weakest curvature (Lanczos) "
-                               "leads lower"}[self.local]
+                               f"{tol}, and no kick along the boundary's weakest curvature "
+                               "(Lanczos) leads lower"}[self.local]
         why = {"newton": "the Newton model did not settle: a kink where boundaries cross, "
                          "its step limit, or the budget",
                "lines": "the line searches did not settle: a kink where boundaries cross, "
@@ -226,7 +232,8 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
                      reached_best=self.reached_best, spread=self.spread,
-                     composed=self.composed, local=self.local, settled=self.settled)
+                     composed=self.composed, local=self.local, settled=self.settled,
+                     kink=self.kink)
         if self.source_samples:
             d.update(source_samples=self.source_samples, source_gap=self.source_gap)
         return d

@@ -586,10 +586,16 @@ def check_product(net, refs: dict, factor_coords) -> None:
             assert cn.certificate.settled is True, (cn.source, cn.target)
         if local == "adjoint":  # at the kinks too: in the cone of the two normals
             assert cn.certificate.settled is True, (cn.source, cn.target)
+        if cn.certificate.kink:  # claimed only where boundaries are crossed at once
+            assert flips >= 2 and cn.certificate.settled, (cn.source, cn.target)
+            assert "at a kink" in cn.certificate.statement
         d = cn.certificate.to_dict()  # the JSON says the same
-        assert (d["local"], d["settled"], d["composed"]) == (
-            cn.certificate.local, cn.certificate.settled, cn.certificate.composed)
+        assert (d["local"], d["settled"], d["composed"], d["kink"]) == (
+            cn.certificate.local, cn.certificate.settled, cn.certificate.composed,
+            cn.certificate.kink)
     assert any(cn.certificate.composed for cn in net.connections)
+    if local != "lines":  # (the line searches settle there by themselves)
+        assert any(cn.certificate.kink for cn in net.connections)
 
 
 @pytest.mark.parametrize("last, factors", [
