@@ -185,7 +185,7 @@ class OutcomeOracle:
                 dmin = state_scale(model) + float(np.linalg.norm(P, axis=1).max())
             radii[k] = capture * dmin
             if len(P) == 1 and model.n > _LYAPUNOV_MAX_N:
-                # no Lyapunov check: a fifth of the ball. The 100-unit flip-flop ESN's balls of
+                # no Lyapunov check: a fifth of the ball. The 200-unit flip-flop ESN's balls of
                 # 5 % held kicks that switch (0.272 around E0, a switch at 0.25); the network
                 # shrinks a ball that its thresholds show too wide, but then searches the node
                 # twice, where the smaller ball costs a trajectory ~2 more steps

@@ -724,7 +724,7 @@ def _composite_kicks(gs: GlobalSearch, n: int, targets: list[int], rng: np.rando
     multi-start's). Sums of sums
     (three boundaries) come from the next round, up to ``rounds``. Returns, per target, how
     many of its descents started from a sum. ``early``: each target's best kick before the
-    local minimisation, summed too in the first round: in 100 variables the kicks that the
+    local minimisation, summed too in the first round: in 200 variables the kicks that the
     normal descent lowered into a corner of two basins no longer summed to a kick into a
     third, where the kicks before it had (a flip-flop ESN's 0.410 came out 0.560)."""
     composed: dict[int, int] = {}

@@ -176,7 +176,7 @@ class _Ctx:
         shorter than r is never seen leaving. So every threshold found must be at least 2 r;
         where one is not, the balls shrink to a quarter of it and ``run`` again (at most
         twice more), as for aperiodic sources. Above 50 variables the ball is not checked by
-        a Lyapunov function, and the 100-unit flip-flop ESN's balls (0.272 around E0) held
+        a Lyapunov function, and the 200-unit flip-flop ESN's balls (0.272 around E0) held
         kicks that go to other states: four thresholds from E0 came out as the ball's
         radius, 0.27232, where a kick of 0.25 along the same direction already switches. The
         radii are restored afterwards, so that every node's search sees the same oracle,

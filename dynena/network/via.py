@@ -100,7 +100,7 @@ def separation_normal(model: Any, x_lo: Array, x_hi: Array, t_max: float,
     :math:`\langle \hat d, x(t_*)\rangle`), aligns with the normal at the rate at which
     the leading expansion outgrows the next. :math:`t_*` is the last time (step) at which
     :math:`|d|` is still below ``linear`` :math:`(1 + |x_{lo}|)`, where the linearisation
-    holds. The boundary of a flip-flop ESN (a map of 100 units) separated its trajectories
+    holds. The boundary of a flip-flop ESN (a map of 200 units) separated its trajectories
     from 1e-7 to order 1 within 6 steps without coming near any fixed point (a saddle cycle
     or a chaotic saddle between the basins): no saddle gave a normal there. None where the
     trajectories do not separate within ``t_max``."""
