@@ -82,6 +82,8 @@ class _Ctx:
         trajectory from ``x`` passes (the real and imaginary parts of the eigenvectors whose
         eigenvalues decay: Re λ < 0, |λ| < 1 for a map); None if it passes none. Each
         saddle's is computed once."""
+        if not len(self.S):  # (no trajectory needed)
+            return None
         k, _, _ = self._saddle_passed(x)
         if k is None:
             return None
@@ -205,8 +207,7 @@ class _Ctx:
     def via(self, x_start: Array) -> tuple[str | None, int]:
         if not len(self.S):
             return None, -1
-        _, X = self.oracle.trajectory(x_start)
-        k, _, _ = closest_saddle(X, self.S, self.s_reach)
+        k, _, _ = self._saddle_passed(x_start)
         return (self.sids[k], k) if k is not None else (None, -1)
 
 
