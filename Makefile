@@ -5,6 +5,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 export OPENBLAS_NUM_THREADS ?= 1
+# test processes (pytest-xdist; a module's tests stay in one process and share its fixtures)
+WORKERS ?= 2
 # The typed core: mypy --strict on the symbolic model, compile, results and flow layers.
 STRICT  := dynena/model dynena/compile dynena/results dynena/flow dynena/_typing.py \
            dynena/errors.py dynena/limits.py dynena/progress.py
@@ -32,10 +34,10 @@ test: setup
 	$(BIN)/python -m mypy dynena
 	$(BIN)/python -m mypy --strict --follow-imports=silent $(STRICT)
 	$(BIN)/mkdocs build --strict --quiet --site-dir build/site
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadscope
 
 test-all: setup
-	$(BIN)/python -m pytest -q -m ''
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadscope -m ''
 
 report: setup
 	$(BIN)/dynena flipflop --bits 3 --seed 0 -o reports/flipflop3 --overwrite

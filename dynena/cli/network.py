@@ -40,6 +40,10 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
                    help="first grid of directions N times denser (2-D and 3-D state spaces; "
                         "about N^2 or N^3 times the trajectories): for basin pieces narrower "
                         "than the default grid's rays (default 1)")
+    p.add_argument("--seed", type=count(0, 2**32 - 1), default=0,
+                   help="random starts of the search above three variables, random "
+                        "verification directions (default 0): another seed starts elsewhere, "
+                        "and a lower threshold it finds is a witness")
     p.add_argument("--attractors", choices=("auto", "yes", "no"), default="auto",
                    help="look for periodic and other non-equilibrium attractors as nodes "
                         "(auto: models of up to 50 variables)")
@@ -91,6 +95,7 @@ def network_from_args(args: argparse.Namespace, model: Any, eq: Any = None
                             budget=getattr(args, "budget", 40000),
                             resolution=getattr(args, "resolution", 1),
                             max_time=getattr(args, "max_time", 1800.0),
+                            seed=getattr(args, "seed", 0),
                             attractors=_ATTRACTORS[getattr(args, "attractors", "auto")])
     return eq, net
 

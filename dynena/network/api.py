@@ -114,7 +114,8 @@ def excitable_network(
         ``auto``: stable equilibria plus equilibria carrying a model label (heteroclinic
         designs, whose vertices are saddles).
     seed : int
-        Seed of the verification directions.
+        Seed of the random starts of the multi-start search (above three variables), of the
+        verification directions and of attractor discovery; recorded in ``options``.
     jobs : int
         Local worker processes (nodes are shared out among them).
     nearest_only : bool
@@ -218,7 +219,7 @@ def excitable_network(
     late = deadline is not None and time.monotonic() > deadline
     msg = _message(sel, conns, sym_notes, max_time if late else None, stats)
     options = {"rtol": rtol, "n_verify": n_verify, "max_candidates": max_candidates,
-               "refine": refine, "perturbations": _describe(perturbations),
+               "refine": refine, "perturbations": _describe(perturbations), "seed": seed,
                "weights": None if W is None else W.tolist()}
     eqn, others = sel.node_eqs, len(sel.orbits) + len(sel.aperiodic)
     if sel.aperiodic:

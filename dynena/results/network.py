@@ -184,7 +184,8 @@ class ThresholdCertificate(HasStatus):
             local = self._local_statement()
             return (f"multi-start: {self.starts} starts, {self.descents} descents{comp}, "
                     f"{self.reached_best} reached the best value (spread "
-                    f"{(self.spread or 0.0):.2g}){local}; no lower bound in dimension > 3")
+                    f"{(self.spread or 0.0):.2g}){local}; no lower bound in dimension > 3 "
+                    "(a lower minimum elsewhere is not excluded: other seeds start elsewhere)")
         if self.method == "warm-start":
             return ("warm start: followed from the same connection at the previous parameter "
                     "value (its kick direction, turned towards the basin boundary's normal, "

@@ -84,6 +84,18 @@ def test_network_json(models_dir):
     assert "dynena:" in r.stderr  # progress goes to stderr, never stdout
 
 
+def test_network_seed_reaches_the_search_and_the_json(models_dir):
+    """``--seed`` is passed to the search (it is recorded in the options) and checked."""
+    r = run("network", str(models_dir / "tristable.yaml"), "--json", "--seed", "5")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["options"]["seed"] == 5
+    assert all(e["threshold"] == pytest.approx(1.0, rel=2e-6) or
+               e["threshold"] == pytest.approx(3.0, rel=2e-6) for e in d["edges"])
+    bad = run("network", str(models_dir / "tristable.yaml"), "--seed", "-1")
+    assert bad.returncode != 0 and "--seed" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_report_writes_files_and_refuses_to_overwrite(models_dir, tmp_path):
     out = tmp_path / "rep"
     r = run("report", str(models_dir / "double_well.yaml"), "-o", str(out))
