@@ -370,3 +370,42 @@ equations:
     # a state just off each node, on the side of its neighbour in y, goes to that node
     off = nodes + np.array([0.0, 1e-9]) * -np.sign(nodes[:, 1:2])
     assert list(o(off)) == [0, 1, 2, 3]
+
+
+def test_a_mildly_stiff_approach_stays_in_the_compiled_loop(write_model, monkeypatch):
+    """x' = -20 x beside a slow bistable y' = -0.02 y (y - 1)(y + 1): the fast direction
+    holds the explicit step at its stability limit (h ~ 0.16) for the ~60 time units of the
+    slow approach, so Hairer's test calls it stiff, and every kick went on in scipy's LSODA
+    from Python (on the AP 3-cube, 8 118 of 8 678 trajectories, 2.4 million steps). A few
+    hundred explicit steps decide it: LSODA is not called (made to fail here), and the
+    outcome is the side of y = 0 the kick lands on. A stiff model (rate 1e5, decided in a
+    few time units: 1e5 explicit steps) still goes to LSODA."""
+    import scipy.integrate
+
+    o = oracle_for(write_model, """
+dynena: 1
+name: mildstiff
+kind: ode
+variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}
+equations: {x: -20*x, y: -0.02*y*(y - 1)*(y + 1)}
+""", [[0.0, 1.0], [0.0, -1.0]])
+    calls: list[int] = []
+    real = scipy.integrate.LSODA
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(scipy.integrate, "LSODA", counted)
+    Y = np.array([[1.0, 0.5], [-1.5, 0.2], [0.5, -0.3], [1.9, -0.8]])
+    assert o(Y).tolist() == [0, 0, 1, 1]
+    assert not calls, "a mildly stiff approach went to LSODA"
+    o2 = oracle_for(write_model, """
+dynena: 1
+name: verystiff
+kind: ode
+variables: {x: {range: [-2, 2]}, y: {range: [-2, 2]}}
+equations: {x: -100000*(x - y**2), y: -0.5*y*(y - 1)*(y + 1)}
+""", [[1.0, 1.0], [1.0, -1.0]])
+    assert o2(np.array([[0.3, 0.4], [1.5, -0.2]])).tolist() == [0, 1]
+    assert calls, "a stiff model no longer reaches the implicit method"

@@ -820,9 +820,11 @@ def numeric_cases() -> list[Case]:
              {"c.yaml": chained}, expect="ok", check=_chained_check, timeout=60),
         Case("numeric/stiff-explicit", ["simulate", "s.yaml", "--method", "RK45",
                                         "--t-end", "10"], {"s.yaml": stiff},
-             fragments=("stiff",), timeout=30),
+             fragments=("stiff",), timeout=60),
+        # 12-14 s each alone (a fresh cache: the model is compiled); 60 s leaves room for
+        # the suite's other process and a slower machine, and still catches a hang
         Case("numeric/chaotic-long", ["simulate", "l.yaml", "--x0", "x=1", "--t-end", "1e12"],
-             {"l.yaml": lorenz}, fragments=("--t-end",), timeout=30),
+             {"l.yaml": lorenz}, fragments=("--t-end",), timeout=60),
         Case("numeric/rational-solve-budget", ["equilibria", "r.yaml", "--json",
                                                "--max-time", "10"], {"r.yaml": rational},
              expect="ok", timeout=40),
