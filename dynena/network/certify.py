@@ -790,8 +790,8 @@ def _cross_starts(gs: GlobalSearch, targets: list[int], minima: dict[int, list[f
     crossing several boundaries come as tongues, and a descent from a random start settles
     at the edge of one: on the 200-unit flip-flop ESN one target's best kick from E0 came
     out 0.2726 (settled) where the line of another target's best kick enters it at
-    0.2404, and another target 2.606 against 0.395 (seed 2). Over five seeds the
-    connections more than 1 % above the best value known fell from 18-24 of 56 to 10-16
+    0.2404, and another target 2.606 against 0.395 (seed 2). Against the shortest of ten
+    seeds' kicks, the connections more than 1 % above it fell from 20-26 of 56 to 8-18
     (with the kink step's probe downhill, :func:`_kink_pieces`), for 10 % more
     trajectories."""
     own = [j for j in targets if j in gs.best_hit and _from_source(gs, j)]
