@@ -9,7 +9,9 @@ variables, the 11 rotated at random, and 30 variables (the normal descent). For 
 search in the style of Attractors.jl's minimal critical shock (10⁴ kicks: uniform in a ball,
 then balls shrinking around the best kick found), counting only kicks that reach the target,
 through the same outcome oracle. Printed per model: trajectories per connection (dynena's per
-node shared among its connections, against 10⁴) and the worst relative errors.
+node shared among its connections, against 10⁴) and the worst relative errors; where the
+random search does not reach 1e-2 with 10⁴ kicks (the goal's baseline is one that does), the
+connections it missed are searched again with 10⁵.
 """
 
 from __future__ import annotations
@@ -90,12 +92,29 @@ def main() -> None:
                                     target=code[cn.target])
             base_err.append(abs(mcs / ref - 1))
         t_base = time.perf_counter() - t
+        # the goal's baseline is a random search that reaches 1e-2: where 10^4 kicks do
+        # not, the connections they miss are searched again with 10^5
+        missed = [k for k, e in enumerate(base_err) if e > 1e-2]
+        longer = ""
+        if missed:
+            err5 = []
+            for k in missed:
+                cn = net.connections[k]
+                s, g = signs[cn.source], signs[cn.target]
+                ref = float(np.sqrt(sum(refs[v][s[v]] ** 2 for v in refs if s[v] != g[v])))
+                x0 = net.node_states[net.node_ids.index(cn.source)]
+                mcs = random_search_mcs(oracle, x0, code[cn.source], 100_000, 2.0 * ref, rng,
+                                        target=code[cn.target])
+                err5.append(abs(mcs / ref - 1))
+            longer = (f"; with 10^5 kicks the {len(missed)} beyond 1e-2: worst "
+                      f"{max(err5):.1e}, {sum(e > 1e-2 for e in err5)} still beyond 1e-2")
         per = net.stats["trajectories"] / len(net.connections)
         report(f"{name}: trajectories per connection", per, 10_000, "traj",
                "goal: error <= 1e-4 with >= 10x fewer",
                f"worst error dynena {max(ours_err):.1e} ({t_ours:.1f} s, "
                f"{len(net.connections)} connections), random search {max(base_err):.1e} "
-               f"(median {np.median(base_err):.1e}, {t_base:.1f} s)")
+               f"(median {np.median(base_err):.1e}, {t_base:.1f} s; "
+               f"{len(missed)} beyond 1e-2{longer})")
 
 
 if __name__ == "__main__":
