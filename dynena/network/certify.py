@@ -382,6 +382,8 @@ class GlobalSearch:
             finally:
                 self.x0 = saved
         U = self.upper[j]
+        if guess is not None and not (np.isfinite(guess) and guess > 0):
+            guess = None  # a model's extrapolation gone wrong: the best value brackets it
         c = U if guess is None else guess
         floor, ceil = c * (1 - width), c * (1 + width)
         if guess is not None:
@@ -406,7 +408,7 @@ class GlobalSearch:
             reached_lo, reached_up = kick([lo, up])
             hi = up if reached_up else None
             while hi is None and not reached_lo:  # widen up
-                if up >= ceil:
+                if up >= ceil or f > 1e6:
                     return np.inf
                 f *= 4
                 up = min(c * (1 + f), ceil)

@@ -85,3 +85,12 @@ def test_undecided_kicks_past_the_entry_stay_in_the_bracket(R):
     gs.entry(S, 1, width=0.05, first=2e-3)
     h = gs.rays[-1].hits[1]
     assert h.lo <= R and h.hi >= R + 0.01 - 1e-9
+
+
+@pytest.mark.parametrize("guess", [-0.3, 0.0, np.nan, np.inf])
+def test_a_guess_that_is_no_amplitude_falls_back_to_the_best_value(guess):
+    """A Newton model's extrapolation can come out negative: widening up from it never
+    reached the top of the bracket (a hang)."""
+    gs, _ = _search(1.01)
+    got = gs.entry(S, 1, width=0.05, guess=guess, first=1e-3)
+    assert 1.01 <= got <= 1.01 * (1 + 1e-6)
