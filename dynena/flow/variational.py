@@ -3,6 +3,7 @@ and the adjoint. All integrate with the exact Jacobian :math:`J = D_x f` of the 
 system.
 
 - :func:`orbit`: :math:`\dot x = f(x)` (LSODA, optionally with dense output);
+  :func:`orbit_pair`: two of them in one run, until a condition on the pair holds;
 - :func:`monodromy`: :math:`\dot x = f(x),\ \dot\Phi = J(x)\Phi,\ \Phi(0) = I`, whose
   :math:`\Phi(T)` at a period :math:`T` has the Floquet multipliers as eigenvalues;
 - :func:`tangent`: one tangent vector, :math:`\dot v = J(x) v` (Lyapunov exponents);
@@ -13,7 +14,7 @@ system.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from scipy.integrate import LSODA, OdeSolution, solve_ivp
@@ -21,14 +22,14 @@ from scipy.integrate import LSODA, OdeSolution, solve_ivp
 from .._typing import Array
 from ..compile.system import CompiledSystem
 
-__all__ = ["Orbit", "orbit", "monodromy", "tangent", "adjoint"]
+__all__ = ["Orbit", "orbit", "orbit_pair", "monodromy", "tangent", "adjoint"]
 
 
 @dataclass(frozen=True)
 class Orbit:
     """The result of :func:`orbit`, read like ``solve_ivp``'s: ``t``, ``y`` (one column per
     step), ``sol`` (dense output, or None), ``status`` (0 reached ``T``, 1 left the bound,
-    -1 failed), ``success`` and ``message``."""
+    2 ended by a stop condition, -1 failed), ``success`` and ``message``."""
 
     t: Array
     y: Array
@@ -42,22 +43,56 @@ class Orbit:
 
 
 def orbit(c: CompiledSystem, x0: Array, T: float, *, rtol: float = 1e-10, atol: float = 1e-12,
-          dense: bool = False, max_steps: int = 200_000) -> Orbit:
+          dense: bool = False, max_steps: int = 200_000,
+          until: Callable[[Array], bool] | None = None) -> Orbit:
     """The autonomous flow over ``[0, T]`` by scipy's LSODA, stepped here: it stops (status 1)
     where :math:`|x|` exceeds :math:`10^8 (1 + |x_0|)` or stops being finite, and fails
-    (status -1) after ``max_steps`` steps.
+    (status -1) after ``max_steps`` steps; ``until``: it ends (status 2) after the first
+    step whose state satisfies it.
 
     ``solve_ivp`` alone never ended on a finite-time blow-up: past overflow every step is
     rejected and LSODA shrinks it without limit (a start on its way out of
     :math:`r' = r (1 - r^2)(9 - r^2) / 8` ran for 15 minutes), and a terminal event on the
     norm made its root finder raise on the overflowing step."""
+    return _stepped(lambda t, x: c.f(x), lambda t, x: c.jac(x), np.asarray(x0, float), T,
+                    rtol=rtol, atol=atol, dense=dense, max_steps=max_steps, until=until)
+
+
+def orbit_pair(c: CompiledSystem, xa: Array, xb: Array, T: float,
+               until: Callable[[Array, Array], bool], *, rtol: float = 1e-10,
+               atol: float = 1e-12, max_steps: int = 200_000) -> Orbit:
+    r"""Two trajectories of the flow in one LSODA run of the stacked system
+    :math:`(x_a, x_b)` (so they share their steps), with dense output, over ``[0, T]`` or
+    until the first step at which ``until(x_a, x_b)`` holds (status 2; that step is the
+    last one kept). Rows ``:n`` of ``y`` and of ``sol`` are :math:`x_a`, rows ``n:`` are
+    :math:`x_b`. Two separate runs stepped on to ``T`` and their states compared through
+    dense output at one's steps cost three times as much where the pair parts early (the
+    normals of basin boundaries, :func:`~dynena.network.via.separation_normal`)."""
+    n = c.n
+
+    def f(t: float, y: Array) -> Array:
+        return np.concatenate([c.f(y[:n]), c.f(y[n:])])
+
+    def jac(t: float, y: Array) -> Array:
+        J = np.zeros((2 * n, 2 * n))
+        J[:n, :n], J[n:, n:] = c.jac(y[:n]), c.jac(y[n:])
+        return J
+
+    y0 = np.concatenate([np.asarray(xa, float), np.asarray(xb, float)])
+    return _stepped(f, jac, y0, T, rtol=rtol, atol=atol, dense=True, max_steps=max_steps,
+                    until=lambda y: until(y[:n], y[n:]))
+
+
+def _stepped(f: Callable[[float, Array], Array], jac: Callable[[float, Array], Array],
+             x0: Array, T: float, *, rtol: float, atol: float, dense: bool, max_steps: int,
+             until: Callable[[Array], bool] | None = None) -> Orbit:
+    """LSODA stepped here from ``x0`` over ``[0, T]`` (see :func:`orbit`); ``until``: end
+    after the first step whose state satisfies it (status 2)."""
     bound = 1e8 * (1.0 + float(np.linalg.norm(x0)))
-    x0 = np.asarray(x0, float)
     ts, ys, interps = [0.0], [x0.copy()], []
     status, message = 0, "reached the end"
     with np.errstate(all="ignore"):
-        solver = LSODA(lambda t, x: c.f(x), 0.0, x0, T, rtol=rtol, atol=atol,
-                       jac=lambda t, x: c.jac(x))
+        solver = LSODA(f, 0.0, x0, T, rtol=rtol, atol=atol, jac=jac)
         while solver.status == "running":
             if len(ts) > max_steps:
                 status, message = -1, f"more than {max_steps} steps"
@@ -77,6 +112,9 @@ def orbit(c: CompiledSystem, x0: Array, T: float, *, rtol: float = 1e-10, atol: 
                 interps.append(solver.dense_output())
             ts.append(solver.t)
             ys.append(y.copy())
+            if until is not None and until(y):
+                status, message = 2, "the stop condition holds"
+                break
     t = np.array(ts)
     sol = OdeSolution(t, interps) if dense and interps else None
     return Orbit(t, np.array(ys).T, sol, status, message)

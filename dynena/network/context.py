@@ -62,7 +62,15 @@ class _Ctx:
         or one of index 2 or more) the direction in which the two trajectories separate,
         pulled back (:func:`~dynena.network.via.separation_normal`). None where neither
         gives one."""
-        k, t_star, t_end = self._saddle_passed(x_lo)
+        path = None
+        if self.c.dynamics.is_map:
+            k, t_star, t_end = self._saddle_passed(x_lo)
+        else:  # one dense trajectory for the saddle it passes and the adjoint back along it
+            path = self.oracle.path(x_lo)
+            k, at = None, 0
+            if len(self.S):
+                k, _, at = closest_saddle(path.y.T, self.S, self.s_reach)
+            t_star, t_end = float(path.t[at]), float(path.t[-1])
         if k is not None and k not in self._normals:
             J = self.c.jac(self.S[k])
             unstable = int(np.sum(kind_of(self.c.kind).growth(np.linalg.eigvals(J)) > 0))
@@ -72,7 +80,7 @@ class _Ctx:
         n_s = self._normals[k] if k is not None else None
         if k is not None and n_s is not None:
             nu = boundary_normal(self.c, x_lo, self.S[k], n_s, self.oracle.t_max,
-                                 t_star=t_star)
+                                 t_star=t_star, path=path)
             if nu is not None and np.all(np.isfinite(nu)):
                 return nu
         return separation_normal(self.c, x_lo, x_hi, max(t_end, 1.0))

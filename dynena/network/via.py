@@ -20,7 +20,7 @@ import numpy as np
 from .._typing import Array
 from ..compile.kind import kind_of
 from ..flow.advance import advance
-from ..flow.variational import adjoint, orbit
+from ..flow.variational import Orbit, adjoint, orbit, orbit_pair
 from .outcome import OutcomeOracle
 
 __all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "separation_normal",
@@ -52,11 +52,12 @@ def left_unstable_vector(J: Array, kind: str) -> Array:
 
 
 def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max: float,
-                    t_star: float | None = None) -> Array | None:
+                    t_star: float | None = None, path: Orbit | None = None) -> Array | None:
     """Normal of the stable manifold of ``saddle`` at ``x_start`` (unit), or None.
     ``t_star``: the time (steps) of the trajectory's closest approach to the saddle, where
     known; the orbit is integrated to it alone, not to ``t_max`` (most of a normal's cost
-    where the approach is short)."""
+    where the approach is short). ``path``: that trajectory (an ODE's, dense, reaching
+    ``t_star``), already computed: the adjoint runs back along it."""
     if model.dynamics.is_map:
         X = [np.asarray(x_start, float)]
         best, bd = 0, np.inf
@@ -74,6 +75,12 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
         return lam
     if t_star is not None and t_star <= 0:
         return None
+    if path is not None and t_star is not None and path.sol is not None \
+            and t_star <= path.t[-1]:
+        lam = adjoint(model, path, t_star, n_s)
+        if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
+            return None
+        return lam / np.linalg.norm(lam)
     sol = orbit(model, x_start, t_max if t_star is None else t_star, rtol=1e-9, atol=1e-11,
                 dense=True)
     if t_star is None:
@@ -129,21 +136,32 @@ def separation_normal(model: Any, x_lo: Array, x_hi: Array, t_max: float,
             lam = model.jac(X[k]).T @ lam
             lam /= np.linalg.norm(lam)
         return lam if np.all(np.isfinite(lam)) else None
-    lo = orbit(model, x_lo, t_max, rtol=1e-10, atol=1e-13, dense=True)
-    hi = orbit(model, x_hi, t_max, rtol=1e-10, atol=1e-13, dense=True)
-    if lo.sol is None or hi.sol is None:
+    def parted(a: Array, b: Array) -> bool:
+        return bool(np.linalg.norm(b - a) > linear * (1.0 + np.linalg.norm(a)))
+
+    # both in one run, ended where they part (the approach to the nodes after it was two
+    # thirds of a normal's cost)
+    pair = orbit_pair(model, x_lo, x_hi, t_max, parted, rtol=1e-10, atol=1e-13)
+    k = len(pair.t) - 2  # the last step still within the linear range
+    if pair.status != 2 or pair.sol is None or k < 1:
         return None
-    T = lo.t[lo.t <= min(lo.t[-1], hi.t[-1])]
-    D = np.array([hi.sol(t) - lo.sol(t) for t in T])
-    Y = np.array([lo.sol(t) for t in T])
-    far = np.linalg.norm(D, axis=1) > linear * (1.0 + np.linalg.norm(Y, axis=1))
-    if not far.any() or int(np.argmax(far)) < 2:
-        return None
-    k = int(np.argmax(far)) - 1
-    lam = adjoint(model, lo, float(T[k]), D[k] / np.linalg.norm(D[k]))
+    n = len(x_lo)
+    d = pair.y[n:, k] - pair.y[:n, k]
+    lam = adjoint(model, _Rows(pair.sol, n), float(pair.t[k]), d / np.linalg.norm(d))
     if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
         return None
     return lam / np.linalg.norm(lam)
+
+
+class _Rows:
+    """The first ``n`` rows of a dense solution, read as one (the trajectory of ``x_lo``
+    in :func:`separation_normal`'s pair)."""
+
+    def __init__(self, sol: Any, n: int) -> None:
+        self._sol, self._n = sol, n
+
+    def sol(self, t: float) -> Array:
+        return np.asarray(self._sol(t))[:self._n]
 
 
 def edge_track(oracle: OutcomeOracle, x_in: Array, x_out: Array, target_in: int,
