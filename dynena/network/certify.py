@@ -898,6 +898,19 @@ _NEWTON_DIM = 9  # the tangent-space Newton step up to this dimension (n (n - 1)
 # bisected entries a step: 45 at n = 9)
 
 
+_Model = tuple[Array, Array, float, Array, Array]  # a Newton model: s0, T, r0, g, H
+
+
+def _model_value(model: _Model, p: Array) -> float | None:
+    """A Newton model's value at direction ``p`` (the entries of the next stencil are
+    bracketed around it); None behind its tangent plane."""
+    s_m, T_m, r_m, g_m, H_m = model
+    if p @ s_m <= 0:
+        return None
+    y = T_m @ p / float(p @ s_m)  # the direction in the model's tangent coordinates
+    return float(r_m + g_m @ y + 0.5 * y @ H_m @ y)
+
+
 def _tangent_newton(gs: GlobalSearch, j: int, tol: float, max_steps: int = 8) -> bool:
     r"""The best direction of target ``j`` minimised by Newton steps on the tangent space of
     the sphere at it: with :math:`T` an orthonormal basis of the tangent space and
@@ -920,7 +933,7 @@ def _tangent_newton(gs: GlobalSearch, j: int, tol: float, max_steps: int = 8) ->
     n = len(s0)
     m = n - 1
     h = 0.05
-    model: tuple[Array, Array, float, Array, Array] | None = None
+    model: _Model | None = None
     for _ in range(max_steps):
         if gs.exhausted:
             return False
@@ -934,18 +947,8 @@ def _tangent_newton(gs: GlobalSearch, j: int, tol: float, max_steps: int = 8) ->
                             guess=guess, first=_FIRST if guess is None else 0.5 * _FIRST)
 
         def predicted(z: Array, s0: Array = s0, T: Array = T,
-                      model: tuple[Array, Array, float, Array, Array] | None = model
-                      ) -> float | None:
-            """The last model's value at the direction of ``z`` (its stencil's entries are
-            bracketed around it)."""
-            if model is None:
-                return None
-            s_m, T_m, r_m, g_m, H_m = model
-            p = s0 + z @ T
-            if p @ s_m <= 0:
-                return None
-            y = T_m @ p / float(p @ s_m)  # the direction in the model's tangent coordinates
-            return float(r_m + g_m @ y + 0.5 * y @ H_m @ y)
+                      model: _Model | None = model) -> float | None:
+            return None if model is None else _model_value(model, s0 + z @ T)
 
         E = np.eye(m) * h
         rp = np.array([r(e, predicted(e)) for e in E])
