@@ -788,22 +788,14 @@ class OutcomeOracle:
         return float(np.min(np.linalg.norm(self._pts - x, axis=1) - self._prad))
 
     def path(self, x0: Array, t: float | None = None) -> Orbit:
-        """A dense trajectory of an ODE (:func:`~dynena.flow.variational.orbit`, to 1e-9)
-        up to capture, ``t`` (default ``t_max``) or the deadline (status 2 at either of
-        the first two; the normals of basin boundaries pull back along it)."""
+        """A dense trajectory of an ODE (:func:`~dynena.flow.variational.orbit`, to the
+        oracle's tolerances) up to capture, ``t`` (default ``t_max``) or the deadline
+        (status 2 at either of the first two; the normals of basin boundaries pull back
+        along it)."""
         self.trajectories += 1
-        pts, rad = self._pts, self._prad
-        few = len(pts) <= 256  # a tree's query per step cost more than the step itself
-
-        def captured(x: Array) -> bool:
-            if few:
-                return bool(len(pts)) and bool(np.any(
-                    np.sum((pts - x) ** 2, axis=1) < rad * rad))
-            return int(self.captured(x)[0]) != UNKNOWN
-
         return orbit(self.model, np.asarray(x0, float), self.t_max if t is None else t,
                      rtol=self.rtol, atol=self.atol, dense=True,
-                     until=lambda x: captured(x) or self._late())
+                     until=lambda x: int(self.captured(x)[0]) != UNKNOWN or self._late())
 
     def trajectory(self, x0: Array, t: float | None = None) -> tuple[Array, Array]:
         """A full autonomous trajectory (times, states), for via-saddle and normal estimates; up

@@ -77,10 +77,7 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
         return None
     if path is not None and t_star is not None and path.sol is not None \
             and t_star <= path.t[-1]:
-        lam = adjoint(model, path, t_star, n_s)
-        if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
-            return None
-        return lam / np.linalg.norm(lam)
+        return _unit(adjoint(model, path, t_star, n_s))
     sol = orbit(model, x_start, t_max if t_star is None else t_star, rtol=1e-9, atol=1e-11,
                 dense=True)
     if t_star is None:
@@ -91,10 +88,7 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
     if t_star <= 0 or sol.sol is None:
         return None
     # adjoint, backward in time; rescale-free since only the direction matters
-    lam = adjoint(model, sol, t_star, n_s)
-    if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
-        return None
-    return lam / np.linalg.norm(lam)
+    return _unit(adjoint(model, sol, t_star, n_s))
 
 
 def separation_normal(model: Any, x_lo: Array, x_hi: Array, t_max: float,
@@ -147,10 +141,13 @@ def separation_normal(model: Any, x_lo: Array, x_hi: Array, t_max: float,
         return None
     n = len(x_lo)
     d = pair.y[n:, k] - pair.y[:n, k]
-    lam = adjoint(model, _Rows(pair.sol, n), float(pair.t[k]), d / np.linalg.norm(d))
-    if not np.all(np.isfinite(lam)) or np.linalg.norm(lam) == 0:
-        return None
-    return lam / np.linalg.norm(lam)
+    return _unit(adjoint(model, _Rows(pair.sol, n), float(pair.t[k]), d / np.linalg.norm(d)))
+
+
+def _unit(lam: Array) -> Array | None:
+    """A pulled-back covector as a unit normal; None where the pull-back failed."""
+    nrm = float(np.linalg.norm(lam))
+    return lam / nrm if np.all(np.isfinite(lam)) and nrm > 0 else None
 
 
 class _Rows:
