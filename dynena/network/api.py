@@ -48,7 +48,7 @@ from .outcome import reached
 from .pulses import InputPulses
 from .special import _attracting_nonhyperbolic
 from .state import _named_directions
-from .symmetry import agree, describe, pair_nodes, pair_saddles, symmetries
+from .symmetry import agree, describe, group, pair_nodes, pair_saddles, symmetries
 from .warm import warm_hints
 from .work import _connections, _mirrored, _NodeWork, _to_compute
 
@@ -199,14 +199,15 @@ def excitable_network(
     todo = _to_compute(sel, mirror)
     dirs = None if space == "input" or isinstance(perturbations, str) else \
         _named_directions(c, perturbations)  # type: ignore[arg-type]
+    gens = symmetries(c, W) if symmetry and space == "state" and dirs is None else []
+    ctx.symmetry_group = group(gens)
     hints = warm_hints(warm, sel.ids, sel.states) if (
         warm is not None and space == "state" and dirs is None and certify and c.n > 3
         and not nearest_only) else {}
     work = _NodeWork(ctx, sel.node_eqs, sel.orbits, sel.aperiodic, space, perturbations, dirs,
                      max_threshold, max_candidates, refine, n_verify, hints, sel.attracting)
     conns, self_loops, cost = _connections(work, todo, jobs, mirror, sel, progress)
-    sym_notes = _symmetric(c, sel, ctx, W, conns, nearest_only) if (
-        symmetry and space == "state" and dirs is None) else []
+    sym_notes = _symmetric(c, sel, ctx, gens, conns, nearest_only)
     oracle = ctx.oracle
     stats = {"trajectories": oracle.trajectories, "seconds": time.perf_counter() - t0,
              "unknown_outcomes": oracle.budget_hits, "integrator_failures": oracle.failures,
@@ -357,9 +358,9 @@ def _continuum_notes(eqs: list[Any]) -> list[str]:
             f"none is a node, and kicks that end on it are reported as undecided; {what}"]
 
 
-def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, W: Array | None,
+def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, gens: list[Array],
                conns: list[Connection], nearest_only: bool) -> list[str]:
-    """Connections paired by a symmetry of the model made equal, in place (see
+    """Connections paired by a symmetry of the model (``gens``) made equal, in place (see
     :mod:`dynena.network.symmetry`); the notes on what changed."""
     notes = []
     ids, states = sel.ids, sel.states
@@ -375,7 +376,7 @@ def _symmetric(c: CompiledSystem, sel: _Selection, ctx: _Ctx, W: Array | None,
         return int(ctx.oracle((x0 + cn.bracket[1] * cn.direction)[None, :])[0]) == want
 
     saddles = [(e.id, np.asarray(e.state, float)) for e in sel.saddle_eqs]
-    for R in symmetries(c, W):
+    for R in gens:
         image = pair_nodes(R, sel, radii)
         if image is None or all(k == v for k, v in image.items()):
             continue

@@ -152,6 +152,8 @@ class GlobalSearch:
         self.resolution = resolution  # the first grid this many times denser
         # the widest angle a probe of a level speaks for (see _scan_up; set per grid)
         self.level_angle = float(np.pi)
+        # symmetries fixing x0 (search coordinates: they commute with the weights)
+        self.stabilizer: list[Array] = []
 
     @property
     def exhausted(self) -> bool:
@@ -1513,6 +1515,7 @@ def search_node(
     reach: float = 1.0,
     frames: Callable[[Array], Array | None] | None = None,
     normals: Callable[[Array, Array], Array | None] | None = None,
+    stabilizer: list[Array] | None = None,
 ) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
     """Global search from one source; returns the search state and a certificate per target.
 
@@ -1524,7 +1527,9 @@ def search_node(
     stable directions of the saddle that the trajectory from a state passes, for the line
     searches (see :func:`uses_saddle_frames`); ``normals`` the normal of the basin boundary
     between two states on either side of it, for the normal descent (see
-    :func:`uses_boundary_normals`).
+    :func:`uses_boundary_normals`); ``stabilizer`` the model's symmetries that fix ``x0``
+    (orthogonal, mixing only variables of equal weight): the exit radius is the same along
+    v and Rv, so the level sets of a rough boundary probe one direction of each orbit.
     """
     n = len(x0)
     sw = None if weights is None else 1.0 / np.sqrt(weights)
@@ -1539,6 +1544,7 @@ def search_node(
                                                                   else 1),
                       resolution=resolution, reach=reach)
     gs.sw = sw
+    gs.stabilizer = list(stabilizer or [])
     gs.frame_at = frames
     gs.normal_at = normals
     targets = sorted(j for j in upper if j != source)
@@ -1604,6 +1610,7 @@ def _level_sets(gs: GlobalSearch, n: int, eta: float = _LEVEL_ETA, shrink: int =
     if not np.isfinite(U0):
         return np.inf
     S, h = _level_grid(n, gs.resolution)
+    S = _fundamental(S, gs.stabilizer, h)
     while not gs.exhausted:
         U = gs.upper[EXIT]
         V = np.array([gs.to_v(x) for x in S])
@@ -1637,6 +1644,29 @@ def _level_grid(n: int, resolution: int) -> tuple[Array, float]:
     cells = _initial_cells(n, (32 if n == 2 else 6) * resolution)
     h = 2.0 * float(max(c.rho for c in cells)) / (1.0 if n == 2 else np.sqrt(2.0))
     return np.array([c.centre for c in cells]), h
+
+
+def _fundamental(S: Array, G: list[Array], h: float) -> Array:
+    r"""The rows of ``S`` within angle h of the Dirichlet domain of the group ``G`` (orthogonal,
+    identity excluded) around a generic direction c: :math:`\langle s, c - g c \rangle \ge
+    -\sin(h) |c - g c|` for every g. Every direction is the image of one in the domain, so a
+    function with r(g s) = r(s) is probed on the whole sphere by a grid of spacing h there;
+    the band of one spacing outside it keeps a set that straddles the domain's edge probed
+    (its part inside may be narrower than h)."""
+    if not G:
+        return S
+    n = S.shape[1]
+    rng = np.random.default_rng(11)
+    for _ in range(16):  # generic: moved by every element (c on a mirror would be fixed)
+        c: Array = rng.standard_normal((n,))
+        c = c / np.linalg.norm(c)
+        D = np.array([c - g @ c for g in G])
+        if float(np.min(np.linalg.norm(D, axis=1))) > 0.1:
+            break
+    else:
+        return S
+    keep = np.all(S @ D.T >= -np.sin(h) * np.linalg.norm(D, axis=1)[None, :], axis=1)
+    return S[keep]
 
 
 def _rough_slope(resolution: int) -> float:

@@ -16,6 +16,7 @@ from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import Connection, node_target_name
 from .outcome import DIVERGED, LEFT_DOMAIN, OutcomeOracle
+from .symmetry import stabilizer
 from .via import boundary_normal, closest_saddle, left_unstable_vector, separation_normal
 
 
@@ -40,6 +41,9 @@ class _Ctx:
     points: list[Array] | None = None  # every node's points (cycles: all of them)
     rough: bool = False  # the basin boundaries look fractal (see _rough)
     escapes: Array | None = None  # states seen to diverge (AttractorSet.escapes)
+    # the model's symmetries (a group of orthogonal matrices, identity excluded; empty unless
+    # the symmetry option is on and kicks are in the state space): see stabilizer_of
+    symmetry_group: list[Array] = field(default_factory=list)
     _frames: dict[int, Array] = field(default_factory=dict)  # stable_frame_via, per saddle
     # normal_via, per saddle: its left unstable eigenvector (None: more than one)
     _normals: dict[int, Array | None] = field(default_factory=dict)
@@ -102,6 +106,16 @@ class _Ctx:
             U, sv, _ = np.linalg.svd(B, full_matrices=False)
             self._frames[k] = U[:, sv > 1e-8 * (sv[0] if len(sv) else 1.0)].T
         return self._frames[k]
+
+    def stabilizer_of(self, i: int) -> list[Array]:
+        """The symmetries that fix node ``i`` (an equilibrium; none for a node of several
+        points: a periodic orbit's searches ask for its points' own, see
+        :func:`~dynena.network.cycles.search_orbit`, and an aperiodic attractor's samples
+        need not be mapped to the attractor): its exit radius is the same along v and Rv, so
+        its search needs only one direction of each orbit of them."""
+        if self.points is not None and len(self.points[i]) > 1:
+            return []
+        return stabilizer(self.symmetry_group, self.N[i])
 
     def dist(self, x: Array, k: int) -> float:
         """Norm of the smallest kick from ``x`` onto a point of node ``k``."""

@@ -19,6 +19,7 @@ from ..results.attractors import PeriodicOrbit
 from ..results.network import ThresholdCertificate
 from .certify import GlobalSearch, search_node
 from .outcome import OutcomeOracle
+from .symmetry import stabilizer
 
 __all__ = ["search_orbit", "best_points", "record_full"]
 
@@ -27,10 +28,14 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, n_phase: int = 24,
                  rough: bool = False, resolution: int = 1, nearest_only: bool = False,
-                 reach: float = 1.0) -> tuple[dict[int, tuple[float, float, Array, Array]],
-                                              dict[int, ThresholdCertificate]]:
+                 reach: float = 1.0, symmetry_group: list[Array] | None = None
+                 ) -> tuple[dict[int, tuple[float, float, Array, Array]],
+                            dict[int, ThresholdCertificate]]:
     """Per target: (lo, hi, direction, start point) of the best kick, and its certificate;
-    ``reach``: how far rays go while no bound is open (see :func:`search_node`).
+    ``reach``: how far rays go while no bound is open (see :func:`search_node`);
+    ``symmetry_group``: the model's symmetries (a group). One that fixes a point of the orbit
+    fixes every point (R F^k(p) = F^k(R p)), so it maps the orbit's basin to itself, and the
+    full search from that point needs one direction of each of its orbits.
 
     ``nearest_only``: the full searches look for the exit from the source's basin alone (the
     smallest threshold), from the two points whose screening found the nearest target."""
@@ -62,7 +67,8 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
         bounds = {j: 1.02 * u for j, u in upper.items()}
         gs, cs = search_node(oracle, P[k], source, bounds, [], weights=weights, rtol=rtol,
                              tol=tol, budget=budget, seed=seed, rough=rough,
-                             resolution=resolution, nearest_only=nearest_only, reach=reach)
+                             resolution=resolution, nearest_only=nearest_only, reach=reach,
+                             stabilizer=stabilizer(symmetry_group or [], P[k]))
         for jj in record_full(gs, cs, k, P[k], point_lb, upper, best, certs):
             if jj in certs:
                 certs[jj] = replace(certs[jj], sources=len(idx))

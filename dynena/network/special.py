@@ -37,7 +37,8 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
                                    tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
                                    rough=ctx.rough, resolution=ctx.resolution,
                                    nearest_only=ctx.nearest_only,
-                                   reach=ctx.reach(orbit.points))
+                                   reach=ctx.reach(orbit.points),
+                                   symmetry_group=ctx.symmetry_group)
         return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
 
     return ctx.ball_checked(i, run)

@@ -273,6 +273,7 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
                             nearest_only=ctx.nearest_only, resolution=ctx.resolution,
                             reach=ctx.reach(xi), frames=frames,
+                            stabilizer=ctx.stabilizer_of(i),
                             normals=ctx.normal_via if uses_boundary_normals(ctx.c.n) else None)
     out = dict(best)
     for j, h in gs.results.items():

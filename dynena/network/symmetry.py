@@ -20,15 +20,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._typing import Array, IntArray
 from ..compile.system import CompiledSystem
 from ..results.network import Connection
-from .context import _Selection
 
-__all__ = ["agree", "describe", "pair_nodes", "pair_saddles", "symmetries"]
+if TYPE_CHECKING:  # (context asks this module for the stabilizers)
+    from .context import _Selection
+
+__all__ = ["agree", "describe", "group", "pair_nodes", "pair_saddles", "stabilizer",
+           "symmetries"]
 
 _MAX_VARIABLES = 8  # 2^n sign patterns times the transpositions: 7 424 candidates at n = 8
 
@@ -68,6 +72,40 @@ def symmetries(c: CompiledSystem, weights: Array | None = None) -> list[Array]:
             if np.allclose(c.f_batch(X @ R.T), F @ R.T, rtol=1e-12, atol=scale):
                 out.append(R)
     return out
+
+
+def group(generators: list[Array], cap: int = 96) -> list[Array]:
+    """Every product of the ``generators`` (orthogonal matrices), identity excluded: the group
+    they generate. Empty if it has more than ``cap`` elements (two rotations in overlapping
+    planes can generate an infinite group): a part of a group is not closed, and the domains
+    of :func:`~dynena.network.certify.search_node` need a group. The reflection z -> conj z
+    and the rotation by 2 pi / 3 of a Newton map of z^3 = 1 give the six elements of D3,
+    among them the reflections through the complex roots, which neither generator is."""
+    if not generators:
+        return []
+    n = generators[0].shape[0]
+    found = [np.eye(n)]
+    frontier = [np.eye(n)]
+    while frontier:
+        nxt = []
+        for A in frontier:
+            for g in generators:
+                B = g @ A
+                if not any(np.allclose(B, F, atol=1e-9) for F in found):
+                    found.append(B)
+                    nxt.append(B)
+                    if len(found) > cap:
+                        return []
+        frontier = nxt
+    return found[1:]
+
+
+def stabilizer(G: list[Array], x: Array) -> list[Array]:
+    """The elements of ``G`` that fix the state ``x`` (to 1e-8 relative): the symmetries of
+    the kicks from ``x``. Each maps the exit radius r(v) (the smallest amplitude along v that
+    leaves x's basin) to itself, r(Rv) = r(v), since R maps x's basin to itself."""
+    tol = 1e-8 * (1.0 + float(np.max(np.abs(x))))
+    return [R for R in G if float(np.max(np.abs(R @ x - x))) <= tol]
 
 
 def _rotation(n: int, i: int, j: int, angle: float) -> Array:

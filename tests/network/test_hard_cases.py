@@ -91,6 +91,26 @@ def test_newton_map_thresholds_symmetric_and_match_brute_force():
     assert net.attractors is not None and net.attractors.uncertainty["exponent"] < 0.85
 
 
+@pytest.mark.parametrize("name, node", [("newton_cubic", "E0"), ("newton_cycle", "C0")])
+def test_a_node_fixed_by_a_reflection_searches_one_side(name, node):
+    """z -> conj z commutes with the Newton map of a real polynomial and fixes the root 1 of
+    z^3 = 1 (and both points 0, 1 of z^3 - 2z + 2's 2-cycle), so the exit radius from such a
+    point is the same along a kick and its mirror image: the level sets probe the directions
+    on one side (and a band past the mirror). The same threshold as the search over every
+    direction (for the root, the brute-force scan's; for the cycle, see the test above) at
+    about 0.6 of the trajectories."""
+    ref = newton_brute_force() if name == "newton_cubic" else None
+    cost, value = {}, {}
+    for symmetry in (True, False):
+        net = network(name, nearest_only=True, symmetry=symmetry)
+        value[symmetry] = min(cn.threshold for cn in net.connections if cn.source == node)
+        if ref is not None:
+            assert abs(value[symmetry] / ref - 1) < 1e-4, (symmetry, value, ref)
+        cost[symmetry] = net.stats["node_trajectories"][node]
+    assert value[True] == pytest.approx(value[False], rel=2e-5)
+    assert cost[True] < 0.7 * cost[False], cost
+
+
 def test_quartic_newton_map_four_roots_one_threshold():
     """z^4 = 1: the roots are related by a rotation of 90 degrees, so their smallest
     thresholds are one number, the brute-force scan's. The search once reported 0.4436 for

@@ -1,5 +1,6 @@
-"""Symmetric nodes get equal thresholds: the signed permutations found, and how paired
-connections are made to agree (the smaller is a witness for both, once its image is run)."""
+"""Symmetric nodes get equal thresholds: the signed permutations found, how paired
+connections are made to agree (the smaller is a witness for both, once its image is run), and
+the symmetries that fix a node (its search needs one direction of each of their orbits)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import numpy as np
 import pytest
 
 import dynena
-from dynena.network.symmetry import agree, describe, symmetries
+from dynena.network.certify import _fundamental, _level_grid
+from dynena.network.symmetry import agree, describe, group, stabilizer, symmetries
 from dynena.results.network import Connection, ThresholdCertificate
 from dynena.results.status import Status
 
@@ -82,3 +84,70 @@ def test_nearest_only_pairs_each_source_with_its_image_source():
     assert [(cn.source, cn.target, cn.threshold) for cn in out] == [
         ("E0", "E1", 0.5), ("E1", "E0", 0.5)]
 
+
+
+# -- the symmetries that fix a node: one direction of each orbit searched ------------------
+def rot(n: int, i: int, j: int, k: int) -> np.ndarray:
+    """The rotation by 2 pi / k in the plane of variables i and j."""
+    R = np.eye(n)
+    a = 2 * np.pi / k
+    R[i, i] = R[j, j] = np.cos(a)
+    R[i, j], R[j, i] = -np.sin(a), np.sin(a)
+    return R
+
+
+def perm(n: int, i: int, j: int) -> np.ndarray:
+    P = np.eye(n)
+    P[[i, j]] = P[[j, i]]
+    return P
+
+
+def test_the_group_generated_and_the_symmetries_that_fix_a_state():
+    conj = np.diag([1.0, -1.0])
+    G = group([conj, rot(2, 0, 1, 3)])
+    full = [np.eye(2)] + G
+    assert len(full) == 6  # D3: three rotations, three reflections
+    for A in full:  # closed under products
+        for B in full:
+            assert sum(np.allclose(A @ B, C) for C in full) == 1
+    for k in range(3):  # each cube root of unity is fixed by one reflection (through it)
+        x = np.array([np.cos(2 * np.pi * k / 3), np.sin(2 * np.pi * k / 3)])
+        (R,) = stabilizer(G, x)
+        assert np.allclose(R @ x, x) and np.linalg.det(R) == pytest.approx(-1.0)
+    assert stabilizer(G, np.array([0.3, 0.1])) == []
+    assert len(stabilizer(G, np.zeros(2))) == 5  # the centre: all of them
+    assert group([]) == []
+    # two rotations by 72 degrees in overlapping planes generate an infinite group: none is
+    # used (a part of a group is not closed, and its domain would miss directions)
+    assert group([rot(3, 0, 1, 5), rot(3, 1, 2, 5)]) == []
+    assert len(group([perm(3, 0, 1), perm(3, 1, 2), np.diag([-1.0, 1, 1])])) == 47
+
+
+@pytest.mark.parametrize("n, gens", [
+    (2, [np.diag([1.0, -1.0])]),  # a reflection (the root 1 of a real polynomial's map)
+    (2, [np.diag([1.0, -1.0]), rot(2, 0, 1, 3)]),  # D3
+    (2, [rot(2, 0, 1, 4)]),  # a rotation by 90 degrees, no reflection
+    (3, [rot(3, 0, 1, 5)]),  # C5 about the third axis
+    (3, [perm(3, 0, 1), perm(3, 1, 2), np.diag([-1.0, 1, 1])]),  # the cube's 48
+])
+def test_the_level_grid_on_a_fundamental_domain_covers_every_direction(n, gens):
+    """A direction's image under some symmetry lies within the first level grid's covering
+    radius of a probe kept (so a set of directions as wide as the grid's spacing, and its
+    images, has a probe in it), while the grid kept is about 1/|G| of the full one on the
+    circle (on the sphere the first grid is coarse, and the band of one spacing around the
+    domain is much of it)."""
+    G = group(gens)
+    S, h = _level_grid(n, 1)
+    K = _fundamental(S, G, h)
+    assert len(K) <= (1.5 * len(S) / (len(G) + 1) + 8 if n == 2 else 0.5 * len(S))
+    # the full grid's covering radius: half its spacing on the circle, a cell's radius on the
+    # sphere (the cells of the cube's faces)
+    cover = h / 2 if n == 2 else h / np.sqrt(2)
+    U = np.random.default_rng(3).standard_normal((20000 if n == 2 else 4000, n))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    worst = 0.0
+    for u in U:
+        images = np.array([u] + [g @ u for g in G])
+        cos = np.max(images @ K.T)
+        worst = max(worst, float(np.arccos(min(1.0, cos))))
+    assert worst <= cover * (1 + 1e-9), (worst, cover)
