@@ -84,20 +84,25 @@ def group(generators: list[Array], cap: int = 96) -> list[Array]:
     if not generators:
         return []
     n = generators[0].shape[0]
-    found = [np.eye(n)]
+
+    def key(A: Array) -> bytes:  # (+ 0.0: -0.0 and 0.0 are one entry)
+        return (np.round(A, 6) + 0.0).tobytes()
+
+    found = {key(np.eye(n)): np.eye(n)}
     frontier = [np.eye(n)]
     while frontier:
         nxt = []
         for A in frontier:
             for g in generators:
                 B = g @ A
-                if not any(np.allclose(B, F, atol=1e-9) for F in found):
-                    found.append(B)
+                k = key(B)
+                if k not in found:
+                    found[k] = B
                     nxt.append(B)
                     if len(found) > cap:
                         return []
         frontier = nxt
-    return found[1:]
+    return list(found.values())[1:]
 
 
 def stabilizer(G: list[Array], x: Array) -> list[Array]:
