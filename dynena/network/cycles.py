@@ -28,14 +28,18 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  upper: dict[int, float], *, weights: Array | None, rtol: float, tol: float,
                  budget: int, seed: int, n_phase: int = 24,
                  rough: bool = False, resolution: int = 1, nearest_only: bool = False,
-                 reach: float = 1.0, symmetry_group: list[Array] | None = None
+                 reach: float = 1.0, symmetry_group: list[Array] | None = None,
+                 exits: dict[int, float] | None = None
                  ) -> tuple[dict[int, tuple[float, float, Array, Array]],
                             dict[int, ThresholdCertificate]]:
     """Per target: (lo, hi, direction, start point) of the best kick, and its certificate;
     ``reach``: how far rays go while no bound is open (see :func:`search_node`);
     ``symmetry_group``: the model's symmetries (a group). One that fixes a point of the orbit
     fixes every point (R F^k(p) = F^k(R p)), so it maps the orbit's basin to itself, and the
-    full search from that point needs one direction of each of its orbits.
+    full search from that point needs one direction of each of its orbits. ``exits``, if
+    given, receives per searched point (its index in ``orbit.points``) the smallest kick
+    found from it that reached another outcome (for :meth:`~dynena.network.context._Ctx.
+    ball_checked`).
 
     ``nearest_only``: the full searches look for the exit from the source's basin alone (the
     smallest threshold), from the two points whose screening found the nearest target."""
@@ -54,6 +58,7 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
         for j, h in gs.results.items():
             upper[j] = min(upper.get(j, np.inf), h.hi)
             score.setdefault(j, []).append((h.hi, int(k)))
+        _note_exit(exits, int(k), gs)
     certs: dict[int, ThresholdCertificate] = {}
     finals: dict[int, GlobalSearch] = {}
     # one full search per point serves every target: the two best points of each target (of
@@ -69,6 +74,7 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                              tol=tol, budget=budget, seed=seed, rough=rough,
                              resolution=resolution, nearest_only=nearest_only, reach=reach,
                              stabilizer=stabilizer(symmetry_group or [], P[k]))
+        _note_exit(exits, int(k), gs)
         for jj in record_full(gs, cs, k, P[k], point_lb, upper, best, certs):
             if jj in certs:
                 certs[jj] = replace(certs[jj], sources=len(idx))
@@ -91,6 +97,12 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  best[j][0]) if j in best else np.nan
         certs[j] = replace(cert, lower_bound=float(max(lb, 0.0)) if np.isfinite(lb) else lb)
     return best, certs
+
+
+def _note_exit(exits: dict[int, float] | None, k: int, gs: GlobalSearch) -> None:
+    """Fold the smallest switching kick of a search from point ``k`` into ``exits``."""
+    if exits is not None and gs.results:
+        exits[k] = min(exits.get(k, np.inf), min(h.hi for h in gs.results.values()))
 
 
 def record_full(gs: GlobalSearch, cs: dict[int, ThresholdCertificate], k: int, x0: Array,

@@ -31,17 +31,23 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
              * (1 + 1e-9) for k in range(len(ctx.ids)) if k != i}
     _escape_upper(ctx, orbit.points, upper)
 
+    exits: dict[int, float] = {}  # per point searched, its smallest switching kick
+
     def run() -> list[Connection]:
         n0 = ctx.oracle.trajectories
+        exits.clear()
         best, certs = search_orbit(ctx.oracle, orbit, i, upper, weights=ctx.W, rtol=ctx.rtol,
                                    tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i,
                                    rough=ctx.rough, resolution=ctx.resolution,
                                    nearest_only=ctx.nearest_only,
                                    reach=ctx.reach(orbit.points),
-                                   symmetry_group=ctx.symmetry_group)
+                                   symmetry_group=ctx.symmetry_group, exits=exits)
         return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
 
-    return ctx.ball_checked(i, run)
+    # a map cycle's kicks start at its points, each searched: its balls are checked one by
+    # one; a limit cycle's best kick starts between samples (the phase is refined), and the
+    # samples' own searches say less about the balls near it
+    return ctx.ball_checked(i, run, (lambda: exits) if orbit.kind == "map-cycle" else None)
 
 
 def _cloud_connections(ctx: _Ctx, i: int, cloud: AperiodicAttractor, dirs: list[Array] | None

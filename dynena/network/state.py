@@ -18,6 +18,7 @@ from ..results.status import Status
 from .certify import search_node, uses_boundary_normals, uses_saddle_frames
 from .context import _Ctx
 from .outcome import DIVERGED, LEFT_DOMAIN, reached
+from .symmetry import stabilizer
 from .thresholds import Ray, Switch, bisect_switches, evaluate, scan_rays
 from .via import boundary_normal, closest_saddle, left_unstable_vector
 
@@ -273,13 +274,24 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
                             tol=ctx.tol, budget=ctx.budget, seed=ctx.seed + i, rough=ctx.rough,
                             nearest_only=ctx.nearest_only, resolution=ctx.resolution,
                             reach=ctx.reach(xi), frames=frames,
-                            stabilizer=ctx.stabilizer_of(i),
+                            stabilizer=_fixing(ctx, i),
                             normals=ctx.normal_via if uses_boundary_normals(ctx.c.n) else None)
     out = dict(best)
     for j, h in gs.results.items():
         if j not in out or h.hi < out[j].hi:
             out[j] = Switch(Ray(i, xi, gs.best_dir[j]), j, h.lo, h.hi, i)
     return out, certs
+
+
+def _fixing(ctx: _Ctx, i: int) -> list[Array]:
+    """The symmetries that fix node ``i`` (an equilibrium; none for a node of several
+    points: a periodic orbit's searches ask for its points' own, see
+    :func:`~dynena.network.cycles.search_orbit`, and an aperiodic attractor's samples need
+    not be mapped to the attractor): its exit radius is the same along v and Rv, so its
+    search needs only one direction of each orbit of them."""
+    if ctx.points is not None and len(ctx.points[i]) > 1:
+        return []
+    return stabilizer(ctx.symmetry_group, ctx.N[i])
 
 
 def _ray_certificate(ctx: _Ctx, trajectories: int) -> ThresholdCertificate:

@@ -20,16 +20,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._typing import Array, IntArray
 from ..compile.system import CompiledSystem
 from ..results.network import Connection
-
-if TYPE_CHECKING:  # (context asks this module for the stabilizers)
-    from .context import _Selection
+from .context import _Selection
 
 __all__ = ["agree", "describe", "group", "pair_nodes", "pair_saddles", "stabilizer",
            "symmetries"]
