@@ -71,6 +71,9 @@ def test_the_compiled_check_of_one_state_agrees_with_the_batch_check(models_dir)
         batch = o._fate(X)
         single = np.array([o._fate_single(x) for x in X])
         assert np.array_equal(batch, single)
+        # a few rows at a time (the compiled rule per row, when no k-d tree is built)
+        few = np.concatenate([o._fate(X[i:i + 3]) for i in range(0, len(X), 3)])
+        assert np.array_equal(few, batch) and few.dtype == batch.dtype
         assert {DIVERGED, _RUNNING, 0, 1} <= set(single.tolist())
 
 
