@@ -88,6 +88,8 @@ class _Block:
         self.f_fn = sp.lambdify(self.args, g, modules="numpy", cse=True)
         self.all_fn = sp.lambdify(self.args, outs, modules="numpy", cse=True)
         self.n_params = len(params)
+        # where each argument comes from, resolved once (see VectorCompiledModel._plan)
+        self.plan: tuple[list[tuple[int, Any]], list[tuple[int, bool, Any, slice]]] = ([], [])
 
 
 class VectorCompiledModel(CompiledModel):
@@ -111,25 +113,43 @@ class VectorCompiledModel(CompiledModel):
             self._islices[b] = slice(k, k + s)
             k += s
         self._blocks = [_Block(eq, model) for eq in model.equations_v]
+        for blk in self._blocks:
+            blk.plan = self._plan(blk)
+
+    def _plan(self, blk: _Block) -> tuple[list[tuple[int, Any]], list[tuple[int, bool, Any,
+                                                                            slice]]]:
+        """Where ``blk``'s arguments come from: per elementwise symbol (0: a slice of the
+        state, 1: of the inputs, 2: a constant array itself), per product (the operand: 0
+        state, 1 inputs, 2 the blocks already stepped; sparse or not; Mᵀ if dense, else M;
+        the operand's slice). Resolved once: a map's trajectories in a bisection are one
+        or two rows, and looking the names up at every step was a third of its cost."""
+        elems: list[tuple[int, Any]] = []
+        for s in blk.elem_syms:
+            if s.name in self._slices:
+                elems.append((0, self._slices[s.name]))
+            elif s.name in self._islices:
+                elems.append((1, self._islices[s.name]))
+            else:
+                elems.append((2, self.model.arrays[s.name]))  # type: ignore[attr-defined]
+        prods: list[tuple[int, bool, Any, slice]] = []
+        for pr in blk.products:
+            src = {"variable": 0, "input": 1}.get(pr.operand_kind, 2)
+            cols = self._islices[pr.operand] if src == 1 else self._slices[pr.operand]
+            is_sparse = bool(sparse.issparse(pr.M))
+            prods.append((src, is_sparse, pr.M if is_sparse else np.asarray(pr.M).T, cols))
+        return elems, prods
 
     def _values(self, blk: _Block, x: Array, u: Array, new: Array | None = None) -> list[Any]:
         """The arguments of ``blk``'s generated functions; ``new`` holds the blocks already
         stepped (for products ``M@next(v)``)."""
-        vals: list[Any] = []
-        for s in blk.elem_syms:
-            if s.name in self._slices:
-                vals.append(x[..., self._slices[s.name]])
-            elif s.name in self._islices:
-                vals.append(u[..., self._islices[s.name]])
-            else:
-                vals.append(self.model.arrays[s.name])  # type: ignore[attr-defined]
-        for pr in blk.products:
-            if pr.operand_kind == "input":
-                src = u[..., self._islices[pr.operand]]
-            else:
-                src = (x if pr.operand_kind == "variable" else new)[  # type: ignore[index]
-                    ..., self._slices[pr.operand]]
-            vals.append(_times(pr.M, src))
+        elems, prods = blk.plan
+        srcs = (x, u, new)
+        vals: list[Any] = [srcs[k][..., s] if k < 2 else s  # type: ignore[index]
+                           for k, s in elems]
+        for k, is_sparse, M, cols in prods:
+            v = srcs[k][..., cols]  # type: ignore[index]
+            # (the rows times Mᵀ, as _times does)
+            vals.append(_times(M, v) if is_sparse else np.asarray(v @ M))
         vals.extend(self.p)
         return vals
 
