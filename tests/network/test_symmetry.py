@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import dynena
-from dynena.network.certify import _fundamental, _level_grid
+from dynena.network.certify import _fundamental, _keeping, _level_grid
 from dynena.network.symmetry import agree, describe, group, stabilizer, symmetries
 from dynena.results.network import Connection, ThresholdCertificate
 from dynena.results.status import Status
@@ -151,3 +151,23 @@ def test_the_level_grid_on_a_fundamental_domain_covers_every_direction(n, gens):
         cos = np.max(images @ K.T)
         worst = max(worst, float(np.arccos(min(1.0, cos))))
     assert worst <= cover * (1 + 1e-9), (worst, cover)
+
+
+def test_only_symmetries_that_keep_the_grid_shorten_the_search():
+    """A symmetry that moves the level grid would trade the full grid's probes of its images
+    (between the domain's probes) for the saving: kept are those that map the grid onto
+    itself, and only if they form a group."""
+    S, _ = _level_grid(2, 1)  # 256 angles k 2 pi / 256
+    conj = np.diag([1.0, -1.0])
+    through_root = rot(2, 0, 1, 3) @ conj  # the mirror through e^{2 pi i / 3}: moves it
+    assert len(_keeping(S, [conj])) == 1
+    assert _keeping(S, [through_root]) == []
+    assert len(_keeping(S, group([rot(2, 0, 1, 4)]))) == 3  # 256 is divisible by 4
+    assert _keeping(S, group([rot(2, 0, 1, 3)])) == []
+    kept = _keeping(S, group([conj, rot(2, 0, 1, 3)]))  # D3: the conjugation alone
+    assert len(kept) == 1 and np.allclose(kept[0], conj)
+    # the cube's faces: its signed permutations keep them, a rotation by 72 degrees not
+    S3, _ = _level_grid(3, 1)
+    assert len(_keeping(S3, group([perm(3, 0, 1), np.diag([1.0, 1, -1])]))) == 3
+    assert len(_keeping(S3, group([perm(3, 0, 1), perm(3, 1, 2), np.diag([-1.0, 1, 1])]))) == 47
+    assert _keeping(S3, group([rot(3, 0, 1, 5)])) == []
