@@ -156,7 +156,7 @@ def test_the_level_grid_on_a_fundamental_domain_covers_every_direction(n, gens):
 def test_only_symmetries_that_keep_the_grid_shorten_the_search():
     """A symmetry that moves the level grid would trade the full grid's probes of its images
     (between the domain's probes) for the saving: kept are those that map the grid onto
-    itself, and only if they form a group."""
+    itself (a subgroup)."""
     S, _ = _level_grid(2, 1)  # 256 angles k 2 pi / 256
     conj = np.diag([1.0, -1.0])
     through_root = rot(2, 0, 1, 3) @ conj  # the mirror through e^{2 pi i / 3}: moves it
