@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 from _common import budget, report
+from bench_hard import random_search_mcs
 
 import dynena
 from dynena.equilibrium import find_equilibria
@@ -15,20 +16,23 @@ from dynena.network.outcome import OutcomeOracle
 
 def minimal_critical_shock(oracle: OutcomeOracle, i: int, n: int, radius: float,
                            rng: np.random.Generator) -> float:
-    """Random search as in Attractors.jl's minimal_critical_shock (RandomSearch): sample
-    perturbations uniformly in a ball, keep the smallest that leaves the basin."""
-    d = oracle.nodes.shape[1]
-    best = np.inf
-    V = rng.standard_normal((n, d))
-    V /= np.linalg.norm(V, axis=1)[:, None]
-    A = radius * rng.random(n) ** (1.0 / d)
-    for k in range(0, n, 256):
-        X = oracle.nodes[i] + A[k:k + 256, None] * V[k:k + 256]
-        out = oracle(X)
-        left = A[k:k + 256][out != i]
-        if len(left):
-            best = min(best, float(left.min()))
-    return best
+    """Random search as in Attractors.jl's minimal_critical_shock: uniform in a ball, then in
+    balls shrinking around the best kick (the same search as ``bench_hard.py``)."""
+    return random_search_mcs(oracle, oracle.nodes[i], i, n, radius, rng)
+
+
+def kicks_to_reach(oracle: OutcomeOracle, i: int, exact: float, radius: float,
+                   rtol: float = 1e-2, seeds: int = 5) -> tuple[int | None, float]:
+    """The fewest kicks (of 10² … 10⁵) with which the random search's median relative error
+    over ``seeds`` runs is within ``rtol``, and that median (None: not within 10⁵)."""
+    med = np.inf
+    for n in (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000):
+        errs = [abs(minimal_critical_shock(oracle, i, n, radius, np.random.default_rng(s))
+                    / exact - 1) for s in range(seeds)]
+        med = float(np.median(errs))
+        if med <= rtol:
+            return n, med
+    return None, med
 
 
 def bench_mcs() -> None:
@@ -59,6 +63,16 @@ def bench_mcs() -> None:
         err = abs(min(cn.threshold for cn in near.connections if cn.source == node) - exact)
         report(f"{name}: minimal critical shock only (the same quantity as MCS)", t_near, n_mcs,
                "traj", "goal ratio <= 0.02", f"error dynena {err:.1e}, MCS {abs(mcs - exact):.1e}")
+        # the random search with just enough kicks for 1e-2 (what the goal names) and for
+        # 1e-4 (the accuracy asked of dynena): median of 5 seeds
+        for acc in (1e-2, 1e-4):
+            n_reach, med = kicks_to_reach(oracle, 0, exact, 2.0, rtol=acc)
+            if n_reach is None:
+                print(f"{name}: the random search's median error is {med:.1e} with 10^5 kicks")
+            else:
+                report(f"{name}: minimal critical shock vs a random search that reaches {acc:g}",
+                       t_near, n_reach, "traj", "",
+                       f"its median error {med:.1e} with {n_reach} kicks")
 
 
 def bench_design_network() -> None:

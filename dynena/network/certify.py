@@ -118,6 +118,13 @@ class _Cell:
     rho: float  # angular radius (radians)
     key: tuple[float, ...]  # geometry for subdivision
     ray: _Ray | None = None
+    of: _Cell | None = None  # an image (see _images): the scanned cell it stands for
+    # an image's target j is target perm[j] of its ray (the symmetry maps node perm[j] to j)
+    perm: dict[int, int] | None = None
+
+    def target(self, j: int) -> int:
+        """The target of the ray's entries that stands for target ``j`` here."""
+        return j if self.perm is None else self.perm.get(j, j)
 
 
 class GlobalSearch:
@@ -152,8 +159,10 @@ class GlobalSearch:
         self.resolution = resolution  # the first grid this many times denser
         # the widest angle a probe of a level speaks for (see _scan_up; set per grid)
         self.level_angle = float(np.pi)
-        # symmetries fixing x0 (search coordinates: they commute with the weights)
+        # symmetries fixing x0 (search coordinates: they commute with the weights) and, for
+        # each, the node it maps each node to (None: some node's image is not a node)
         self.stabilizer: list[Array] = []
+        self.permutes: list[dict[int, int] | None] = []
 
     @property
     def exhausted(self) -> bool:
@@ -333,6 +342,11 @@ class GlobalSearch:
             outs = self._outcomes(X)
             for (r, j, h), m, o in zip(todo, mids, outs):
                 h.update(float(m), self.reaches(int(o), j), int(o) != UNKNOWN)
+                # the kick narrows the ray's other entries it falls inside (the targets met
+                # where the exit is bisected: polishing them cost 50 kicks a node on the cube)
+                for k, other in r.hits.items():
+                    if other is not h and other.lo < m < other.hi:
+                        other.update(float(m), self.reaches(int(o), k), int(o) != UNKNOWN)
         for r in rays:
             for j, h in r.hits.items():
                 if h.width() <= self.rtol * h.hi:
@@ -534,7 +548,8 @@ def _flanked(gs: GlobalSearch, leaves: list[_Cell], vals: Array, j: int) -> Arra
     boundary whose foot lies on a cell edge, r = d / cos φ) shows as a slope to the next
     centre out, 2 d ρ at least, and 1.5 times that over ρ covers the dip d ρ² / 2. Without a
     flanking value the floor U ρ stays (a piece of the basin seen by one ray alone)."""
-    order = np.argsort([c.key[0] for c in leaves])
+    # around the circle by the centres' angles (an image's key is its leaf's)
+    order = np.argsort([np.arctan2(c.centre[1], c.centre[0]) % (2 * np.pi) for c in leaves])
     out = np.zeros(len(leaves), bool)
     m = len(order)
     if m < 3:
@@ -544,7 +559,7 @@ def _flanked(gs: GlobalSearch, leaves: list[_Cell], vals: Array, j: int) -> Arra
             continue
         ray = leaves[k].ray
         assert ray is not None
-        mine = gs.r_lower(ray, j)
+        mine = gs.r_lower(ray, leaves[k].target(j))
         sides = []
         for nb in (order[(pos - 1) % m], order[(pos + 1) % m]):
             other = leaves[nb].ray
@@ -571,10 +586,15 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
     scanned range are covered at their own angular size, which the result reports.
     """
     cells = _initial_cells(n, per_face)
+    # r_j(g s) = r_{g^-1 j}(s) for every g fixing the source (the exit: r(g s) = r(s)): one
+    # cell of each orbit is scanned, its images stand in for the others (_images)
+    G, inv = _symmetries(gs, np.array([c.centre for c in cells]), targets)
+    cells = _one_per_orbit(cells, G)
     # the exit alone in focus: rays stop past the best exit by more than a cell's bound can
     # reach (r_lower - U rho^2 must clear U (1 - tol) at the coarsest cell)
     beyond = 1.0 + 2.0 * max(c.rho for c in cells) ** 2 if gs.only == {EXIT} else None
     gs.level_angle = _LEVEL_ANGLE
+    seeds = _distinct(seeds, G)
     if seeds:
         gs.scan(np.array(seeds), beyond=beyond)
     rays = gs.scan(np.array([c.centre for c in cells]), beyond=beyond)
@@ -589,20 +609,24 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
     rounds = 0
     while True:
         rounds += 1
-        S = np.array([c.centre for c in leaves])
-        reach = np.array([2.5 * c.rho + 1e-12 for c in leaves])
+        every = _images(leaves, G, inv)  # the leaves and their images: the whole sphere
+        S = np.array([c.centre for c in every])
+        reach = np.array([2.5 * c.rho + 1e-12 for c in every])
         open_cells: list[_Cell] = []
         opened: set[int] = set()
         lb_out: dict[int, float] = {}
         for j in targets:
-            U = gs.upper.get(j, np.inf)
-            vals = np.array([gs.r_mid(c.ray, j) if (c.ray is not None and j in c.ray.hits)
-                             else np.inf for c in leaves])
-            half = np.array([0.5 * (c.ray.hits[j].hi - c.ray.hits[j].lo)
-                             if c.ray is not None and j in c.ray.hits else 0.0 for c in leaves])
+            # the best known entry into j or, by symmetry, into any target of its orbit
+            U = min(gs.upper.get(k, np.inf) for k in _orbit(j, inv))
+            tj = [c.target(j) for c in every]
+            vals = np.array([gs.r_mid(c.ray, t) if (c.ray is not None and t in c.ray.hits)
+                             else np.inf for c, t in zip(every, tj)])
+            half = np.array([0.5 * (c.ray.hits[t].hi - c.ray.hits[t].lo)
+                             if c.ray is not None and t in c.ray.hits else 0.0
+                             for c, t in zip(every, tj)])
             L = 1.5 * _local_slopes(S, vals, reach, half)
-            flanked = _flanked(gs, leaves, vals, j) if n == 2 else np.zeros(len(leaves), bool)
-            for k, c in enumerate(leaves):
+            flanked = _flanked(gs, every, vals, j) if n == 2 else np.zeros(len(every), bool)
+            for k, c in enumerate(every):
                 if not np.isfinite(vals[k]):
                     if c.ray is None or not np.isfinite(U):
                         continue
@@ -615,18 +639,20 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
                 assert c.ray is not None
                 # the flat-boundary floor U rho only where the slope has nothing to go on
                 slope = L[k] if flanked[k] else max(L[k], U * c.rho)
-                lb = gs.r_lower(c.ray, j) - slope * c.rho
+                lb = gs.r_lower(c.ray, tj[k]) - slope * c.rho
                 # a rough boundary: the bound stated assumes the level sets' slope (the
                 # measured slopes say nothing about a dip between rays); cells still split
                 # on the slope model
-                lb_stated = gs.r_lower(c.ray, j) - max(slope, rough_slope * U) * c.rho
+                lb_stated = gs.r_lower(c.ray, tj[k]) - max(slope, rough_slope * U) * c.rho
                 lb_out[j] = min(lb_out.get(j, np.inf), lb_stated)
-                if lb < U * (1 - tol) and c.rho > rho_min and id(c) not in opened:
-                    open_cells.append(c)
-                    opened.add(id(c))
+                # an image is opened with the leaf it stands for (their bounds are equal)
+                leaf = c if c.of is None else c.of
+                if lb < U * (1 - tol) and c.rho > rho_min and id(leaf) not in opened:
+                    open_cells.append(leaf)
+                    opened.add(id(leaf))
         if not open_cells or gs.exhausted:
             break
-        kids = [kid for c in open_cells for kid in _children(c, n)]
+        kids = _one_per_orbit([kid for c in open_cells for kid in _children(c, n)], G)
         rays = gs.scan(np.array([kid.centre for kid in kids]), beyond=beyond)
         for kid, r in zip(kids, rays):
             kid.ray = r
@@ -637,7 +663,87 @@ def _branch_and_bound(gs: GlobalSearch, n: int, targets: list[int], tol: float,
     stats["coverage"] = float(coverage)
     stats["rounds"] = rounds
     stats["cells"] = len(leaves)
+    stats["symmetries"] = len(G)
     return stats
+
+
+def _symmetries(gs: GlobalSearch, S: Array, targets: list[int]
+                ) -> tuple[list[Array], list[dict[int, int] | None]]:
+    """The symmetries fixing the source that the branch and bound uses: those that map the
+    cells' centres ``S`` onto themselves and, unless the exit alone is sought, map every
+    node to a node; with each, the inverse of its map of the targets (None: the exit)."""
+    maps = dict(zip((id(g) for g in gs.stabilizer), gs.permutes or
+                    [None] * len(gs.stabilizer)))
+    alone = targets == [EXIT]
+    G = [g for g in _keeping(S, gs.stabilizer) if alone or maps.get(id(g)) is not None]
+    inv: list[dict[int, int] | None] = []
+    for g in G:
+        p = maps.get(id(g))
+        inv.append(None if alone or p is None else {b: a for a, b in p.items()})
+    return G, inv
+
+
+def _orbit(j: int, inv: list[dict[int, int] | None]) -> set[int]:
+    """Target ``j`` and its images under the symmetries (``inv``: their inverse maps,
+    whose images are those of the group's inverses, the same group)."""
+    return {j} | {p.get(j, j) for p in inv if p is not None}
+
+
+def _distinct(dirs: list[Array], G: list[Array]) -> list[Array]:
+    """``dirs`` less repeats (to 1e-9) and, for the exit alone, less images under ``G`` of
+    an earlier one (the geometric candidates name each saddle's direction twice, and the
+    symmetric ones once per image)."""
+    out: list[Array] = []
+    for d in dirs:
+        if not any(float(np.max(np.abs(g @ d - e))) < 1e-9
+                   for e in out for g in [np.eye(len(d)), *G]):
+            out.append(d)
+    return out
+
+
+def _one_per_orbit(cells: list[_Cell], G: list[Array]) -> list[_Cell]:
+    """``cells`` less those that are the image of an earlier one under an element of ``G``
+    (centres equal to 1e-9): the images of the rest cover what they covered."""
+    if not G:
+        return cells
+    seen: set[bytes] = set()
+    out = []
+    for c in cells:
+        if _key(c.centre) in seen or any(_key(g @ c.centre) in seen for g in G):
+            continue
+        seen.add(_key(c.centre))
+        out.append(c)
+    return out
+
+
+def _key(x: Array) -> bytes:
+    """A direction to 1e-9, as a dictionary key (-0.0 made 0.0: their bytes differ)."""
+    return (np.round(x, 9) + 0.0).tobytes()
+
+
+def _images(leaves: list[_Cell], G: list[Array],
+            inv: list[dict[int, int] | None] | None = None) -> list[_Cell]:
+    r"""``leaves`` and their images under ``G`` (symmetries that fix the source): an image
+    :math:`g c` has the centre :math:`g s_c`, the same angular radius and the same ray, since
+    :math:`r_j(g s) = r_{g^{-1} j}(s)` (:math:`r(g s) = r(s)` for the exit); ``inv`` holds
+    each element's map :math:`j \mapsto g^{-1} j` of the targets (None: the exit alone).
+    With one leaf of each orbit scanned (see :func:`_one_per_orbit`) the images cover the
+    sphere, the slopes between neighbours are those the full grid would show, and a cell's
+    bound is that of each of its images. Images that fall on a leaf or on each other are
+    left out."""
+    if not G:
+        return leaves
+    inv = inv or [None] * len(G)
+    out = list(leaves)
+    seen = {_key(c.centre) for c in leaves}
+    for c in leaves:
+        for g, p in zip(G, inv):
+            x = g @ c.centre
+            k = _key(x)
+            if k not in seen:
+                seen.add(k)
+                out.append(_Cell(x, c.rho, c.key, c.ray, of=c, perm=p))
+    return out
 
 
 def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
@@ -682,11 +788,15 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
         h = 0.5 * rho
         for z in np.array([[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1],
                            [-1, 1]], float):
+            if _known(gs, j, direction(h * z / np.linalg.norm(z))):
+                continue  # the image of a kick made (the exit from a symmetric source)
             r(h * z / np.linalg.norm(z))
     for _ in range(4):  # quadratic model of r_j on the tangent plane, from the rays near s0
         z_star = _quadratic_step(gs, j, s0, T, rho)
         if z_star is None:
             break
+        if _known(gs, j, direction(z_star)):
+            break  # the model's minimum is a ray already bisected (on a mirror, the best)
         before = gs.upper[j]
         r(z_star)
         s0 = gs.best_dir[j] if gs.sw is None else gs.best_dir[j] / gs.sw
@@ -697,32 +807,50 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
             break
 
 
+def _precise_rays(gs: GlobalSearch, j: int) -> tuple[Array, Array]:
+    """Directions (rows) and midpoints of the entries into ``j`` bisected to 1e-4; for the
+    exit, with their images under the symmetries that fix the source (r(g s) = r(s)): a
+    minimum on a mirror has the mirrored side's values without kicks there."""
+    got = [(ray.s, 0.5 * (h.lo + h.hi)) for ray in gs.rays
+           if (h := ray.hits.get(j)) is not None and h.hi - h.lo <= 1e-4 * h.hi]
+    if not got:
+        return np.zeros((0, len(gs.x0))), np.zeros(0)
+    S = np.array([s for s, _ in got])
+    vals = np.array([v for _, v in got])
+    if j == EXIT and gs.stabilizer:
+        S = np.vstack([S] + [S @ g.T for g in gs.stabilizer])
+        vals = np.tile(vals, len(gs.stabilizer) + 1)
+    # one of each direction: a ray on a mirror is its own image, and a fit to copies of one
+    # point has no curvature
+    _, keep = np.unique(np.round(S, 9), axis=0, return_index=True)
+    return S[keep], vals[keep]
+
+
+def _known(gs: GlobalSearch, j: int, s: Array) -> bool:
+    """Is direction ``s`` one of the precise entries (or their images), to 1e-9?"""
+    S, _ = _precise_rays(gs, j)
+    return bool(len(S)) and float(np.min(np.linalg.norm(S - s, axis=1))) < 1e-9
+
+
 def _precise_near(gs: GlobalSearch, j: int, s0: Array, T: Array, rho: float) -> int:
-    """Rays within 3 rho of ``s0`` whose entry into ``j`` is bisected to 1e-4 (what
-    :func:`_quadratic_step` fits)."""
-    return sum(1 for ray in gs.rays if (h := ray.hits.get(j)) is not None
-               and h.hi - h.lo <= 1e-4 * h.hi and float(np.linalg.norm(T @ (ray.s - s0)))
-               <= 3 * rho)
+    """Precise entries (:func:`_precise_rays`) within 3 rho of ``s0``: what
+    :func:`_quadratic_step` fits."""
+    S, _ = _precise_rays(gs, j)
+    return int(np.sum(np.linalg.norm((S - s0) @ T.T, axis=1) <= 3 * rho))
 
 
 def _quadratic_step(gs: GlobalSearch, j: int, s0: Array, T: Array, rho: float) -> Array | None:
     """Minimiser of a quadratic fitted to r_j on the rays nearest ``s0`` (None if the fit is
     not convex)."""
-    pts, vals = [], []
-    for ray in gs.rays:
-        h = ray.hits.get(j)
-        if h is None or h.hi - h.lo > 1e-4 * h.hi:
-            continue
-        z = T @ (ray.s - s0)
-        if np.linalg.norm(z) <= 3 * rho:
-            pts.append(z)
-            vals.append(0.5 * (h.lo + h.hi))
-    if len(pts) < 8:
+    S, vals = _precise_rays(gs, j)
+    Z = (S - s0) @ T.T
+    near = np.linalg.norm(Z, axis=1) <= 3 * rho
+    if int(np.sum(near)) < 8:
         return None
-    Z = np.array(pts)
+    Z, vals = Z[near], vals[near]
     A = np.column_stack([np.ones(len(Z)), Z, 0.5 * Z[:, 0] ** 2, Z[:, 0] * Z[:, 1],
                          0.5 * Z[:, 1] ** 2])
-    coef, *_ = np.linalg.lstsq(A, np.array(vals), rcond=None)
+    coef, *_ = np.linalg.lstsq(A, vals, rcond=None)
     g = coef[1:3]
     H = np.array([[coef[3], coef[4]], [coef[4], coef[5]]])
     if np.any(np.linalg.eigvalsh(H) <= 0):
@@ -1516,6 +1644,7 @@ def search_node(
     frames: Callable[[Array], Array | None] | None = None,
     normals: Callable[[Array, Array], Array | None] | None = None,
     stabilizer: list[Array] | None = None,
+    permutes: list[dict[int, int] | None] | None = None,
 ) -> tuple[GlobalSearch, dict[int, ThresholdCertificate]]:
     """Global search from one source; returns the search state and a certificate per target.
 
@@ -1530,7 +1659,9 @@ def search_node(
     :func:`uses_boundary_normals`); ``stabilizer`` the model's symmetries that fix ``x0``
     (orthogonal, mixing only variables of equal weight): the exit radius is the same along
     v and Rv, so the level sets of a rough boundary probe one direction of each orbit (of
-    the symmetries that keep their grid, :func:`_keeping`).
+    the symmetries that keep their grid, :func:`_keeping`); ``permutes`` for each of them
+    the node it maps each node to (None where some node's image is not a node): those also
+    shorten the search for every target, r_{g j}(g v) = r_j(v).
     """
     n = len(x0)
     sw = None if weights is None else 1.0 / np.sqrt(weights)
@@ -1546,6 +1677,7 @@ def search_node(
                       resolution=resolution, reach=reach)
     gs.sw = sw
     gs.stabilizer = list(stabilizer or [])
+    gs.permutes = list(permutes or [None] * len(gs.stabilizer))
     gs.frame_at = frames
     gs.normal_at = normals
     targets = sorted(j for j in upper if j != source)
@@ -1649,10 +1781,10 @@ def _level_grid(n: int, resolution: int) -> tuple[Array, float]:
 
 def _keeping(S: Array, G: list[Array]) -> list[Array]:
     """The elements of ``G`` (a group) that map the directions ``S`` onto themselves: a
-    subgroup, since products and inverses of such maps keep ``S`` too. With those, the level sets over a fundamental domain probe exactly
-    one direction of each orbit of the full grid's probes, and (on the circle, whose finer
-    lattices those elements keep too) decide as the full grid would. An element that moves
-    the grid (the reflection through the cubic's root e^{2πi/3} moves the circle's lattice
+    subgroup, since products and inverses of such maps keep ``S`` too. With those, the level
+    sets over a fundamental domain probe exactly one direction of each orbit of the full
+    grid's probes, and (on the circle, whose finer lattices those elements keep too) decide
+    as the full grid would. An element that moves the grid (the reflection through the cubic's root e^{2πi/3} moves the circle's lattice
     by a third of a step) would trade the full grid's probes of its images, which fall
     between the domain's, for the saving: on the 3-D cubic × contraction one root's
     minimum came out 3e-5 higher that way."""
@@ -1721,7 +1853,52 @@ def _certificate(gs: GlobalSearch, n: int, lb: float, bb: dict[str, float], roug
         lower_bound=float(max(lb, 0.0)), angular_resolution=float(bb["finest"]),
         coverage=float(bb["coverage"]),
         radial_resolution=1.0 / gs.n_radial, directions=len(gs.rays),
-        trajectories=gs.used, tolerance=tol, isotropic=isotropic)
+        trajectories=gs.used, tolerance=tol, isotropic=isotropic,
+        symmetries=int(bb.get("symmetries", 0)))
+
+
+def _mapped_targets(gs: GlobalSearch, targets: list[int]) -> dict[int, tuple[Array, int]]:
+    """Targets whose minimum is the image of another's: j -> (g, k) with g k = j, g a
+    symmetry fixing the source, k the target of j's orbit with the best entry so far (only
+    k is minimised; j gets the image of k's best kick, run as a witness)."""
+    out: dict[int, tuple[Array, int]] = {}
+    pairs = [(g, p) for g, p in zip(gs.stabilizer, gs.permutes) if p is not None]
+    done: set[int] = set()
+    # the representative: the best entry the search itself made (a bound passed in names
+    # no direction)
+    for j in sorted(targets, key=lambda t: gs.best_hit[t].hi if t in gs.best_hit else np.inf):
+        if j < 0 or j in done:
+            continue
+        done.add(j)
+        for g, p in pairs:
+            k = p.get(j, j)
+            if k not in done and k in targets:
+                done.add(k)
+                out[k] = (g, j)
+    return out
+
+
+def _image_witness(gs: GlobalSearch, j: int, g: Array, k: int) -> None:
+    """Target ``j`` = g k: the image of k's best kick, run at both ends of k's bracket (two
+    kicks; the same bracket, so the two thresholds are one number), or bisected afresh where
+    the image does not behave as the symmetry says at those two amplitudes."""
+    start = gs.best_origin.get(k)
+    if k not in gs.best_hit or (start is not None and not np.array_equal(start, gs.x0)):
+        return  # a kick from elsewhere than the source (a cycle's point): not mapped
+    h = gs.best_hit[k]
+    s = gs.to_s(g @ gs.best_dir[k])
+    v = gs.to_v(s)
+    lo, hi = gs._outcomes(gs.x0[None, :] + np.array([h.lo, h.hi])[:, None] * v[None, :])
+    if gs.reaches(int(hi), j) and not gs.reaches(int(lo), j) and int(lo) != UNKNOWN:
+        hit = Hit(h.lo, h.hi, h.bisected)
+        ray = _Ray(s, v, {j: hit}, top=h.hi, origin=gs.x0.copy())
+        gs.rays.append(ray)
+        own = gs.best_hit.get(j)
+        if own is not None and own.hi >= h.hi * (1 - gs.rtol):
+            del gs.best_hit[j]  # j's own entry, no better than rtol: the orbit's bracket
+        gs._offer(ray, j, hit)
+    else:
+        gs.entry(s, j, guess=h.hi)
 
 
 def _nearest_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[Array], *,
@@ -1776,13 +1953,18 @@ def _direction_grid(gs: GlobalSearch, n: int, targets: list[int], seeds_s: list[
     bb = _branch_and_bound(gs, n, targets, tol, rho_min, per_face, seeds_s,
                            rough_slope=_rough_slope(gs.resolution) if rough else 0.0)
     if not coarse:
+        mapped = _mapped_targets(gs, targets)
         for j in targets:
-            _minimise(gs, j, bb["finest"], n, rough)
+            if j not in mapped:
+                _minimise(gs, j, bb["finest"], n, rough)
         for j in targets:
-            if j != EXIT and j in gs.best_hit and EXIT in gs.best_hit and \
+            if j not in mapped and j != EXIT and j in gs.best_hit and EXIT in gs.best_hit and \
                     gs.best_hit[j].hi > gs.best_hit[EXIT].hi * (1 + tol):
-                _adjacent_probe(gs, j, seed)
+                # a rough boundary's bound rests on an assumed slope: probed in full there
+                _adjacent_probe(gs, j, seed, floor=0.0 if rough else bb.get(f"lb_{j}", 0.0))
         gs.polish()
+        for j, (g, k) in mapped.items():
+            _image_witness(gs, j, g, k)
     targets = sorted(set(targets) | {j for j in gs.best_hit if j < 0 and f"lb_{j}" in bb})
     for j in set(gs.best_hit) - set(targets):
         certs[j] = _found(gs, tol)
@@ -1843,9 +2025,12 @@ def _multi_start_search(gs: GlobalSearch, n: int, targets: list[int], seeds_s: l
     return certs
 
 
-def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
+def _adjacent_probe(gs: GlobalSearch, j: int, seed: int, floor: float = 0.0) -> None:
     """Look for basin ``j`` right past the best exit point (boundaries shared by several
-    basins): points at relative distances 1e-7 … 1e-2 beyond it, on the ray and beside it."""
+    basins): points at relative distances 1e-7 … 1e-2 beyond it, on the ray and beside it.
+    ``floor``: the branch and bound's lower bound for ``j``; points nearer the source than
+    that are not kicked (on the cube, every target two or three flips away lies beyond all
+    357 points: a fifth of the network's trajectories)."""
     h = gs.best_hit[EXIT]
     ray = next(r for r in gs.rays if r.hits.get(EXIT) is h)
     x0 = gs.x0 if ray.origin is None else ray.origin
@@ -1860,12 +2045,15 @@ def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
         L /= np.linalg.norm(L, axis=1, keepdims=True)
         pts += list(base + a * eta * L)
     P = np.array(pts)
+    P = P[_norms(gs, P - x0) >= floor]
+    if not len(P):
+        return
     outs = gs._outcomes(P)
     hits = [p for p, o in zip(P, outs) if int(o) == j]
     if not hits:
         return
     D = np.array(hits) - x0
-    norms = np.sqrt(np.sum(D * D / (1.0 if gs.sw is None else gs.sw ** 2), axis=1))
+    norms = _norms(gs, D)
     k = int(np.argmin(norms))
     v = D[k] / norms[k]
     s = v if gs.sw is None else v / gs.sw
@@ -1878,6 +2066,11 @@ def _adjacent_probe(gs: GlobalSearch, j: int, seed: int) -> None:
     r = _Ray(s, v, {j: hit}, top=float(norms[k]), origin=x0.copy())
     gs.rays.append(r)
     gs.bisect([r], margin=-1.0)
+
+
+def _norms(gs: GlobalSearch, D: Array) -> Array:
+    """The kicks' (rows of ``D``) sizes in the search's norm."""
+    return np.sqrt(np.sum(D * D / (1.0 if gs.sw is None else gs.sw ** 2), axis=1))
 
 
 def _found(gs: GlobalSearch, tol: float) -> ThresholdCertificate:

@@ -110,6 +110,10 @@ class ThresholdCertificate(HasStatus):
     source_gap : float or None
         An aperiodic source: how far a further stretch of its trajectory came from every
         sample (an estimate of how well they cover the attractor); subtracted from the bound.
+    symmetries : int
+        Symmetries of the model that fix the source (identity not counted) whose orbits the
+        direction grid used: one cell of each orbit was scanned and its images stood for
+        the others (r_j(g v) = r_{g⁻¹j}(v)); 0 when none was used.
     """
 
     method: str
@@ -134,6 +138,7 @@ class ThresholdCertificate(HasStatus):
     isotropic: bool = False
     source_samples: int = 0
     source_gap: float | None = None
+    symmetries: int = 0
 
     @property
     def statement(self) -> str:
@@ -148,7 +153,10 @@ class ThresholdCertificate(HasStatus):
                ": between a ray's last decided kick and its entry they widen its bracket, "
                "elsewhere they were counted as staying and the bound holds only if they stay"
                if self.undecided else "")
-        return self._statement() + src + und
+        sym = (f" (one direction of each orbit of the {self.symmetries} symmetries that fix "
+               "the source scanned, their images standing for the rest)"
+               if self.symmetries else "")
+        return self._statement() + src + sym + und
 
     def _statement(self) -> str:
         if self.method in ("direction-grid", "both-directions"):
@@ -237,6 +245,8 @@ class ThresholdCertificate(HasStatus):
                      kink=self.kink)
         if self.source_samples:
             d.update(source_samples=self.source_samples, source_gap=self.source_gap)
+        if self.symmetries:
+            d.update(symmetries=self.symmetries)
         return d
 
 
