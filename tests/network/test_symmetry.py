@@ -391,3 +391,38 @@ def test_a_cube_corner_network_searches_one_target_of_each_orbit(models_dir):
             assert all(len(v) == 1 for v in by_distance.values()), by_distance
         cost[symmetry] = net.stats["node_trajectories"]["E0"]
     assert cost[True] < 0.5 * cost[False], cost
+
+
+class _NearlyFaces(_Faces):
+    """The faces' oracle with R larger by 2e-3 (relative) through -y: the sign flip of y is
+    claimed as a symmetry but does not hold."""
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        X = np.atleast_2d(X)
+        r = np.linalg.norm(X, axis=1)
+        S = X / np.maximum(r, 1e-300)[:, None]
+        face = 1 + np.argmax(S @ self.nodes[1:].T, axis=1)
+        R = (0.5 + 0.3 * np.sum(S ** 4, axis=1)) * (1 + 2e-3 * (face == 4))
+        return np.where(r < R, 0, face)
+
+
+def test_an_image_kick_is_run_and_a_false_symmetry_gets_its_own_bracket():
+    """Every reported entry is a kick that was run: its bracket's upper end reaches the
+    target and its lower end does not. Where the model is not as symmetric as claimed (here
+    the flip of y, off by 2e-3 through -y), the image of the best kick does not switch at
+    the bracket's ends, and that target is bisected afresh: 2e-3 higher, not the image's
+    value."""
+    from dynena.network.certify import search_node
+
+    oracle = _NearlyFaces()
+    G = group([np.diag([1.0, -1, 1]), np.diag([1.0, 1, -1]), perm(3, 1, 2)])
+    maps = [{k: int(np.argmin(np.linalg.norm(oracle.nodes - y, axis=1)))
+             for k, y in enumerate(oracle.nodes @ g.T)} for g in G]
+    gs, _ = search_node(oracle, np.zeros(3), 0, {k: 1.5 for k in range(1, 7)}, [],
+                        rtol=1e-6, stabilizer=G, permutes=maps)
+    for j, h in gs.results.items():
+        v = gs.best_dir[j]
+        assert oracle(h.hi * v)[0] == j and oracle(h.lo * v)[0] != j, j
+    his = {j: gs.results[j].hi for j in range(1, 7)}
+    assert his[4] == pytest.approx(his[3] * (1 + 2e-3), rel=2e-5), his
+    assert his[5] == his[6] == his[3], his
