@@ -747,8 +747,10 @@ def _images(leaves: list[_Cell], G: list[Array],
 
 
 def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
-    """Minimise r_j over directions near the best one (Brent on the angle in 2-D, Nelder–Mead
-    on two tangent coordinates in 3-D); every evaluation is a short bisection."""
+    """Minimise r_j over directions near the best one (Brent on the angle in 2-D; in 3-D
+    steps to the minimum of a quadratic model on the tangent plane, or a compass search where
+    no model is convex and the stencil found lower ground); every evaluation is a short
+    bisection."""
     from scipy.optimize import minimize_scalar
 
     if j not in gs.best_hit or n < 2:
@@ -761,14 +763,16 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
         q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
         T = q[:, 1:n].T
 
-    def direction(z: Array) -> Array:
-        s = s0 + np.atleast_1d(z) @ T
+    def direction(z: Array, at: tuple[Array, Array] | None = None) -> Array:
+        a, B = (s0, T) if at is None else at
+        s = a + np.atleast_1d(z) @ B
         return s / np.linalg.norm(s)
 
-    def r(z: Array, width: float = 0.02) -> float:
+    def r(z: Array, width: float = 0.02, at: tuple[Array, Array] | None = None,
+          first: float | None = None) -> float:
         if gs.exhausted:
             return np.inf
-        return gs.entry(direction(z), j, width=width)
+        return gs.entry(direction(z, at), j, width=width, first=first)
 
     if n == 2:
         # within 2 rho of the best ray r_j moves by well under 0.5 % (the cells there were
@@ -780,20 +784,26 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
                         bounds=(-2 * rho, 2 * rho),
                         method="bounded", options={"xatol": 1e-4, "maxiter": 40})
         return
+    start = gs.upper[j]
+    h = 0.5 * rho
     if _precise_near(gs, j, s0, T, rho) < 8:
         # too few bisected rays near the best one to fit a model (the branch and bound
         # closed these cells without bisecting their rays): a stencil of 8 at half a cell.
         # Without it the best direction stayed where the grid put it, 0.05 rad off on a
         # torus boundary (1.5e-3 high)
-        h = 0.5 * rho
         for z in np.array([[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1],
                            [-1, 1]], float):
             if _known(gs, j, direction(h * z / np.linalg.norm(z))):
                 continue  # the image of a kick made (the exit from a symmetric source)
             r(h * z / np.linalg.norm(z))
-    for _ in range(4):  # quadratic model of r_j on the tangent plane, from the rays near s0
+    for step in range(4):  # quadratic model of r_j on the tangent plane, from the rays near s0
         z_star = _quadratic_step(gs, j, s0, T, rho)
         if z_star is None:
+            if step == 0 and gs.upper[j] < start * (1 - 1e-8):
+                # no convex model, and the stencil found lower ground: the best is not a
+                # minimum at that scale (a minimum beside a crease, where the entry distance
+                # of two pieces of the boundary meet); a compass search from there
+                _compass(gs, j, 0.5 * h, r)
             break
         if _known(gs, j, direction(z_star)):
             break  # the model's minimum is a ray already bisected (on a mirror, the best)
@@ -805,6 +815,26 @@ def _local_minimum(gs: GlobalSearch, j: int, rho: float, n: int) -> None:
         T = q[:, 1:n].T
         if gs.upper[j] > before * (1 - 1e-8):
             break
+
+
+def _compass(gs: GlobalSearch, j: int, h: float, r: Callable[..., float],
+             h_min: float = 5e-4) -> None:
+    """Compass search of r_j on the tangent plane of the best direction: the four steps of
+    length ``h`` along two tangent axes; move to the first that lowers the best value, else
+    halve ``h``, down to ``h_min`` rad (~2.5e-7 relative at a smooth minimum). ``r`` takes
+    a tangent offset at the current best direction (see :func:`_local_minimum`)."""
+    n = len(gs.x0)
+    while h >= h_min and not gs.exhausted:
+        s0 = gs.to_s(gs.best_dir[j])
+        q, _ = np.linalg.qr(np.column_stack([s0, np.eye(n)]))
+        T = q[:, 1:n].T
+        before = gs.upper[j]
+        for z in ((1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0)):
+            r(h * np.array(z), at=(s0, T), first=2e-3)
+            if gs.upper[j] < before * (1 - 1e-8):
+                break
+        else:
+            h *= 0.5
 
 
 def _precise_rays(gs: GlobalSearch, j: int) -> tuple[Array, Array]:
