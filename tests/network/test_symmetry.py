@@ -247,6 +247,17 @@ class _SymmetricWells:
         r = np.linalg.norm(X, axis=1)
         return np.where(r < self.radius(X / np.maximum(r, 1e-300)[:, None]), 0, 1)
 
+    def minimum(self) -> float:
+        """min R over the sphere: the best of 20 000 random directions, then Nelder-Mead."""
+        from scipy.optimize import minimize
+
+        X = np.random.default_rng(0).standard_normal((20000, 3))
+        X /= np.linalg.norm(X, axis=1, keepdims=True)
+        best = X[int(np.argmin(self.radius(X)))]
+        return float(minimize(lambda x: float(self.radius((x / np.linalg.norm(x))[None])[0]),
+                              best, method="Nelder-Mead",
+                              options={"xatol": 1e-10, "fatol": 1e-13}).fun)
+
 
 @pytest.mark.parametrize("k", [2.0, 5.0])
 def test_a_symmetric_exit_off_the_mirrors_gives_the_full_search_result(k):
@@ -254,25 +265,19 @@ def test_a_symmetric_exit_off_the_mirrors_gives_the_full_search_result(k):
     search over one cell of each orbit, with the images' values for the slopes and the local
     model, returns the full search's threshold and lower bound (both within 5e-6 of the
     minimum found here by Nelder-Mead on R) at under half the trajectories."""
-    from scipy.optimize import minimize
-
     from dynena.network.certify import search_node
 
     oracle = _SymmetricWells(k)
-    X = np.random.default_rng(0).standard_normal((20000, 3))
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    best = X[int(np.argmin(oracle.radius(X)))]
-    res = minimize(lambda x: float(oracle.radius((x / np.linalg.norm(x))[None])[0]), best,
-                   method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13})
+    minimum = oracle.minimum()
     G = group([perm(3, 0, 1), perm(3, 1, 2)])
     got = {}
     for stab in ([], G):
         gs, certs = search_node(oracle, np.zeros(3), 0, {1: 3.0}, [], rtol=1e-6,
                                 nearest_only=True, stabilizer=stab)
-        assert gs.results[1].hi == pytest.approx(res.fun, rel=5e-6)
+        assert gs.results[1].hi == pytest.approx(minimum, rel=5e-6)
         # the bound is the local minimum's bracket here (the slope model's own, 4.6e-4 above
-        # the minimum for k = 2, was above that witness and gave way to it, see state.py)
-        assert certs[1].lower_bound <= res.fun * (1 + 5e-6)
+        # the minimum for k = 2, was above that witness and gave way to it)
+        assert certs[1].lower_bound <= minimum * (1 + 5e-6)
         got[len(stab)] = (gs.results[1].hi, certs[1].lower_bound, gs.used)
     assert got[5][:2] == pytest.approx(got[0][:2], rel=1e-12)
     assert got[5][2] < 0.5 * got[0][2], got
@@ -435,17 +440,11 @@ def test_a_minimum_beside_a_crease_is_found_by_a_compass_search(k):
     where the stencil put it: 1.5e-3, 5.4e-3 and 2.3e-2 above the minimum (Nelder-Mead on R
     here) for k = 1, 8, 20, and for the narrow wells the lower bound, clipped to that
     witness, was above the minimum too. The compass search from there reaches it to 1e-6."""
-    from scipy.optimize import minimize
-
     from dynena.network.certify import search_node
 
     oracle = _SymmetricWells(k)
-    X = np.random.default_rng(0).standard_normal((20000, 3))
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    best = X[int(np.argmin(oracle.radius(X)))]
-    res = minimize(lambda x: float(oracle.radius((x / np.linalg.norm(x))[None])[0]), best,
-                   method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-13})
+    minimum = oracle.minimum()
     gs, certs = search_node(oracle, np.zeros(3), 0, {1: 3.0}, [], rtol=1e-6,
                             nearest_only=True)
-    assert gs.results[1].hi == pytest.approx(res.fun, rel=1e-6)
-    assert certs[1].lower_bound <= res.fun
+    assert gs.results[1].hi == pytest.approx(minimum, rel=1e-6)
+    assert certs[1].lower_bound <= minimum
