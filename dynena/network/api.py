@@ -107,7 +107,9 @@ def excitable_network(
     symmetry : bool
         Compute one node of each ± pair and mirror it (odd models only); where a signed
         permutation of the variables maps the model and its nodes to themselves, give paired
-        connections one value, the smaller (:mod:`dynena.network.symmetry`).
+        connections one value, the smaller (:mod:`dynena.network.symmetry`); where symmetries
+        fix a node, search one direction of each of their orbits (dimension ≤ 3; the
+        certificate's ``symmetries`` says how many were used).
     t_max : float, optional
         Time (ode) or steps (map) allowed to reach a node; default from the slowest eigenvalue.
     nodes : {"auto", "stable", "labelled"}

@@ -448,3 +448,23 @@ def test_a_minimum_beside_a_crease_is_found_by_a_compass_search(k):
                             nearest_only=True)
     assert gs.results[1].hi == pytest.approx(minimum, rel=1e-6)
     assert certs[1].lower_bound <= minimum
+
+
+def test_a_weighted_norm_keeps_only_the_symmetries_of_equal_weights(models_dir):
+    """The cube in the norm with weights (1, 1, 4): only the swap of a and b keeps it, and it
+    fixes every corner; the search uses it (one symmetry) and every threshold is the
+    analytic weighted distance to the far faces, √(Σ w_k) over the flipped variables."""
+    c = dynena.compile_model(dynena.load(models_dir / "cube3.yaml"))
+    w = np.array([1.0, 1.0, 4.0])
+    net = dynena.excitable_network(c, weights=w)
+    states = {i: np.array(x) for i, x in zip(net.node_ids, net.node_states)}
+    checked = 0
+    for cn in net.connections:
+        if cn.target not in states:
+            continue
+        flipped = np.abs(states[cn.source] - states[cn.target]) > 1.0
+        assert cn.threshold == pytest.approx(np.sqrt(np.sum(w[flipped])), rel=1e-6)
+        assert cn.certificate.symmetries == 1
+        assert cn.certificate.lower_bound <= cn.threshold
+        checked += 1
+    assert checked == 56
