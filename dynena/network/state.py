@@ -312,15 +312,19 @@ def _fixing(ctx: _Ctx, i: int) -> list[Array]:
 
 
 def _node_map(ctx: _Ctx, g: Array) -> dict[int, int] | None:
-    """The node that symmetry ``g`` maps each node to (equilibria, within 1e-6 relative);
-    None if some node is not an equilibrium or its image is not a node."""
-    if ctx.points is not None and any(len(P) > 1 for P in ctx.points):
-        return None
+    """The node that symmetry ``g`` maps each node to: an equilibrium to the equilibrium at
+    its image, a periodic orbit to the orbit whose points are its points' images (each within
+    1e-6 relative); None if some node's image is not a node (an aperiodic attractor's
+    samples are not mapped onto samples: never a node here)."""
+    sets = [ctx.N[k][None, :] if ctx.points is None else ctx.points[k]
+            for k in range(len(ctx.N))]
     out = {}
-    for k, x in enumerate(ctx.N):
-        d = np.linalg.norm(ctx.N - g @ x, axis=1)
-        m = int(np.argmin(d))
-        if d[m] > 1e-6 * (1.0 + float(np.linalg.norm(x))):
+    for k, P in enumerate(sets):
+        img = P @ g.T
+        tol = 1e-6 * (1.0 + float(np.max(np.abs(P))))
+        m = next((m for m, Q in enumerate(sets) if len(Q) == len(P) and
+                  all(float(np.min(np.linalg.norm(Q - y, axis=1))) <= tol for y in img)), None)
+        if m is None:
             return None
         out[k] = m
     return out
