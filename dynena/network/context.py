@@ -119,6 +119,25 @@ class _Ctx:
         nrm = np.sqrt(np.sum(self.W * v * v)) if self.W is not None else np.linalg.norm(v)
         return v / nrm
 
+    def node_map(self, g: Array) -> dict[int, int] | None:
+        """The node that symmetry ``g`` maps each node to: an equilibrium to the equilibrium
+        at its image, a periodic orbit to the orbit whose points are its points' images (each
+        within 1e-6 relative); None if some node's image is not a node (an aperiodic
+        attractor's samples are not mapped onto samples: never a node here)."""
+        sets = [self.N[k][None, :] if self.points is None else self.points[k]
+                for k in range(len(self.N))]
+        out = {}
+        for k, P in enumerate(sets):
+            img = P @ g.T
+            tol = 1e-6 * (1.0 + float(np.max(np.abs(P))))
+            m = next((m for m, Q in enumerate(sets) if len(Q) == len(P) and
+                      all(float(np.min(np.linalg.norm(Q - y, axis=1))) <= tol for y in img)),
+                     None)
+            if m is None:
+                return None
+            out[k] = m
+        return out
+
     def reach(self, P: Array) -> float:
         """The largest kick from a point of ``P`` (one point or rows) that stays in the
         variables' box (its farthest corner, in the chosen norm): how far a search that no

@@ -10,6 +10,7 @@ spline through its dense samples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -29,6 +30,7 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
                  budget: int, seed: int, n_phase: int = 24,
                  rough: bool = False, resolution: int = 1, nearest_only: bool = False,
                  reach: float = 1.0, symmetry_group: list[Array] | None = None,
+                 node_map: Callable[[Array], dict[int, int] | None] | None = None,
                  exits: dict[int, float] | None = None
                  ) -> tuple[dict[int, tuple[float, float, Array, Array]],
                             dict[int, ThresholdCertificate]]:
@@ -36,7 +38,9 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
     ``reach``: how far rays go while no bound is open (see :func:`search_node`);
     ``symmetry_group``: the model's symmetries (a group). One that fixes a point of the orbit
     fixes every point (R F^k(p) = F^k(R p)), so it maps the orbit's basin to itself, and the
-    full search from that point needs one direction of each of its orbits. ``exits``, if
+    full search from that point needs one direction of each of its orbits; ``node_map``
+    gives the node each node goes to under one (None: not every node's image is a node),
+    so that targets mapped onto each other are searched once. ``exits``, if
     given, receives per searched point (its index in ``orbit.points``) the smallest kick
     found from it that reached another outcome (for :meth:`~dynena.network.context._Ctx.
     ball_checked`).
@@ -73,7 +77,8 @@ def search_orbit(oracle: OutcomeOracle, orbit: PeriodicOrbit, source: int,
         gs, cs = search_node(oracle, P[k], source, bounds, [], weights=weights, rtol=rtol,
                              tol=tol, budget=budget, seed=seed, rough=rough,
                              resolution=resolution, nearest_only=nearest_only, reach=reach,
-                             stabilizer=stabilizer(symmetry_group or [], P[k]))
+                             stabilizer=(stab := stabilizer(symmetry_group or [], P[k])),
+                             permutes=[node_map(g) for g in stab] if node_map else None)
         _note_exit(exits, int(k), gs)
         for jj in record_full(gs, cs, k, P[k], point_lb, upper, best, certs):
             if jj in certs:

@@ -41,7 +41,8 @@ def _orbit_connections(ctx: _Ctx, i: int, orbit: PeriodicOrbit, dirs: list[Array
                                    rough=ctx.rough, resolution=ctx.resolution,
                                    nearest_only=ctx.nearest_only,
                                    reach=ctx.reach(orbit.points),
-                                   symmetry_group=ctx.symmetry_group, exits=exits)
+                                   symmetry_group=ctx.symmetry_group,
+                                   node_map=ctx.node_map, exits=exits)
         return _as_connections(ctx, i, best, certs, ctx.oracle.trajectories - n0)
 
     # a map cycle's kicks start at its points, each searched: its balls are checked one by

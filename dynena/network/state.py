@@ -289,7 +289,7 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
                             nearest_only=ctx.nearest_only, resolution=ctx.resolution,
                             reach=ctx.reach(xi), frames=frames,
                             stabilizer=(stab := _fixing(ctx, i)),
-                            permutes=[_node_map(ctx, g) for g in stab],
+                            permutes=[ctx.node_map(g) for g in stab],
                             normals=ctx.normal_via if uses_boundary_normals(ctx.c.n) else None)
     out = dict(best)
     for j, h in gs.results.items():
@@ -309,25 +309,6 @@ def _fixing(ctx: _Ctx, i: int) -> list[Array]:
     if ctx.points is not None and len(ctx.points[i]) > 1:
         return []
     return stabilizer(ctx.symmetry_group, ctx.N[i])
-
-
-def _node_map(ctx: _Ctx, g: Array) -> dict[int, int] | None:
-    """The node that symmetry ``g`` maps each node to: an equilibrium to the equilibrium at
-    its image, a periodic orbit to the orbit whose points are its points' images (each within
-    1e-6 relative); None if some node's image is not a node (an aperiodic attractor's
-    samples are not mapped onto samples: never a node here)."""
-    sets = [ctx.N[k][None, :] if ctx.points is None else ctx.points[k]
-            for k in range(len(ctx.N))]
-    out = {}
-    for k, P in enumerate(sets):
-        img = P @ g.T
-        tol = 1e-6 * (1.0 + float(np.max(np.abs(P))))
-        m = next((m for m, Q in enumerate(sets) if len(Q) == len(P) and
-                  all(float(np.min(np.linalg.norm(Q - y, axis=1))) <= tol for y in img)), None)
-        if m is None:
-            return None
-        out[k] = m
-    return out
 
 
 def _ray_certificate(ctx: _Ctx, trajectories: int) -> ThresholdCertificate:

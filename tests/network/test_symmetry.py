@@ -472,9 +472,10 @@ def test_a_weighted_norm_keeps_only_the_symmetries_of_equal_weights(models_dir):
 
 def test_a_periodic_orbit_is_mapped_as_a_set_of_points(models_dir):
     """z³ − 2z + 2 is real: the conjugation fixes the real root and the attracting 2-cycle
-    {0, 1} (each point) and swaps the complex roots. From the real root the two complex
-    roots' thresholds are then one search and one number, with the cycle a node that the
-    conjugation maps to itself (a node made of points is mapped point by point)."""
+    {0, 1} (each point) and swaps the complex roots. From the real root, and from the
+    cycle's points, the two complex roots' thresholds are then one search and one number,
+    with the cycle a node that the conjugation maps to itself (a node made of points is
+    mapped point by point)."""
     c = dynena.compile_model(dynena.load(models_dir / "hard" / "newton_cycle.yaml"))
     net = dynena.excitable_network(c)
     states = {i: np.array(x) for i, x in zip(net.node_ids, net.node_states)}
@@ -484,3 +485,6 @@ def test_a_periodic_orbit_is_mapped_as_a_set_of_points(models_dir):
     assert len(pair) == 2 and "C0" in out
     assert out[pair[0]].threshold == out[pair[1]].threshold
     assert all(cn.certificate.symmetries == 1 for cn in out.values())
+    cyc = {cn.target: cn for cn in net.connections if cn.source == "C0"}
+    assert cyc[pair[0]].threshold == cyc[pair[1]].threshold
+    assert all(cn.certificate.symmetries == 1 for cn in cyc.values())
