@@ -676,10 +676,8 @@ def _symmetries(gs: GlobalSearch, S: Array, targets: list[int]
                     [None] * len(gs.stabilizer)))
     alone = targets == [EXIT]
     G = [g for g in _keeping(S, gs.stabilizer) if alone or maps.get(id(g)) is not None]
-    inv: list[dict[int, int] | None] = []
-    for g in G:
-        p = maps.get(id(g))
-        inv.append(None if alone or p is None else {b: a for a, b in p.items()})
+    inv: list[dict[int, int] | None] = [
+        None if alone else {b: a for a, b in (maps[id(g)] or {}).items()} for g in G]
     return G, inv
 
 
@@ -689,31 +687,28 @@ def _orbit(j: int, inv: list[dict[int, int] | None]) -> set[int]:
     return {j} | {p.get(j, j) for p in inv if p is not None}
 
 
-def _distinct(dirs: list[Array], G: list[Array]) -> list[Array]:
-    """``dirs`` less repeats (to 1e-9) and, for the exit alone, less images under ``G`` of
-    an earlier one (the geometric candidates name each saddle's direction twice, and the
-    symmetric ones once per image)."""
-    out: list[Array] = []
-    for d in dirs:
-        if not any(float(np.max(np.abs(g @ d - e))) < 1e-9
-                   for e in out for g in [np.eye(len(d)), *G]):
-            out.append(d)
+def _firsts(X: list[Array], G: list[Array]) -> list[int]:
+    """Indices of the rows of ``X`` that neither repeat an earlier one nor are its image
+    under an element of ``G`` (to 1e-9): the images of those kept cover the rest."""
+    seen: set[bytes] = set()
+    out = []
+    for i, x in enumerate(X):
+        if _key(x) in seen or any(_key(g @ x) in seen for g in G):
+            continue
+        seen.add(_key(x))
+        out.append(i)
     return out
+
+
+def _distinct(dirs: list[Array], G: list[Array]) -> list[Array]:
+    """``dirs`` less repeats and images of an earlier one (the geometric candidates name
+    each saddle's direction twice, and the symmetric ones once per image)."""
+    return [dirs[i] for i in _firsts(dirs, G)]
 
 
 def _one_per_orbit(cells: list[_Cell], G: list[Array]) -> list[_Cell]:
-    """``cells`` less those that are the image of an earlier one under an element of ``G``
-    (centres equal to 1e-9): the images of the rest cover what they covered."""
-    if not G:
-        return cells
-    seen: set[bytes] = set()
-    out = []
-    for c in cells:
-        if _key(c.centre) in seen or any(_key(g @ c.centre) in seen for g in G):
-            continue
-        seen.add(_key(c.centre))
-        out.append(c)
-    return out
+    """``cells`` less those that are the image of an earlier one under an element of ``G``."""
+    return [cells[i] for i in _firsts([c.centre for c in cells], G)]
 
 
 def _key(x: Array) -> bytes:
