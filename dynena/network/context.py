@@ -16,7 +16,13 @@ from ..compile.system import CompiledSystem
 from ..results.attractors import AperiodicAttractor, AttractorSet, PeriodicOrbit
 from ..results.network import Connection, node_target_name
 from .outcome import DIVERGED, LEFT_DOMAIN, OutcomeOracle
-from .via import boundary_normal, closest_saddle, left_unstable_vector, separation_normal
+from .via import (
+    approach_gradient,
+    boundary_normal,
+    closest_saddle,
+    left_unstable_vector,
+    separation_normal,
+)
 
 
 @dataclass
@@ -88,6 +94,16 @@ class _Ctx:
             if nu is not None and np.all(np.isfinite(nu)):
                 return nu
         return separation_normal(self.c, x_lo, x_hi, max(t_end, 1.0))
+
+    def approach_via(self, x: Array, j: int) -> tuple[float, Array, int] | None:
+        """The closest approach of the trajectory from ``x`` to node ``j`` (squared), its
+        gradient's direction (state coordinates) and the node that captured the trajectory
+        (:func:`~dynena.network.via.approach_gradient`); None for a target that is no node
+        (divergence, the domain's edge) or where the pull-back fails."""
+        if not 0 <= j < len(self.N):
+            return None
+        P = self.points[j] if self.points is not None else self.N[j][None, :]
+        return approach_gradient(self.c, self.oracle, x, P)
 
     def stable_frame_via(self, x: Array) -> Array | None:
         """An orthonormal basis (rows) of the stable directions of the saddle that the

@@ -290,7 +290,9 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
                             reach=ctx.reach(xi), frames=frames,
                             stabilizer=(stab := _fixing(ctx, i)),
                             permutes=[ctx.node_map(g) for g in stab],
-                            normals=ctx.normal_via if uses_boundary_normals(ctx.c.n) else None)
+                            normals=ctx.normal_via if uses_boundary_normals(ctx.c.n) else None,
+                            approach=ctx.approach_via if uses_boundary_normals(ctx.c.n)
+                            else None, seed_starts=_seed_starts(ctx))
     out = dict(best)
     for j, h in gs.results.items():
         # the search's entry unless the geometry's is better by more than rtol: the search
@@ -298,6 +300,15 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
         if j not in out or h.hi < out[j].hi * (1 + ctx.rtol):
             out[j] = Switch(Ray(i, xi, gs.best_dir[j]), j, h.lo, h.hi, i)
     return out, certs
+
+
+def _seed_starts(ctx: _Ctx) -> int:
+    """How many starts the minimal seeds take per target (0: none). A map's closest
+    approach is one trajectory and a loop of J^T products; an ODE's a dense orbit and an
+    adjoint stepped from Python, ~30 ms in 32 variables: on the AP 3-cube six starts found
+    one pair of connections 13 % lower (E5 <-> E10) for 4.7 times the time, two starts
+    nothing for 2.1 times. Maps only, until the adjoint is compiled."""
+    return 6 if ctx.c.dynamics.is_map else 0
 
 
 def _fixing(ctx: _Ctx, i: int) -> list[Array]:

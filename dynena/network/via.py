@@ -144,6 +144,71 @@ def separation_normal(model: Any, x_lo: Array, x_hi: Array, t_max: float,
     return _unit(adjoint(model, _Rows(pair.sol, n), float(pair.t[k]), d / np.linalg.norm(d)))
 
 
+def approach_gradient(model: Any, oracle: OutcomeOracle, x: Array, P: Array
+                      ) -> tuple[float, Array, int] | None:
+    r"""How near the trajectory from ``x`` comes to a target node (points ``P``, rows), and
+    the direction in which to move ``x`` to bring it nearer: the closest approach
+    :math:`D(x) = \min_t \min_p |x(t) - p|^2` and its gradient
+    :math:`\nabla D = 2\,\Phi(t_*)^\top (x(t_*) - p_*)`, the deviation at the time of
+    closest approach pulled back along the orbit by the adjoint (the map's
+    :math:`J^\top` products; an ODE's adjoint equation). Returned as (D, unit gradient,
+    the node the trajectory was captured by, -1 for none): the minimal-seed searches
+    (:func:`~dynena.network.certify.search_node`) move kicks against it at a fixed
+    amplitude. One trajectory of the oracle's (to capture); None where the pull-back
+    fails (overflow, the adjoint's step limit)."""
+    x = np.asarray(x, float)
+    if model.dynamics.is_map:
+        _, X = oracle.trajectory(x)
+        path = None
+    else:
+        path = oracle.path(x)
+        X = path.y.T
+    if not np.all(np.isfinite(X[-1])):
+        return None
+    if len(P) == 1:
+        D, near = np.sum((X - P[0]) ** 2, axis=1), np.zeros(len(X), dtype=int)
+    else:  # a cycle's points: the nearest of them at each time
+        from scipy.spatial import cKDTree
+
+        d, near = cKDTree(P).query(X)
+        D = d * d
+    k = int(np.argmin(D))
+    lam = X[k] - P[near[k]]
+    if not np.any(lam):
+        return None
+    got = int(oracle.captured(X[-1][None])[0])
+    val = float(D[k])
+    if model.dynamics.is_map:
+        with np.errstate(all="ignore"):
+            for t in range(k - 1, -1, -1):  # rescaled at each step: only the direction counts
+                lam = model.jac(X[t]).T @ lam
+                lam = lam / np.linalg.norm(lam)
+    elif k > 0:
+        assert path is not None
+        if path.sol is None:
+            return None
+        t_star, lam = _closest_time(path, P[near[k]], k)
+        val = float(lam @ lam)
+        # a direction to ascend along, not a normal to settle on: 1e-6 is plenty
+        lam = adjoint(model, path, t_star, lam / np.linalg.norm(lam), rtol=1e-6, atol=1e-9)
+    g = _unit(lam)
+    return None if g is None else (val, g, got)
+
+
+def _closest_time(path: Orbit, p: Array, k: int) -> tuple[float, Array]:
+    """The time of closest approach to ``p`` on the dense solution between the steps
+    either side of step ``k`` (the nearest step), and the deviation there: at the step
+    itself the derivative of the distance is not zero, and the gradient pulled back from
+    it is that of the distance at a fixed time, not of the closest approach."""
+    from scipy.optimize import minimize_scalar
+
+    a, b = float(path.t[max(k - 1, 0)]), float(path.t[min(k + 1, len(path.t) - 1)])
+    res = minimize_scalar(lambda t: float(np.sum((path.sol(t) - p) ** 2)), bounds=(a, b),
+                          method="bounded", options={"xatol": 1e-10 * (1.0 + abs(b))})
+    t = float(res.x) if res.fun <= float(np.sum((path.y[:, k] - p) ** 2)) else float(path.t[k])
+    return t, np.asarray(path.sol(t)) - p
+
+
 def _unit(lam: Array) -> Array | None:
     """A pulled-back covector as a unit normal; None where the pull-back failed."""
     nrm = float(np.linalg.norm(lam))

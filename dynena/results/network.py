@@ -84,6 +84,11 @@ class ThresholdCertificate(HasStatus):
     composed : int
         Multi-start: descents that started from the sum of the best kicks into two other
         targets (crossing two boundaries at their nearest points), counted in ``descents``.
+    seeded : int
+        Multi-start: descents that were minimal seeds (maps above three variables): at a
+        fixed amplitude the kick turned along the adjoint gradient of its trajectory's
+        closest approach to the target until it reached it, then the amplitude lowered
+        below its entry, again and again; counted in ``descents``.
     local : str or None
         Multi-start: the local minimisation after the descents. ``newton`` (up to 9
         variables): a Newton model of the entry distance on the sphere's tangent space;
@@ -131,6 +136,7 @@ class ThresholdCertificate(HasStatus):
     reached_best: int | None = None
     spread: float | None = None
     composed: int = 0
+    seeded: int = 0
     local: str | None = None
     settled: bool | None = None
     kink: bool = False
@@ -187,8 +193,11 @@ class ThresholdCertificate(HasStatus):
                     f"direction{ang} radial spacing {self.radial_resolution:.3g} of the range "
                     f"({self.directions} rays); a basin piece thinner than that could hide")
         if self.method == "multi-start":
-            comp = (f" ({self.composed} from sums of two other targets' best kicks)"
-                    if self.composed else "")
+            parts = ([f"{self.seeded} minimal seeds (ascents along the adjoint towards the "
+                      "target at lowered amplitudes)"] if self.seeded else []) + \
+                ([f"{self.composed} from sums of two other targets' best kicks"]
+                 if self.composed else [])
+            comp = f" ({'; '.join(parts)})" if parts else ""
             local = self._local_statement()
             return (f"multi-start: {self.starts} starts, {self.descents} descents{comp}, "
                     f"{self.reached_best} reached the best value (spread "
@@ -241,7 +250,8 @@ class ThresholdCertificate(HasStatus):
         if self.method == "multi-start":
             d.update(starts=self.starts, descents=self.descents,
                      reached_best=self.reached_best, spread=self.spread,
-                     composed=self.composed, local=self.local, settled=self.settled,
+                     composed=self.composed, seeded=self.seeded, local=self.local,
+                     settled=self.settled,
                      kink=self.kink)
         if self.source_samples:
             d.update(source_samples=self.source_samples, source_gap=self.source_gap)

@@ -66,14 +66,15 @@ def test_every_state_space_kick_replayed_along_its_ray(models_dir, net):
 
 def test_thresholds_against_the_shortest_kicks_known(models_dir, net):
     """In 200 variables the search has no lower bound (a multi-start with local descents),
-    so it is held to the shortest kicks known: for each connection the shortest of ten
-    runs (seeds 0-9, recorded in ``fixtures/flipflop3_witnesses.npz``), each replayed here
-    by the forward pass. Every recorded kick reaches its target, so each is an upper bound
-    for the threshold that any correct search must respect or beat. The default run is
-    more than 1 % above it on 12 of the 56 connections (the runs of seeds 0-9: 8-18); the
-    code before the downhill kink probe and the best kicks' lines as starts for the other
-    targets was on 20 (seeds 0-4: 20-26), one of them 7 times the recorded kick. Fifteen
-    or fewer is asked for, and none more than twice its kick."""
+    so it is held to the shortest kicks known: for each connection the shortest of 40
+    runs (seeds 0-9 of four versions of the search, recorded in
+    ``fixtures/flipflop3_witnesses.npz`` by ``bench/record_esn_witnesses.py``), each
+    replayed here by the forward pass. Every recorded kick reaches its target, so each is
+    an upper bound for the threshold that any correct search must respect or beat. The
+    default run is more than 1 % above it on 6 of the 56 connections, at most 9 % (seeds
+    0-9: 4-12, at most 9 % but for one run's 37 %). Before the minimal seeds: 16-26, up
+    to 58-144 % (seeds 0-5), and the best of ten seeds was 1 % above on 16 and 133 % above
+    on one. Ten or fewer is asked for, and none more than 20 % above its kick."""
     weights = np.load(models_dir / "flipflop3.npz")
     wit = np.load(FIXTURES / "flipflop3_witnesses.npz")
     S = np.array(net.node_states)
@@ -89,5 +90,7 @@ def test_thresholds_against_the_shortest_kicks_known(models_dir, net):
     end = settled_on(S, forward(weights, np.array(X)))
     assert np.all(end == np.array(want)), "a recorded kick does not reach its target"
     excess = np.array(th) / np.array(amp) - 1
-    assert np.count_nonzero(excess > 0.01) <= 15, np.round(np.sort(excess)[-20:], 3)
-    assert excess.max() < 1.0, excess.max()
+    assert np.count_nonzero(excess > 0.01) <= 10, np.round(np.sort(excess)[-20:], 3)
+    assert excess.max() < 0.2, excess.max()
+    # every connection's certificate counts its minimal seeds among its descents
+    assert all(cn.certificate.seeded >= 1 for cn in net.connections)
