@@ -252,5 +252,39 @@ def advance_rows(Y: Array, t_end: float, steps: int, p: Array, u: Array, rtol: f
     return codes, T, H
 
 
-__all__ = ["advance", "advance_rows", "COLLAPSED", "RUNOFF", "STIFF", "DIVERGED", "LEFT_DOMAIN",
+@_jit
+def record(y: Array, t_end: float, p: Array, u: Array, rtol: float, atol: float, A: Array,
+           B: Array, E: Array, W: Array, pts: Array, prad: Array, owner: IntArray, lo: Array,
+           par: Array, dims: IntArray, start: IntArray, near: Array, max_norm: float,
+           euclidean: bool, runoff: float, transit: bool, T: Array, Y: Array, F: Array
+           ) -> tuple[int, int]:
+    r""":func:`advance` of ``y`` from time 0 one step at a time, each accepted step's time,
+    state and :math:`f` kept in ``T``, ``Y``, ``F`` (row 0 the start), until a capture, an
+    end code, ``t_end`` or the rows run out. Returns ``(code, rows kept)``. The rows give a
+    cubic Hermite interpolant of the trajectory, along which an adjoint is pulled back
+    (:func:`~dynena.network.via.approach_gradient`); a trajectory stepped from Python with
+    dense output cost ~20 ms in 32 variables, this loop ~0.1 ms."""
+    T[0] = 0.0
+    for a in range(y.shape[0]):
+        Y[0, a] = y[a]
+    _f(y, p, u, F[0])
+    kept, t, h, code = 1, 0.0, 0.0, RUNNING
+    while kept < T.shape[0] and t < t_end:
+        # one attempt per call: a rejected step returns with the time unchanged
+        code, t_new, h, _ = advance(y, t, t_end, h, 1, p, u, rtol, atol, A, B, E, W, pts,
+                                    prad, owner, lo, par, dims, start, near, max_norm,
+                                    euclidean, runoff, transit)
+        if t_new > t:
+            T[kept] = t_new
+            for a in range(y.shape[0]):
+                Y[kept, a] = y[a]
+            _f(y, p, u, F[kept])
+            kept += 1
+        t = t_new
+        if code != RUNNING:
+            break
+    return code, kept
+
+
+__all__ = ["advance", "advance_rows", "record", "COLLAPSED", "RUNOFF", "STIFF", "DIVERGED", "LEFT_DOMAIN",
            "RUNNING"]

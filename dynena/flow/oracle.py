@@ -64,7 +64,7 @@ from .fate import (
 from .fate import RUNNING as _RUNNING
 from .integrate import integrate_batch
 from .stepper import COLLAPSED, RUNOFF, STIFF, Checks, Stepper, stepper_for
-from .variational import Orbit, orbit
+from .variational import Orbit, orbit, steps_dense
 
 __all__ = ["OutcomeOracle", "UNKNOWN", "DIVERGED", "UNDECIDED", "LEFT_DOMAIN", "reached",
            "cloud_radius", "lyapunov_radius"]
@@ -801,6 +801,30 @@ class OutcomeOracle:
         return orbit(self.model, np.asarray(x0, float), self.t_max if t is None else t,
                      rtol=self.rtol, atol=self.atol, dense=True,
                      until=lambda x: int(self.captured(x)[0]) != UNKNOWN or self._late())
+
+    def compiled_path(self, x0: Array) -> Orbit | None:
+        """:meth:`path` by the model's compiled loop (:meth:`Stepper.record
+        <dynena.flow.stepper.Stepper.record>`), to ``t_max`` or capture, with the cubic
+        Hermite interpolant of its steps (states and :math:`f`) as dense output: ~0.1 ms
+        where :meth:`path` takes ~20 ms in 32 variables. None without the loop, past the
+        deadline, or where the loop ended otherwise than by capture, divergence or the time
+        (its step collapsed, the field is undefined): :meth:`path` then."""
+        st = self._stepper()
+        if st is None or self._late():
+            return None
+        self.trajectories += 1
+        code, T, Y, F = st.record(np.asarray(x0, float), self.t_max,
+                                  self.compiled_chunks * self.max_steps + 1, self._checks())
+        if code >= 0:
+            status, message = 2, "captured"
+        elif code in (DIVERGED, RUNOFF):
+            status, message = 1, "diverged"
+        elif code == _RUNNING:
+            status, message = 0, "reached the end"
+        else:
+            return None
+        sol = steps_dense(T, Y, F) if len(T) > 1 else None
+        return Orbit(T, Y.T, sol, status, message)
 
     def trajectory(self, x0: Array, t: float | None = None) -> tuple[Array, Array]:
         """A full autonomous trajectory (times, states), for via-saddle and normal estimates; up

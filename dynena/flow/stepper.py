@@ -99,6 +99,17 @@ class Stepper:
                                                *checks.values())
         return codes, Y, T, H
 
+    def record(self, y: Array, t_end: float, rows: int, checks: Checks
+               ) -> tuple[int, Array, Array, Array]:
+        """The trajectory from ``y`` with every accepted step kept (see
+        :func:`~dynena.flow.dp5_steps.record`), at most ``rows`` of them: ``(code, times,
+        states, f at the states)``."""
+        n = self.model.n
+        T, Y, F = np.empty(rows), np.empty((rows, n)), np.empty((rows, n))
+        code, kept = self.module.record(np.array(y, dtype=float), float(t_end), *self._pu(),
+                                        *checks.values(), T, Y, F)
+        return int(code), T[:kept], Y[:kept], F[:kept]
+
     def _pu(self) -> tuple[Array, Array]:
         return self.model.p, np.zeros(len(self.model.input_names))
 

@@ -8,7 +8,8 @@ system.
   :math:`\Phi(T)` at a period :math:`T` has the Floquet multipliers as eigenvalues;
 - :func:`tangent`: one tangent vector, :math:`\dot v = J(x) v` (Lyapunov exponents);
 - :func:`adjoint`: :math:`\dot\lambda = -J(x(t))^\top \lambda` backwards along an orbit
-  (normals of stable manifolds).
+  (normals of stable manifolds); :func:`adjoint_on_steps`: its direction, by the classical
+  Runge–Kutta method on the orbit's own steps (gradients to ascend along).
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import numba
 import numpy as np
 from scipy.integrate import LSODA, OdeSolution, solve_ivp
 
 from .._typing import Array
 from ..compile.system import CompiledSystem
 
-__all__ = ["Orbit", "orbit", "orbit_pair", "monodromy", "tangent", "adjoint"]
+__all__ = ["Orbit", "orbit", "orbit_pair", "monodromy", "tangent", "adjoint", "steps_dense",
+           "adjoint_on_steps"]
 
 
 @dataclass(frozen=True)
@@ -170,3 +173,82 @@ def adjoint(c: CompiledSystem, path: Any, t_star: float, lam: Array, *, rtol: fl
     if solver.status != "finished":
         return np.full(len(lam), np.nan)
     return np.asarray(solver.y, dtype=float)
+
+
+def steps_dense(T: Array, Y: Array, F: Array) -> Callable[[Any], Array]:
+    """The cubic Hermite interpolant of a trajectory's steps (times ``T``, states ``Y`` and
+    :math:`f` at them, one row each), read like ``OdeSolution``: a state at a scalar time,
+    one column per time at an array of them."""
+    from scipy.interpolate import CubicHermiteSpline
+
+    spline = CubicHermiteSpline(T, Y, F, axis=0)
+
+    def sol(t: Any) -> Array:
+        v = np.asarray(spline(t))
+        return v if np.ndim(t) == 0 else v.T
+
+    return sol
+
+
+def adjoint_on_steps(c: CompiledSystem, path: Orbit, t_star: float, lam: Array, *,
+                     reach: float = 2.0, block: int = 1024) -> Array:
+    r"""The direction of :math:`\lambda(0)` from :math:`\lambda(t_*)` backwards along
+    ``path`` (with dense output), :math:`\dot\lambda = -J(x(t))^\top \lambda`: the
+    classical Runge–Kutta method on the path's own steps, each cut into the fewest equal
+    substeps :math:`h` with :math:`h \|J\|_\infty \le` ``reach`` at both its ends (its
+    stability interval on the negative axis is 2.78; a path that sat at the explicit
+    stability limit near a node needs them), the Jacobians at every substep's ends and
+    middle evaluated in batches of ``block`` states. Returned as a unit vector (the sizes
+    are rescaled at each step); NaN where it overflows. :func:`adjoint` is the accurate one
+    (LSODA, to a tolerance); this one agrees with it to an angle of ~1e-5 at the oracle's
+    tolerances and costs ~2 ms where it took ~30 ms in 32 variables."""
+    lam = np.asarray(lam, dtype=float)
+    lam = lam / np.linalg.norm(lam)
+    grid = np.append(path.t[path.t < t_star], t_star)
+    if len(grid) < 2:
+        return lam
+    with np.errstate(all="ignore"):
+        rho = np.concatenate([
+            np.abs(c.jac_batch(np.asarray(path.sol(grid[i:i + block])).T)).sum(axis=2).max(axis=1)
+            for i in range(0, len(grid), block)])
+        h = np.diff(grid)
+        m = np.ceil(h * np.maximum(rho[:-1], rho[1:]) / reach)
+        m = np.where(np.isfinite(m), np.maximum(m, 1), 1).astype(int)
+        # every substep's end, middle, end: descending from t_star, ends shared
+        tt = np.concatenate([grid[j + 1] - (h[j] / (2 * m[j])) * np.arange(2 * m[j])
+                             for j in range(len(h) - 1, -1, -1)] + [grid[:1]])
+        for i in range(0, len(tt) - 1, 2 * block):  # a block's last state opens the next
+            part = tt[i:i + 2 * block + 1]
+            J = np.ascontiguousarray(c.jac_batch(np.asarray(path.sol(part)).T))
+            lam = _rk4_back(J, part, lam)
+    return lam
+
+
+@numba.njit(cache=True)
+def _rk4_back(J: Array, tt: Array, lam: Array) -> Array:  # pragma: no cover - numba
+    """The Runge–Kutta steps of :func:`adjoint_on_steps` (``J`` at the times ``tt``),
+    compiled: ~1 µs a substep in 32 variables where NumPy's calls cost ~8."""
+    n = lam.shape[0]
+    lam = lam.copy()
+    k = np.empty((4, n))
+    z = np.empty(n)
+    for s in range(0, tt.shape[0] - 1, 2):
+        dt = tt[s] - tt[s + 2]
+        for q in range(4):
+            row = s if q == 0 else (s + 2 if q == 3 else s + 1)
+            w = 0.0 if q == 0 else (dt if q == 3 else 0.5 * dt)
+            for a in range(n):
+                z[a] = lam[a] + w * k[q - 1, a] if q > 0 else lam[a]
+            for b in range(n):  # (J^T z)_b = sum_a z_a J_ab
+                acc = 0.0
+                for a in range(n):
+                    acc += z[a] * J[row, a, b]
+                k[q, b] = acc
+        nrm = 0.0
+        for a in range(n):
+            lam[a] += dt / 6.0 * (k[0, a] + 2.0 * k[1, a] + 2.0 * k[2, a] + k[3, a])
+            nrm += lam[a] * lam[a]
+        nrm = np.sqrt(nrm)
+        for a in range(n):
+            lam[a] /= nrm
+    return lam

@@ -76,7 +76,7 @@ class _Ctx:
         if self.c.dynamics.is_map:
             k, t_star, t_end = self._saddle_passed(x_lo)
         else:  # one dense trajectory for the saddle it passes and the adjoint back along it
-            path = self.oracle.path(x_lo)
+            path = self.oracle.compiled_path(x_lo) or self.oracle.path(x_lo)
             k, at = None, 0
             if len(self.S):
                 k, _, at = closest_saddle(path.y.T, self.S, self.s_reach)

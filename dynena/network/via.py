@@ -20,7 +20,7 @@ import numpy as np
 from .._typing import Array
 from ..compile.kind import kind_of
 from ..flow.advance import advance
-from ..flow.variational import Orbit, adjoint, orbit, orbit_pair
+from ..flow.variational import Orbit, adjoint, adjoint_on_steps, orbit, orbit_pair
 from .outcome import OutcomeOracle
 
 __all__ = ["closest_saddle", "left_unstable_vector", "boundary_normal", "separation_normal",
@@ -57,7 +57,8 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
     ``t_star``: the time (steps) of the trajectory's closest approach to the saddle, where
     known; the orbit is integrated to it alone, not to ``t_max`` (most of a normal's cost
     where the approach is short). ``path``: that trajectory (an ODE's, dense, reaching
-    ``t_star``), already computed: the adjoint runs back along it."""
+    ``t_star``), already computed: the adjoint runs back along its steps
+    (:func:`~dynena.flow.variational.adjoint_on_steps`)."""
     if model.dynamics.is_map:
         X = [np.asarray(x_start, float)]
         best, bd = 0, np.inf
@@ -77,7 +78,7 @@ def boundary_normal(model: Any, x_start: Array, saddle: Array, n_s: Array, t_max
         return None
     if path is not None and t_star is not None and path.sol is not None \
             and t_star <= path.t[-1]:
-        return _unit(adjoint(model, path, t_star, n_s))
+        return _unit(adjoint_on_steps(model, path, t_star, n_s))
     sol = orbit(model, x_start, t_max if t_star is None else t_star, rtol=1e-9, atol=1e-11,
                 dense=True)
     if t_star is None:
@@ -160,8 +161,8 @@ def approach_gradient(model: Any, oracle: OutcomeOracle, x: Array, P: Array
     if model.dynamics.is_map:
         _, X = oracle.trajectory(x)
         path = None
-    else:
-        path = oracle.path(x)
+    else:  # the compiled loop's steps where it has them
+        path = oracle.compiled_path(x) or oracle.path(x)
         X = path.y.T
     if not np.all(np.isfinite(X[-1])):
         return None
@@ -189,8 +190,7 @@ def approach_gradient(model: Any, oracle: OutcomeOracle, x: Array, P: Array
             return None
         t_star, lam = _closest_time(path, P[near[k]], k)
         val = float(lam @ lam)
-        # a direction to ascend along, not a normal to settle on: 1e-6 is plenty
-        lam = adjoint(model, path, t_star, lam / np.linalg.norm(lam), rtol=1e-6, atol=1e-9)
+        lam = adjoint_on_steps(model, path, t_star, lam)
     g = _unit(lam)
     return None if g is None else (val, g, got)
 

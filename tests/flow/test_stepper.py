@@ -174,3 +174,35 @@ def test_stiffness_is_handed_to_an_implicit_method(tmp_path):
                        np.array([1e-3]), t_max=50.0)
     o2._advance = lambda solver, steps: scipy_steps.append(-1)
     assert o2(np.array([[1.0, 0.0]])).tolist() == [UNKNOWN] and -1 not in scipy_steps
+
+
+def test_recorded_steps_follow_the_flow_and_stop_at_capture(duffing):
+    """The loop's kept steps (the path that adjoints run back along): each state within the
+    tolerance's reach of a DOP853 solution at its time, f at it, the cubic Hermite
+    interpolant between them as near as the method's dense output; the steps are those of
+    :meth:`advance` (the same end state); with a capture ball, the record ends at the node,
+    inside it."""
+    from dynena.flow.variational import steps_dense
+
+    st = stepper_for(duffing)
+    x0 = np.array([1.4, 0.3])
+    ref = solve_ivp(lambda t, z: duffing.f(z), (0, 40), x0, method="DOP853", rtol=1e-13,
+                    atol=1e-15, dense_output=True)
+    code, T, Y, F = st.record(x0, 40.0, 10**5, checks())
+    assert code == RUNNING and T[0] == 0.0 and T[-1] == pytest.approx(40.0, abs=1e-12)
+    assert np.all(np.diff(T) > 0) and np.array_equal(Y[0], x0)
+    assert np.max(np.abs(Y - ref.sol(T).T)) < 1e-7
+    assert np.allclose(F, duffing.f_batch(Y), rtol=1e-14, atol=1e-14)
+    _, y_adv, _, _, _ = st.advance(x0, 0.0, 40.0, 0.0, 10**6, checks())
+    assert np.max(np.abs(Y[-1] - y_adv)) < 1e-12
+    mid = 0.5 * (T[1:] + T[:-1])
+    assert np.max(np.abs(steps_dense(T, Y, F)(mid) - ref.sol(mid))) < 1e-5
+    # the stable focus (1, 0) as a node: the record stops on entering its ball
+    ball = checks(pts=np.array([[1.0, 0.0]]), prad=np.array([0.05]),
+                  owner=np.array([0], np.int64), transit=True)
+    code, T, Y, F = st.record(x0, 1e4, 10**5, ball)
+    assert code == 0 and np.linalg.norm(Y[-1] - [1.0, 0.0]) < 0.05
+    assert np.all(np.linalg.norm(Y[:-1] - [1.0, 0.0], axis=1) >= 0.05)
+    # rows run out: the record stops there, still running
+    code, T, Y, F = st.record(x0, 40.0, 7, checks())
+    assert code == RUNNING and len(T) == 7 and T[-1] < 40.0
