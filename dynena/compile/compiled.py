@@ -211,11 +211,11 @@ class CompiledModel:
         B = X.shape[0]
         u = self._u0[:, None] if U is None else np.asarray(U, dtype=float).T
         out, fd, dd = self._module.jac(X.T, self.p, u, *self._work(self.n, (B,)))
-        J = np.moveaxis(out, 2, 0)
+        J: Array = np.moveaxis(out, 2, 0)
         if self.n_definitions:
             # the chain rule through the definitions as a batched product: 2.5 times
             # NumPy's einsum of the same sum (32 variables, 3 definitions, 800 states)
-            return np.matmul(np.moveaxis(fd, 2, 0), np.moveaxis(dd, 2, 0)) + J
+            J = np.matmul(np.moveaxis(fd, 2, 0), np.moveaxis(dd, 2, 0)) + J
         return J
 
     def dfdp_batch(self, X: Any, U: Any = None) -> Array:

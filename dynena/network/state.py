@@ -303,11 +303,10 @@ def _global_search(ctx: _Ctx, i: int, best: dict[int, Switch]
 
 
 def _seed_starts(ctx: _Ctx) -> int:
-    """How many starts the minimal seeds take per target (0: none). A map's closest
-    approach is one trajectory and a loop of J^T products; an ODE's a dense orbit and an
-    adjoint stepped from Python, ~30 ms in 32 variables: on the AP 3-cube six starts found
-    one pair of connections 13 % lower (E5 <-> E10) for 4.7 times the time, two starts
-    nothing for 2.1 times. Maps only, until the adjoint is compiled."""
+    """How many starts the minimal seeds take per target (0: none). Maps only: on the AP
+    3-cube (an ODE in 32 variables) six starts found one pair of connections 13 % lower
+    (E5 <-> E10) in one run of four, for twice the time, and thirty found it for 5.7
+    times: the pair stays a known limit rather than doubling every ODE network's time."""
     return 6 if ctx.c.dynamics.is_map else 0
 
 

@@ -31,7 +31,7 @@ def _cos(a: np.ndarray, b: np.ndarray) -> float:
 STIFF = np.array([[-1.0, 30.0, 0.0], [0.0, -2.0, 5.0], [0.0, 0.0, -300.0]])
 
 
-@pytest.mark.parametrize("block", [3, 1024])
+@pytest.mark.parametrize("block", [3, None])
 def test_the_adjoint_on_a_stiff_linear_path_is_the_exact_propagator(block):
     c = _linear(STIFF, "stiff_linear")
     oracle = OutcomeOracle(c, np.zeros((1, 3)), np.array([1e-12]), t_max=20.0)
