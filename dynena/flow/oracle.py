@@ -805,7 +805,7 @@ class OutcomeOracle:
     def compiled_path(self, x0: Array) -> Orbit | None:
         """:meth:`path` by the model's compiled loop (:meth:`Stepper.record
         <dynena.flow.stepper.Stepper.record>`), to ``t_max`` or capture, with the cubic
-        Hermite interpolant of its steps (states and :math:`f`) as dense output: ~0.1 ms
+        Hermite interpolant of its steps (states and :math:`f`) as dense output: ~1 ms
         where :meth:`path` takes ~20 ms in 32 variables. None without the loop, past the
         deadline, or where the loop ended otherwise than by capture, divergence or the time
         (its step collapsed, the field is undefined): :meth:`path` then."""

@@ -201,8 +201,9 @@ def adjoint_on_steps(c: CompiledSystem, path: Orbit, t_star: float, lam: Array, 
     middle evaluated in batches of ``block`` states (default: 2.5 million Jacobian entries
     a batch, 2 441 states in 32 variables, 15 in 400). Returned as a unit vector (the sizes
     are rescaled at each step); NaN where it overflows. :func:`adjoint` is the accurate one
-    (LSODA, to a tolerance); this one agrees with it to an angle of ~1e-5 at the oracle's
-    tolerances and costs ~2 ms where it took ~30 ms in 32 variables."""
+    (LSODA, to a tolerance); on the AP 3-cube's paths (32 variables, the oracle's
+    tolerances) this one is within 3e-5 rad of it at rtol 1e-11 on 99 % of 285 closest
+    approaches, 2.3e-3 rad at worst, and takes ~2.5 ms where LSODA at 1e-8 took ~16 ms."""
     lam = np.asarray(lam, dtype=float)
     lam = lam / np.linalg.norm(lam)
     grid = np.append(path.t[path.t < t_star], t_star)
