@@ -50,11 +50,17 @@ def _closest_ode(x: np.ndarray) -> float:
     return float(res.fun)
 
 
-@pytest.mark.parametrize("kind", ["map", "ode"])
+@pytest.mark.parametrize("kind", ["map", "ode", "ode-scipy"])
 @pytest.mark.parametrize("x0", [[0.05, -0.1, 0.3], [-0.2, 0.25, 0.1]])
-def test_the_gradient_of_the_closest_approach_matches_differences(kind, x0):
-    c = _model(kind)
+def test_the_gradient_of_the_closest_approach_matches_differences(kind, x0, monkeypatch):
+    """``ode``: the path is the compiled loop's kept steps; ``ode-scipy``: without the loop
+    (a model evaluated as plain Python has none), LSODA's dense trajectory."""
+    if kind == "ode-scipy":
+        monkeypatch.setenv("DYNENA_NO_STEPPER", "1")
+    c = _model(kind.removesuffix("-scipy"))
     oracle = OutcomeOracle(c, np.zeros((1, 3)), np.array([1e-4]), t_max=200.0)
+    assert (oracle.compiled_path(np.array(x0)) is None) == (kind != "ode")
+    kind = kind.removesuffix("-scipy")
     closest = _closest_map if kind == "map" else _closest_ode
     x0 = np.array(x0)
     got = approach_gradient(c, oracle, x0, P)
