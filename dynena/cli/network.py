@@ -40,6 +40,11 @@ def add_network_args(p: argparse.ArgumentParser) -> None:
                    help="first grid of directions N times denser (2-D and 3-D state spaces; "
                         "about N^2 or N^3 times the trajectories): for basin pieces narrower "
                         "than the default grid's rays (default 1)")
+    p.add_argument("--seeds", type=count(0, 200), default=None,
+                   help="minimal-seed starts per connection above three variables (ascents "
+                        "along the adjoint towards the target at lowered amplitudes; default "
+                        "6 for maps, 0 for ODEs): more starts, more chance of a transient "
+                        "route the other starts miss, for more time")
     p.add_argument("--seed", type=count(0, 2**32 - 1), default=0,
                    help="random starts of the search above three variables, random "
                         "verification directions (default 0): another seed starts elsewhere, "
@@ -94,6 +99,7 @@ def network_from_args(args: argparse.Namespace, model: Any, eq: Any = None
                             certify=not getattr(args, "no_certify", False),
                             budget=getattr(args, "budget", 40000),
                             resolution=getattr(args, "resolution", 1),
+                            seeds=getattr(args, "seeds", None),
                             max_time=getattr(args, "max_time", 1800.0),
                             seed=getattr(args, "seed", 0),
                             attractors=_ATTRACTORS[getattr(args, "attractors", "auto")])

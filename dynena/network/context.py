@@ -43,6 +43,7 @@ class _Ctx:
     tol: float = 1e-4
     budget: int = 40000
     resolution: int = 1  # the first grid of directions this many times denser
+    seeds: int | None = None  # minimal-seed starts per target above 3 variables (None: default)
     points: list[Array] | None = None  # every node's points (cycles: all of them)
     rough: bool = False  # the basin boundaries look fractal (see _rough)
     escapes: Array | None = None  # states seen to diverge (AttractorSet.escapes)

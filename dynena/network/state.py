@@ -306,7 +306,10 @@ def _seed_starts(ctx: _Ctx) -> int:
     """How many starts the minimal seeds take per target (0: none). Maps only: on the AP
     3-cube (an ODE in 32 variables) six starts found one pair of connections 13 % lower
     (E5 <-> E10) in one run of four, for twice the time, and thirty found it for 5.7
-    times: the pair stays a known limit rather than doubling every ODE network's time."""
+    times: the pair stays a known limit rather than doubling every ODE network's time.
+    ``seeds`` (:func:`~dynena.network.api.excitable_network`) sets it."""
+    if ctx.seeds is not None:
+        return ctx.seeds
     return 6 if ctx.c.dynamics.is_map else 0
 
 

@@ -648,6 +648,25 @@ def test_products_crossing_several_boundaries_against_the_factors(tmp_path, last
     check_product(net, refs, lambda x: dict(zip(net.names, x)))
 
 
+def test_minimal_seeds_asked_for_on_an_ode(tmp_path):
+    """``seeds`` runs the minimal seeds on an ODE above three variables (off by default): on
+    the four-variable product of the bent gradient system and a double well every threshold
+    still matches the factors', and the certificates count the seeded runs; by default an
+    ODE's count none. Bad values are refused before any work."""
+    body = (BENT + "variables: {x: {range: [-2, 2]}, y: {range: [-1.5, 1.5]}, z: {range: [-2, 2]},"
+            " w: {range: [-1, 1]}}\nequations: {x: -dV, y: 3*y*dV - y, z: " + WELL_Z
+            + ", w: -w + z/4}\n")
+    refs = {"x": {1: bent_separatrix_distance(), -1: 1.0}, "z": {1: 0.7, -1: 1.3}}
+    seeded = network_of(tmp_path, "bent_times_well", body, kind="ode", seeds=3)
+    check_product(seeded, refs, lambda x: dict(zip(seeded.names, x)))
+    assert sum(cn.certificate.seeded for cn in seeded.connections) >= len(seeded.connections)
+    plain = network_of(tmp_path, "bent_times_well", body, kind="ode")
+    assert all(cn.certificate.seeded == 0 for cn in plain.connections)
+    for bad in (-1, 201, 2.5, True, "6"):
+        with pytest.raises(dynena.ParameterError, match="seeds"):
+            network_of(tmp_path, "bent_times_well", body, kind="ode", seeds=bad)
+
+
 def test_a_bent_boundary_of_a_map_in_thirty_variables(tmp_path):
     """A map whose basin boundary is a parabola, with 28 driven coordinates: in p = x +
     3/2 y^2 the map is p -> p + (p - p^3)/5 (fixed points -1, 0, 1; p > 0 up to sqrt(6) goes
